@@ -1,0 +1,136 @@
+#include "buf.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(buf *b, size_t max)
+{
+    memset(b, 0, sizeof(*b));
+    b->max = max;
+}
+
+static int grow(buf *b, size_t need)
+{
+    size_t cap;
+    char *p;
+
+    if (b->max && need > b->max)
+        goto fail;
+    if (need + 1 <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need + 1) {
+        if (cap > ((size_t)-1) / 2)
+            goto fail;
+        cap *= 2;
+    }
+    p = realloc(b->p, cap);
+    if (!p)
+        goto fail;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+fail:
+    b->failed = 1;
+    return -1;
+}
+
+int buf_add(buf *b, const void *data, size_t n)
+{
+    if (b->failed || grow(b, b->len + n) != 0)
+        return -1;
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+int buf_puts(buf *b, const char *s)
+{
+    return buf_add(b, s, strlen(s));
+}
+
+int buf_vprintf(buf *b, const char *fmt, va_list ap)
+{
+    va_list cp;
+    int n;
+
+    if (b->failed)
+        return -1;
+    va_copy(cp, ap);
+    n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, cp);
+    va_end(cp);
+    if (n < 0) {
+        b->failed = 1;
+        return -1;
+    }
+    if (!b->p || (size_t)n >= b->cap - b->len) {
+        if (grow(b, b->len + (size_t)n) != 0)
+            return -1;
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    }
+    b->len += (size_t)n;
+    return 0;
+}
+
+int buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int buf_xml_escape(buf *b, const char *s)
+{
+    const char *run = s;
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        const char *rep = NULL;
+        switch (*s) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&apos;"; break;
+        default: break;
+        }
+        if (rep) {
+            rc = buf_add(b, run, (size_t)(s - run));
+            if (rc == 0)
+                rc = buf_puts(b, rep);
+            run = s + 1;
+        }
+    }
+    if (rc == 0)
+        rc = buf_add(b, run, (size_t)(s - run));
+    return rc;
+}
+
+const char *buf_str(const buf *b)
+{
+    return b->p ? b->p : "";
+}
+
+char *buf_steal(buf *b)
+{
+    char *p = b->p;
+
+    if (!p)
+        p = calloc(1, 1);
+    memset(b, 0, sizeof(*b));
+    return p;
+}
+
+void buf_free(buf *b)
+{
+    size_t max = b->max;
+
+    free(b->p);
+    buf_init(b, max);
+}

@@ -1,0 +1,492 @@
+#include "entry.h"
+#include <stdlib.h>
+#include <string.h>
+#include "date.h"
+#include "xmldoc.h"
+
+static const char *status_names[] = {"planned", "active", "retired"};
+static const char *use_names[] = {"storage", "processing", "access"};
+static const char *mech_names[] = {"adequacy", "dpf", "scc", "bcr", "code-of-conduct",
+                                   "certification", "ad-hoc-clauses", "derogation"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int find_name(const char **names, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *entry_status_name(entry_status s)
+{
+    return s < COUNT(status_names) ? status_names[s] : "unknown";
+}
+
+const char *entry_use_name(entry_use u)
+{
+    return u < COUNT(use_names) ? use_names[u] : "unknown";
+}
+
+const char *entry_mechanism_name(entry_mechanism m)
+{
+    return m < COUNT(mech_names) ? mech_names[m] : "unknown";
+}
+
+entry_status entry_status_parse(const char *s)
+{
+    int i = find_name(status_names, COUNT(status_names), s);
+    return i < 0 ? STATUS_UNKNOWN : (entry_status)i;
+}
+
+entry_use entry_use_parse(const char *s)
+{
+    int i = find_name(use_names, COUNT(use_names), s);
+    return i < 0 ? USE_UNKNOWN : (entry_use)i;
+}
+
+entry_mechanism entry_mechanism_parse(const char *s)
+{
+    int i = find_name(mech_names, COUNT(mech_names), s);
+    return i < 0 ? MECH_UNKNOWN : (entry_mechanism)i;
+}
+
+static entry_role role_parse(const char *s)
+{
+    if (s && strcmp(s, "processor") == 0)
+        return ROLE_PROCESSOR;
+    if (s && strcmp(s, "controller") == 0)
+        return ROLE_CONTROLLER;
+    return 0;
+}
+
+int entry_id_valid(const char *s)
+{
+    size_t i, n = s ? strlen(s) : 0;
+
+    if (n == 0 || n > 63)
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && i > 0)))
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct reader {
+    const char *file;
+    diag_list *d;
+    int oom;
+} reader;
+
+static void set_country(entry_country *c, const char *s)
+{
+    memset(c, 0, sizeof(*c));
+    if (s) {
+        strncpy(c->raw, s, sizeof(c->raw) - 1);
+    }
+}
+
+static int read_date(reader *rd, xmlNodePtr n, const char *what, const char *s, int *out)
+{
+    *out = DATE_NONE;
+    if (!s)
+        return 0;
+    if (date_parse(s, out) != 0) {
+        diag_add(rd->d, rd->file, xmldoc_line(n), 0, SEV_ERROR, "registry", NULL,
+                 "%s \"%s\" is not a real calendar day: write YYYY-MM-DD", what, s);
+        *out = DATE_NONE;
+        return -1;
+    }
+    return 0;
+}
+
+static void date_attr(reader *rd, xmlNodePtr n, const char *attr, int *out)
+{
+    char *v = xmldoc_attr(n, attr);
+    char what[64];
+
+    snprintf(what, sizeof(what), "%s=", attr);
+    read_date(rd, n, what, v, out);
+    free(v);
+}
+
+static void date_text(reader *rd, xmlNodePtr n, int *out, int *line)
+{
+    char *v = xmldoc_text(n);
+    char what[64];
+
+    snprintf(what, sizeof(what), "<%s>", (const char *)n->name);
+    *line = xmldoc_line(n);
+    read_date(rd, n, what, v, out);
+    free(v);
+}
+
+static unsigned parse_modules(const char *s)
+{
+    unsigned m = 0;
+
+    for (; s && *s; s++)
+        if (*s >= '1' && *s <= '4')
+            m |= 1u << (*s - '0');
+    return m;
+}
+
+static void *grow(void *v, size_t n, size_t size, reader *rd)
+{
+    void *p = realloc(v, (n + 1) * size);
+
+    if (!p) {
+        rd->oom = 1;
+        return NULL;
+    }
+    memset((char *)p + n * size, 0, size);
+    return p;
+}
+
+static void read_locations(reader *rd, entry *e, xmlNodePtr parent)
+{
+    xmlNodePtr n;
+
+    for (n = xmldoc_elem(parent->children); n; n = xmldoc_elem(n->next)) {
+        entry_location *v, *l;
+        char *c, *u;
+
+        if (!xmldoc_is(n, "location"))
+            continue;
+        if (!(v = grow(e->locations, e->nlocations, sizeof(*v), rd)))
+            return;
+        e->locations = v;
+        l = &v[e->nlocations++];
+        c = xmldoc_attr(n, "country");
+        u = xmldoc_attr(n, "use");
+        set_country(&l->country, c);
+        l->use = entry_use_parse(u);
+        l->provider = xmldoc_attr(n, "provider");
+        l->region = xmldoc_attr(n, "region");
+        l->line = xmldoc_line(n);
+        free(c);
+        free(u);
+    }
+}
+
+static void read_transfers(reader *rd, entry *e, xmlNodePtr parent)
+{
+    xmlNodePtr n;
+
+    for (n = xmldoc_elem(parent->children); n; n = xmldoc_elem(n->next)) {
+        entry_transfer *v, *t;
+        char *c, *m, *hr;
+
+        if (!xmldoc_is(n, "transfer"))
+            continue;
+        if (!(v = grow(e->transfers, e->ntransfers, sizeof(*v), rd)))
+            return;
+        e->transfers = v;
+        t = &v[e->ntransfers++];
+        c = xmldoc_attr(n, "country");
+        m = xmldoc_attr(n, "mechanism");
+        hr = xmldoc_attr(n, "hr");
+        set_country(&t->country, c);
+        t->mechanism = entry_mechanism_parse(m);
+        t->clauses = xmldoc_attr(n, "clauses");
+        t->module_text = xmldoc_attr(n, "module");
+        t->modules = parse_modules(t->module_text);
+        t->hr = hr && (strcmp(hr, "true") == 0 || strcmp(hr, "1") == 0);
+        t->line = xmldoc_line(n);
+        date_attr(rd, n, "signed", &t->signed_on);
+        date_attr(rd, n, "tia", &t->tia);
+        date_attr(rd, n, "verified", &t->verified);
+        free(c);
+        free(m);
+        free(hr);
+    }
+}
+
+static void read_categories(reader *rd, entry *e, xmlNodePtr parent)
+{
+    xmlNodePtr n;
+
+    for (n = xmldoc_elem(parent->children); n; n = xmldoc_elem(n->next)) {
+        char **v;
+        if (!xmldoc_is(n, "category"))
+            continue;
+        if (!(v = grow(e->categories, e->ncategories, sizeof(*v), rd)))
+            return;
+        e->categories = v;
+        v[e->ncategories++] = xmldoc_text(n);
+    }
+}
+
+static void read_child(reader *rd, entry *e, xmlNodePtr n)
+{
+    const char *name = (const char *)n->name;
+    char *t;
+
+    if (strcmp(name, "name") == 0) {
+        free(e->name);
+        e->name = xmldoc_text(n);
+    } else if (strcmp(name, "entity") == 0) {
+        char *c = xmldoc_attr(n, "country");
+        set_country(&e->entity_country, c);
+        free(c);
+        free(e->entity_address);
+        e->entity_address = xmldoc_text(n);
+        e->line_entity = xmldoc_line(n);
+    } else if (strcmp(name, "website") == 0) {
+        free(e->website);
+        e->website = xmldoc_text(n);
+    } else if (strcmp(name, "purpose") == 0) {
+        free(e->purpose);
+        e->purpose = xmldoc_text(n);
+    } else if (strcmp(name, "categories") == 0) {
+        read_categories(rd, e, n);
+    } else if (strcmp(name, "flow") == 0) {
+        t = xmldoc_text(n);
+        e->flows |= role_parse(t);
+        if (!e->line_flow)
+            e->line_flow = xmldoc_line(n);
+        free(t);
+    } else if (strcmp(name, "recipient") == 0) {
+        t = xmldoc_text(n);
+        e->recipient = role_parse(t) ? role_parse(t) : ROLE_PROCESSOR;
+        free(t);
+    } else if (strcmp(name, "status") == 0) {
+        t = xmldoc_text(n);
+        e->status = entry_status_parse(t);
+        e->line_status = xmldoc_line(n);
+        free(t);
+    } else if (strcmp(name, "announced") == 0) {
+        date_text(rd, n, &e->announced, &e->line_announced);
+    } else if (strcmp(name, "effective") == 0) {
+        date_text(rd, n, &e->effective, &e->line_effective);
+    } else if (strcmp(name, "retired") == 0) {
+        date_text(rd, n, &e->retired, &e->line_retired);
+    } else if (strcmp(name, "dpa") == 0) {
+        e->has_dpa = 1;
+        e->line_dpa = xmldoc_line(n);
+        date_attr(rd, n, "signed", &e->dpa_signed);
+        date_attr(rd, n, "expires", &e->dpa_expires);
+        free(e->dpa_reference);
+        e->dpa_reference = xmldoc_attr(n, "reference");
+    } else if (strcmp(name, "locations") == 0) {
+        e->line_locations = xmldoc_line(n);
+        read_locations(rd, e, n);
+    } else if (strcmp(name, "transfers") == 0) {
+        read_transfers(rd, e, n);
+    } else if (strcmp(name, "hosting") == 0) {
+        char **v = grow(e->hosting, e->nhosting, sizeof(*v), rd);
+        if (v) {
+            e->hosting = v;
+            v[e->nhosting++] = xmldoc_attr(n, "provider");
+        }
+    } else if (strcmp(name, "waiver") == 0) {
+        entry_waiver *v = grow(e->waivers, e->nwaivers, sizeof(*v), rd), *w;
+        if (v) {
+            e->waivers = v;
+            w = &v[e->nwaivers++];
+            w->rule = xmldoc_attr(n, "rule");
+            w->owner = xmldoc_attr(n, "owner");
+            w->reason = xmldoc_text(n);
+            w->line = xmldoc_line(n);
+            date_attr(rd, n, "until", &w->until);
+        }
+    } else if (strcmp(name, "internal") == 0) {
+        free(e->internal);
+        e->internal = xmldoc_text(n);
+    }
+}
+
+entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc), n;
+    reader rd = {file, d, 0};
+    entry *e = NULL;
+
+    if (err)
+        err->msg[0] = '\0';
+    if (!xmldoc_is(root, "subprocessor")) {
+        diag_add(d, file, root ? xmldoc_line(root) : 1, 0, SEV_ERROR, "schema", NULL,
+                 "the root element must be <subprocessor xmlns=\"urn:subreg:1\">");
+        goto out;
+    }
+    e = calloc(1, sizeof(*e));
+    if (!e)
+        goto oom;
+    e->id = xmldoc_attr(root, "id");
+    e->file = strdup(file);
+    e->recipient = ROLE_PROCESSOR;
+    e->status = STATUS_UNKNOWN;
+    e->announced = e->effective = e->retired = DATE_NONE;
+    e->dpa_signed = e->dpa_expires = DATE_NONE;
+    e->line_root = xmldoc_line(root);
+    if (!e->file)
+        goto oom;
+    for (n = xmldoc_elem(root->children); n; n = xmldoc_elem(n->next))
+        if (n->ns && strcmp((const char *)n->ns->href, "urn:subreg:1") == 0)
+            read_child(&rd, e, n);
+    if (rd.oom)
+        goto oom;
+    goto out;
+oom:
+    sr_err_set(err, "out of memory reading %s", file);
+    entry_free(e);
+    e = NULL;
+out:
+    return e;
+}
+
+void entry_free(entry *e)
+{
+    size_t i;
+
+    if (!e)
+        return;
+    free(e->id);
+    free(e->file);
+    free(e->name);
+    free(e->entity_address);
+    free(e->website);
+    free(e->purpose);
+    free(e->internal);
+    free(e->dpa_reference);
+    for (i = 0; i < e->ncategories; i++)
+        free(e->categories[i]);
+    free(e->categories);
+    for (i = 0; i < e->nlocations; i++) {
+        free(e->locations[i].provider);
+        free(e->locations[i].region);
+    }
+    free(e->locations);
+    for (i = 0; i < e->ntransfers; i++) {
+        free(e->transfers[i].clauses);
+        free(e->transfers[i].module_text);
+    }
+    free(e->transfers);
+    for (i = 0; i < e->nhosting; i++)
+        free(e->hosting[i]);
+    free(e->hosting);
+    for (i = 0; i < e->nwaivers; i++) {
+        free(e->waivers[i].rule);
+        free(e->waivers[i].owner);
+        free(e->waivers[i].reason);
+    }
+    free(e->waivers);
+    free(e);
+}
+
+static const char *country_out(const entry_country *c)
+{
+    return c->cc[0] ? c->cc : c->raw;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, k, v);
+}
+
+static void add_date(cJSON *o, const char *k, int day)
+{
+    char s[11];
+
+    if (day != DATE_NONE)
+        cJSON_AddStringToObject(o, k, date_format(day, s));
+}
+
+cJSON *entry_to_json(const entry *e, int internal)
+{
+    cJSON *o = cJSON_CreateObject(), *a, *x;
+    size_t i;
+
+    if (!o)
+        return NULL;
+    add_str(o, "id", e->id ? e->id : "");
+    add_str(o, "name", e->name ? e->name : "");
+    x = cJSON_AddObjectToObject(o, "entity");
+    if (x) {
+        add_str(x, "country", country_out(&e->entity_country));
+        if (internal)
+            add_str(x, "address", e->entity_address);
+    }
+    add_str(o, "website", e->website);
+    add_str(o, "purpose", e->purpose ? e->purpose : "");
+    a = cJSON_AddArrayToObject(o, "categories");
+    for (i = 0; a && i < e->ncategories; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(e->categories[i]));
+    if (internal) {
+        a = cJSON_AddArrayToObject(o, "flows");
+        if (a && (e->flows & ROLE_PROCESSOR))
+            cJSON_AddItemToArray(a, cJSON_CreateString("processor"));
+        if (a && (e->flows & ROLE_CONTROLLER))
+            cJSON_AddItemToArray(a, cJSON_CreateString("controller"));
+        add_str(o, "recipient", e->recipient == ROLE_CONTROLLER ? "controller" : "processor");
+    }
+    add_str(o, "status", entry_status_name(e->status));
+    add_date(o, "announced", e->announced);
+    add_date(o, "effective", e->effective);
+    add_date(o, "retired", e->retired);
+    if (internal && e->has_dpa) {
+        x = cJSON_AddObjectToObject(o, "dpa");
+        if (x) {
+            add_date(x, "signed", e->dpa_signed);
+            add_date(x, "expires", e->dpa_expires);
+            add_str(x, "reference", e->dpa_reference);
+        }
+    }
+    a = cJSON_AddArrayToObject(o, "locations");
+    for (i = 0; a && i < e->nlocations; i++) {
+        const entry_location *l = &e->locations[i];
+        x = cJSON_CreateObject();
+        if (!x)
+            break;
+        add_str(x, "country", country_out(&l->country));
+        add_str(x, "use", entry_use_name(l->use));
+        if (internal) {
+            add_str(x, "provider", l->provider);
+            add_str(x, "region", l->region);
+        }
+        cJSON_AddItemToArray(a, x);
+    }
+    a = cJSON_AddArrayToObject(o, "transfers");
+    for (i = 0; a && i < e->ntransfers; i++) {
+        const entry_transfer *t = &e->transfers[i];
+        x = cJSON_CreateObject();
+        if (!x)
+            break;
+        add_str(x, "country", country_out(&t->country));
+        add_str(x, "mechanism", entry_mechanism_name(t->mechanism));
+        add_str(x, "clauses", t->clauses);
+        add_str(x, "module", t->module_text);
+        if (internal) {
+            add_date(x, "signed", t->signed_on);
+            add_date(x, "tia", t->tia);
+            add_date(x, "verified", t->verified);
+            if (t->hr)
+                cJSON_AddBoolToObject(x, "hr", 1);
+        }
+        cJSON_AddItemToArray(a, x);
+    }
+    if (internal) {
+        a = cJSON_AddArrayToObject(o, "hosting");
+        for (i = 0; a && i < e->nhosting; i++)
+            cJSON_AddItemToArray(a, cJSON_CreateString(e->hosting[i] ? e->hosting[i] : ""));
+        a = cJSON_AddArrayToObject(o, "waivers");
+        for (i = 0; a && i < e->nwaivers; i++) {
+            x = cJSON_CreateObject();
+            if (!x)
+                break;
+            add_str(x, "rule", e->waivers[i].rule);
+            add_date(x, "until", e->waivers[i].until);
+            add_str(x, "owner", e->waivers[i].owner);
+            add_str(x, "reason", e->waivers[i].reason);
+            cJSON_AddItemToArray(a, x);
+        }
+        add_str(o, "internal", e->internal);
+    }
+    return o;
+}

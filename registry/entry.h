@@ -1,0 +1,96 @@
+/* entry: one sub-processor (subprocessors/<id>.xml) as a C struct, read from a parsed and
+ * schema-checked document, and written as JSON in the public or the internal view. */
+#ifndef SUBREG_ENTRY_H
+#define SUBREG_ENTRY_H
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include <libxml/tree.h>
+#include "diag.h"
+
+typedef enum { ROLE_PROCESSOR = 1, ROLE_CONTROLLER = 2 } entry_role;        /* flags */
+typedef enum { STATUS_PLANNED, STATUS_ACTIVE, STATUS_RETIRED, STATUS_UNKNOWN } entry_status;
+typedef enum { USE_STORAGE, USE_PROCESSING, USE_ACCESS, USE_UNKNOWN } entry_use;
+typedef enum {
+    MECH_ADEQUACY, MECH_DPF, MECH_SCC, MECH_BCR, MECH_CODE, MECH_CERTIFICATION,
+    MECH_ADHOC, MECH_DEROGATION, MECH_UNKNOWN
+} entry_mechanism;
+
+/* A country as written (up to 7 characters kept) and, once registry checks ran, its
+ * normalised ISO code (cc[0] == 0 when unknown). */
+typedef struct entry_country {
+    char raw[8];
+    char cc[3];
+} entry_country;
+
+typedef struct entry_location {
+    entry_country country;
+    entry_use use;
+    char *provider, *region; /* or NULL */
+    int line;
+} entry_location;
+
+typedef struct entry_transfer {
+    entry_country country;
+    entry_mechanism mechanism;
+    char *clauses;           /* "2021/914" or NULL */
+    unsigned modules;        /* bit (1 << m) for each module m in 1..4 */
+    char *module_text;       /* as written, or NULL */
+    int signed_on, tia, verified; /* DATE_NONE when absent */
+    int hr;
+    int line;
+} entry_transfer;
+
+typedef struct entry_waiver {
+    char *rule, *owner, *reason;
+    int until;
+    int line;
+} entry_waiver;
+
+typedef struct entry {
+    char *id;
+    char *file;              /* as shown in diagnostics */
+    char *name, *entity_address, *website, *purpose, *internal;
+    entry_country entity_country;
+    char **categories;
+    size_t ncategories;
+    unsigned flows;          /* entry_role flags */
+    entry_role recipient;
+    entry_status status;
+    int announced, effective, retired;   /* DATE_NONE when absent */
+    int has_dpa, dpa_signed, dpa_expires;
+    char *dpa_reference;
+    entry_location *locations;
+    size_t nlocations;
+    entry_transfer *transfers;
+    size_t ntransfers;
+    char **hosting;
+    size_t nhosting;
+    entry_waiver *waivers;
+    size_t nwaivers;
+    /* line numbers for diagnostics (0 when the element is absent) */
+    int line_root, line_entity, line_flow, line_status, line_announced, line_effective,
+        line_retired, line_dpa, line_locations;
+} entry;
+
+/* Build an entry from a parsed document. Reads whatever is there, so that the date-free
+ * checks can still run on a document the schema refused; a date that is not a calendar day
+ * adds a "registry" error to d. Returns NULL with err set when out of memory, or when the
+ * root is not <subprocessor> in urn:subreg:1 (then a "schema" diagnostic is added and err is
+ * left empty). Free with entry_free. */
+entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err);
+void entry_free(entry *e);
+
+/* JSON of the entry: internal = 0 gives the public view (only the public fields of the
+ * format), 1 the internal view (everything). Caller owns it; NULL when out of memory. */
+cJSON *entry_to_json(const entry *e, int internal);
+
+const char *entry_status_name(entry_status s);
+const char *entry_use_name(entry_use u);
+const char *entry_mechanism_name(entry_mechanism m);
+/* Parse enumeration names; return the UNKNOWN value (or 0 for roles) when not one. */
+entry_status entry_status_parse(const char *s);
+entry_use entry_use_parse(const char *s);
+entry_mechanism entry_mechanism_parse(const char *s);
+/* 1 when s is a valid entry id: [a-z0-9][a-z0-9-]{0,62}. */
+int entry_id_valid(const char *s);
+#endif

@@ -1,0 +1,402 @@
+#include "reference.h"
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/tree.h>
+#include "date.h"
+#include "embed.h"
+#include "xmldoc.h"
+
+#define NCODES (26 * 26)
+
+typedef struct region {
+    char *provider, *id;
+    char country[3];
+} region;
+
+struct reference {
+    unsigned char kind[NCODES];   /* 0 unknown, 1 country, 2 alias */
+    unsigned char eea[NCODES];
+    short alias_to[NCODES];
+    char *names[NCODES];
+    adequacy *adq;
+    size_t nadq;
+    region *regions;              /* sorted by provider, id */
+    size_t nregions;
+};
+
+static int code_index(const char *c)
+{
+    if (!c || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] != '\0')
+        return -1;
+    return (c[0] - 'A') * 26 + (c[1] - 'A');
+}
+
+static void index_code(int i, char out[3])
+{
+    out[0] = (char)('A' + i / 26);
+    out[1] = (char)('A' + i % 26);
+    out[2] = '\0';
+}
+
+static int attr_date(xmlNodePtr n, const char *name, int *out)
+{
+    char *v = xmldoc_attr(n, name);
+    int rc = 0;
+
+    *out = DATE_NONE;
+    if (v && date_parse(v, out) != 0)
+        rc = -1;
+    free(v);
+    return rc;
+}
+
+static int load_countries(reference *r, xmlDocPtr doc, const char *file, diag_list *d)
+{
+    xmlNodePtr n;
+    int bad = 0;
+
+    for (n = xmldoc_elem(xmlDocGetRootElement(doc)->children); n; n = xmldoc_elem(n->next)) {
+        char *code = xmldoc_attr(n, "code");
+        char *name = xmldoc_attr(n, "name");
+        char *eea = xmldoc_attr(n, "eea");
+        char *to = xmldoc_attr(n, "country");
+        int i = code_index(code), j = code_index(to);
+
+        if (xmldoc_is(n, "country") && i >= 0) {
+            r->kind[i] = 1;
+            r->eea[i] = eea && (strcmp(eea, "true") == 0 || strcmp(eea, "1") == 0);
+            free(r->names[i]);
+            r->names[i] = name;
+            name = NULL;
+        } else if (xmldoc_is(n, "alias") && i >= 0 && j >= 0) {
+            if (r->kind[j] != 1) {
+                diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "registry", NULL,
+                         "alias %s points to %s, which is not a country listed above it", code, to);
+                bad = 1;
+            } else {
+                r->kind[i] = 2;
+                r->alias_to[i] = (short)j;
+            }
+        } else if (xmldoc_is(n, "adequacy")) {
+            adequacy *a, *v = realloc(r->adq, (r->nadq + 1) * sizeof(*v));
+            char *sc = xmldoc_attr(n, "scope");
+            xmlNodePtr c;
+
+            if (!v) {
+                free(sc);
+                bad = 1;
+                goto next;
+            }
+            r->adq = v;
+            a = &v[r->nadq++];
+            memset(a, 0, sizeof(*a));
+            if (j >= 0)
+                memcpy(a->country, to, 3);
+            a->organisation = xmldoc_attr(n, "organisation");
+            a->instrument = xmldoc_attr(n, "instrument");
+            a->line = xmldoc_line(n);
+            a->scope = sc && strcmp(sc, "dpf") == 0       ? SCOPE_DPF
+                       : sc && strcmp(sc, "partial") == 0 ? SCOPE_PARTIAL
+                                                          : SCOPE_WHOLE;
+            free(sc);
+            for (c = xmldoc_elem(n->children); c; c = xmldoc_elem(c->next))
+                if (xmldoc_is(c, "note"))
+                    a->note = xmldoc_text(c);
+            if (attr_date(n, "adopted", &a->adopted) || attr_date(n, "ends", &a->ends) ||
+                attr_date(n, "revoked", &a->revoked) || a->adopted == DATE_NONE) {
+                diag_add(d, file, a->line, 0, SEV_ERROR, "registry", NULL,
+                         "adequacy decision has a date that is not a real calendar day (YYYY-MM-DD)");
+                bad = 1;
+            }
+            if (j < 0 && !a->organisation) {
+                diag_add(d, file, a->line, 0, SEV_ERROR, "registry", NULL,
+                         "adequacy decision needs a country or an organisation");
+                bad = 1;
+            }
+        }
+    next:
+        free(code);
+        free(name);
+        free(eea);
+        free(to);
+    }
+    for (size_t k = 0; k < r->nadq; k++) {
+        int i = code_index(r->adq[k].country);
+        if (i >= 0 && r->kind[i] != 1) {
+            diag_add(d, file, r->adq[k].line, 0, SEV_ERROR, "country-unknown", NULL,
+                     "adequacy decision for %s, which is not a country listed in this file",
+                     r->adq[k].country);
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static int cmp_region(const void *a, const void *b)
+{
+    const region *x = a, *y = b;
+    int c = strcmp(x->provider, y->provider);
+
+    return c ? c : strcmp(x->id, y->id);
+}
+
+static int load_regions(reference *r, xmlDocPtr doc, const char *file, diag_list *d)
+{
+    xmlNodePtr p, n;
+    size_t cap = 0;
+    int bad = 0;
+
+    for (p = xmldoc_elem(xmlDocGetRootElement(doc)->children); p; p = xmldoc_elem(p->next)) {
+        char *pid;
+
+        if (!xmldoc_is(p, "provider"))
+            continue;
+        pid = xmldoc_attr(p, "id");
+        for (n = xmldoc_elem(p->children); n && pid; n = xmldoc_elem(n->next)) {
+            char *id = xmldoc_attr(n, "id"), *cc = xmldoc_attr(n, "country");
+            int i = code_index(cc);
+
+            if (i < 0 || r->kind[i] != 1) {
+                diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "country-unknown", NULL,
+                         "region %s of %s is mapped to %s, which is not a country of countries.xml",
+                         id ? id : "?", pid, cc ? cc : "?");
+                bad = 1;
+            } else if (id) {
+                if (r->nregions == cap) {
+                    region *v;
+                    cap = cap ? cap * 2 : 128;
+                    v = realloc(r->regions, cap * sizeof(*v));
+                    if (!v) {
+                        free(id);
+                        free(cc);
+                        bad = 1;
+                        break;
+                    }
+                    r->regions = v;
+                }
+                r->regions[r->nregions].provider = strdup(pid);
+                r->regions[r->nregions].id = id;
+                memcpy(r->regions[r->nregions].country, cc, 3);
+                r->nregions++;
+                id = NULL;
+            }
+            free(id);
+            free(cc);
+        }
+        free(pid);
+    }
+    if (r->nregions)
+        qsort(r->regions, r->nregions, sizeof(*r->regions), cmp_region);
+    for (size_t k = 1; k < r->nregions; k++) {
+        if (cmp_region(&r->regions[k - 1], &r->regions[k]) == 0) {
+            diag_add(d, file, 0, 0, SEV_ERROR, "registry", NULL, "region %s of %s is listed twice",
+                     r->regions[k].id, r->regions[k].provider);
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static xmlDocPtr parse_valid(const char *data, size_t len, const char *file, const schema *xsd,
+                             diag_list *d)
+{
+    xmlDocPtr doc = xmldoc_parse(data, len, file, d);
+
+    if (doc && schema_validate(xsd, doc, file, d) != 0) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    return doc;
+}
+
+reference *reference_load(const char *countries, size_t clen, const char *cfile,
+                          const char *regions, size_t rlen, const char *rfile,
+                          const schema *xsd, diag_list *d, sr_err *err)
+{
+    reference *r = calloc(1, sizeof(*r));
+    xmlDocPtr cdoc = NULL, rdoc = NULL;
+    int ok = 0;
+
+    if (!r) {
+        sr_err_set(err, "out of memory");
+        goto out;
+    }
+    cdoc = parse_valid(countries, clen, cfile, xsd, d);
+    rdoc = parse_valid(regions, rlen, rfile, xsd, d);
+    if (!cdoc || !rdoc)
+        goto out;
+    if (!xmldoc_is(xmlDocGetRootElement(cdoc), "countries")) {
+        diag_add(d, cfile, 1, 0, SEV_ERROR, "schema", NULL, "root element must be <countries>");
+        goto out;
+    }
+    if (!xmldoc_is(xmlDocGetRootElement(rdoc), "regions")) {
+        diag_add(d, rfile, 1, 0, SEV_ERROR, "schema", NULL, "root element must be <regions>");
+        goto out;
+    }
+    if (load_countries(r, cdoc, cfile, d) != 0 || load_regions(r, rdoc, rfile, d) != 0)
+        goto out;
+    ok = 1;
+out:
+    xmlFreeDoc(cdoc);
+    xmlFreeDoc(rdoc);
+    if (!ok) {
+        reference_free(r);
+        r = NULL;
+    }
+    return r;
+}
+
+reference *reference_builtin(const schema *xsd, sr_err *err)
+{
+    size_t clen = 0, rlen = 0;
+    const char *c = embed_get("reference/countries.xml", &clen);
+    const char *g = embed_get("reference/regions.xml", &rlen);
+    diag_list d = {0};
+    reference *r = reference_load(c, clen, "reference/countries.xml", g, rlen,
+                                  "reference/regions.xml", xsd, &d, err);
+
+    if (!r && d.n)
+        sr_err_set(err, "built-in reference data is invalid: %s", d.v[0].message);
+    diag_list_free(&d);
+    return r;
+}
+
+void reference_free(reference *r)
+{
+    size_t i;
+
+    if (!r)
+        return;
+    for (i = 0; i < NCODES; i++)
+        free(r->names[i]);
+    for (i = 0; i < r->nadq; i++) {
+        free(r->adq[i].organisation);
+        free(r->adq[i].instrument);
+        free(r->adq[i].note);
+    }
+    for (i = 0; i < r->nregions; i++) {
+        free(r->regions[i].provider);
+        free(r->regions[i].id);
+    }
+    free(r->adq);
+    free(r->regions);
+    free(r);
+}
+
+const char *reference_country(const reference *r, const char *code, char out[3])
+{
+    int i = code_index(code);
+
+    if (i < 0 || !r->kind[i])
+        return NULL;
+    if (r->kind[i] == 2)
+        i = r->alias_to[i];
+    index_code(i, out);
+    return out;
+}
+
+int reference_in_eea(const reference *r, const char *cc)
+{
+    int i = code_index(cc);
+
+    return i >= 0 && r->kind[i] == 1 && r->eea[i];
+}
+
+const char *reference_country_name(const reference *r, const char *cc)
+{
+    int i = code_index(cc);
+
+    return i >= 0 ? r->names[i] : NULL;
+}
+
+const adequacy *reference_adequacy(const reference *r, const char *cc, int day)
+{
+    const adequacy *best = NULL;
+    size_t i;
+
+    for (i = 0; i < r->nadq; i++) {
+        const adequacy *a = &r->adq[i];
+        if (strcmp(a->country, cc) != 0 || day < a->adopted)
+            continue;
+        if (a->ends != DATE_NONE && day > a->ends)
+            continue;
+        if (a->revoked != DATE_NONE && day >= a->revoked)
+            continue;
+        if (!best || (best->ends != DATE_NONE && (a->ends == DATE_NONE || a->ends > best->ends)))
+            best = a;
+    }
+    return best;
+}
+
+int reference_region(const reference *r, const char *provider, const char *id, char out[3])
+{
+    region key;
+    const region *hit;
+
+    key.provider = (char *)provider;
+    key.id = (char *)id;
+    hit = bsearch(&key, r->regions, r->nregions, sizeof(*r->regions), cmp_region);
+    if (hit) {
+        memcpy(out, hit->country, 3);
+        return 0;
+    }
+    return reference_has_provider(r, provider) ? -2 : -1;
+}
+
+int reference_has_provider(const reference *r, const char *provider)
+{
+    size_t i;
+
+    for (i = 0; i < r->nregions; i++)
+        if (strcmp(r->regions[i].provider, provider) == 0)
+            return 1;
+    return 0;
+}
+
+cJSON *reference_to_json(const reference *r)
+{
+    cJSON *root = cJSON_CreateObject(), *eea, *countries, *adq;
+    char cc[3], d1[11];
+    int i;
+    size_t k;
+
+    if (!root)
+        return NULL;
+    eea = cJSON_AddArrayToObject(root, "eea");
+    countries = cJSON_AddArrayToObject(root, "countries");
+    adq = cJSON_AddArrayToObject(root, "adequacy");
+    for (i = 0; i < NCODES && eea && countries; i++) {
+        cJSON *c;
+        if (r->kind[i] != 1)
+            continue;
+        index_code(i, cc);
+        if (r->eea[i])
+            cJSON_AddItemToArray(eea, cJSON_CreateString(cc));
+        c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "code", cc);
+        cJSON_AddStringToObject(c, "name", r->names[i] ? r->names[i] : cc);
+        cJSON_AddBoolToObject(c, "eea", r->eea[i]);
+        cJSON_AddItemToArray(countries, c);
+    }
+    for (k = 0; k < r->nadq && adq; k++) {
+        const adequacy *a = &r->adq[k];
+        cJSON *o = cJSON_CreateObject();
+        static const char *scopes[] = {"whole", "partial", "dpf"};
+
+        if (a->country[0])
+            cJSON_AddStringToObject(o, "country", a->country);
+        if (a->organisation)
+            cJSON_AddStringToObject(o, "organisation", a->organisation);
+        cJSON_AddStringToObject(o, "instrument", a->instrument ? a->instrument : "");
+        cJSON_AddStringToObject(o, "adopted", date_format(a->adopted, d1));
+        if (a->ends != DATE_NONE)
+            cJSON_AddStringToObject(o, "ends", date_format(a->ends, d1));
+        if (a->revoked != DATE_NONE)
+            cJSON_AddStringToObject(o, "revoked", date_format(a->revoked, d1));
+        cJSON_AddStringToObject(o, "scope", scopes[a->scope]);
+        if (a->note)
+            cJSON_AddStringToObject(o, "note", a->note);
+        cJSON_AddItemToArray(adq, o);
+    }
+    return root;
+}

@@ -1,0 +1,57 @@
+/* reference: the registry's reference data, loaded from reference/countries.xml and
+ * reference/regions.xml: ISO 3166-1 countries, EEA membership, input aliases (EL, UK),
+ * adequacy decisions with validity windows and scope, and cloud region -> country maps.
+ * Immutable once loaded: share it read-only between threads. */
+#ifndef SUBREG_REFERENCE_H
+#define SUBREG_REFERENCE_H
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "diag.h"
+#include "schema.h"
+
+typedef enum { SCOPE_WHOLE, SCOPE_PARTIAL, SCOPE_DPF } adequacy_scope;
+
+typedef struct adequacy {
+    char country[3];     /* "" for an international organisation */
+    char *organisation;  /* or NULL */
+    char *instrument;    /* "Implementing Decision (EU) 2021/1772" */
+    int adopted;         /* day number */
+    int ends;            /* last day in force, or DATE_NONE for open-ended */
+    int revoked;         /* day a court invalidated it, or DATE_NONE */
+    adequacy_scope scope;
+    char *note;          /* or NULL */
+    int line;            /* in countries.xml */
+} adequacy;
+
+typedef struct reference reference;
+
+/* Load reference data from the two files' bytes (names used in diagnostics), validating
+ * them with xsd (schemas/reference.xsd). Problems become diagnostics in d (rule "schema"
+ * or "registry"). Returns the reference, or NULL when it is unusable (d says why) or
+ * err is set (out of memory). Free with reference_free. */
+reference *reference_load(const char *countries, size_t clen, const char *cfile,
+                          const char *regions, size_t rlen, const char *rfile,
+                          const schema *xsd, diag_list *d, sr_err *err);
+/* The reference data built into this program (a copy of data/seed/reference). */
+reference *reference_builtin(const schema *xsd, sr_err *err);
+void reference_free(reference *r);
+
+/* Normalise a code as written (aliases EL -> GR, UK -> GB) into out. Returns out, or NULL
+ * when code is not an ISO 3166-1 alpha-2 country of the reference data. */
+const char *reference_country(const reference *r, const char *code, char out[3]);
+/* 1 when the normalised code cc is inside the EEA. */
+int reference_in_eea(const reference *r, const char *cc);
+/* English short name of cc, or NULL. */
+const char *reference_country_name(const reference *r, const char *cc);
+/* The adequacy decision for cc in force on day (adopted <= day <= ends, before revoked);
+ * the one ending last when several are. NULL when none. */
+const adequacy *reference_adequacy(const reference *r, const char *cc, int day);
+/* Map provider's region id to a country into out. Returns 0, -1 for an unknown provider,
+ * -2 for a region the reference data does not place (fail closed). */
+int reference_region(const reference *r, const char *provider, const char *region, char out[3]);
+/* 1 when the reference data lists regions for provider. */
+int reference_has_provider(const reference *r, const char *provider);
+/* The whole reference as JSON: {"eea": [...], "countries": [...], "adequacy": [...]}.
+ * Caller owns the result (cJSON_Delete); NULL when out of memory. */
+cJSON *reference_to_json(const reference *r);
+#endif

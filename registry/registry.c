@@ -1,0 +1,394 @@
+#include "registry.h"
+#include <stdlib.h>
+#include <string.h>
+#include "date.h"
+#include "rules.h"
+#include "xmldoc.h"
+
+#define MAX_FILE XMLDOC_MAX_BYTES
+
+entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
+                            diag_list *d, sr_err *err)
+{
+    xmlDocPtr doc = xmldoc_parse(data, len, file, d);
+    entry *e = NULL;
+
+    if (err)
+        err->msg[0] = '\0';
+    if (!doc)
+        return NULL;
+    schema_validate(xs->subprocessor, doc, file, d);
+    e = entry_from_doc(doc, file, d, err);
+    xmlFreeDoc(doc);
+    return e;
+}
+
+static void norm_country(const reference *ref, entry *e, entry_country *c, int line,
+                         const char *what, diag_list *d)
+{
+    if (!c->raw[0])
+        return;
+    if (!reference_country(ref, c->raw, c->cc))
+        diag_add(d, e->file, line, 0, SEV_ERROR, "country-unknown", e->id,
+                 "%s \"%s\" is not an ISO 3166-1 alpha-2 country code: use the country's "
+                 "two-letter code (e.g. DE, US; EL and UK are accepted for GR and GB); "
+                 "regions such as EU are not countries",
+                 what, c->raw);
+}
+
+static int has_location(const entry *e, const char *cc)
+{
+    size_t i;
+
+    for (i = 0; i < e->nlocations; i++)
+        if (strcmp(e->locations[i].country.cc, cc) == 0)
+            return 1;
+    return strcmp(e->entity_country.cc, cc) == 0;
+}
+
+void registry_check_entry(const reference *ref, entry *e, const char *expected_id,
+                          diag_list *d)
+{
+    size_t i, j;
+
+    if (!e->id || !entry_id_valid(e->id)) {
+        diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
+                 "id \"%s\" is not a valid id: use 1 to 63 characters of a-z, 0-9 and '-', "
+                 "starting with a letter or digit",
+                 e->id ? e->id : "");
+    } else if (expected_id && strcmp(expected_id, e->id) != 0) {
+        diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
+                 "id=\"%s\" does not match the file name %s.xml: rename the file to %s.xml or "
+                 "set id=\"%s\"",
+                 e->id, expected_id, e->id, expected_id);
+    }
+    norm_country(ref, e, &e->entity_country, e->line_entity, "entity country", d);
+    for (i = 0; i < e->nlocations; i++) {
+        entry_location *l = &e->locations[i];
+        char cc[3];
+        int rc;
+
+        norm_country(ref, e, &l->country, l->line, "location country", d);
+        if (l->region && !l->provider) {
+            diag_add(d, e->file, l->line, 0, SEV_ERROR, "registry", e->id,
+                     "region=\"%s\" needs provider=\"...\" to say whose region it is", l->region);
+        } else if (l->region && l->country.cc[0]) {
+            rc = reference_region(ref, l->provider, l->region, cc);
+            if (rc == -2)
+                diag_add(d, e->file, l->line, 0, SEV_ERROR, "hosting-unmapped", e->id,
+                         "region \"%s\" of provider %s is not in reference/regions.xml: correct "
+                         "the region id or add it to the reference data with its country",
+                         l->region, l->provider);
+            else if (rc == 0 && strcmp(cc, l->country.cc) != 0)
+                diag_add(d, e->file, l->line, 0, SEV_ERROR, "registry", e->id,
+                         "region %s of %s is in %s, not %s: set country=\"%s\"", l->region,
+                         l->provider, cc, l->country.cc, cc);
+        }
+    }
+    for (i = 0; i < e->ntransfers; i++) {
+        entry_transfer *t = &e->transfers[i];
+
+        norm_country(ref, e, &t->country, t->line, "transfer country", d);
+        if (!t->country.cc[0])
+            continue;
+        if (!has_location(e, t->country.cc))
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "registry", e->id,
+                     "transfer to %s matches no location and not the entity's country: add "
+                     "<location country=\"%s\" use=\"...\"/> or remove this transfer",
+                     t->country.cc, t->country.cc);
+        for (j = 0; j < i; j++)
+            if (strcmp(e->transfers[j].country.cc, t->country.cc) == 0 &&
+                e->transfers[j].mechanism == t->mechanism)
+                diag_add(d, e->file, t->line, 0, SEV_ERROR, "registry", e->id,
+                         "a second %s transfer to %s: keep one <transfer> per country and mechanism",
+                         entry_mechanism_name(t->mechanism), t->country.cc);
+    }
+    for (i = 0; i < e->nwaivers; i++) {
+        const entry_waiver *w = &e->waivers[i];
+        if (w->rule && !rules_find(w->rule))
+            diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
+                     "waiver for unknown rule \"%s\": use a rule id from docs/rules.md",
+                     w->rule);
+        else if (w->rule && (strcmp(w->rule, "schema") == 0 || strcmp(w->rule, "registry") == 0))
+            diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
+                     "schema and registry errors cannot be waived: fix the file instead");
+    }
+    if (e->retired != DATE_NONE && e->status != STATUS_RETIRED && e->status != STATUS_UNKNOWN)
+        diag_add(d, e->file, e->line_retired, 0, SEV_ERROR, "registry", e->id,
+                 "<retired> is only for status retired: remove it or set <status>retired</status>");
+    if (e->has_dpa && e->dpa_signed != DATE_NONE && e->dpa_expires != DATE_NONE &&
+        e->dpa_expires < e->dpa_signed)
+        diag_add(d, e->file, e->line_dpa, 0, SEV_ERROR, "registry", e->id,
+                 "the DPA expires before it was signed: check the signed and expires dates");
+    if (e->announced != DATE_NONE && e->effective != DATE_NONE && e->effective < e->announced)
+        diag_add(d, e->file, e->line_effective, 0, SEV_ERROR, "registry", e->id,
+                 "<effective> is before <announced>: processing cannot start before the notice");
+}
+
+void registry_check_all(registry *r, diag_list *d)
+{
+    size_t i, j, k;
+
+    for (i = 1; i < r->n; i++) {
+        entry *a = r->entries[i - 1], *b = r->entries[i];
+        if (a->id && b->id && strcmp(a->id, b->id) == 0)
+            diag_add(d, b->file, b->line_root, 0, SEV_ERROR, "registry", b->id,
+                     "id \"%s\" is also used by %s: ids must be unique", b->id, a->file);
+    }
+    /* A provider named by <hosting> must belong to one entry, or hosting checks could not
+     * say whose locations a deployment must match. */
+    for (i = 0; i < r->n; i++)
+        for (k = 0; k < r->entries[i]->nhosting; k++)
+            for (j = 0; j < i; j++) {
+                const entry *o = r->entries[j];
+                size_t m;
+                for (m = 0; m < o->nhosting; m++)
+                    if (o->hosting[m] && r->entries[i]->hosting[k] &&
+                        strcmp(o->hosting[m], r->entries[i]->hosting[k]) == 0)
+                        diag_add(d, r->entries[i]->file, r->entries[i]->line_root, 0, SEV_ERROR,
+                                 "registry", r->entries[i]->id,
+                                 "hosting provider \"%s\" is already claimed by %s: one entry per "
+                                 "provider",
+                                 o->hosting[m], o->id);
+            }
+}
+
+registry *registry_new(reference *ref)
+{
+    registry *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    r->ref = ref;
+    r->settings.notice_days = 0;
+    r->settings.tia_months = 12;
+    return r;
+}
+
+static int cmp_id(const entry *a, const char *id)
+{
+    return strcmp(a->id ? a->id : "", id ? id : "");
+}
+
+entry *registry_find(const registry *r, const char *id, size_t *idx)
+{
+    size_t lo = 0, hi = r->n;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_id(r->entries[mid], id);
+        if (c == 0) {
+            if (idx)
+                *idx = mid;
+            return r->entries[mid];
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (idx)
+        *idx = lo;
+    return NULL;
+}
+
+int registry_add(registry *r, entry *e, const char *blob)
+{
+    entry **ev;
+    char **bv, *b = strdup(blob ? blob : "");
+    size_t pos;
+
+    if (!b)
+        return -1;
+    ev = realloc(r->entries, (r->n + 1) * sizeof(*ev));
+    if (ev)
+        r->entries = ev;
+    bv = realloc(r->blobs, (r->n + 1) * sizeof(*bv));
+    if (bv)
+        r->blobs = bv;
+    if (!ev || !bv) {
+        free(b);
+        return -1;
+    }
+    /* Files arrive sorted by name, so appending is the common case. */
+    if (r->n == 0 || cmp_id(r->entries[r->n - 1], e->id) <= 0) {
+        pos = r->n;
+    } else {
+        registry_find(r, e->id, &pos);
+        memmove(&r->entries[pos + 1], &r->entries[pos], (r->n - pos) * sizeof(*ev));
+        memmove(&r->blobs[pos + 1], &r->blobs[pos], (r->n - pos) * sizeof(*bv));
+    }
+    r->entries[pos] = e;
+    r->blobs[pos] = b;
+    r->n++;
+    return 0;
+}
+
+void registry_free(registry *r)
+{
+    size_t i;
+
+    if (!r)
+        return;
+    for (i = 0; i < r->n; i++) {
+        entry_free(r->entries[i]);
+        free(r->blobs[i]);
+    }
+    free(r->entries);
+    free(r->blobs);
+    free(r->settings.owner);
+    free(r->settings.public_url);
+    free(r->settings.contact);
+    reference_free(r->ref);
+    free(r);
+}
+
+static int load_settings(registry *r, source *src, const schemas *xs, diag_list *d,
+                         sr_err *err)
+{
+    char *data = NULL, file[4200];
+    size_t len;
+    xmlDocPtr doc = NULL;
+    xmlNodePtr n;
+    int rc;
+
+    snprintf(file, sizeof(file), "%sregistry.xml", source_prefix(src));
+    rc = source_read(src, "registry.xml", MAX_FILE, &data, &len, NULL, err);
+    if (rc == STORE_NOTFOUND) {
+        diag_add(d, file, 0, 0, SEV_ERROR, "registry", NULL,
+                 "registry.xml is missing: a registry's root must hold its settings "
+                 "(owner, notice-days, tia-review-months)");
+        return 0;
+    }
+    if (rc != 0)
+        return -1;
+    doc = xmldoc_parse(data, len, file, d);
+    if (doc && schema_validate(xs->registry, doc, file, d) == 0) {
+        for (n = xmldoc_elem(xmlDocGetRootElement(doc)->children); n; n = xmldoc_elem(n->next)) {
+            char *t = xmldoc_text(n);
+            if (xmldoc_is(n, "owner")) {
+                char *c = xmldoc_attr(n, "country");
+                free(r->settings.owner);
+                r->settings.owner = t;
+                t = NULL;
+                if (c && strlen(c) == 2)
+                    memcpy(r->settings.owner_country, c, 3);
+                free(c);
+            } else if (xmldoc_is(n, "notice-days")) {
+                r->settings.notice_days = atoi(t);
+            } else if (xmldoc_is(n, "tia-review-months")) {
+                r->settings.tia_months = atoi(t);
+            } else if (xmldoc_is(n, "public-url")) {
+                free(r->settings.public_url);
+                r->settings.public_url = t;
+                t = NULL;
+            } else if (xmldoc_is(n, "contact")) {
+                free(r->settings.contact);
+                r->settings.contact = t;
+                t = NULL;
+            }
+            free(t);
+        }
+    }
+    xmlFreeDoc(doc);
+    free(data);
+    return 0;
+}
+
+static reference *load_reference(source *src, const schemas *xs, diag_list *d, sr_err *err)
+{
+    char *c = NULL, *g = NULL, cfile[4200], gfile[4200];
+    size_t clen = 0, glen = 0;
+    reference *ref = NULL;
+    int rc1, rc2;
+
+    snprintf(cfile, sizeof(cfile), "%sreference/countries.xml", source_prefix(src));
+    snprintf(gfile, sizeof(gfile), "%sreference/regions.xml", source_prefix(src));
+    rc1 = source_read(src, "reference/countries.xml", 16 * MAX_FILE, &c, &clen, NULL, err);
+    if (rc1 < 0)
+        goto out;
+    rc2 = source_read(src, "reference/regions.xml", 16 * MAX_FILE, &g, &glen, NULL, err);
+    if (rc2 < 0)
+        goto out;
+    if (rc1 == STORE_NOTFOUND)
+        diag_add(d, cfile, 0, 0, SEV_ERROR, "registry", NULL,
+                 "reference/countries.xml is missing: copy it from data/seed/reference");
+    if (rc2 == STORE_NOTFOUND)
+        diag_add(d, gfile, 0, 0, SEV_ERROR, "registry", NULL,
+                 "reference/regions.xml is missing: copy it from data/seed/reference");
+    if (rc1 == 0 && rc2 == 0)
+        ref = reference_load(c, clen, cfile, g, glen, gfile, xs->reference, d, err);
+    if (!ref && !err->msg[0]) /* still check the entries, against the built-in reference */
+        ref = reference_builtin(xs->reference, err);
+out:
+    free(c);
+    free(g);
+    return ref;
+}
+
+int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, sr_err *err)
+{
+    registry *r = NULL;
+    reference *ref;
+    char **names = NULL, *data = NULL, file[4300], rel[4300], blob[41];
+    size_t nnames = 0, i, len;
+    int rc = -1;
+
+    *out = NULL;
+    err->msg[0] = '\0';
+    ref = load_reference(src, xs, d, err);
+    if (!ref)
+        goto out;
+    r = registry_new(ref);
+    if (!r) {
+        reference_free(ref);
+        sr_err_set(err, "out of memory");
+        goto out;
+    }
+    if (source_revision(src))
+        snprintf(r->revision, sizeof(r->revision), "%s", source_revision(src));
+    if (load_settings(r, src, xs, d, err) != 0)
+        goto out;
+    if (source_list(src, "subprocessors", &names, &nnames, err) != 0)
+        goto out;
+    for (i = 0; i < nnames; i++) {
+        entry *e;
+        char id[256];
+        size_t nl = strlen(names[i]) - 4;
+
+        snprintf(rel, sizeof(rel), "subprocessors/%s", names[i]);
+        snprintf(file, sizeof(file), "%s%s", source_prefix(src), rel);
+        snprintf(id, sizeof(id), "%.*s", (int)(nl < sizeof(id) ? nl : sizeof(id) - 1), names[i]);
+        rc = source_read(src, rel, MAX_FILE, &data, &len, blob, err);
+        if (rc != 0) {
+            diag_add(d, file, 0, 0, SEV_ERROR, "schema", NULL, "%s", err->msg);
+            err->msg[0] = '\0';
+            continue;
+        }
+        e = registry_parse_entry(xs, data, len, file, d, err);
+        free(data);
+        data = NULL;
+        if (!e) {
+            if (err->msg[0]) {
+                rc = -1;
+                goto out;
+            }
+            continue;
+        }
+        registry_check_entry(r->ref, e, id, d);
+        if (registry_add(r, e, blob) != 0) {
+            entry_free(e);
+            sr_err_set(err, "out of memory");
+            rc = -1;
+            goto out;
+        }
+    }
+    registry_check_all(r, d);
+    *out = r;
+    r = NULL;
+    rc = 0;
+out:
+    source_names_free(names, nnames);
+    registry_free(r);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* registry: a whole registry loaded into memory (settings, reference data, entries) from a
+ * source, and the date-free checks ("schema", "registry", "country-unknown") that
+ * `subreg validate`, the push hook and the API run before anything is committed. */
+#ifndef SUBREG_REGISTRY_H
+#define SUBREG_REGISTRY_H
+#include <stddef.h>
+#include "diag.h"
+#include "entry.h"
+#include "reference.h"
+#include "schema.h"
+#include "source.h"
+
+typedef struct registry_settings {
+    char *owner;
+    char owner_country[3];
+    int notice_days;
+    int tia_months;
+    char *public_url, *contact;   /* or NULL */
+} registry_settings;
+
+typedef struct registry {
+    registry_settings settings;
+    reference *ref;               /* owned */
+    entry **entries;              /* sorted by id; each owned */
+    char **blobs;                 /* git blob id per entry ("" outside git); owned */
+    size_t n;
+    char revision[41];            /* commit id, "" outside git */
+} registry;
+
+/* Parse, schema-check and read one sub-processor file. expected_id (the file name without
+ * .xml, or NULL) is compared with the id attribute. Problems go to d. Returns the entry
+ * (also when the schema refused it, so later checks can still run), or NULL when the XML
+ * is unusable (d says why) or err is set (out of memory). */
+entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
+                            diag_list *d, sr_err *err);
+/* The date-free checks of one entry against the reference data: file name equals id,
+ * country codes real (normalising EL/UK into the entry), transfers matching a location,
+ * provider regions placed, waivers naming known rules, retired only with status retired.
+ * expected_id may be NULL. */
+void registry_check_entry(const reference *ref, entry *e, const char *expected_id,
+                          diag_list *d);
+/* The checks across entries: ids unique, a hosting provider claimed by one entry only. */
+void registry_check_all(registry *r, diag_list *d);
+
+/* Load the whole registry from src: registry.xml, the reference files, every subprocessors/ file,
+ * then every check above. Problems go to d. Returns 0 with *out set (even when d holds
+ * errors), or -1 with err set when the source cannot be read at all. */
+int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, sr_err *err);
+/* An empty registry with default settings and the given reference (taken over), for
+ * checking loose files. Returns NULL when out of memory. */
+registry *registry_new(reference *ref);
+/* Append e (taken over) with its blob id; keeps the order by id. Returns 0 or -1. */
+int registry_add(registry *r, entry *e, const char *blob);
+/* The entry with id, or NULL; its index into entries when idx is not NULL. */
+entry *registry_find(const registry *r, const char *id, size_t *idx);
+void registry_free(registry *r);
+#endif

@@ -1,0 +1,32 @@
+/* rules: the compliance rules of the registry format (see docs/rules.md), evaluated over a
+ * loaded registry as of a date. One engine serves `subreg check`, the push hook and the
+ * API, so the same input gives the same findings everywhere. */
+#ifndef SUBREG_RULES_H
+#define SUBREG_RULES_H
+#include <stddef.h>
+#include "diag.h"
+#include "registry.h"
+
+typedef struct rule_info {
+    const char *id;
+    severity sev;
+    const char *title;     /* one line: when it fires */
+    const char *source;    /* the legal source */
+    const char *fix;       /* what to do */
+} rule_info;
+
+/* The rule table (stable ids). *n receives its length. */
+const rule_info *rules_all(size_t *n);
+/* The rule with id, or NULL. Also knows "schema" and "registry". */
+const rule_info *rules_find(const char *id);
+
+/* Append the findings of entry e as of day to d, with waivers applied (waived findings
+ * are kept with waived = 1). Never fails but for lost diagnostics when out of memory. */
+void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d);
+/* rules_check_entry for every entry. */
+void rules_check(const registry *r, int day, diag_list *d);
+/* Mark the findings d->v[from..] that a waiver of their entry suppresses on day (rule
+ * matches, day <= until) as waived, keeping them in the list. rules_check_entry calls it;
+ * the hosting check calls it for its own findings. */
+void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from);
+#endif

@@ -1,0 +1,178 @@
+#include "xmldoc.h"
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlerror.h>
+
+#define SUBREG_NS "urn:subreg:1"
+
+typedef struct parse_state {
+    diag_list *d;
+    const char *file;
+    int errors;
+    int doctype;
+} parse_state;
+
+void xmldoc_global_init(void)
+{
+    xmlInitParser();
+    xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader);
+}
+
+void xmldoc_clean_message(const char *msg, buf *out)
+{
+    const char *p = msg ? msg : "invalid XML";
+    const char *ns = "{" SUBREG_NS "}";
+    size_t nslen = strlen(ns);
+    size_t start = out->len;
+
+    while (*p) {
+        if (strncmp(p, ns, nslen) == 0) {
+            p += nslen;
+            continue;
+        }
+        /* libxml2 messages may span lines; a diagnostic is one line */
+        buf_add(out, *p == '\n' || *p == '\r' ? " " : p, 1);
+        p++;
+    }
+    while (out->len > start && (out->p[out->len - 1] == '\n' || out->p[out->len - 1] == ' '))
+        out->p[--out->len] = '\0';
+}
+
+static void on_error(void *ctx, xmlErrorPtr e)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    parse_state *st = ctxt ? ctxt->_private : NULL;
+    buf msg;
+
+    if (!st || !e || st->doctype)
+        return;
+    if (e->level < XML_ERR_ERROR)
+        return;
+    st->errors++;
+    if (st->errors > 20) /* a broken file can raise thousands; the first ones say it */
+        return;
+    buf_init(&msg, 0);
+    xmldoc_clean_message(e->message, &msg);
+    diag_add(st->d, st->file, e->line, e->int2, SEV_ERROR, "schema", NULL,
+             "not well-formed XML: %s", buf_str(&msg));
+    buf_free(&msg);
+}
+
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+    xmlParserCtxtPtr ctxt = ctx;
+    parse_state *st = ctxt->_private;
+
+    (void)name;
+    (void)ext;
+    (void)sys;
+    if (!st->doctype)
+        diag_add(st->d, st->file, xmlSAX2GetLineNumber(ctx), xmlSAX2GetColumnNumber(ctx),
+                 SEV_ERROR, "schema", NULL,
+                 "DOCTYPE declarations are not allowed in registry files: remove the <!DOCTYPE ...> line "
+                 "(entities and external DTDs are never read)");
+    st->doctype = 1;
+    st->errors++;
+    xmlStopParser(ctxt);
+}
+
+xmlDocPtr xmldoc_parse(const char *data, size_t len, const char *file, diag_list *d)
+{
+    xmlParserCtxtPtr ctxt = NULL;
+    xmlDocPtr doc = NULL;
+    parse_state st = {d, file, 0, 0};
+
+    if (len > XMLDOC_MAX_BYTES) {
+        diag_add(d, file, 0, 0, SEV_ERROR, "schema", NULL,
+                 "file is %zu bytes, over the limit of %d bytes for one registry file", len,
+                 XMLDOC_MAX_BYTES);
+        goto out;
+    }
+    if (len == 0) {
+        diag_add(d, file, 1, 1, SEV_ERROR, "schema", NULL, "file is empty: it must hold one XML document");
+        goto out;
+    }
+    ctxt = xmlNewParserCtxt();
+    if (!ctxt) {
+        diag_add(d, file, 0, 0, SEV_ERROR, "schema", NULL, "out of memory while parsing");
+        goto out;
+    }
+    ctxt->_private = &st;
+    ctxt->sax->serror = on_error;
+    ctxt->sax->internalSubset = on_doctype;
+    ctxt->sax->externalSubset = NULL;
+    ctxt->sax->resolveEntity = NULL;
+    ctxt->sax->getEntity = NULL;
+    ctxt->sax->entityDecl = NULL;
+    doc = xmlCtxtReadMemory(ctxt, data, (int)len, file, NULL,
+                            XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING);
+    if (!doc || st.errors || ctxt->errNo != 0 || !ctxt->wellFormed) {
+        if (!st.errors)
+            diag_add(d, file, ctxt->input ? ctxt->input->line : 0, 0, SEV_ERROR, "schema", NULL,
+                     "not well-formed XML");
+        xmlFreeDoc(doc);
+        doc = NULL;
+        goto out;
+    }
+    if (!xmlDocGetRootElement(doc)) {
+        diag_add(d, file, 1, 1, SEV_ERROR, "schema", NULL, "no root element");
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+out:
+    if (ctxt)
+        xmlFreeParserCtxt(ctxt);
+    return doc;
+}
+
+char *xmldoc_text(xmlNodePtr node)
+{
+    xmlChar *s = xmlNodeGetContent(node);
+    char *r, *b, *e;
+
+    if (!s)
+        return strdup("");
+    b = (char *)s;
+    while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
+        b++;
+    e = b + strlen(b);
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+        e--;
+    r = strndup(b, (size_t)(e - b));
+    xmlFree(s);
+    return r;
+}
+
+char *xmldoc_attr(xmlNodePtr node, const char *name)
+{
+    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+    char *r;
+
+    if (!v)
+        return NULL;
+    r = strdup((char *)v);
+    xmlFree(v);
+    return r;
+}
+
+int xmldoc_line(xmlNodePtr node)
+{
+    long l = xmlGetLineNo(node);
+
+    return l > 0 && l < 0x7fffffff ? (int)l : 0;
+}
+
+xmlNodePtr xmldoc_elem(xmlNodePtr node)
+{
+    while (node && node->type != XML_ELEMENT_NODE)
+        node = node->next;
+    return node;
+}
+
+int xmldoc_is(xmlNodePtr node, const char *name)
+{
+    return node && node->type == XML_ELEMENT_NODE && node->ns &&
+           strcmp((const char *)node->ns->href, SUBREG_NS) == 0 &&
+           strcmp((const char *)node->name, name) == 0;
+}

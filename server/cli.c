@@ -1,0 +1,203 @@
+#include "cli.h"
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "../registry/date.h"
+#include "../registry/reference.h"
+#include "../registry/source.h"
+#include "../registry/xmldoc.h"
+
+static schemas loaded;
+static int loaded_ok;
+
+static void free_schemas(void)
+{
+    schemas_free(&loaded);
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "subreg %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+const schemas *cli_schemas(void)
+{
+    sr_err err = {{0}};
+
+    if (loaded_ok)
+        return &loaded;
+    if (schemas_load(&loaded, &err) != 0) {
+        fprintf(stderr, "subreg: cannot compile the built-in schemas: %s\n", err.msg);
+        return NULL;
+    }
+    loaded_ok = 1;
+    atexit(free_schemas);
+    return &loaded;
+}
+
+registry *cli_load_registry(const char *cmd, const char *path, const char *rev, diag_list *d)
+{
+    const schemas *xs = cli_schemas();
+    source *src = NULL;
+    registry *r = NULL;
+    sr_err err = {{0}};
+
+    if (!xs)
+        return NULL;
+    if (source_open(path, rev, &src, &err) != 0) {
+        cli_fail(cmd, "%s", err.msg);
+        if (!rev && strcmp(path, DEFAULT_REGISTRY) == 0)
+            fprintf(stderr, "  (create it with `subreg init`, or name one with --registry PATH)\n");
+        return NULL;
+    }
+    if (registry_load(src, xs, &r, d, &err) != 0)
+        cli_fail(cmd, "%s", err.msg);
+    source_close(src);
+    return r;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int add_file(const char *cmd, registry *r, const schemas *xs, const char *path,
+                    diag_list *d)
+{
+    source *src = NULL;
+    sr_err err = {{0}};
+    char *data = NULL, *dir, *base, id[256];
+    const char *slash = strrchr(path, '/');
+    size_t len, bl;
+    entry *e;
+    int rc = -1;
+
+    dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    base = strdup(slash ? slash + 1 : path);
+    if (!dir || !base || source_open(dir, NULL, &src, &err) != 0) {
+        cli_fail(cmd, "%s: %s", path, err.msg[0] ? err.msg : "out of memory");
+        goto out;
+    }
+    rc = source_read(src, base, XMLDOC_MAX_BYTES, &data, &len, NULL, &err);
+    if (rc == STORE_NOTFOUND) {
+        cli_fail(cmd, "%s: no such file", path);
+        rc = -1;
+        goto out;
+    }
+    if (rc != 0) {
+        diag_add(d, path, 0, 0, SEV_ERROR, "schema", NULL, "%s", err.msg);
+        rc = 0;
+        goto out;
+    }
+    e = registry_parse_entry(xs, data, len, path, d, &err);
+    if (!e) {
+        rc = err.msg[0] ? cli_fail(cmd, "%s", err.msg), -1 : 0;
+        goto out;
+    }
+    bl = strlen(base);
+    if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
+        snprintf(id, sizeof(id), "%.*s", (int)(bl - 4 < 255 ? bl - 4 : 255), base);
+    else
+        snprintf(id, sizeof(id), "%s", e->id ? e->id : "");
+    registry_check_entry(r->ref, e, id, d);
+    if (registry_add(r, e, NULL) != 0) {
+        entry_free(e);
+        cli_fail(cmd, "out of memory");
+        rc = -1;
+        goto out;
+    }
+    rc = 0;
+out:
+    free(data);
+    free(dir);
+    free(base);
+    source_close(src);
+    return rc;
+}
+
+registry *cli_load_files(const char *cmd, char **paths, int n, diag_list *d)
+{
+    const schemas *xs = cli_schemas();
+    sr_err err = {{0}};
+    reference *ref;
+    registry *r;
+    int i;
+
+    if (!xs)
+        return NULL;
+    ref = reference_builtin(xs->reference, &err);
+    if (!ref) {
+        cli_fail(cmd, "%s", err.msg);
+        return NULL;
+    }
+    r = registry_new(ref);
+    if (!r) {
+        reference_free(ref);
+        cli_fail(cmd, "out of memory");
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (is_dir(paths[i])) {
+            source *src = NULL;
+            char **names = NULL, p[8192];
+            size_t nn = 0, k;
+            if (source_open(paths[i], NULL, &src, &err) != 0 ||
+                source_list(src, ".", &names, &nn, &err) != 0) {
+                source_close(src);
+                cli_fail(cmd, "%s", err.msg);
+                goto fail;
+            }
+            source_close(src);
+            for (k = 0; k < nn; k++) {
+                snprintf(p, sizeof(p), "%s/%s", paths[i], names[k]);
+                if (add_file(cmd, r, xs, p, d) != 0) {
+                    source_names_free(names, nn);
+                    goto fail;
+                }
+            }
+            source_names_free(names, nn);
+        } else if (add_file(cmd, r, xs, paths[i], d) != 0) {
+            goto fail;
+        }
+    }
+    registry_check_all(r, d);
+    return r;
+fail:
+    registry_free(r);
+    return NULL;
+}
+
+void cli_print_diags(FILE *f, const diag_list *d)
+{
+    buf line;
+    size_t i;
+
+    buf_init(&line, 0);
+    for (i = 0; i < d->n; i++) {
+        line.len = 0;
+        diag_format(&d->v[i], &line);
+        if (d->v[i].waived)
+            buf_printf(&line, " (waived: %s)", d->v[i].waiver ? d->v[i].waiver : "");
+        fprintf(f, "%s\n", buf_str(&line));
+    }
+    buf_free(&line);
+}
+
+int cli_parse_date(const char *s, int *day)
+{
+    if (strcmp(s, "today") == 0) {
+        *day = date_today();
+        return 0;
+    }
+    return date_parse(s, day);
+}

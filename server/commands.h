@@ -1,0 +1,6 @@
+/* The subcommands of subreg, one file each (server/cmd_*.c). Each takes its own argv
+ * (argv[0] is the subcommand name) and returns the process exit status. */
+#ifndef SUBREG_COMMANDS_H
+#define SUBREG_COMMANDS_H
+int cmd_validate(int argc, char **argv);
+#endif

@@ -1,0 +1,63 @@
+/* subreg: the program. Dispatches to the subcommands in server/cmd_*.c. */
+#include <stdio.h>
+#include <string.h>
+#include "../registry/store.h"
+#include "../registry/xmldoc.h"
+#include "cli.h"
+#include "commands.h"
+
+#ifndef SUBREG_VERSION
+#define SUBREG_VERSION "dev"
+#endif
+
+static const command commands[] = {
+    {"validate", "check registry files against the schemas and the date-free rules", cmd_validate},
+};
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: subreg COMMAND [OPTIONS]\n\n"
+               "A git-backed registry of GDPR sub-processors.\n\nCommands:\n");
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun `subreg COMMAND --help` for a command's options. `subreg --version` prints "
+               "the version.\n");
+}
+
+int main(int argc, char **argv)
+{
+    sr_err err = {{0}};
+    size_t i;
+    int rc = EXIT_USAGE;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("subreg %s\n", SUBREG_VERSION);
+        return EXIT_OK;
+    }
+    xmldoc_global_init();
+    if (store_global_init(&err) != 0) {
+        fprintf(stderr, "subreg: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            rc = commands[i].run(argc - 1, argv + 1);
+            goto out;
+        }
+    }
+    fprintf(stderr, "subreg: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+out:
+    store_global_shutdown();
+    return rc;
+}

@@ -1,0 +1,59 @@
+"""Shared helpers of the black-box tests: run the real subreg binary, make temporary
+registries and git clones. Nothing here fakes a component."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SEED = os.path.join(ROOT, "data", "seed")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+
+
+def subreg_bin():
+    return os.environ.get("SUBREG_BIN") or os.path.join(ROOT, "bin", "subreg")
+
+
+def run(args, cwd=None, env=None, input=None, timeout=120):
+    """Run subreg with args; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    e.setdefault("SUBREG_TODAY", "2026-11-28")
+    if env:
+        e.update(env)
+    return subprocess.run([subreg_bin()] + list(args), cwd=cwd, env=e, input=input,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def git(args, cwd, check=True, env=None):
+    e = dict(os.environ)
+    e.update({"GIT_AUTHOR_NAME": "Legal Team", "GIT_AUTHOR_EMAIL": "legal@callnex.example",
+              "GIT_COMMITTER_NAME": "Legal Team", "GIT_COMMITTER_EMAIL": "legal@callnex.example"})
+    if env:
+        e.update(env)
+    p = subprocess.run(["git"] + list(args), cwd=cwd, env=e, capture_output=True, text=True,
+                       timeout=120)
+    if check and p.returncode != 0:
+        raise AssertionError("git %s failed (%d): %s %s" % (" ".join(args), p.returncode,
+                                                           p.stdout, p.stderr))
+    return p
+
+
+class TempDirTest(unittest.TestCase):
+    """A test with a fresh temporary directory in self.tmp."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="subreg-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def copy_seed(self, name="reg"):
+        dst = os.path.join(self.tmp, name)
+        shutil.copytree(SEED, dst)
+        return dst
+
+    def assertSanitizerClean(self, p):
+        """No AddressSanitizer/UBSan/LeakSanitizer report on stderr."""
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            self.assertNotIn(marker, p.stderr, p.stderr[-3000:])
