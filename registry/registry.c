@@ -10,7 +10,13 @@
 entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
                             diag_list *d, sr_err *err)
 {
-    xmlDocPtr doc = xmldoc_parse(data, len, file, d);
+    return registry_parse_entry_with(NULL, xs, data, len, file, d, err);
+}
+
+entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data,
+                                 size_t len, const char *file, diag_list *d, sr_err *err)
+{
+    xmlDocPtr doc = xmldoc_parser_parse(p, data, len, file, d);
     entry *e = NULL;
 
     if (err)
@@ -332,10 +338,15 @@ int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, 
     reference *ref;
     char **names = NULL, *data = NULL, file[4300], rel[4300], blob[41];
     size_t nnames = 0, i, len;
+    xmldoc_parser *parser = xmldoc_parser_new();
     int rc = -1;
 
     *out = NULL;
     err->msg[0] = '\0';
+    if (!parser) {
+        sr_err_set(err, "out of memory");
+        goto out;
+    }
     ref = load_reference(src, xs, d, err);
     if (!ref)
         goto out;
@@ -365,7 +376,7 @@ int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, 
             err->msg[0] = '\0';
             continue;
         }
-        e = registry_parse_entry(xs, data, len, file, d, err);
+        e = registry_parse_entry_with(parser, xs, data, len, file, d, err);
         free(data);
         data = NULL;
         if (!e) {
@@ -388,6 +399,7 @@ int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, 
     r = NULL;
     rc = 0;
 out:
+    xmldoc_parser_free(parser);
     source_names_free(names, nnames);
     registry_free(r);
     return rc;

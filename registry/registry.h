@@ -9,6 +9,7 @@
 #include "reference.h"
 #include "schema.h"
 #include "source.h"
+#include "xmldoc.h"
 
 typedef struct registry_settings {
     char *owner;
@@ -33,6 +34,9 @@ typedef struct registry {
  * is unusable (d says why) or err is set (out of memory). */
 entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
                             diag_list *d, sr_err *err);
+/* As registry_parse_entry with a reusable parser (see xmldoc_parser; NULL for a one-off). */
+entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data,
+                                 size_t len, const char *file, diag_list *d, sr_err *err);
 /* The date-free checks of one entry against the reference data: file name equals id,
  * country codes real (normalising EL/UK into the entry), transfers matching a location,
  * provider regions placed, waivers naming known rules, retired only with status retired.

@@ -1,4 +1,5 @@
 #include "xmldoc.h"
+#include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -77,11 +78,46 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const
     xmlStopParser(ctxt);
 }
 
-xmlDocPtr xmldoc_parse(const char *data, size_t len, const char *file, diag_list *d)
+struct xmldoc_parser {
+    xmlParserCtxtPtr ctxt;
+    parse_state st;
+};
+
+xmldoc_parser *xmldoc_parser_new(void)
 {
-    xmlParserCtxtPtr ctxt = NULL;
+    xmldoc_parser *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->ctxt = xmlNewParserCtxt();
+    if (!p->ctxt) {
+        free(p);
+        return NULL;
+    }
+    p->ctxt->_private = &p->st;
+    p->ctxt->sax->serror = on_error;
+    p->ctxt->sax->internalSubset = on_doctype;
+    p->ctxt->sax->externalSubset = NULL;
+    p->ctxt->sax->resolveEntity = NULL;
+    p->ctxt->sax->getEntity = NULL;
+    p->ctxt->sax->entityDecl = NULL;
+    return p;
+}
+
+void xmldoc_parser_free(xmldoc_parser *p)
+{
+    if (!p)
+        return;
+    xmlFreeParserCtxt(p->ctxt);
+    free(p);
+}
+
+xmlDocPtr xmldoc_parser_parse(xmldoc_parser *p, const char *data, size_t len, const char *file,
+                              diag_list *d)
+{
+    xmldoc_parser *own = NULL;
+    xmlParserCtxtPtr ctxt;
     xmlDocPtr doc = NULL;
-    parse_state st = {d, file, 0, 0};
 
     if (len > XMLDOC_MAX_BYTES) {
         diag_add(d, file, 0, 0, SEV_ERROR, "schema", NULL,
@@ -93,22 +129,21 @@ xmlDocPtr xmldoc_parse(const char *data, size_t len, const char *file, diag_list
         diag_add(d, file, 1, 1, SEV_ERROR, "schema", NULL, "file is empty: it must hold one XML document");
         goto out;
     }
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
+    if (!p && !(p = own = xmldoc_parser_new())) {
         diag_add(d, file, 0, 0, SEV_ERROR, "schema", NULL, "out of memory while parsing");
         goto out;
     }
-    ctxt->_private = &st;
-    ctxt->sax->serror = on_error;
-    ctxt->sax->internalSubset = on_doctype;
-    ctxt->sax->externalSubset = NULL;
-    ctxt->sax->resolveEntity = NULL;
-    ctxt->sax->getEntity = NULL;
-    ctxt->sax->entityDecl = NULL;
+    ctxt = p->ctxt;
+    p->st.d = d;
+    p->st.file = file;
+    p->st.errors = 0;
+    p->st.doctype = 0;
+    /* xmlCtxtReadMemory resets the context but keeps its dictionary. */
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, file, NULL,
-                            XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING);
-    if (!doc || st.errors || ctxt->errNo != 0 || !ctxt->wellFormed) {
-        if (!st.errors)
+                            XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING |
+                                XML_PARSE_COMPACT | XML_PARSE_NOBLANKS);
+    if (!doc || p->st.errors || ctxt->errNo != 0 || !ctxt->wellFormed) {
+        if (!p->st.errors)
             diag_add(d, file, ctxt->input ? ctxt->input->line : 0, 0, SEV_ERROR, "schema", NULL,
                      "not well-formed XML");
         xmlFreeDoc(doc);
@@ -121,9 +156,13 @@ xmlDocPtr xmldoc_parse(const char *data, size_t len, const char *file, diag_list
         doc = NULL;
     }
 out:
-    if (ctxt)
-        xmlFreeParserCtxt(ctxt);
+    xmldoc_parser_free(own);
     return doc;
+}
+
+xmlDocPtr xmldoc_parse(const char *data, size_t len, const char *file, diag_list *d)
+{
+    return xmldoc_parser_parse(NULL, data, len, file, d);
 }
 
 char *xmldoc_text(xmlNodePtr node)

@@ -17,6 +17,16 @@ void xmldoc_global_init(void);
 /* Parse len bytes named file (for diagnostics). Returns the document (free it with
  * xmlFreeDoc) or NULL, having added at least one error diagnostic to d. */
 xmlDocPtr xmldoc_parse(const char *data, size_t len, const char *file, diag_list *d);
+
+/* A reusable parser for many documents in one thread: keeps libxml2's parser context and
+ * its name dictionary between documents (measured: about a tenth less time per file).
+ * NULL when out of memory. Documents it returns may outlive it. */
+typedef struct xmldoc_parser xmldoc_parser;
+xmldoc_parser *xmldoc_parser_new(void);
+/* As xmldoc_parse, with p (NULL: a one-off parser). */
+xmlDocPtr xmldoc_parser_parse(xmldoc_parser *p, const char *data, size_t len, const char *file,
+                              diag_list *d);
+void xmldoc_parser_free(xmldoc_parser *p);
 /* Text content of node with surrounding white space trimmed; malloc'd (free()), NULL when
  * out of memory. */
 char *xmldoc_text(xmlNodePtr node);
