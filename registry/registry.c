@@ -332,10 +332,36 @@ out:
     return ref;
 }
 
-int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, sr_err *err)
+int registry_load_base(source *src, const schemas *xs, registry **out, diag_list *d,
+                       sr_err *err)
 {
     registry *r = NULL;
     reference *ref;
+
+    *out = NULL;
+    err->msg[0] = '\0';
+    ref = load_reference(src, xs, d, err);
+    if (!ref)
+        return -1;
+    r = registry_new(ref);
+    if (!r) {
+        reference_free(ref);
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    if (source_revision(src))
+        snprintf(r->revision, sizeof(r->revision), "%s", source_revision(src));
+    if (load_settings(r, src, xs, d, err) != 0) {
+        registry_free(r);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, sr_err *err)
+{
+    registry *r = NULL;
     char **names = NULL, *data = NULL, file[4300], rel[4300], blob[41];
     size_t nnames = 0, i, len;
     xmldoc_parser *parser = xmldoc_parser_new();
@@ -347,18 +373,7 @@ int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, 
         sr_err_set(err, "out of memory");
         goto out;
     }
-    ref = load_reference(src, xs, d, err);
-    if (!ref)
-        goto out;
-    r = registry_new(ref);
-    if (!r) {
-        reference_free(ref);
-        sr_err_set(err, "out of memory");
-        goto out;
-    }
-    if (source_revision(src))
-        snprintf(r->revision, sizeof(r->revision), "%s", source_revision(src));
-    if (load_settings(r, src, xs, d, err) != 0)
+    if (registry_load_base(src, xs, &r, d, err) != 0)
         goto out;
     if (source_list(src, "subprocessors", &names, &nnames, err) != 0)
         goto out;

@@ -50,6 +50,10 @@ void registry_check_all(registry *r, diag_list *d);
  * then every check above. Problems go to d. Returns 0 with *out set (even when d holds
  * errors), or -1 with err set when the source cannot be read at all. */
 int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, sr_err *err);
+/* Load only registry.xml and the reference files of src (no entries): what checking one
+ * changed entry needs. Same contract as registry_load. */
+int registry_load_base(source *src, const schemas *xs, registry **out, diag_list *d,
+                       sr_err *err);
 /* An empty registry with default settings and the given reference (taken over), for
  * checking loose files. Returns NULL when out of memory. */
 registry *registry_new(reference *ref);

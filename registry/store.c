@@ -272,3 +272,466 @@ void store_items_free(store_item *items, size_t n)
         free(items[i].name);
     free(items);
 }
+
+/* ---------------------------------------------------------------- writing */
+
+static int make_sig(git_signature **sig, const store_author *who, sr_err *err)
+{
+    const char *name = who && who->name && *who->name ? who->name : "subreg";
+    const char *email = who && who->email && *who->email ? who->email : "subreg@localhost";
+    int rc;
+
+    if (who && who->when)
+        rc = git_signature_new(sig, name, email, (git_time_t)who->when, 0);
+    else
+        rc = git_signature_now(sig, name, email);
+    if (rc < 0) {
+        git_fail(err, "invalid author");
+        return -1;
+    }
+    return 0;
+}
+
+/* Write the blobs of changes and a tree: baseline (may be NULL) updated by them. */
+static int build_tree(git_repository *repo, git_tree *baseline, const store_change *changes,
+                      size_t n, git_oid *tree_out, sr_err *err)
+{
+    git_tree_update *ups = calloc(n ? n : 1, sizeof(*ups));
+    git_treebuilder *tb = NULL;
+    git_tree *empty = NULL;
+    git_oid empty_id;
+    size_t i;
+    int rc = -1;
+
+    if (!ups) {
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    if (!baseline) {
+        if (git_treebuilder_new(&tb, repo, NULL) < 0 || git_treebuilder_write(&empty_id, tb) < 0 ||
+            git_tree_lookup(&empty, repo, &empty_id) < 0) {
+            git_fail(err, "cannot create an empty tree");
+            goto out;
+        }
+        baseline = empty;
+    }
+    for (i = 0; i < n; i++) {
+        ups[i].path = changes[i].path;
+        if (changes[i].data) {
+            ups[i].action = GIT_TREE_UPDATE_UPSERT;
+            ups[i].filemode = GIT_FILEMODE_BLOB;
+            if (git_blob_create_from_buffer(&ups[i].id, repo, changes[i].data, changes[i].len) < 0) {
+                git_fail(err, changes[i].path);
+                goto out;
+            }
+        } else {
+            git_tree_entry *te = NULL;
+            if (git_tree_entry_bypath(&te, baseline, changes[i].path) < 0) {
+                sr_err_set(err, "%s: no such file to remove", changes[i].path);
+                rc = STORE_NOTFOUND;
+                goto out;
+            }
+            git_tree_entry_free(te);
+            ups[i].action = GIT_TREE_UPDATE_REMOVE;
+        }
+    }
+    if (git_tree_create_updated(tree_out, repo, baseline, n, ups) < 0) {
+        git_fail(err, "cannot write the tree");
+        goto out;
+    }
+    rc = 0;
+out:
+    git_tree_free(empty);
+    git_treebuilder_free(tb);
+    free(ups);
+    return rc;
+}
+
+static int write_hook(const char *repo_path, const char *hook_cmd, sr_err *err)
+{
+    char path[4096];
+    FILE *f;
+    const char *p;
+
+    snprintf(path, sizeof(path), "%s/hooks/pre-receive", repo_path);
+    f = fopen(path, "w");
+    if (!f) {
+        sr_err_set(err, "%s: cannot write the hook", path);
+        return -1;
+    }
+    /* git runs hooks with the repository as working directory and a minimal environment:
+     * name subreg by absolute path, single-quoted. */
+    fputs("#!/bin/sh\n# Installed by `subreg init`: validates every push (schemas, registry checks,\n"
+          "# rules of the changed entries). Remove it only to stop guarding the registry.\n"
+          "exec '", f);
+    for (p = hook_cmd; *p; p++) {
+        if (*p == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*p, f);
+    }
+    fputs("' hook pre-receive\n", f);
+    if (fclose(f) != 0 || chmod(path, 0755) != 0) {
+        sr_err_set(err, "%s: cannot write the hook", path);
+        return -1;
+    }
+    return 0;
+}
+
+int store_init(const char *path, const store_change *changes, size_t n, const store_author *who,
+               const char *message, const char *hook_cmd, char commit_out[STORE_OID_HEX],
+               sr_err *err)
+{
+    git_repository_init_options opts;
+    git_repository *repo = NULL;
+    git_signature *sig = NULL;
+    git_tree *tree = NULL;
+    git_oid tree_id, commit_id;
+    int rc = -1;
+
+    if (store_is_repo(path)) {
+        sr_err_set(err, "%s already holds a git repository: refusing to overwrite it", path);
+        return -1;
+    }
+    git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+    opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+                 GIT_REPOSITORY_INIT_NO_REINIT;
+    opts.initial_head = "main";
+    if (git_repository_init_ext(&repo, path, &opts) < 0) {
+        git_fail(err, path);
+        goto out;
+    }
+    if (build_tree(repo, NULL, changes, n, &tree_id, err) != 0)
+        goto out;
+    if (git_tree_lookup(&tree, repo, &tree_id) < 0 || make_sig(&sig, who, err) != 0) {
+        if (!err->msg[0])
+            git_fail(err, "cannot read the new tree");
+        goto out;
+    }
+    if (git_commit_create(&commit_id, repo, STORE_REF, sig, sig, NULL, message, tree, 0, NULL) < 0) {
+        git_fail(err, "cannot commit");
+        goto out;
+    }
+    git_oid_tostr(commit_out, STORE_OID_HEX, &commit_id);
+    if (hook_cmd && write_hook(git_repository_path(repo), hook_cmd, err) != 0)
+        goto out;
+    rc = 0;
+out:
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_repository_free(repo);
+    return rc;
+}
+
+int store_commit(store *s, const char *expected_parent, const store_change *changes, size_t n,
+                 const store_author *who, const char *message, char commit_out[STORE_OID_HEX],
+                 sr_err *err)
+{
+    git_commit *parent = NULL;
+    git_tree *base = NULL, *tree = NULL;
+    git_signature *sig = NULL;
+    git_reference *ref = NULL;
+    git_oid parent_id, tree_id, commit_id;
+    const git_commit *parents[1];
+    int rc = -1, grc;
+
+    if (expected_parent && *expected_parent) {
+        if (git_oid_fromstr(&parent_id, expected_parent) < 0) {
+            sr_err_set(err, "%s is not a commit id", expected_parent);
+            goto out;
+        }
+    } else if ((rc = resolve_oid(s, NULL, &parent_id, err)) != 0) {
+        goto out;
+    }
+    rc = -1;
+    if (git_commit_lookup(&parent, s->repo, &parent_id) < 0 || git_commit_tree(&base, parent) < 0) {
+        git_fail(err, "cannot read the parent commit");
+        goto out;
+    }
+    rc = build_tree(s->repo, base, changes, n, &tree_id, err);
+    if (rc != 0)
+        goto out;
+    rc = -1;
+    if (git_oid_equal(&tree_id, git_tree_id(base))) {
+        sr_err_set(err, "nothing to commit: the registry already holds this content");
+        rc = STORE_NOTFOUND;
+        goto out;
+    }
+    if (git_tree_lookup(&tree, s->repo, &tree_id) < 0 || make_sig(&sig, who, err) != 0) {
+        if (!err->msg[0])
+            git_fail(err, "cannot read the new tree");
+        goto out;
+    }
+    parents[0] = parent;
+    if (git_commit_create(&commit_id, s->repo, NULL, sig, sig, NULL, message, tree, 1, parents) < 0) {
+        git_fail(err, "cannot write the commit");
+        goto out;
+    }
+    /* Compare-and-swap: move main only if it still points at the parent. */
+    grc = git_reference_create_matching(&ref, s->repo, STORE_REF, &commit_id, 1, &parent_id,
+                                        message);
+    if (grc == GIT_EMODIFIED || grc == GIT_ELOCKED || grc == GIT_EEXISTS) {
+        sr_err_set(err, "the registry changed meanwhile (%s): re-read it and retry",
+                   grc == GIT_ELOCKED ? "another write holds the lock" : "main moved");
+        rc = STORE_CONFLICT;
+        goto out;
+    }
+    if (grc < 0) {
+        git_fail(err, "cannot update " STORE_REF);
+        goto out;
+    }
+    git_oid_tostr(commit_out, STORE_OID_HEX, &commit_id);
+    rc = 0;
+out:
+    git_reference_free(ref);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_tree_free(base);
+    git_commit_free(parent);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- history */
+
+int store_walk(store *s, const char *rev, const char *stop,
+               int (*cb)(const store_commit_info *c, void *ctx), void *ctx, sr_err *err)
+{
+    git_commit *c = NULL;
+    git_oid id, stop_id;
+    int rc, have_stop = stop && *stop;
+
+    if (have_stop && git_oid_fromstr(&stop_id, stop) < 0) {
+        sr_err_set(err, "%s is not a commit id", stop);
+        return -1;
+    }
+    rc = resolve_oid(s, rev, &id, err);
+    if (rc != 0)
+        return rc;
+    for (;;) {
+        store_commit_info info;
+        const git_signature *a;
+
+        if (have_stop && git_oid_equal(&id, &stop_id))
+            return 0;
+        if (git_commit_lookup(&c, s->repo, &id) < 0) {
+            git_fail(err, "cannot read a commit");
+            return -1;
+        }
+        memset(&info, 0, sizeof(info));
+        git_oid_tostr(info.id, sizeof(info.id), &id);
+        if (git_commit_parentcount(c) > 0)
+            git_oid_tostr(info.parent, sizeof(info.parent), git_commit_parent_id(c, 0));
+        a = git_commit_author(c);
+        info.author = a->name;
+        info.email = a->email;
+        info.message = git_commit_message(c);
+        info.time = (int64_t)git_commit_time(c);
+        if (cb(&info, ctx) != 0) {
+            git_commit_free(c);
+            return 0;
+        }
+        if (git_commit_parentcount(c) == 0) {
+            git_commit_free(c);
+            return have_stop ? STORE_NOTFOUND : 0;
+        }
+        git_oid_cpy(&id, git_commit_parent_id(c, 0));
+        git_commit_free(c);
+        c = NULL;
+    }
+}
+
+static int subtree(store *s, const char *commit_hex, const char *dir, git_tree **out,
+                   sr_err *err)
+{
+    git_commit *c = NULL;
+    git_tree *root = NULL;
+    git_tree_entry *te = NULL;
+    git_oid id;
+    int rc = -1;
+
+    *out = NULL;
+    if (!commit_hex || !*commit_hex)
+        return 0;
+    if (git_oid_fromstr(&id, commit_hex) < 0 || git_commit_lookup(&c, s->repo, &id) < 0 ||
+        git_commit_tree(&root, c) < 0) {
+        git_fail(err, commit_hex);
+        goto out;
+    }
+    if (git_tree_entry_bypath(&te, root, dir) == 0 && git_tree_entry_type(te) == GIT_OBJECT_TREE) {
+        if (git_tree_lookup(out, s->repo, git_tree_entry_id(te)) < 0) {
+            git_fail(err, dir);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    git_tree_entry_free(te);
+    git_tree_free(root);
+    git_commit_free(c);
+    return rc;
+}
+
+static int push_delta(store_delta **v, size_t *n, size_t *cap, char status, const char *name,
+                      const git_oid *o, const git_oid *nw)
+{
+    store_delta *d;
+
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        store_delta *nv = realloc(*v, c * sizeof(*nv));
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = c;
+    }
+    d = &(*v)[*n];
+    memset(d, 0, sizeof(*d));
+    d->status = status;
+    d->name = strdup(name);
+    if (!d->name)
+        return -1;
+    if (o)
+        git_oid_tostr(d->old_blob, STORE_OID_HEX, o);
+    if (nw)
+        git_oid_tostr(d->new_blob, STORE_OID_HEX, nw);
+    (*n)++;
+    return 0;
+}
+
+int store_diff(store *s, const char *old_id, const char *new_id, const char *dir,
+               store_delta **out, size_t *n, sr_err *err)
+{
+    git_tree *a = NULL, *b = NULL;
+    store_delta *v = NULL;
+    size_t k = 0, cap = 0, i = 0, j = 0, na, nb;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    if (subtree(s, old_id, dir, &a, err) != 0 || subtree(s, new_id, dir, &b, err) != 0)
+        goto out;
+    if (a && b && git_oid_equal(git_tree_id(a), git_tree_id(b))) {
+        rc = 0;
+        goto out;
+    }
+    /* Both trees list their entries sorted by name: merge them. */
+    na = a ? git_tree_entrycount(a) : 0;
+    nb = b ? git_tree_entrycount(b) : 0;
+    while (i < na || j < nb) {
+        const git_tree_entry *x = i < na ? git_tree_entry_byindex(a, i) : NULL;
+        const git_tree_entry *y = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+        int c = !x ? 1 : !y ? -1 : strcmp(git_tree_entry_name(x), git_tree_entry_name(y));
+        int r = 0;
+
+        if (c < 0) {
+            if (git_tree_entry_type(x) == GIT_OBJECT_BLOB)
+                r = push_delta(&v, &k, &cap, 'D', git_tree_entry_name(x), git_tree_entry_id(x), NULL);
+            i++;
+        } else if (c > 0) {
+            if (git_tree_entry_type(y) == GIT_OBJECT_BLOB)
+                r = push_delta(&v, &k, &cap, 'A', git_tree_entry_name(y), NULL, git_tree_entry_id(y));
+            j++;
+        } else {
+            if (!git_oid_equal(git_tree_entry_id(x), git_tree_entry_id(y)) &&
+                git_tree_entry_type(y) == GIT_OBJECT_BLOB)
+                r = push_delta(&v, &k, &cap, 'M', git_tree_entry_name(y), git_tree_entry_id(x),
+                               git_tree_entry_id(y));
+            i++;
+            j++;
+        }
+        if (r != 0) {
+            sr_err_set(err, "out of memory");
+            store_deltas_free(v, k);
+            v = NULL;
+            k = 0;
+            goto out;
+        }
+    }
+    *out = v;
+    *n = k;
+    v = NULL;
+    rc = 0;
+out:
+    free(v);
+    git_tree_free(a);
+    git_tree_free(b);
+    return rc;
+}
+
+void store_deltas_free(store_delta *d, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(d[i].name);
+    free(d);
+}
+
+int store_read_blob(store *s, const char *blob_hex, char **data, size_t *len, sr_err *err)
+{
+    git_blob *blob = NULL;
+    git_oid id;
+    size_t n;
+
+    *data = NULL;
+    *len = 0;
+    if (git_oid_fromstr(&id, blob_hex) < 0 || git_blob_lookup(&blob, s->repo, &id) < 0) {
+        sr_err_set(err, "no blob %s", blob_hex);
+        return STORE_NOTFOUND;
+    }
+    n = (size_t)git_blob_rawsize(blob);
+    *data = malloc(n + 1);
+    if (!*data) {
+        git_blob_free(blob);
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    memcpy(*data, git_blob_rawcontent(blob), n);
+    (*data)[n] = '\0';
+    *len = n;
+    git_blob_free(blob);
+    return 0;
+}
+
+int store_descends(store *s, const char *a, const char *b, sr_err *err)
+{
+    git_oid x, y;
+    int rc;
+
+    if (git_oid_fromstr(&x, a) < 0 || git_oid_fromstr(&y, b) < 0) {
+        sr_err_set(err, "not a commit id");
+        return -1;
+    }
+    if (git_oid_equal(&x, &y))
+        return 1;
+    rc = git_graph_descendant_of(s->repo, &x, &y);
+    if (rc < 0)
+        git_fail(err, "cannot compare commits");
+    return rc;
+}
+
+int store_merge_base(store *s, const char *a, const char *b, char out[STORE_OID_HEX],
+                     sr_err *err)
+{
+    git_oid x, y, base;
+    int rc;
+
+    if (git_oid_fromstr(&x, a) < 0 || git_oid_fromstr(&y, b) < 0) {
+        sr_err_set(err, "not a commit id");
+        return -1;
+    }
+    rc = git_merge_base(&base, s->repo, &x, &y);
+    if (rc == GIT_ENOTFOUND)
+        return STORE_NOTFOUND;
+    if (rc < 0) {
+        git_fail(err, "cannot find a merge base");
+        return -1;
+    }
+    git_oid_tostr(out, STORE_OID_HEX, &base);
+    return 0;
+}
+
+const char *store_path(const store *s)
+{
+    return git_repository_path(s->repo);
+}

@@ -57,4 +57,73 @@ typedef struct store_item {
 int store_snap_list(store_snap *snap, const char *dir, store_item **items, size_t *n,
                     sr_err *err);
 void store_items_free(store_item *items, size_t n);
+
+/* ---- writing ---- */
+
+typedef struct store_change {
+    const char *path;   /* "subprocessors/aws.xml" */
+    const char *data;   /* new contents, or NULL to remove the file */
+    size_t len;
+} store_change;
+
+typedef struct store_author {
+    const char *name, *email;
+    int64_t when;       /* seconds since the epoch; 0 = now */
+} store_author;
+
+/* Create a bare repository at path whose HEAD names refs/heads/main, with one commit holding
+ * the files of changes, and install hooks/pre-receive running `hook_cmd hook pre-receive`
+ * (hook_cmd: subreg's absolute path; NULL: no hook). Refuses (-1, err set) when path
+ * already holds a repository. Returns 0 with the commit id in commit_out. */
+int store_init(const char *path, const store_change *changes, size_t n, const store_author *who,
+               const char *message, const char *hook_cmd, char commit_out[STORE_OID_HEX],
+               sr_err *err);
+
+/* One commit on refs/heads/main applying changes to the tree of expected_parent (40 hex;
+ * NULL or "" = the current tip), with compare-and-swap: if main no longer points at
+ * expected_parent, or its lock is held by another writer, nothing is changed and
+ * STORE_CONFLICT is returned. A change that leaves the tree as it was gives
+ * STORE_NOTFOUND ("nothing to commit"). Objects and the ref are fsynced before 0 is
+ * returned (see store_global_init). Returns 0 with the new commit id in commit_out. */
+int store_commit(store *s, const char *expected_parent, const store_change *changes, size_t n,
+                 const store_author *who, const char *message, char commit_out[STORE_OID_HEX],
+                 sr_err *err);
+
+/* ---- history ---- */
+
+typedef struct store_commit_info {
+    char id[STORE_OID_HEX];
+    char parent[STORE_OID_HEX];   /* first parent, "" for a root commit */
+    const char *author, *email, *message;  /* valid during the callback only */
+    int64_t time;                 /* commit time, seconds since the epoch */
+} store_commit_info;
+
+/* Walk first-parent history from rev (NULL = main) back to, not including, stop (40 hex or
+ * NULL), newest first, calling cb for each commit; cb returns non-zero to stop early.
+ * Returns 0, STORE_NOTFOUND when stop was given but never reached (history rewritten), or
+ * -1. */
+int store_walk(store *s, const char *rev, const char *stop,
+               int (*cb)(const store_commit_info *c, void *ctx), void *ctx, sr_err *err);
+
+typedef struct store_delta {
+    char status;                  /* 'A' added, 'M' modified, 'D' deleted */
+    char *name;                   /* file name inside dir */
+    char old_blob[STORE_OID_HEX]; /* "" when added */
+    char new_blob[STORE_OID_HEX]; /* "" when deleted */
+} store_delta;
+
+/* The files of dir that differ between commits old_id ("" or NULL = nothing, all added) and
+ * new_id, sorted by name. Free with store_deltas_free. Returns 0 or -1. */
+int store_diff(store *s, const char *old_id, const char *new_id, const char *dir,
+               store_delta **out, size_t *n, sr_err *err);
+void store_deltas_free(store_delta *d, size_t n);
+/* Read a blob by id into a malloc'd NUL-terminated buffer. Returns 0, STORE_NOTFOUND, -1. */
+int store_read_blob(store *s, const char *blob_hex, char **data, size_t *len, sr_err *err);
+/* 1 when commit a is b or descends from b; 0 when not; -1 on error. */
+int store_descends(store *s, const char *a, const char *b, sr_err *err);
+/* The merge base of a and b into out. Returns 0, STORE_NOTFOUND (none), or -1. */
+int store_merge_base(store *s, const char *a, const char *b, char out[STORE_OID_HEX],
+                     sr_err *err);
+/* The repository's directory (the .git directory for a work tree). */
+const char *store_path(const store *s);
 #endif

@@ -1,5 +1,7 @@
 #include "cli.h"
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,4 +202,65 @@ int cli_parse_date(const char *s, int *day)
         return 0;
     }
     return date_parse(s, day);
+}
+
+int cli_mkdirs(const char *dir)
+{
+    char p[PATH_MAX];
+    size_t i, n = strlen(dir);
+
+    if (n == 0 || n >= sizeof(p)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(p, dir, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (p[i] == '/' || p[i] == '\0') {
+            char c = p[i];
+            p[i] = '\0';
+            if (mkdir(p, 0700) != 0 && errno != EEXIST)
+                return -1;
+            p[i] = c;
+        }
+    }
+    return 0;
+}
+
+int cli_open_repo(const char *cmd, const char *path, const char *state_dir, cli_repo *out)
+{
+    const schemas *xs = cli_schemas();
+    char idx_path[PATH_MAX], real[PATH_MAX];
+    sr_err err = {{0}};
+
+    memset(out, 0, sizeof(*out));
+    if (!xs)
+        return EXIT_USAGE;
+    if (!store_is_repo(path)) {
+        cli_fail(cmd, "%s is not a git repository (history needs one; create it with `subreg init`)",
+                 path);
+        return EXIT_USAGE;
+    }
+    if (store_open(path, 0, &out->st, &err) != 0)
+        goto fail;
+    if (cli_mkdirs(state_dir) != 0) {
+        sr_err_set(&err, "cannot create the state directory %s: %s", state_dir, strerror(errno));
+        goto fail;
+    }
+    if (!realpath(store_path(out->st), real))
+        snprintf(real, sizeof(real), "%s", store_path(out->st));
+    snprintf(idx_path, sizeof(idx_path), "%s/index.sqlite", state_dir);
+    if (index_open(idx_path, real, &out->idx, &err) != 0 ||
+        index_catch_up(out->idx, out->st, xs, NULL, &err) != 0)
+        goto fail;
+    return 0;
+fail:
+    cli_close_repo(out);
+    return cli_fail(cmd, "%s", err.msg);
+}
+
+void cli_close_repo(cli_repo *r)
+{
+    index_close(r->idx);
+    store_close(r->st);
+    memset(r, 0, sizeof(*r));
 }

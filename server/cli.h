@@ -6,12 +6,15 @@
 #include "../registry/diag.h"
 #include "../registry/registry.h"
 #include "../registry/schema.h"
+#include "../registry/index.h"
+#include "../registry/store.h"
 
 #define EXIT_OK 0
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
 
 #define DEFAULT_REGISTRY "data/registry.git"
+#define DEFAULT_STATE "data/state"
 
 typedef struct command {
     const char *name;
@@ -32,6 +35,17 @@ registry *cli_load_registry(const char *cmd, const char *path, const char *rev, 
 registry *cli_load_files(const char *cmd, char **paths, int n, diag_list *d);
 /* Print each diagnostic as one line to f. */
 void cli_print_diags(FILE *f, const diag_list *d);
+/* An open registry repository and its index (caught up with main). */
+typedef struct cli_repo {
+    store *st;
+    index_db *idx;
+} cli_repo;
+/* Open the git repository at path and the index in state_dir (created if missing), caught
+ * up. Returns 0, or EXIT_USAGE after printing why. */
+int cli_open_repo(const char *cmd, const char *path, const char *state_dir, cli_repo *out);
+void cli_close_repo(cli_repo *r);
+/* mkdir -p dir with mode 0700. Returns 0 or -1 (errno set). */
+int cli_mkdirs(const char *dir);
 /* Parse a --date value or "today" into *day; returns 0 or -1. */
 int cli_parse_date(const char *s, int *day);
 #endif

@@ -3,4 +3,8 @@
 #ifndef SUBREG_COMMANDS_H
 #define SUBREG_COMMANDS_H
 int cmd_validate(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 #endif

@@ -1,0 +1,182 @@
+#include "export.h"
+#include <string.h>
+#include "date.h"
+
+int export_status_match(const entry *e, const char *statuses)
+{
+    const char *name = entry_status_name(e->status), *p;
+    size_t n = strlen(name);
+
+    if (!statuses)
+        return e->status == STATUS_PLANNED || e->status == STATUS_ACTIVE;
+    if (strcmp(statuses, "all") == 0)
+        return 1;
+    for (p = strstr(statuses, name); p; p = strstr(p + 1, name))
+        if ((p == statuses || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+            return 1;
+    return 0;
+}
+
+cJSON *export_json(const registry *r, const char *statuses, int internal)
+{
+    cJSON *root = cJSON_CreateObject(), *arr;
+    size_t i;
+
+    if (!root)
+        return NULL;
+    if (r->revision[0])
+        cJSON_AddStringToObject(root, "revision", r->revision);
+    arr = cJSON_AddArrayToObject(root, "subprocessors");
+    if (!arr)
+        goto fail;
+    for (i = 0; i < r->n; i++) {
+        cJSON *o;
+        if (!export_status_match(r->entries[i], statuses))
+            continue;
+        o = entry_to_json(r->entries[i], internal);
+        if (!o)
+            goto fail;
+        cJSON_AddItemToArray(arr, o);
+    }
+    return root;
+fail:
+    cJSON_Delete(root);
+    return NULL;
+}
+
+static void csv_field(buf *b, const char *s, int last)
+{
+    const char *p;
+
+    s = s ? s : "";
+    if (strpbrk(s, ",\"\r\n")) {
+        buf_add(b, "\"", 1);
+        for (p = s; *p; p++) {
+            if (*p == '"')
+                buf_add(b, "\"", 1);
+            buf_add(b, p, 1);
+        }
+        buf_add(b, "\"", 1);
+    } else {
+        buf_puts(b, s);
+    }
+    buf_puts(b, last ? "\r\n" : ",");
+}
+
+static void locations_text(const entry *e, int internal, buf *t)
+{
+    size_t i;
+
+    t->len = 0;
+    buf_puts(t, "");
+    for (i = 0; i < e->nlocations; i++) {
+        const entry_location *l = &e->locations[i];
+        buf_printf(t, "%s%s %s", i ? "; " : "", l->country.cc[0] ? l->country.cc : l->country.raw,
+                   entry_use_name(l->use));
+        if (internal && l->provider)
+            buf_printf(t, " (%s%s%s)", l->provider, l->region ? " " : "", l->region ? l->region : "");
+    }
+}
+
+static void transfers_text(const entry *e, int internal, buf *t)
+{
+    size_t i;
+    char d[11];
+
+    t->len = 0;
+    buf_puts(t, "");
+    for (i = 0; i < e->ntransfers; i++) {
+        const entry_transfer *x = &e->transfers[i];
+        buf_printf(t, "%s%s %s", i ? "; " : "", x->country.cc[0] ? x->country.cc : x->country.raw,
+                   entry_mechanism_name(x->mechanism));
+        if (x->clauses)
+            buf_printf(t, " %s", x->clauses);
+        if (x->module_text)
+            buf_printf(t, " module %s", x->module_text);
+        if (internal && x->tia != DATE_NONE)
+            buf_printf(t, " TIA %s", date_format(x->tia, d));
+    }
+}
+
+int export_csv(const registry *r, const char *statuses, int internal, buf *out)
+{
+    buf t;
+    size_t i;
+    char d[11];
+
+    buf_init(&t, 0);
+    buf_puts(out, "id,name,entity_country,website,purpose,status,announced,effective,retired,"
+                  "locations,transfers");
+    buf_puts(out, internal ? ",entity_address,dpa_signed,dpa_expires,internal\r\n" : "\r\n");
+    for (i = 0; i < r->n; i++) {
+        const entry *e = r->entries[i];
+        if (!export_status_match(e, statuses))
+            continue;
+        csv_field(out, e->id, 0);
+        csv_field(out, e->name, 0);
+        csv_field(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw, 0);
+        csv_field(out, e->website, 0);
+        csv_field(out, e->purpose, 0);
+        csv_field(out, entry_status_name(e->status), 0);
+        csv_field(out, date_format(e->announced, d), 0);
+        csv_field(out, date_format(e->effective, d), 0);
+        csv_field(out, date_format(e->retired, d), 0);
+        locations_text(e, internal, &t);
+        csv_field(out, buf_str(&t), 0);
+        transfers_text(e, internal, &t);
+        csv_field(out, buf_str(&t), !internal);
+        if (internal) {
+            csv_field(out, e->entity_address, 0);
+            csv_field(out, e->has_dpa ? date_format(e->dpa_signed, d) : "", 0);
+            csv_field(out, e->has_dpa ? date_format(e->dpa_expires, d) : "", 0);
+            csv_field(out, e->internal, 1);
+        }
+    }
+    buf_free(&t);
+    return out->failed ? -1 : 0;
+}
+
+static void md_cell(buf *b, const char *s)
+{
+    const char *p;
+
+    buf_puts(b, " ");
+    for (p = s ? s : ""; *p; p++) {
+        if (*p == '|')
+            buf_puts(b, "\\|");
+        else if (*p == '\n' || *p == '\r')
+            buf_puts(b, " ");
+        else
+            buf_add(b, p, 1);
+    }
+    buf_puts(b, " |");
+}
+
+int export_md(const registry *r, const char *statuses, int internal, buf *out)
+{
+    buf t;
+    size_t i;
+    char d[11];
+
+    buf_init(&t, 0);
+    buf_puts(out, "| Sub-processor | Purpose | Entity | Locations | Transfers | Status | Since |\n"
+                  "|---|---|---|---|---|---|---|\n");
+    for (i = 0; i < r->n; i++) {
+        const entry *e = r->entries[i];
+        if (!export_status_match(e, statuses))
+            continue;
+        buf_puts(out, "|");
+        md_cell(out, e->name);
+        md_cell(out, e->purpose);
+        md_cell(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw);
+        locations_text(e, internal, &t);
+        md_cell(out, buf_str(&t));
+        transfers_text(e, internal, &t);
+        md_cell(out, t.len ? buf_str(&t) : "none (EEA only)");
+        md_cell(out, entry_status_name(e->status));
+        md_cell(out, date_format(e->effective, d));
+        buf_puts(out, "\n");
+    }
+    buf_free(&t);
+    return out->failed ? -1 : 0;
+}

@@ -1,0 +1,19 @@
+/* export: the list of sub-processors of a loaded registry as JSON, CSV or Markdown, in the
+ * public view (only the format's public fields) or the internal view. */
+#ifndef SUBREG_EXPORT_H
+#define SUBREG_EXPORT_H
+#include <cjson/cJSON.h>
+#include "buf.h"
+#include "registry.h"
+
+/* 1 when e's status is in statuses: a comma list of planned/active/retired, "all", or
+ * NULL (planned and active). */
+int export_status_match(const entry *e, const char *statuses);
+/* {"revision": "...", "subprocessors": [...]} (revision omitted outside git). Caller owns
+ * the result; NULL when out of memory. */
+cJSON *export_json(const registry *r, const char *statuses, int internal);
+/* CSV with a header line (RFC 4180 quoting); lists joined with "; ". Returns 0 or -1. */
+int export_csv(const registry *r, const char *statuses, int internal, buf *out);
+/* A Markdown table for a privacy page. Returns 0 or -1. */
+int export_md(const registry *r, const char *statuses, int internal, buf *out);
+#endif

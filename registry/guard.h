@@ -1,0 +1,35 @@
+/* guard: what may be committed. The format's "What blocks a write": schema errors, registry
+ * errors, and error findings (not waived) of the changed entries as of the day of the write.
+ * Findings elsewhere never block. One implementation for the API's writes and the push hook.
+ * Warnings are returned in the diagnostics but never block. */
+#ifndef SUBREG_GUARD_H
+#define SUBREG_GUARD_H
+#include <stddef.h>
+#include "diag.h"
+#include "schema.h"
+#include "store.h"
+
+#define GUARD_BLOCKED 3   /* return code: the change breaks the rules; d says why */
+
+/* Check putting data (len bytes) as subprocessors/<id>.xml onto the registry of snapshot
+ * snap, as of day. Returns 0 (may be committed), GUARD_BLOCKED, or -1 (err set). */
+int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
+                      size_t len, int day, diag_list *d, sr_err *err);
+
+/* Validate, then commit: subprocessors/<id>.xml := data (data NULL: remove it) on top of
+ * expected_parent (NULL or "" = the current tip), with compare-and-swap. Returns 0 with the
+ * commit id (and the new blob id, "" on removal), GUARD_BLOCKED (nothing written),
+ * STORE_CONFLICT (main moved from expected_parent: nothing written), STORE_NOTFOUND (remove
+ * of an entry that does not exist, or no change at all), or -1. */
+int guard_write(store *s, const schemas *xs, const char *expected_parent, const char *id,
+                const char *data, size_t len, const store_author *who, const char *message,
+                int day, diag_list *d, char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX],
+                sr_err *err);
+
+/* Check a pushed update of a ref from base (the commit the changes are counted from; NULL or
+ * "" = the whole tree is new) to new_id: the whole tree at new_id loads without schema or
+ * registry errors, and the entries changed since base have no error findings as of day.
+ * Returns 0, GUARD_BLOCKED, or -1. */
+int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
+                     diag_list *d, sr_err *err);
+#endif

@@ -1,0 +1,74 @@
+/* index: the sqlite index of a registry repository. Derived, never a second truth: parsed
+ * entries keyed by git blob id (an entry unchanged across commits is parsed once), the
+ * first-parent commit list, per-entry change history, and query tables for the current
+ * revision. Built from git on first use and caught up incrementally when main moves;
+ * deleting the file loses nothing.
+ *
+ * One index_db per thread (sqlite connection); several processes and threads may share the
+ * file (WAL mode; catch-up takes the write lock and re-checks). */
+#ifndef SUBREG_INDEX_H
+#define SUBREG_INDEX_H
+#include <stddef.h>
+#include <stdint.h>
+#include "diag.h"
+#include "schema.h"
+#include "store.h"
+
+typedef struct index_db index_db;
+
+/* Open (creating) the index file at path for the repository whose directory is repo_path;
+ * an index made for another repository, or by another format version, is emptied. Returns
+ * 0, or -1 with err set. */
+int index_open(const char *path, const char *repo_path, index_db **out, sr_err *err);
+void index_close(index_db *db);
+/* Index the commits of main not indexed yet. *added (may be NULL) receives the number of
+ * new commits. History rewritten under the index (the indexed tip is no longer on main's
+ * first-parent line) rebuilds it. Returns 0 or -1. */
+int index_catch_up(index_db *db, store *s, const schemas *xs, size_t *added, sr_err *err);
+/* Empty the index and build it again from git. Returns 0 or -1. */
+int index_rebuild(index_db *db, store *s, const schemas *xs, sr_err *err);
+/* The last indexed commit (40 hex), "" when empty. */
+const char *index_tip(const index_db *db);
+
+typedef struct index_query {
+    const char *status;     /* comma-separated statuses; NULL = "planned,active"; "all" */
+    const char *country;    /* a location country (ISO, aliases resolved), or NULL */
+    const char *use;        /* storage | processing | access, or NULL */
+    const char *mechanism;  /* a transfer mechanism, or NULL */
+    const char *q;          /* case-insensitive text in name or purpose, or NULL */
+} index_query;
+
+typedef struct index_row {
+    char *id;
+    char blob[STORE_OID_HEX];
+} index_row;
+
+/* The current entries matching q, sorted by id. Free with index_rows_free. Returns 0, -1. */
+int index_query_rows(index_db *db, const index_query *q, index_row **rows, size_t *n,
+                     sr_err *err);
+void index_rows_free(index_row *rows, size_t n);
+/* The internal-view JSON stored for blob (malloc'd, caller frees). Returns 0,
+ * STORE_NOTFOUND, -1. */
+int index_blob_json(index_db *db, const char *blob, char **json, sr_err *err);
+
+typedef struct index_change {
+    char commit[STORE_OID_HEX];
+    int64_t time;
+    char *author, *email, *message;
+    char status;                     /* A, M, D */
+    char *id;
+    char old_blob[STORE_OID_HEX], new_blob[STORE_OID_HEX];
+} index_change;
+
+/* Entry changes, newest first: of entry id (NULL: every entry), in commits made after the
+ * commit `after` (40 hex, or NULL) and at or after time `since` (0: no bound). Free with
+ * index_changes_free. Returns 0, STORE_NOTFOUND (after is not an indexed commit), -1. */
+int index_changes(index_db *db, const char *id, const char *after, int64_t since,
+                  index_change **out, size_t *n, sr_err *err);
+void index_changes_free(index_change *c, size_t n);
+/* The newest indexed commit whose commit time is before t (seconds since the epoch): the
+ * registry as it stood then. Returns 0, STORE_NOTFOUND (none that old), -1. */
+int index_revision_before(index_db *db, int64_t t, char out[STORE_OID_HEX], sr_err *err);
+/* Number of current entries. */
+long index_count(index_db *db);
+#endif

@@ -1,0 +1,115 @@
+/* subreg export: the list of sub-processors as JSON, CSV or Markdown, now or as it was. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../registry/date.h"
+#include "../registry/export.h"
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: subreg export [--format json|csv|md] [--at DATE|REV] [--internal] [--status LIST]\n"
+    "                     [--registry PATH] [--state DIR]\n"
+    "\n"
+    "Print the list of sub-processors. Public fields only unless --internal.\n"
+    "\n"
+    "  --format F     json (default), csv or md (a Markdown table for a privacy page)\n"
+    "  --at X         the list as it stood at the end of day X (YYYY-MM-DD), or at revision X\n"
+    "  --internal     include internal fields (addresses, DPAs, TIAs, providers, waivers, notes)\n"
+    "  --status L     planned, active, retired, a comma list, or all (default planned,active)\n"
+    "  --registry P   a bare repository, a git work tree or a directory (default " DEFAULT_REGISTRY ")\n"
+    "  --state DIR    where the index lives, for --at DATE (default " DEFAULT_STATE ")\n"
+    "  -h, --help     this help\n";
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
+                                         {"state", required_argument, NULL, 's'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"at", required_argument, NULL, 'a'},
+                                         {"status", required_argument, NULL, 'S'},
+                                         {"internal", no_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *format = "json", *at = NULL;
+    const char *status = NULL;
+    char rev[STORE_OID_HEX] = "";
+    int internal = 0, c, rc = EXIT_USAGE, day;
+    diag_list d = {0};
+    registry *r = NULL;
+    buf out;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': path = optarg; break;
+        case 's': state = optarg; break;
+        case 'f': format = optarg; break;
+        case 'a': at = optarg; break;
+        case 'S': status = optarg; break;
+        case 'i': internal = 1; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md"))) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (status && strcmp(status, "all") != 0) {
+        const char *p = status;
+        while (*p) {
+            size_t l = strcspn(p, ",");
+            if (!((l == 7 && !strncmp(p, "planned", 7)) || (l == 6 && !strncmp(p, "active", 6)) ||
+                  (l == 7 && !strncmp(p, "retired", 7))))
+                return cli_fail("export", "--status: use planned, active, retired, a comma list, or all");
+            p += l + (p[l] == ',');
+        }
+    }
+    buf_init(&out, 0);
+    if (at && date_parse(at, &day) == 0) {
+        cli_repo repo;
+        sr_err err = {{0}};
+        if ((rc = cli_open_repo("export", path, state, &repo)) != 0)
+            goto out;
+        rc = index_revision_before(repo.idx, (int64_t)(day + 1) * 86400, rev, &err);
+        cli_close_repo(&repo);
+        if (rc != 0) {
+            rc = cli_fail("export", "--at %s: %s", at, err.msg);
+            goto out;
+        }
+        at = rev;
+    }
+    r = cli_load_registry("export", path, at, &d);
+    if (!r) {
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (strcmp(format, "json") == 0) {
+        cJSON *j = export_json(r, status, internal);
+        char *s = j ? cJSON_Print(j) : NULL;
+        if (s)
+            buf_printf(&out, "%s\n", s);
+        free(s);
+        cJSON_Delete(j);
+    } else if (strcmp(format, "csv") == 0) {
+        export_csv(r, status, internal, &out);
+    } else {
+        export_md(r, status, internal, &out);
+    }
+    if (out.failed || !out.len) {
+        rc = cli_fail("export", "out of memory");
+        goto out;
+    }
+    fwrite(out.p, 1, out.len, stdout);
+    if (diag_count(&d, SEV_ERROR, -1))
+        fprintf(stderr, "subreg export: warning: the registry has %zu validation error(s); run "
+                        "`subreg validate`\n", diag_count(&d, SEV_ERROR, -1));
+    rc = EXIT_OK;
+out:
+    buf_free(&out);
+    registry_free(r);
+    diag_list_free(&d);
+    return rc;
+}

@@ -1,0 +1,107 @@
+/* subreg hook pre-receive: the push guard that `subreg init` installs. git runs it with the
+ * pushed objects in a quarantine directory named by its environment; every line of standard
+ * input is "OLD NEW REF". Problems are printed to standard error, which git shows the pusher. */
+#include <stdio.h>
+#include <string.h>
+#include "../registry/date.h"
+#include "../registry/guard.h"
+#include "../registry/store.h"
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: subreg hook pre-receive\n"
+    "\n"
+    "Run by git as the registry repository's pre-receive hook (installed by `subreg init`).\n"
+    "Refuses a push when the pushed tree breaks a schema or a registry check, when a changed\n"
+    "entry has an error finding as of today, or when it deletes or rewrites main.\n";
+
+static const char zero[] = "0000000000000000000000000000000000000000";
+
+static int check_update(store *s, const schemas *xs, const char *old, const char *nw,
+                        const char *ref, int day)
+{
+    char base[STORE_OID_HEX] = "", tip[STORE_OID_HEX];
+    diag_list d = {0};
+    sr_err err = {{0}};
+    int is_main = strcmp(ref, STORE_REF) == 0, rc = 1, g;
+
+    if (strncmp(ref, "refs/heads/", 11) != 0)
+        return 0; /* tags and other refs do not change what the registry says */
+    if (strcmp(nw, zero) == 0) {
+        if (is_main) {
+            fprintf(stderr, "subreg: refusing to delete %s: the registry lives on it\n", ref);
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(old, zero) != 0) {
+        snprintf(base, sizeof(base), "%s", old);
+        if (is_main) {
+            int desc = store_descends(s, nw, old, &err);
+            if (desc < 0) {
+                fprintf(stderr, "subreg: %s\n", err.msg);
+                return 1;
+            }
+            if (!desc) {
+                fprintf(stderr, "subreg: refusing a non-fast-forward push to %s: history of the "
+                                "registry is never rewritten; pull, rebase and push again\n", ref);
+                return 1;
+            }
+        }
+    } else if (store_resolve(s, NULL, tip, &err) == 0) {
+        /* A new branch: count as changed what differs from where it left main. */
+        if (store_merge_base(s, tip, nw, base, &err) != 0)
+            base[0] = '\0';
+    }
+    g = guard_check_push(s, xs, base, nw, day, &d, &err);
+    diag_sort(&d);
+    cli_print_diags(stderr, &d);
+    if (g == 0) {
+        rc = 0;
+    } else if (g == GUARD_BLOCKED) {
+        fprintf(stderr, "subreg: push to %s refused: %zu error%s above; fix them and push again "
+                        "(run `subreg check --registry .` in your clone to see them first)\n",
+                ref, diag_count(&d, SEV_ERROR, 0), diag_count(&d, SEV_ERROR, 0) == 1 ? "" : "s");
+    } else {
+        fprintf(stderr, "subreg: cannot check the push to %s: %s\n", ref, err.msg);
+    }
+    diag_list_free(&d);
+    return rc;
+}
+
+int cmd_hook(int argc, char **argv)
+{
+    const schemas *xs;
+    store *s = NULL;
+    sr_err err = {{0}};
+    char line[1024], old[64], nw[64], ref[900];
+    int refused = 0, day = date_today();
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 2 || strcmp(argv[1], "pre-receive") != 0) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    xs = cli_schemas();
+    if (!xs)
+        return EXIT_USAGE;
+    if (store_open(NULL, 1, &s, &err) != 0) {
+        fprintf(stderr, "subreg: cannot open the repository the hook runs in: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    while (fgets(line, sizeof(line), stdin)) {
+        if (sscanf(line, "%63s %63s %899s", old, nw, ref) != 3 || strlen(old) != 40 ||
+            strlen(nw) != 40) {
+            fprintf(stderr, "subreg: unexpected hook input: %s", line);
+            refused = 1;
+            continue;
+        }
+        refused |= check_update(s, xs, old, nw, ref, day);
+    }
+    store_close(s);
+    return refused ? EXIT_FINDINGS : EXIT_OK;
+}
