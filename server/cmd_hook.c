@@ -36,7 +36,8 @@ static int check_update(store *s, const schemas *xs, const char *old, const char
         return 0;
     }
     if (strcmp(old, zero) != 0) {
-        snprintf(base, sizeof(base), "%s", old);
+        memcpy(base, old, 40); /* main() checked: 40 hex digits */
+        base[40] = '\0';
         if (is_main) {
             int desc = store_descends(s, nw, old, &err);
             if (desc < 0) {
