@@ -63,6 +63,10 @@ $(ASN)/tests/unit/%: tests/unit/%.c $(ASN_LIB) $(HDRS) | deps-test
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(INCS) $(SAN) -o $@ $< $(ASN_LIB) $(LIBS) -lcmocka
 
+build/release/tests/bench/bench_store: tests/bench/bench_store.c $(REL_LIB) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INCS) $(OPT) -o $@ $< $(REL_LIB) $(LIBS)
+
 UNIT_BIN := $(patsubst tests/unit/%.c,$(ASN)/tests/unit/%,$(UNIT_SRC))
 
 # Runtime state lives in ignored paths: data/registry.git and data/state/.

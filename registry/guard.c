@@ -128,15 +128,8 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
     ch.data = data;
     ch.len = len;
     rc = store_commit(s, store_snap_commit(snap), &ch, 1, who, message, commit_out, err);
-    if (rc == 0 && data) {
-        store_snap *after = NULL;
-        char *back = NULL;
-        size_t blen;
-        if (store_snap_open(s, commit_out, &after, err) == 0 &&
-            store_snap_read(after, path, &back, &blen, blob_out, err) == 0)
-            free(back);
-        store_snap_free(after);
-    }
+    if (rc == 0 && data)
+        store_hash_blob(data, len, blob_out);
 out:
     store_snap_free(snap);
     return rc;

@@ -31,6 +31,9 @@ int store_global_init(sr_err *err)
     }
     /* A write that returned success must survive a crash: fsync objects, refs and index. */
     git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+    /* Keep large trees (subprocessors/ of a big registry is ~44 bytes an entry) in
+     * libgit2's object cache: by default trees over 4 KiB are parsed again on every read. */
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, (int)GIT_OBJECT_TREE, (size_t)4 << 20);
     return 0;
 }
 
@@ -292,6 +295,133 @@ static int make_sig(git_signature **sig, const store_author *who, sr_err *err)
     return 0;
 }
 
+/* git's tree order: names compared bytewise, a tree's name as if it ended in '/'. */
+static int tree_order(const char *a, size_t al, int a_tree, const char *b, size_t bl, int b_tree)
+{
+    size_t n = al < bl ? al : bl;
+    int c = memcmp(a, b, n);
+    unsigned char ca, cb;
+
+    if (c)
+        return c;
+    ca = al > n ? (unsigned char)a[n] : a_tree ? '/' : 0;
+    cb = bl > n ? (unsigned char)b[n] : b_tree ? '/' : 0;
+    return (int)ca - (int)cb;
+}
+
+/* The common write (one file upserted or removed directly inside a top-level directory
+ * such as subprocessors/) without libgit2's tree builder: the directory's raw tree object
+ * is copied with one entry spliced in or out, then the small root tree is rebuilt. For a
+ * directory of 10,000 entries this avoids parsing, hashing and sorting 10,000 entries per
+ * write (measured: about 2x faster). Returns 0, 1 when the change is not of this shape (the
+ * caller takes the general path), or -1. */
+static int splice_tree(git_repository *repo, git_tree *baseline, const store_change *ch,
+                       git_oid *tree_out, sr_err *err)
+{
+    const char *slash = ch->path ? strchr(ch->path, '/') : NULL;
+    git_tree_entry *dir_te = NULL;
+    git_odb *odb = NULL;
+    git_odb_object *raw = NULL;
+    git_treebuilder *tb = NULL;
+    git_oid blob_id, sub_id;
+    const char *name, *p, *end, *ins = NULL, *del_end = NULL;
+    size_t nlen, dlen;
+    char dir[256], *out = NULL;
+    int rc = -1, found = 0;
+
+    if (!baseline || !slash || strchr(slash + 1, '/') || (size_t)(slash - ch->path) >= sizeof(dir))
+        return 1;
+    dlen = (size_t)(slash - ch->path);
+    memcpy(dir, ch->path, dlen);
+    dir[dlen] = '\0';
+    name = slash + 1;
+    nlen = strlen(name);
+    if (git_tree_entry_bypath(&dir_te, baseline, dir) < 0 ||
+        git_tree_entry_type(dir_te) != GIT_OBJECT_TREE) {
+        rc = 1; /* no such directory yet: general path */
+        goto out;
+    }
+    if (git_repository_odb(&odb, repo) < 0 || git_odb_read(&raw, odb, git_tree_entry_id(dir_te)) < 0) {
+        git_fail(err, dir);
+        goto out;
+    }
+    p = git_odb_object_data(raw);
+    end = p + git_odb_object_size(raw);
+    /* entries: "<octal mode> <name>\0<20-byte id>" in tree order */
+    while (p < end) {
+        const char *sp = memchr(p, ' ', (size_t)(end - p)), *nul;
+        int is_tree, c;
+        if (!sp || !(nul = memchr(sp, '\0', (size_t)(end - sp))) || nul + 21 > end) {
+            sr_err_set(err, "%s: malformed tree object", dir);
+            goto out;
+        }
+        is_tree = sp - p == 5 && memcmp(p, "40000", 5) == 0;
+        c = tree_order(sp + 1, (size_t)(nul - sp - 1), is_tree, name, nlen, 0);
+        if (c == 0 && is_tree) {
+            rc = 1; /* a directory of that name: general path decides */
+            goto out;
+        }
+        if (c >= 0) {
+            ins = p;
+            if (c == 0) {
+                found = 1;
+                del_end = nul + 21;
+            }
+            break;
+        }
+        p = nul + 21;
+    }
+    if (!ins)
+        ins = end;
+    if (!ch->data && !found) {
+        sr_err_set(err, "%s: no such file to remove", ch->path);
+        rc = STORE_NOTFOUND;
+        goto out;
+    }
+    out = malloc((size_t)(end - (const char *)git_odb_object_data(raw)) + nlen + 32);
+    if (!out) {
+        sr_err_set(err, "out of memory");
+        goto out;
+    }
+    {
+        const char *base = git_odb_object_data(raw);
+        size_t k = (size_t)(ins - base);
+        memcpy(out, base, k);
+        if (ch->data) {
+            if (git_blob_create_from_buffer(&blob_id, repo, ch->data, ch->len) < 0) {
+                git_fail(err, ch->path);
+                goto out;
+            }
+            memcpy(out + k, "100644 ", 7);
+            memcpy(out + k + 7, name, nlen + 1);
+            memcpy(out + k + 8 + nlen, blob_id.id, GIT_OID_RAWSZ);
+            k += 8 + nlen + GIT_OID_RAWSZ;
+        }
+        if (found)
+            ins = del_end;
+        memcpy(out + k, ins, (size_t)(end - ins));
+        k += (size_t)(end - ins);
+        if (git_odb_write(&sub_id, odb, out, k, GIT_OBJECT_TREE) < 0) {
+            git_fail(err, dir);
+            goto out;
+        }
+    }
+    if (git_treebuilder_new(&tb, repo, baseline) < 0 ||
+        git_treebuilder_insert(NULL, tb, dir, &sub_id, GIT_FILEMODE_TREE) < 0 ||
+        git_treebuilder_write(tree_out, tb) < 0) {
+        git_fail(err, "cannot write the tree");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(out);
+    git_treebuilder_free(tb);
+    git_odb_object_free(raw);
+    git_odb_free(odb);
+    git_tree_entry_free(dir_te);
+    return rc;
+}
+
 /* Write the blobs of changes and a tree: baseline (may be NULL) updated by them. */
 static int build_tree(git_repository *repo, git_tree *baseline, const store_change *changes,
                       size_t n, git_oid *tree_out, sr_err *err)
@@ -448,7 +578,9 @@ int store_commit(store *s, const char *expected_parent, const store_change *chan
         git_fail(err, "cannot read the parent commit");
         goto out;
     }
-    rc = build_tree(s->repo, base, changes, n, &tree_id, err);
+    rc = n == 1 ? splice_tree(s->repo, base, changes, &tree_id, err) : 1;
+    if (rc == 1)
+        rc = build_tree(s->repo, base, changes, n, &tree_id, err);
     if (rc != 0)
         goto out;
     rc = -1;
@@ -734,4 +866,14 @@ int store_merge_base(store *s, const char *a, const char *b, char out[STORE_OID_
 const char *store_path(const store *s)
 {
     return git_repository_path(s->repo);
+}
+
+int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX])
+{
+    git_oid id;
+
+    if (git_odb_hash(&id, data, len, GIT_OBJECT_BLOB) < 0)
+        return -1;
+    git_oid_tostr(out, STORE_OID_HEX, &id);
+    return 0;
 }

@@ -124,6 +124,10 @@ int store_descends(store *s, const char *a, const char *b, sr_err *err);
 /* The merge base of a and b into out. Returns 0, STORE_NOTFOUND (none), or -1. */
 int store_merge_base(store *s, const char *a, const char *b, char out[STORE_OID_HEX],
                      sr_err *err);
+/* The blob id git gives len bytes of data (no repository needed). Returns 0 or -1. */
+int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
+/* The blob id git gives len bytes of data (no repository needed). Returns 0 or -1. */
+int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
 /* The repository's directory (the .git directory for a work tree). */
 const char *store_path(const store *s);
 #endif

@@ -23,6 +23,31 @@ bench_validate() {
   python3 -c "print('validate 10k: subreg %s ms, xmllint %s ms, ratio subreg/xmllint = %.2f' % ('$a', '$b', $a/$b))" | tee "$OUT/validate.txt"
 }
 
+bench_store() {
+  echo "== store: validated writes into registries of 10,000 and 100 entries; git plumbing beside"
+  make -s build/release/tests/bench/bench_store
+  for n in 100 10000; do
+    python3 tests/bench/gen.py $n "$OUT/reg$n"
+    rm -rf "$OUT/reg$n.git"
+    "$BIN" init --registry "$OUT/reg$n.git" --from "$OUT/reg$n" >/dev/null
+    # a fresh repository writes slower for its first few hundred commits (new object
+    # directories): one full run first, then the measured one
+    build/release/tests/bench/bench_store "$OUT/reg$n.git" "$OUT/index$n.sqlite" 200 >/dev/null
+    build/release/tests/bench/bench_store "$OUT/reg$n.git" "$OUT/index$n.sqlite" 200 | tee "$OUT/store$n.txt"
+  done
+  git --git-dir="$OUT/reg10000.git" show main:subprocessors/bench-entry.xml > "$OUT/bench-entry.xml"
+  g=$(tests/bench/git_plumbing.sh "$OUT/reg10000.git" 50 "$OUT/bench-entry.xml")
+  echo "git plumbing (no validation, no fsync): median ${g} ms per change" | tee "$OUT/git_plumbing.txt"
+  python3 - "$OUT" <<'PY'
+import re, sys
+out = sys.argv[1]
+def kv(f):
+    return dict((k, float(v)) for k, v in re.findall(r"(\w+)=([\d.]+)", open(f).read()))
+a, b = kv(out + "/store10000.txt"), kv(out + "/store100.txt")
+print("write median: 10k %.2f ms, 100 %.2f ms, ratio 10k/100 = %.2f" % (a["write_median_ms"], b["write_median_ms"], a["write_median_ms"] / b["write_median_ms"]))
+PY
+}
+
 for s in "${sections[@]}"; do
   if declare -f "bench_$s" >/dev/null; then "bench_$s"; else echo "(no benchmark section '$s' yet)"; fi
 done
