@@ -77,7 +77,11 @@ run: deps bin/subreg
 # The whole suite: unit tests (C, cmocka, under ASan+UBSan with leak checks) and black-box
 # tests of the real binaries (the sanitizer build and the release build). Ends with
 # "N passed, N failed".
-test: deps-test bin/subreg $(ASN)/subreg $(UNIT_BIN)
+tests/node_modules/.bin/ajv: tests/package.json | deps-test
+	cd tests && npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: deps-test bin/subreg $(ASN)/subreg $(UNIT_BIN) tests/node_modules/.bin/ajv
 	python3 tests/run.py --unit-dir $(ASN)/tests/unit --bin $(CURDIR)/$(ASN)/subreg --release-bin $(CURDIR)/bin/subreg
 
 bench: deps-bench bin/subreg

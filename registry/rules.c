@@ -123,7 +123,7 @@ static void check_adequacy_end(const entry *e, const entry_transfer *t, const ad
 {
     char s[11];
 
-    if (a->ends != DATE_NONE && a->ends - day < 90)
+    if (a->ends != DATE_NONE && a->ends - day <= 90)
         diag_add(d, e->file, t->line, 0, SEV_WARNING, "adequacy-ending", e->id,
                  "the adequacy decision for %s (%s) ends on %s: prepare another mechanism, "
                  "such as SCCs, before then",

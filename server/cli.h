@@ -16,6 +16,10 @@
 #define DEFAULT_REGISTRY "data/registry.git"
 #define DEFAULT_STATE "data/state"
 
+#ifndef SUBREG_VERSION
+#define SUBREG_VERSION "dev"
+#endif
+
 typedef struct command {
     const char *name;
     const char *summary;

@@ -6,5 +6,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 #endif

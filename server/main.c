@@ -6,13 +6,11 @@
 #include "cli.h"
 #include "commands.h"
 
-#ifndef SUBREG_VERSION
-#define SUBREG_VERSION "dev"
-#endif
 
 static const command commands[] = {
     {"init", "create the registry's git repository from a directory, with the push guard", cmd_init},
     {"validate", "check registry files against the schemas and the date-free rules", cmd_validate},
+    {"check", "the compliance gate for CI: every rule as of a date, plus hosting checks", cmd_check},
     {"log", "history of the registry or of one sub-processor", cmd_log},
     {"export", "the list of sub-processors as JSON, CSV or Markdown, now or as it was", cmd_export},
     {"hook", "the push guard git runs (installed by init)", cmd_hook},

@@ -1,0 +1,314 @@
+#include "report.h"
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "rules.h"
+
+int report_format_parse(const char *s)
+{
+    static const char *names[] = {"text", "json", "junit", "sarif", "github"};
+    int i;
+
+    for (i = 0; i < 5; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static const char *sev_name(severity s)
+{
+    return s == SEV_ERROR ? "error" : "warning";
+}
+
+static void summary_line(const diag_list *d, const report_meta *m, buf *out)
+{
+    buf_printf(out, "%zu error%s, %zu warning%s, %zu waived (%zu entr%s checked as of %s)\n",
+               diag_count(d, SEV_ERROR, 0), diag_count(d, SEV_ERROR, 0) == 1 ? "" : "s",
+               diag_count(d, SEV_WARNING, 0), diag_count(d, SEV_WARNING, 0) == 1 ? "" : "s",
+               diag_count(d, SEV_ERROR, 1) + diag_count(d, SEV_WARNING, 1),
+               m->reg ? m->reg->n : 0, m->reg && m->reg->n == 1 ? "y" : "ies", m->date);
+}
+
+static int write_text(const diag_list *d, const report_meta *m, buf *out)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++) {
+        diag_format(&d->v[i], out);
+        if (d->v[i].waived)
+            buf_printf(out, " (waived: %s)", d->v[i].waiver ? d->v[i].waiver : "");
+        buf_puts(out, "\n");
+    }
+    summary_line(d, m, out);
+    return 0;
+}
+
+static int write_json(const diag_list *d, const report_meta *m, buf *out)
+{
+    cJSON *root = cJSON_CreateObject(), *sum, *arr;
+    char *s;
+    size_t i;
+
+    if (!root)
+        return -1;
+    cJSON_AddStringToObject(root, "date", m->date);
+    cJSON_AddStringToObject(root, "revision", m->revision ? m->revision : "");
+    sum = cJSON_AddObjectToObject(root, "summary");
+    cJSON_AddNumberToObject(sum, "entries", m->reg ? (double)m->reg->n : 0);
+    cJSON_AddNumberToObject(sum, "errors", (double)diag_count(d, SEV_ERROR, 0));
+    cJSON_AddNumberToObject(sum, "warnings", (double)diag_count(d, SEV_WARNING, 0));
+    cJSON_AddNumberToObject(sum, "waived", (double)(diag_count(d, SEV_ERROR, 1) + diag_count(d, SEV_WARNING, 1)));
+    arr = cJSON_AddArrayToObject(root, "findings");
+    for (i = 0; arr && i < d->n; i++) {
+        const diag *g = &d->v[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", g->file);
+        cJSON_AddNumberToObject(o, "line", g->line);
+        cJSON_AddNumberToObject(o, "column", g->col > 0 ? g->col : 1);
+        cJSON_AddStringToObject(o, "severity", sev_name(g->sev));
+        cJSON_AddStringToObject(o, "rule", g->rule);
+        if (g->entry)
+            cJSON_AddStringToObject(o, "entry", g->entry);
+        else
+            cJSON_AddNullToObject(o, "entry");
+        cJSON_AddStringToObject(o, "message", g->message);
+        cJSON_AddBoolToObject(o, "waived", g->waived);
+        if (g->waived)
+            cJSON_AddStringToObject(o, "waiver", g->waiver ? g->waiver : "");
+        cJSON_AddItemToArray(arr, o);
+    }
+    s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return -1;
+    buf_puts(out, s);
+    buf_puts(out, "\n");
+    free(s);
+    return 0;
+}
+
+/* JUnit: one testcase per entry (and per other file with findings); a failure per error,
+ * warnings and waived findings in system-out. */
+static void junit_case(const char *name, const char *file, const diag_list *d, buf *cases,
+                       size_t *failures)
+{
+    size_t i;
+    int out_open = 0;
+
+    buf_puts(cases, "    <testcase classname=\"subreg\" name=\"");
+    buf_xml_escape(cases, name);
+    buf_puts(cases, "\" file=\"");
+    buf_xml_escape(cases, file);
+    buf_puts(cases, "\">\n");
+    for (i = 0; i < d->n; i++) {
+        const diag *g = &d->v[i];
+        if (strcmp(g->file, file) != 0 || g->sev != SEV_ERROR || g->waived)
+            continue;
+        (*failures)++;
+        buf_puts(cases, "      <failure type=\"");
+        buf_xml_escape(cases, g->rule);
+        buf_puts(cases, "\" message=\"");
+        buf_xml_escape(cases, g->message);
+        buf_puts(cases, "\">");
+        buf_xml_escape(cases, g->file);
+        buf_printf(cases, ":%d:%d: error[", g->line, g->col > 0 ? g->col : 1);
+        buf_xml_escape(cases, g->rule);
+        buf_puts(cases, "]: ");
+        buf_xml_escape(cases, g->message);
+        buf_puts(cases, "</failure>\n");
+    }
+    for (i = 0; i < d->n; i++) {
+        const diag *g = &d->v[i];
+        buf line;
+        if (strcmp(g->file, file) != 0 || (g->sev == SEV_ERROR && !g->waived))
+            continue;
+        if (!out_open)
+            buf_puts(cases, "      <system-out>");
+        out_open = 1;
+        buf_init(&line, 0);
+        diag_format(g, &line);
+        if (g->waived)
+            buf_printf(&line, " (waived: %s)", g->waiver ? g->waiver : "");
+        buf_xml_escape(cases, buf_str(&line));
+        buf_puts(cases, "\n");
+        buf_free(&line);
+    }
+    if (out_open)
+        buf_puts(cases, "</system-out>\n");
+    buf_puts(cases, "    </testcase>\n");
+}
+
+static int write_junit(const diag_list *d, const report_meta *m, buf *out)
+{
+    buf cases;
+    size_t i, j, tests = 0, failures = 0;
+
+    buf_init(&cases, 0);
+    for (i = 0; m->reg && i < m->reg->n; i++) {
+        const entry *e = m->reg->entries[i];
+        junit_case(e->id ? e->id : e->file, e->file, d, &cases, &failures);
+        tests++;
+    }
+    /* files with findings that are no entry of the registry (reference data, hosting files,
+     * unreadable entries) */
+    for (i = 0; i < d->n; i++) {
+        int seen = 0;
+        for (j = 0; m->reg && j < m->reg->n && !seen; j++)
+            seen = strcmp(m->reg->entries[j]->file, d->v[i].file) == 0;
+        for (j = 0; j < i && !seen; j++)
+            seen = strcmp(d->v[j].file, d->v[i].file) == 0;
+        if (!seen) {
+            junit_case(d->v[i].file, d->v[i].file, d, &cases, &failures);
+            tests++;
+        }
+    }
+    buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<testsuites name=\"subreg check\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
+                    "  <testsuite name=\"subreg check %s\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
+               tests, failures, m->date, tests, failures);
+    buf_add(out, buf_str(&cases), cases.len);
+    buf_puts(out, "  </testsuite>\n</testsuites>\n");
+    buf_free(&cases);
+    return out->failed ? -1 : 0;
+}
+
+static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
+{
+    cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results;
+    const rule_info *all;
+    size_t nrules, i, k;
+    char *s;
+
+    if (!root)
+        return -1;
+    all = rules_all(&nrules);
+    cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    cJSON_AddStringToObject(root, "version", "2.1.0");
+    runs = cJSON_AddArrayToObject(root, "runs");
+    run = cJSON_CreateObject();
+    cJSON_AddItemToArray(runs, run);
+    tool = cJSON_AddObjectToObject(run, "tool");
+    driver = cJSON_AddObjectToObject(tool, "driver");
+    cJSON_AddStringToObject(driver, "name", "subreg");
+    cJSON_AddStringToObject(driver, "version", m->version ? m->version : "dev");
+    cJSON_AddStringToObject(driver, "informationUri", "https://callnex.example/subreg/docs/rules.md");
+    rules = cJSON_AddArrayToObject(driver, "rules");
+    for (i = 0; i < nrules; i++) {
+        cJSON *r = cJSON_CreateObject(), *t, *cfg, *props;
+        cJSON_AddStringToObject(r, "id", all[i].id);
+        t = cJSON_AddObjectToObject(r, "shortDescription");
+        cJSON_AddStringToObject(t, "text", all[i].title);
+        t = cJSON_AddObjectToObject(r, "fullDescription");
+        cJSON_AddStringToObject(t, "text", all[i].source);
+        t = cJSON_AddObjectToObject(r, "help");
+        cJSON_AddStringToObject(t, "text", all[i].fix);
+        cfg = cJSON_AddObjectToObject(r, "defaultConfiguration");
+        cJSON_AddStringToObject(cfg, "level", sev_name(all[i].sev));
+        props = cJSON_AddObjectToObject(r, "properties");
+        cJSON_AddStringToObject(props, "legalSource", all[i].source);
+        cJSON_AddItemToArray(rules, r);
+    }
+    results = cJSON_AddArrayToObject(run, "results");
+    for (i = 0; i < d->n; i++) {
+        const diag *g = &d->v[i];
+        cJSON *r = cJSON_CreateObject(), *msg, *locs, *loc, *phys, *art;
+        cJSON_AddStringToObject(r, "ruleId", g->rule);
+        for (k = 0; k < nrules; k++)
+            if (strcmp(all[k].id, g->rule) == 0)
+                cJSON_AddNumberToObject(r, "ruleIndex", (double)k);
+        cJSON_AddStringToObject(r, "level", sev_name(g->sev));
+        msg = cJSON_AddObjectToObject(r, "message");
+        cJSON_AddStringToObject(msg, "text", g->message);
+        locs = cJSON_AddArrayToObject(r, "locations");
+        loc = cJSON_CreateObject();
+        cJSON_AddItemToArray(locs, loc);
+        phys = cJSON_AddObjectToObject(loc, "physicalLocation");
+        art = cJSON_AddObjectToObject(phys, "artifactLocation");
+        cJSON_AddStringToObject(art, "uri", g->file);
+        if (g->line > 0) {
+            cJSON *region = cJSON_AddObjectToObject(phys, "region");
+            cJSON_AddNumberToObject(region, "startLine", g->line);
+            cJSON_AddNumberToObject(region, "startColumn", g->col > 0 ? g->col : 1);
+        }
+        if (g->entry) {
+            cJSON *props = cJSON_AddObjectToObject(r, "properties");
+            cJSON_AddStringToObject(props, "entry", g->entry);
+        }
+        if (g->waived) {
+            cJSON *sup = cJSON_AddArrayToObject(r, "suppressions"), *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "kind", "inSource");
+            cJSON_AddStringToObject(o, "justification", g->waiver ? g->waiver : "");
+            cJSON_AddItemToArray(sup, o);
+        }
+        cJSON_AddItemToArray(results, r);
+    }
+    s = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!s)
+        return -1;
+    buf_puts(out, s);
+    buf_puts(out, "\n");
+    free(s);
+    return 0;
+}
+
+/* GitHub workflow commands: data escapes % CR LF; properties also : and , */
+static void gh_escape(buf *out, const char *s, int property)
+{
+    for (; *s; s++) {
+        if (*s == '%')
+            buf_puts(out, "%25");
+        else if (*s == '\r')
+            buf_puts(out, "%0D");
+        else if (*s == '\n')
+            buf_puts(out, "%0A");
+        else if (property && *s == ':')
+            buf_puts(out, "%3A");
+        else if (property && *s == ',')
+            buf_puts(out, "%2C");
+        else
+            buf_add(out, s, 1);
+    }
+}
+
+static int write_github(const diag_list *d, const report_meta *m, buf *out)
+{
+    size_t i;
+
+    for (i = 0; i < d->n; i++) {
+        const diag *g = &d->v[i];
+        const char *kind = g->waived ? "notice" : g->sev == SEV_ERROR ? "error" : "warning";
+        buf_printf(out, "::%s file=", kind);
+        gh_escape(out, g->file, 1);
+        if (g->line > 0)
+            buf_printf(out, ",line=%d,col=%d", g->line, g->col > 0 ? g->col : 1);
+        buf_puts(out, ",title=");
+        gh_escape(out, g->rule, 1);
+        buf_puts(out, "::");
+        gh_escape(out, g->message, 0);
+        if (g->waived) {
+            buf_puts(out, " (waived: ");
+            gh_escape(out, g->waiver ? g->waiver : "", 0);
+            buf_puts(out, ")");
+        }
+        buf_puts(out, "\n");
+    }
+    buf_puts(out, "subreg check: ");
+    summary_line(d, m, out);
+    return 0;
+}
+
+int report_write(report_format f, const diag_list *d, const report_meta *m, buf *out)
+{
+    int rc;
+
+    switch (f) {
+    case REPORT_TEXT: rc = write_text(d, m, out); break;
+    case REPORT_JSON: rc = write_json(d, m, out); break;
+    case REPORT_JUNIT: rc = write_junit(d, m, out); break;
+    case REPORT_SARIF: rc = write_sarif(d, m, out); break;
+    case REPORT_GITHUB: rc = write_github(d, m, out); break;
+    default: rc = -1; break;
+    }
+    return rc == 0 && !out->failed ? 0 : -1;
+}

@@ -1,0 +1,126 @@
+/* subreg check: the compliance gate for CI. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "../registry/date.h"
+#include "../registry/hosting.h"
+#include "../registry/report.h"
+#include "../registry/rules.h"
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: subreg check [--registry PATH] [--rev REV] [--date YYYY-MM-DD] [--hosting FILE]...\n"
+    "                    [--format text|json|junit|sarif|github] [--output FILE] [--strict]\n"
+    "\n"
+    "Check the registry against every rule as of a date, and what a deployment puts where:\n"
+    "fails when anything is hosted outside the EEA without a valid transfer mechanism.\n"
+    "\n"
+    "  --registry P   a bare repository, a git work tree (files as on disk) or a directory\n"
+    "                 (default " DEFAULT_REGISTRY "; in the registry's own CI: --registry .)\n"
+    "  --rev REV      check the repository at this revision\n"
+    "  --date D       the check date (default today, UTC)\n"
+    "  --hosting F    a Terraform plan in JSON (terraform show -json plan.out) or a hosting\n"
+    "                 manifest (schemas/hosting.xsd); may be given several times\n"
+    "  --format F     text (default), json, junit, sarif or github (workflow commands)\n"
+    "  --output FILE  write the report there instead of standard output\n"
+    "  --strict       fail on warnings too\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "Exit status: 0 no error (warnings allowed), 1 errors (or warnings with --strict),\n"
+    "2 usage or I/O error. Waived findings are reported apart and never fail the check.\n";
+
+#define MAX_HOSTING 64
+
+int cmd_check(int argc, char **argv)
+{
+    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
+                                         {"rev", required_argument, NULL, 'R'},
+                                         {"date", required_argument, NULL, 'd'},
+                                         {"hosting", required_argument, NULL, 'H'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"strict", no_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL;
+    const char *hosting[MAX_HOSTING];
+    int nh = 0, strict = 0, c, i, rc = EXIT_USAGE, day = date_today(), fmt = REPORT_TEXT;
+    char daystr[11];
+    diag_list d = {0};
+    registry *r = NULL;
+    report_meta m;
+    buf out;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': path = optarg; break;
+        case 'R': rev = optarg; break;
+        case 'd':
+            if (cli_parse_date(optarg, &day) != 0)
+                return cli_fail("check", "--date %s: write a real day as YYYY-MM-DD", optarg);
+            break;
+        case 'H':
+            if (nh == MAX_HOSTING)
+                return cli_fail("check", "at most %d --hosting files", MAX_HOSTING);
+            hosting[nh++] = optarg;
+            break;
+        case 'f':
+            fmt = report_format_parse(optarg);
+            if (fmt < 0)
+                return cli_fail("check", "--format %s: use text, json, junit, sarif or github", optarg);
+            break;
+        case 'o': output = optarg; break;
+        case 's': strict = 1; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    buf_init(&out, 0);
+    r = cli_load_registry("check", path, rev, &d);
+    if (!r)
+        goto out;
+    rules_check(r, day, &d);
+    for (i = 0; i < nh; i++) {
+        hosting_list l;
+        sr_err err = {{0}};
+        if (hosting_load(hosting[i], cli_schemas(), &l, &d, &err) != 0) {
+            hosting_list_free(&l);
+            rc = cli_fail("check", "--hosting %s", err.msg);
+            goto out;
+        }
+        hosting_check(r, &l, day, &d);
+        hosting_list_free(&l);
+    }
+    diag_sort(&d);
+    m.date = date_format(day, daystr);
+    m.revision = r->revision;
+    m.version = SUBREG_VERSION;
+    m.reg = r;
+    if (report_write((report_format)fmt, &d, &m, &out) != 0) {
+        rc = cli_fail("check", "out of memory writing the report");
+        goto out;
+    }
+    if (output) {
+        FILE *f = fopen(output, "w");
+        if (!f || fwrite(out.p, 1, out.len, f) != out.len || fclose(f) != 0) {
+            rc = cli_fail("check", "cannot write %s: %s", output, strerror(errno));
+            goto out;
+        }
+    } else {
+        fwrite(out.p, 1, out.len, stdout);
+    }
+    rc = diag_count(&d, SEV_ERROR, 0) || (strict && diag_count(&d, SEV_WARNING, 0)) ? EXIT_FINDINGS
+                                                                                    : EXIT_OK;
+out:
+    buf_free(&out);
+    registry_free(r);
+    diag_list_free(&d);
+    return rc;
+}

@@ -1,0 +1,377 @@
+"""subreg check: every rule with its boundary dates, the module table, waivers, hosting
+checks (Terraform plan, manifest) and every output format, against the real binary."""
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import FIXTURES, ROOT, SEED, TempDirTest, run  # noqa: E402
+
+ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
+<subprocessor xmlns="urn:subreg:1" id="t">
+  <name>Test Vendor</name>
+  <entity country="{entity}">Somewhere 1</entity>
+  <purpose>Testing the rules</purpose>
+  <categories><category>contact-data</category></categories>
+{flows}
+{recipient}  <status>{status}</status>
+  <announced>{announced}</announced>
+  <effective>{effective}</effective>
+{dpa}  <locations>
+{locations}  </locations>
+{transfers}{waivers}</subprocessor>
+"""
+
+
+def entry(entity="DE", flows=("processor",), recipient=None, status="active",
+          announced="2024-01-01", effective="2024-02-01", dpa='<dpa signed="2024-01-01"/>',
+          locations=(("DE", "storage"),), transfers=(), waivers=()):
+    t = "".join("    <transfer %s/>\n" % " ".join('%s="%s"' % kv for kv in tr.items()) for tr in transfers)
+    return ENTRY.format(
+        entity=entity,
+        flows="\n".join("  <flow>%s</flow>" % f for f in flows),
+        recipient="  <recipient>%s</recipient>\n" % recipient if recipient else "",
+        status=status, announced=announced, effective=effective,
+        dpa="  %s\n" % dpa if dpa else "",
+        locations="".join('    <location country="%s" use="%s"/>\n' % l for l in locations),
+        transfers="  <transfers>\n%s  </transfers>\n" % t if transfers else "",
+        waivers="".join('  <waiver rule="%s" until="%s">%s</waiver>\n' % w for w in waivers))
+
+
+class Rules(TempDirTest):
+    """Each case: one entry t in a copy of the seed, checked as of a date."""
+
+    def findings(self, xml, date):
+        reg = os.path.join(self.tmp, "reg")
+        if not os.path.isdir(reg):
+            self.copy_seed("reg")
+        with open(os.path.join(reg, "subprocessors", "t.xml"), "w") as f:
+            f.write(xml)
+        p = run(["check", "--registry", reg, "--date", date, "--format", "json"])
+        self.assertSanitizerClean(p)
+        self.assertIn(p.returncode, (0, 1), p.stderr)
+        doc = json.loads(p.stdout)
+        got = [(f["rule"], f["waived"]) for f in doc["findings"] if f["entry"] == "t"]
+        self.assertEqual(p.returncode, 1 if doc["summary"]["errors"] else 0)
+        return got
+
+    def rules(self, xml, date):
+        return sorted({r for r, waived in self.findings(xml, date) if not waived})
+
+    def test_clean_entry(self):
+        self.assertEqual(self.rules(entry(), "2026-11-28"), [])
+
+    def test_transfer_missing(self):
+        self.assertEqual(self.rules(entry(locations=(("DE", "storage"), ("US", "access"))), "2026-11-28"),
+                         ["transfer-missing"])
+        self.assertEqual(self.rules(entry(entity="US"), "2026-11-28"), ["transfer-missing"])
+        # EEA outermost regions and EFTA states of the EEA need nothing; CH does
+        self.assertEqual(self.rules(entry(locations=(("NO", "storage"), ("RE", "processing"))), "2026-11-28"), [])
+        self.assertEqual(self.rules(entry(locations=(("CH", "storage"),)), "2026-11-28"), ["transfer-missing"])
+        # retired entries are not checked for transfers
+        self.assertEqual(self.rules(entry(status="retired", locations=(("US", "access"),)), "2026-11-28"), [])
+
+    def test_adequacy_windows(self):
+        br = entry(locations=(("BR", "processing"),), transfers=({"country": "BR", "mechanism": "adequacy"},))
+        self.assertEqual(self.rules(br, "2026-01-25"), ["transfer-invalid"])
+        self.assertEqual(self.rules(br, "2026-01-26"), [])
+        gb = entry(locations=(("GB", "processing"),), transfers=({"country": "GB", "mechanism": "adequacy"},))
+        self.assertEqual(self.rules(gb, "2021-06-27"), ["transfer-invalid"])
+        self.assertEqual(self.rules(gb, "2021-06-28"), [])
+        self.assertEqual(self.rules(gb, "2025-12-27"), [])           # the renewal took over
+        self.assertEqual(self.rules(gb, "2031-12-27"), ["adequacy-ending"])
+        self.assertEqual(self.rules(gb, "2031-12-28"), ["transfer-invalid"])
+        self.assertEqual(self.rules(gb, "2031-09-28"), ["adequacy-ending"])  # 90 days before
+        self.assertEqual(self.rules(gb, "2031-09-27"), [])
+        inn = entry(locations=(("IN", "processing"),), transfers=({"country": "IN", "mechanism": "adequacy"},))
+        self.assertEqual(self.rules(inn, "2026-11-28"), ["transfer-invalid"])
+        jp = entry(locations=(("JP", "processing"),), transfers=({"country": "JP", "mechanism": "adequacy"},))
+        self.assertEqual(self.rules(jp, "2026-11-28"), [])
+
+    def test_us_only_dpf(self):
+        us = dict(locations=(("US", "processing"),))
+        self.assertEqual(self.rules(entry(transfers=({"country": "US", "mechanism": "adequacy"},), **us), "2026-11-28"),
+                         ["transfer-invalid"])
+        dpf = entry(transfers=({"country": "US", "mechanism": "dpf", "verified": "2026-11-01"},), **us)
+        self.assertEqual(self.rules(dpf, "2023-07-09"), ["transfer-invalid"])
+        self.assertEqual(self.rules(dpf, "2023-07-10"), [])
+        # Privacy Shield days: the decision was in force until its invalidation
+        self.assertEqual(self.rules(dpf, "2020-07-15"), ["adequacy-ending"])
+        self.assertEqual(self.rules(dpf, "2020-07-16"), ["transfer-invalid"])
+        gb = entry(locations=(("GB", "processing"),), transfers=({"country": "GB", "mechanism": "dpf"},))
+        self.assertEqual(self.rules(gb, "2026-11-28"), ["transfer-invalid"])
+
+    def test_dpf_unverified(self):
+        def dpf(v):
+            tr = {"country": "US", "mechanism": "dpf"}
+            if v:
+                tr["verified"] = v
+            return entry(locations=(("US", "processing"),), transfers=(tr,))
+        self.assertEqual(self.rules(dpf("2025-11-29"), "2026-11-28"), [])
+        self.assertEqual(self.rules(dpf("2025-11-28"), "2026-11-28"), ["dpf-unverified"])
+        self.assertEqual(self.rules(dpf(None), "2026-11-28"), ["dpf-unverified"])
+
+    def scc(self, **kw):
+        tr = {"country": "US", "mechanism": "scc", "clauses": "2021/914", "module": "3", "tia": "2026-06-01"}
+        tr.update(kw)
+        tr = {k: v for k, v in tr.items() if v is not None}
+        return entry(locations=(("US", "processing"),), transfers=(tr,))
+
+    def test_old_scc(self):
+        old = self.scc(clauses="2010/87", signed="2020-01-01")
+        self.assertEqual(self.rules(old, "2022-12-26"), [])
+        self.assertEqual(self.rules(old, "2022-12-27"), ["transfer-invalid"])
+        late = self.scc(clauses="2010/87", signed="2021-09-27")
+        self.assertEqual(self.rules(late, "2021-10-01"), ["transfer-invalid"])
+        self.assertEqual(self.rules(self.scc(clauses="2021/915"), "2026-11-28"), ["transfer-invalid"])
+        self.assertEqual(self.rules(self.scc(clauses=None), "2026-11-28"), ["transfer-invalid"])
+
+    def test_module_table(self):
+        cases = [
+            (("processor",), None, "3", "2"),
+            (("controller",), None, "2", "3"),
+            (("controller",), "controller", "1", "2"),
+            (("processor",), "controller", "4", "3"),
+            (("processor", "controller"), None, "2 3", "3"),
+        ]
+        for flows, recipient, good, bad in cases:
+            with self.subTest(flows=flows, recipient=recipient):
+                def e(mod):
+                    return entry(flows=flows, recipient=recipient,
+                                 locations=(("US", "processing"),),
+                                 transfers=({"country": "US", "mechanism": "scc", "clauses": "2021/914",
+                                             "module": mod, "tia": "2026-06-01"},))
+                self.assertEqual(self.rules(e(good), "2026-11-28"), [])
+                self.assertEqual(self.rules(e(bad), "2026-11-28"), ["scc-module"])
+
+    def test_tia(self):
+        self.assertEqual(self.rules(self.scc(tia=None), "2026-11-28"), ["tia-missing"])
+        self.assertEqual(self.rules(self.scc(tia="2025-11-29"), "2026-11-28"), [])
+        self.assertEqual(self.rules(self.scc(tia="2025-11-28"), "2026-11-28"), ["tia-stale"])
+        bcr = entry(locations=(("IN", "processing"),), transfers=({"country": "IN", "mechanism": "bcr"},))
+        self.assertEqual(self.rules(bcr, "2026-11-28"), ["tia-missing"])
+
+    def test_derogation(self):
+        d = entry(locations=(("IN", "processing"),), transfers=({"country": "IN", "mechanism": "derogation"},))
+        self.assertEqual(self.rules(d, "2026-11-28"), ["derogation-systematic"])
+
+    def test_dpa(self):
+        self.assertEqual(self.rules(entry(dpa=None), "2026-11-28"), ["dpa-missing"])
+        self.assertEqual(self.rules(entry(dpa=None, recipient="controller", flows=("controller",)), "2026-11-28"), [])
+        def dpa(exp):
+            return entry(dpa='<dpa signed="2020-01-01" expires="%s"/>' % exp)
+        self.assertEqual(self.rules(dpa("2026-11-27"), "2026-11-28"), ["dpa-expired"])
+        self.assertEqual(self.rules(dpa("2026-11-28"), "2026-11-28"), ["dpa-expiring"])
+        self.assertEqual(self.rules(dpa("2026-12-28"), "2026-11-28"), ["dpa-expiring"])
+        self.assertEqual(self.rules(dpa("2026-12-29"), "2026-11-28"), [])
+
+    def test_notice_period(self):
+        self.assertEqual(self.rules(entry(status="planned", announced="2026-11-01", effective="2026-11-15"), "2026-11-28"), [])
+        self.assertEqual(self.rules(entry(status="planned", announced="2026-11-01", effective="2026-11-14"), "2026-11-28"),
+                         ["notice-period"])
+        # controller-only data: no processor flow, no notice owed to customers
+        self.assertEqual(self.rules(entry(flows=("controller",), announced="2026-11-01", effective="2026-11-02"), "2026-11-28"), [])
+
+    def test_country_unknown(self):
+        self.assertEqual(self.rules(entry(locations=(("XX", "storage"),)), "2026-11-28"), ["country-unknown"])
+
+    def test_waivers(self):
+        e = self.scc(tia="2025-01-01")
+        e = e.replace("</subprocessor>", '  <waiver rule="tia-stale" until="2026-12-31" owner="legal">refresh due</waiver>\n</subprocessor>')
+        got = self.findings(e, "2026-12-31")
+        self.assertEqual(got, [("tia-stale", True)])   # waived, still reported
+        got = self.findings(e, "2027-01-01")
+        self.assertEqual(sorted(got), [("tia-stale", False), ("waiver-expired", False)])
+        e2 = entry(dpa=None).replace("</subprocessor>", '  <waiver rule="dpa-missing" until="2027-01-01">signing</waiver>\n</subprocessor>')
+        p_rules = self.findings(e2, "2026-11-28")
+        self.assertEqual(p_rules, [("dpa-missing", True)])
+
+    def test_unknown_waiver_rule_is_registry_error(self):
+        e = entry().replace("</subprocessor>", '  <waiver rule="no-such-rule" until="2027-01-01">x</waiver>\n</subprocessor>')
+        self.assertEqual(self.rules(e, "2026-11-28"), ["registry"])
+
+
+class Seed(TempDirTest):
+    def test_seed_clean_every_fortnight_to_2030(self):
+        day = datetime.date(2026, 11, 28)
+        while day <= datetime.date(2030, 12, 31):
+            p = run(["check", "--registry", SEED, "--date", day.isoformat(), "--format", "json"])
+            doc = json.loads(p.stdout)
+            self.assertEqual(doc["summary"]["errors"], 0, "%s: %s" % (day, p.stdout))
+            self.assertEqual(p.returncode, 0)
+            day += datetime.timedelta(days=14)
+        p = run(["check", "--registry", SEED, "--date", "2030-12-31"])
+        self.assertEqual(p.returncode, 0)
+
+    def test_strict_and_usage(self):
+        p = run(["check", "--registry", SEED, "--date", "2027-06-01"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("warning[tia-stale]", p.stdout)
+        p = run(["check", "--registry", SEED, "--date", "2027-06-01", "--strict"])
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(run(["check", "--registry", SEED, "--date", "2027-02-30"]).returncode, 2)
+        self.assertEqual(run(["check", "--registry", SEED, "--format", "yaml"]).returncode, 2)
+        self.assertEqual(run(["check", "--registry", SEED, "--hosting", "/nonexistent.json"]).returncode, 2)
+        self.assertEqual(run(["check", "--help"]).returncode, 0)
+
+    def test_work_tree_dot(self):
+        # the registry's own CI: subreg check --registry . in its checkout
+        reg = self.copy_seed()
+        subprocess.run(["git", "init", "-q", reg], check=True)
+        p = run(["check", "--registry", "."], cwd=reg)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertTrue(p.stdout.startswith("0 errors"), p.stdout)
+
+
+class Hosting(TempDirTest):
+    PLAN = os.path.join(FIXTURES, "hosting", "plan-us-east-1.json")
+
+    def registry_without_us(self):
+        reg = self.copy_seed()
+        path = os.path.join(reg, "subprocessors", "aws.xml")
+        with open(path) as f:
+            s = f.read()
+        s = s.replace('    <location country="US" use="access"/>\n', "")
+        s = s.replace('  <transfers>\n    <transfer country="US" mechanism="scc" clauses="2021/914" module="2 3" signed="2023-01-10" tia="2026-09-01"/>\n  </transfers>\n', "")
+        with open(path, "w") as f:
+            f.write(s)
+        self.assertEqual(run(["check", "--registry", reg]).returncode, 0)
+        return reg, path
+
+    def test_plan_to_us_east_1_fails_then_passes(self):
+        reg, path = self.registry_without_us()
+        p = run(["check", "--registry", reg, "--hosting", self.PLAN, "--format", "json"])
+        self.assertSanitizerClean(p)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        f = json.loads(p.stdout)["findings"]
+        rules = {(x["rule"], x["message"].split(" ")[0]) for x in f}
+        self.assertIn(("hosting-undeclared", "aws_s3_bucket.recordings"), rules)
+        self.assertIn(("transfer-missing", "aws_s3_bucket.recordings"), rules)
+        # the instance sits in eu-central-1 (its zone), the deleted bucket and random/data
+        # resources deploy nothing
+        self.assertFalse(any("aws_instance.media" in x["message"] for x in f))
+        self.assertFalse(any("old_logs" in x["message"] or "random_id" in x["message"] for x in f))
+        with open(path) as fh:
+            s = fh.read()
+        s = s.replace('  </locations>\n', '    <location country="US" use="storage" provider="aws" region="us-east-1"/>\n  </locations>\n  <transfers>\n    <transfer country="US" mechanism="scc" clauses="2021/914" module="2 3" signed="2026-11-01" tia="2026-11-01"/>\n  </transfers>\n')
+        with open(path, "w") as fh:
+            fh.write(s)
+        p = run(["check", "--registry", reg, "--hosting", self.PLAN])
+        self.assertEqual(p.returncode, 0, p.stdout)
+
+    def test_plan_fail_closed_and_providers(self):
+        p = run(["check", "--registry", SEED, "--hosting", os.path.join(FIXTURES, "hosting", "plan-multi.json"), "--format", "json"])
+        f = json.loads(p.stdout)["findings"]
+        got = sorted((x["rule"], x["message"].split(" ")[0].rstrip(":")) for x in f)
+        self.assertEqual(got, [
+            ("hosting-provider-unknown", "azurerm_resource_group.main"),
+            ("hosting-provider-unknown", "google_storage_bucket.backups"),
+            ("hosting-unmapped", "google_storage_bucket.backups"),    # GCP multi-region EU
+            ("hosting-unmapped", "module.edge.aws_instance.lagos"),  # Local Zone: never the parent's country
+        ])
+
+    def test_manifest(self):
+        p = run(["check", "--registry", SEED, "--hosting", os.path.join(FIXTURES, "hosting", "manifest.xml")])
+        self.assertEqual(p.returncode, 0, p.stdout)
+        p = run(["check", "--registry", SEED, "--hosting", os.path.join(FIXTURES, "hosting", "manifest-bad.xml"), "--format", "json"])
+        self.assertEqual(p.returncode, 1)
+        f = json.loads(p.stdout)["findings"]
+        got = sorted((x["rule"], x["line"]) for x in f)
+        self.assertEqual(got, [("hosting-provider-unknown", 4), ("hosting-undeclared", 5),
+                               ("hosting-unmapped", 3), ("transfer-missing", 5)])
+
+    def test_hostile_plan(self):
+        for body in ("{", "[]", '{"resource_changes": 5}', "\x00\xff", '{"resource_changes":[' + "[" * 5000 + "]" * 5000 + "]}"):
+            path = os.path.join(self.tmp, "plan.json")
+            with open(path, "w", encoding="latin-1") as fh:
+                fh.write(body)
+            p = run(["check", "--registry", SEED, "--hosting", path])
+            self.assertSanitizerClean(p)
+            self.assertIn(p.returncode, (0, 1))
+
+
+class Formats(TempDirTest):
+    def broken(self):
+        reg = self.copy_seed()
+        path = os.path.join(reg, "subprocessors", "twilio.xml")
+        with open(path) as f:
+            s = f.read()
+        with open(path, "w") as f:
+            f.write(s.replace('<location country="US" use="processing"/>', '<location country="US" use="processing"/>\n    <location country="IN" use="access"/>'))
+        return reg
+
+    def test_text_and_summary(self):
+        p = run(["check", "--registry", self.broken(), "--date", "2027-03-01"])
+        self.assertEqual(p.returncode, 1)
+        lines = p.stdout.splitlines()
+        self.assertRegex(lines[0], r"^.*/subprocessors/[a-z]+\.xml:\d+:\d+: (error|warning)\[[a-z-]+\]: ")
+        self.assertIn("twilio.xml:20:1: error[transfer-missing]", p.stdout)
+        self.assertIn("(waived: ", p.stdout)
+        self.assertEqual(lines[-1], "1 error, 0 warnings, 1 waived (13 entries checked as of 2027-03-01)")
+
+    def test_junit_parses_with_counts(self):
+        out = os.path.join(self.tmp, "junit.xml")
+        p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "junit", "--output", out])
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        root = ET.parse(out).getroot()
+        self.assertEqual(root.tag, "testsuites")
+        suite = root.find("testsuite")
+        self.assertEqual(suite.get("tests"), "13")
+        self.assertEqual(suite.get("failures"), "1")
+        cases = {c.get("name"): c for c in suite.findall("testcase")}
+        self.assertEqual(len(cases), 13)
+        self.assertEqual(cases["twilio"].find("failure").get("type"), "transfer-missing")
+        self.assertIsNone(cases["aws"].find("failure"))
+        self.assertIn("waived", cases["elevenlabs"].find("system-out").text)
+
+    def test_sarif_validates_against_the_schema(self):
+        ajv = os.path.join(ROOT, "tests", "node_modules", ".bin", "ajv")
+        if not os.access(ajv, os.X_OK):
+            self.fail("ajv is not installed: make test runs npm install in tests/")
+        schema4 = os.path.join(os.path.dirname(ROOT), "shared", "schemas-external", "sarif-schema-2.1.0.json")
+        self.assertTrue(os.path.isfile(schema4), "the SARIF schema in ../shared is missing")
+        schema7 = os.path.join(self.tmp, "sarif-draft7.json")
+        m = subprocess.run([ajv, "migrate", "-s", schema4, "-o", schema7], capture_output=True, text=True)
+        self.assertEqual(m.returncode, 0, m.stderr)
+        out = os.path.join(self.tmp, "out.json")
+        p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "sarif", "--output", out,
+                 "--hosting", os.path.join(FIXTURES, "hosting", "manifest-bad.xml")])
+        self.assertEqual(p.returncode, 1)
+        v = subprocess.run([ajv, "validate", "--spec=draft7", "-c", "ajv-formats", "-s", schema7, "-d", out],
+                           capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        doc = json.load(open(out))
+        run0 = doc["runs"][0]
+        ids = [r["id"] for r in run0["tool"]["driver"]["rules"]]
+        self.assertIn("transfer-missing", ids)
+        res = [r for r in run0["results"] if r["ruleId"] == "transfer-missing" and "twilio" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
+        self.assertEqual(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 20)
+        self.assertEqual(ids[res[0]["ruleIndex"]], "transfer-missing")
+        self.assertTrue(any("suppressions" in r for r in run0["results"]))
+        # and a document that is not SARIF fails the same validator (the check can fail)
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"version": "2.1.0", "runs": [{"tool": {"driver": {}}}]}')
+        v = subprocess.run([ajv, "validate", "--spec=draft7", "-c", "ajv-formats", "-s", schema7, "-d", bad],
+                           capture_output=True, text=True)
+        self.assertNotEqual(v.returncode, 0)
+
+    def test_github_commands(self):
+        p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
+        self.assertEqual(p.returncode, 1)
+        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=20,col=1,title=transfer-missing::IN \(access\) is outside the EEA")
+        self.assertRegex(p.stdout, r"(?m)^::notice file=.*elevenlabs\.xml,line=19,col=1,title=tia-stale::")
+
+    def test_json_shape(self):
+        p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "json"])
+        doc = json.loads(p.stdout)
+        self.assertEqual(set(doc), {"date", "revision", "summary", "findings"})
+        self.assertEqual(doc["summary"], {"entries": 13, "errors": 1, "warnings": 0, "waived": 1})
+        f = doc["findings"][0]
+        self.assertEqual(set(f) - {"waiver"}, {"file", "line", "column", "severity", "rule", "entry", "message", "waived"})
