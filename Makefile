@@ -71,8 +71,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(ASN)/tests/unit/%,$(UNIT_SRC))
 
 # Runtime state lives in ignored paths: data/registry.git and data/state/.
 run: deps bin/subreg
-	bin/subreg validate data/seed
-	@echo "make run: the seed registry is valid; the HTTP server is not built yet, so run validates only."
+	@test -d data/registry.git || bin/subreg init --registry data/registry.git --from data/seed
+	bin/subreg serve --registry data/registry.git --state data/state
 
 # The whole suite: unit tests (C, cmocka, under ASan+UBSan with leak checks) and black-box
 # tests of the real binaries (the sanitizer build and the release build). Ends with

@@ -17,6 +17,36 @@ int export_status_match(const entry *e, const char *statuses)
     return 0;
 }
 
+static int contains_ci(const char *hay, const char *needle)
+{
+    return hay && strcasestr(hay, needle) != NULL;
+}
+
+int export_match(const entry *e, const export_filter *f)
+{
+    size_t i;
+    int hit;
+
+    if (!export_status_match(e, f->statuses))
+        return 0;
+    if (f->country || f->use) {
+        for (i = 0, hit = 0; i < e->nlocations && !hit; i++)
+            hit = (!f->country || strcmp(e->locations[i].country.cc, f->country) == 0) &&
+                  (!f->use || strcmp(entry_use_name(e->locations[i].use), f->use) == 0);
+        if (!hit)
+            return 0;
+    }
+    if (f->mechanism) {
+        for (i = 0, hit = 0; i < e->ntransfers && !hit; i++)
+            hit = strcmp(entry_mechanism_name(e->transfers[i].mechanism), f->mechanism) == 0;
+        if (!hit)
+            return 0;
+    }
+    if (f->q && !contains_ci(e->name, f->q) && !contains_ci(e->purpose, f->q))
+        return 0;
+    return 1;
+}
+
 cJSON *export_json(const registry *r, const char *statuses, int internal)
 {
     cJSON *root = cJSON_CreateObject(), *arr;

@@ -9,6 +9,16 @@
 /* 1 when e's status is in statuses: a comma list of planned/active/retired, "all", or
  * NULL (planned and active). */
 int export_status_match(const entry *e, const char *statuses);
+/* Filters of a list query; NULL fields match everything. */
+typedef struct export_filter {
+    const char *statuses;   /* as export_status_match */
+    const char *country;    /* a normalised ISO code: some location in it */
+    const char *use;        /* some location with this use (with country: the same location) */
+    const char *mechanism;  /* some transfer on this mechanism */
+    const char *q;          /* case-insensitive text in the name or the purpose */
+} export_filter;
+/* 1 when e matches every filter of f. */
+int export_match(const entry *e, const export_filter *f);
 /* {"revision": "...", "subprocessors": [...]} (revision omitted outside git). Caller owns
  * the result; NULL when out of memory. */
 cJSON *export_json(const registry *r, const char *statuses, int internal);

@@ -277,7 +277,8 @@ void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from)
 void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
 {
     size_t from = d->n, i, j;
-    int live = e->status == STATUS_PLANNED || e->status == STATUS_ACTIVE;
+    /* an unreadable status (a schema error) is checked as live: fail closed */
+    int live = e->status != STATUS_RETIRED;
     char s[11];
 
     if (live) {

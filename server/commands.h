@@ -7,5 +7,7 @@ int cmd_init(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 #endif

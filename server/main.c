@@ -8,6 +8,8 @@
 
 
 static const command commands[] = {
+    {"serve", "the HTTP/JSON API: public list and feed, authenticated reads, validated writes", cmd_serve},
+    {"token", "API tokens for serve: add, list, revoke", cmd_token},
     {"init", "create the registry's git repository from a directory, with the push guard", cmd_init},
     {"validate", "check registry files against the schemas and the date-free rules", cmd_validate},
     {"check", "the compliance gate for CI: every rule as of a date, plus hosting checks", cmd_check},

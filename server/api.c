@@ -1,0 +1,902 @@
+/* The HTTP API's routes. Every handler queues exactly one response. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "../registry/date.h"
+#include "../registry/embed.h"
+#include "../registry/entry.h"
+#include "../registry/export.h"
+#include "../registry/guard.h"
+#include "../registry/report.h"
+#include "../registry/rules.h"
+#include "../registry/summary.h"
+#include "../registry/xmldoc.h"
+#include "cli.h"
+#include "serve.h"
+
+#define PUBLIC_CACHE "public, max-age=30"
+#define PRIVATE_CACHE "private, no-cache"
+
+static const char *arg(struct MHD_Connection *c, const char *k)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
+    return v && *v ? v : NULL;
+}
+
+static const char *hdr(struct MHD_Connection *c, const char *k)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, k);
+}
+
+/* The caller's role: ROLE_NONE without a token; -1 (after answering 401) for a bad one. */
+static int caller(server *s, struct MHD_Connection *c, char *name, size_t n)
+{
+    const char *h = hdr(c, MHD_HTTP_HEADER_AUTHORIZATION);
+
+    name[0] = '\0';
+    if (!h)
+        return ROLE_NONE;
+    if (strncmp(h, "Bearer ", 7) != 0)
+        return -1;
+    {
+        auth_role role = auth_check(s->tokens, h + 7, name, n);
+        return role == ROLE_NONE ? -1 : (int)role;
+    }
+}
+
+static const char *const www_auth[] = {"WWW-Authenticate", "Bearer realm=\"subreg\"", NULL};
+
+/* Answer 401/403 unless the caller has at least role need. Returns 1 when answered. */
+static int refuse(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
+                  enum MHD_Result *ret)
+{
+    int role = caller(s, c, name, n);
+
+    if (role < 0 || (role < need && role == ROLE_NONE)) {
+        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+        cJSON_AddNumberToObject(e, "status", 401);
+        cJSON_AddStringToObject(e, "message", role < 0 ? "invalid token: send Authorization: Bearer TOKEN with a token from `subreg token add`"
+                                                       : "this needs a token: send Authorization: Bearer TOKEN");
+        *ret = srv_json(c, r, 401, root, NULL, NULL, www_auth);
+        return 1;
+    }
+    if (role < need) {
+        *ret = srv_error(c, r, 403, "token %s is a %s; this needs an %s token", name,
+                         auth_role_name((auth_role)role), need == ROLE_EDITOR ? "editor" : "reader");
+        return 1;
+    }
+    return 0;
+}
+
+/* If-None-Match against etag (comma list, weak prefixes ignored, * matches). */
+static int etag_match(const char *header, const char *etag)
+{
+    const char *p = header;
+    size_t el = strlen(etag);
+
+    if (!header)
+        return 0;
+    while (*p) {
+        size_t l;
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (p[0] == 'W' && p[1] == '/')
+            p += 2;
+        l = strcspn(p, ",");
+        while (l && p[l - 1] == ' ')
+            l--;
+        if ((l == 1 && *p == '*') || (l == el && strncmp(p, etag, l) == 0))
+            return 1;
+        p += strcspn(p, ",");
+    }
+    return 0;
+}
+
+static enum MHD_Result send_cached(struct MHD_Connection *c, req *r, const char *ctype,
+                                   const char *body, size_t len, const char *cache,
+                                   const char *etag)
+{
+    if (etag && etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
+        return srv_send(c, r, 304, NULL, "", 0, cache, etag, NULL);
+    return srv_send(c, r, 200, ctype, body, len, cache, etag, NULL);
+}
+
+static void fnv_etag(const char *body, size_t len, char out[48])
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char)body[i];
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, 48, "\"%016llx-%zx\"", (unsigned long long)h, len);
+}
+
+/* ---- reads ---- */
+
+static int want_internal(struct MHD_Connection *c)
+{
+    const char *v = arg(c, "view");
+    return v && strcmp(v, "internal") == 0;
+}
+
+/* The snapshot a read is about: current, or ?at=DATE|REV. NULL after answering. */
+static snapshot *pick_snapshot(server *s, struct MHD_Connection *c, req *r, enum MHD_Result *ret)
+{
+    const char *at = arg(c, "at");
+    char rev[STORE_OID_HEX];
+    sr_err err = {{0}};
+    snapshot *sn;
+    int day;
+
+    if (!at) {
+        sn = srv_current(s);
+        if (!sn)
+            *ret = srv_error(c, r, 503, "the registry is not loaded yet");
+        return sn;
+    }
+    if (date_parse(at, &day) == 0) {
+        index_db *idx = srv_index(s, &err);
+        int rc = idx ? index_revision_before(idx, (int64_t)(day + 1) * 86400, rev, &err) : -1;
+        if (rc != 0) {
+            *ret = rc == STORE_NOTFOUND ? srv_error(c, r, 404, "no revision at the end of %s: %s", at, err.msg)
+                                        : srv_error(c, r, 500, "%s", err.msg);
+            return NULL;
+        }
+    } else {
+        store *st = srv_store(s, &err);
+        int rc = st ? store_resolve(st, at, rev, &err) : -1;
+        if (rc != 0 || strlen(at) > 64) {
+            *ret = srv_error(c, r, rc == STORE_NOTFOUND || rc == 0 ? 400 : 500,
+                             "at=%.64s is neither a date (YYYY-MM-DD) nor a revision of the registry", at);
+            return NULL;
+        }
+    }
+    sn = srv_snapshot_at(s, rev, &err);
+    if (!sn)
+        *ret = srv_error(c, r, 500, "%s", err.msg);
+    return sn;
+}
+
+static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
+{
+    export_filter f = {0};
+    enum MHD_Result ret = MHD_NO;
+    char name[80], cc[3], etag[48];
+    int view = want_internal(c);
+    snapshot *sn;
+    char *body;
+    size_t len;
+
+    r->route = R_LIST;
+    if (view && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+        return ret;
+    if (!view && caller(s, c, name, sizeof(name)) < 0 && refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
+        return ret;
+    f.statuses = arg(c, "status");
+    f.use = arg(c, "use");
+    f.mechanism = arg(c, "mechanism");
+    f.q = arg(c, "q");
+    if (f.statuses && strcmp(f.statuses, "all") != 0) {
+        const char *p = f.statuses;
+        while (*p) {
+            size_t l = strcspn(p, ",");
+            if (!((l == 7 && !strncmp(p, "planned", 7)) || (l == 6 && !strncmp(p, "active", 6)) ||
+                  (l == 7 && !strncmp(p, "retired", 7))))
+                return srv_error(c, r, 400, "status: use planned, active, retired, a comma list of them, or all");
+            p += l + (p[l] == ',');
+        }
+    }
+    if (f.use && entry_use_parse(f.use) == USE_UNKNOWN)
+        return srv_error(c, r, 400, "use: storage, processing or access");
+    if (f.mechanism && entry_mechanism_parse(f.mechanism) == MECH_UNKNOWN)
+        return srv_error(c, r, 400, "mechanism: adequacy, dpf, scc, bcr, code-of-conduct, certification, ad-hoc-clauses or derogation");
+    if (f.q && strlen(f.q) > 200)
+        return srv_error(c, r, 400, "q: at most 200 characters");
+    sn = pick_snapshot(s, c, r, &ret);
+    if (!sn)
+        return ret;
+    if (arg(c, "country")) {
+        if (!reference_country(sn->reg->ref, arg(c, "country"), cc)) {
+            ret = srv_error(c, r, 400, "country: not an ISO 3166-1 alpha-2 code");
+            goto out;
+        }
+        f.country = cc;
+    }
+    if (!f.statuses && !f.country && !f.use && !f.mechanism && !f.q) {
+        ret = send_cached(c, r, "application/json", sn->list[view], sn->list_len[view],
+                          view ? PRIVATE_CACHE : PUBLIC_CACHE, sn->etag[view]);
+        goto out;
+    }
+    body = snapshot_list(sn, &f, view, &len);
+    if (!body) {
+        ret = srv_error(c, r, 500, "out of memory");
+        goto out;
+    }
+    fnv_etag(body, len, etag);
+    ret = send_cached(c, r, "application/json", body, len, view ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
+    free(body);
+out:
+    snapshot_unref(sn);
+    return ret;
+}
+
+static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int xml)
+{
+    enum MHD_Result ret = MHD_NO;
+    char name[80], etag[64];
+    int view = xml || want_internal(c);
+    snapshot *sn;
+    size_t idx;
+
+    r->route = xml ? R_ENTRY_XML : R_ENTRY;
+    if (view && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+        return ret;
+    if (!view && caller(s, c, name, sizeof(name)) < 0 && refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
+        return ret;
+    sn = pick_snapshot(s, c, r, &ret);
+    if (!sn)
+        return ret;
+    if (!registry_find(sn->reg, id, &idx)) {
+        ret = srv_error(c, r, 404, "no sub-processor %s", id);
+        goto out;
+    }
+    snprintf(etag, sizeof(etag), "\"%s%s\"", sn->reg->blobs[idx], view ? "" : "-p");
+    if (xml) {
+        sr_err err = {{0}};
+        store *st = srv_store(s, &err);
+        store_snap *snap = NULL;
+        char *data = NULL, path[128];
+        size_t len;
+        snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
+        if (!st || store_snap_open(st, sn->rev, &snap, &err) != 0 ||
+            store_snap_read(snap, path, &data, &len, NULL, &err) != 0)
+            ret = srv_error(c, r, 500, "%s", err.msg);
+        else
+            ret = send_cached(c, r, "application/xml; charset=utf-8", data, len, PRIVATE_CACHE, etag);
+        free(data);
+        store_snap_free(snap);
+        goto out;
+    }
+    ret = send_cached(c, r, "application/json", sn->json[view][idx], sn->json_len[view][idx],
+                      view ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
+out:
+    snapshot_unref(sn);
+    return ret;
+}
+
+static cJSON *blob_json(index_db *idx, const char *blob)
+{
+    char *txt = NULL;
+    sr_err err = {{0}};
+    cJSON *j;
+
+    if (!blob[0] || index_blob_json(idx, blob, &txt, &err) != 0)
+        return NULL;
+    j = cJSON_Parse(txt);
+    free(txt);
+    return j;
+}
+
+static void iso_time(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Changes as JSON objects; internal adds author and message. */
+static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int internal)
+{
+    cJSON *arr = cJSON_CreateArray();
+    buf line;
+    size_t i;
+
+    buf_init(&line, 0);
+    for (i = 0; arr && i < n; i++) {
+        cJSON *o = cJSON_CreateObject(), *before = blob_json(idx, ch[i].old_blob), *after = blob_json(idx, ch[i].new_blob);
+        char when[32];
+        line.len = 0;
+        summary_change(ch[i].status, ch[i].id, before, after, !internal, &line);
+        iso_time(ch[i].time, when);
+        cJSON_AddStringToObject(o, "commit", ch[i].commit);
+        cJSON_AddStringToObject(o, "date", when);
+        cJSON_AddStringToObject(o, "id", ch[i].id);
+        cJSON_AddStringToObject(o, "change", ch[i].status == 'A' ? "added" : ch[i].status == 'D' ? "removed" : "changed");
+        cJSON_AddStringToObject(o, "summary", buf_str(&line));
+        if (internal) {
+            cJSON_AddStringToObject(o, "author", ch[i].author);
+            cJSON_AddStringToObject(o, "message", ch[i].message);
+            cJSON_AddStringToObject(o, "before", ch[i].old_blob);
+            cJSON_AddStringToObject(o, "after", ch[i].new_blob);
+        }
+        cJSON_AddItemToArray(arr, o);
+        cJSON_Delete(before);
+        cJSON_Delete(after);
+    }
+    buf_free(&line);
+    return arr;
+}
+
+static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, const char *id)
+{
+    enum MHD_Result ret = MHD_NO;
+    char name[80], after[STORE_OID_HEX] = "", etag[48];
+    const char *since = arg(c, "since");
+    int internal = want_internal(c), day, rc;
+    int64_t since_t = 0;
+    sr_err err = {{0}};
+    index_db *idx;
+    index_change *ch = NULL;
+    size_t n = 0;
+    cJSON *root;
+    char *txt;
+
+    r->route = id ? R_HISTORY : R_CHANGES;
+    if (internal && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+        return ret;
+    idx = srv_index(s, &err);
+    if (!idx)
+        return srv_error(c, r, 500, "%s", err.msg);
+    if (since && date_parse(since, &day) == 0) {
+        since_t = (int64_t)day * 86400;
+    } else if (since) {
+        store *st = srv_store(s, &err);
+        if (strlen(since) > 64 || !st || store_resolve(st, since, after, &err) != 0)
+            return srv_error(c, r, 400, "since=%.64s is neither a date (YYYY-MM-DD) nor a revision", since);
+    }
+    rc = index_changes(idx, id, after[0] ? after : NULL, since_t, &ch, &n, &err);
+    if (rc == STORE_NOTFOUND)
+        return srv_error(c, r, 400, "since: %s", err.msg);
+    if (rc != 0)
+        return srv_error(c, r, 500, "%s", err.msg);
+    if (id && n == 0 && !since) {
+        index_changes_free(ch, n);
+        return srv_error(c, r, 404, "no sub-processor %s in the history", id);
+    }
+    if (n > 1000)
+        n = 1000; /* newest first: the rest is older than anyone reading a feed needs */
+    root = cJSON_CreateObject();
+    if (id)
+        cJSON_AddStringToObject(root, "id", id);
+    if (since)
+        cJSON_AddStringToObject(root, "since", since);
+    cJSON_AddStringToObject(root, "revision", index_tip(idx));
+    cJSON_AddItemToObject(root, id ? "history" : "changes", changes_json(idx, ch, n, internal));
+    index_changes_free(ch, n > 1000 ? 1000 : n);
+    txt = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!txt)
+        return srv_error(c, r, 500, "out of memory");
+    fnv_etag(txt, strlen(txt), etag);
+    ret = send_cached(c, r, "application/json", txt, strlen(txt), internal ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
+    cJSON_free(txt);
+    return ret;
+}
+
+static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    sr_err err = {{0}};
+    index_db *idx = srv_index(s, &err);
+    snapshot *sn = srv_current(s);
+    index_change *ch = NULL;
+    size_t n = 0, i;
+    buf out, line;
+    char when[32], d[11], etag[48];
+    const char *owner, *url;
+    int today = date_today();
+
+    r->route = R_FEED;
+    if (!idx || !sn || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0) {
+        snapshot_unref(sn);
+        return srv_error(c, r, sn ? 500 : 503, "%s", err.msg[0] ? err.msg : "the registry is not loaded yet");
+    }
+    owner = sn->reg->settings.owner ? sn->reg->settings.owner : "subreg";
+    url = sn->reg->settings.public_url;
+    buf_init(&out, 0);
+    buf_init(&line, 0);
+    buf_puts(&out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>");
+    buf_xml_escape(&out, owner);
+    buf_puts(&out, ": sub-processors</title>\n  <subtitle>Added, changed and removed sub-processors, and those announced ahead of their start.</subtitle>\n");
+    buf_printf(&out, "  <id>urn:subreg:feed:%.12s</id>\n", n ? ch[n - 1].commit : sn->rev);
+    iso_time(n ? ch[0].time : (int64_t)time(NULL), when);
+    buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"/v1/feed.atom\"/>\n", when);
+    if (url) {
+        buf_puts(&out, "  <link rel=\"alternate\" href=\"");
+        buf_xml_escape(&out, url);
+        buf_puts(&out, "\"/>\n");
+    }
+    buf_puts(&out, "  <author><name>");
+    buf_xml_escape(&out, owner);
+    buf_puts(&out, "</name></author>\n  <generator>subreg</generator>\n");
+    for (i = 0; i < sn->reg->n; i++) {
+        const entry *e = sn->reg->entries[i];
+        if (e->status != STATUS_PLANNED || e->effective == DATE_NONE || e->effective < today)
+            continue;
+        buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming:%s:%s</id>\n    <title>", e->id, date_format(e->effective, d));
+        buf_puts(&out, "Upcoming: ");
+        buf_xml_escape(&out, e->name ? e->name : e->id);
+        buf_printf(&out, " from %s</title>\n", d);
+        buf_printf(&out, "    <updated>%sT00:00:00Z</updated>\n", date_format(e->announced != DATE_NONE ? e->announced : today, d));
+        buf_puts(&out, "    <summary>");
+        buf_xml_escape(&out, e->purpose ? e->purpose : "");
+        buf_printf(&out, " (starts %s)</summary>\n  </entry>\n", date_format(e->effective, d));
+    }
+    for (i = 0; i < n && i < 50; i++) {
+        cJSON *before = blob_json(idx, ch[i].old_blob), *after = blob_json(idx, ch[i].new_blob);
+        line.len = 0;
+        summary_change(ch[i].status, ch[i].id, before, after, 1, &line);
+        cJSON_Delete(before);
+        cJSON_Delete(after);
+        iso_time(ch[i].time, when);
+        buf_printf(&out, "  <entry>\n    <id>urn:subreg:change:%s:%s</id>\n    <title>", ch[i].commit, ch[i].id);
+        buf_xml_escape(&out, buf_str(&line));
+        buf_printf(&out, "</title>\n    <updated>%s</updated>\n    <summary>", when);
+        buf_xml_escape(&out, buf_str(&line));
+        buf_puts(&out, "</summary>\n  </entry>\n");
+    }
+    buf_puts(&out, "</feed>\n");
+    fnv_etag(buf_str(&out), out.len, etag);
+    ret = out.failed ? srv_error(c, r, 500, "out of memory")
+                     : send_cached(c, r, "application/atom+xml; charset=utf-8", buf_str(&out), out.len, PUBLIC_CACHE, etag);
+    buf_free(&out);
+    buf_free(&line);
+    index_changes_free(ch, n);
+    snapshot_unref(sn);
+    return ret;
+}
+
+static enum MHD_Result get_compliance(server *s, struct MHD_Connection *c, req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    char name[80], ds[11];
+    const char *date = arg(c, "date");
+    int day = date_today();
+    diag_list d = {0};
+    report_meta m;
+    snapshot *sn;
+    buf out;
+
+    r->route = R_COMPLIANCE;
+    if (refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+        return ret;
+    if (date && date_parse(date, &day) != 0)
+        return srv_error(c, r, 400, "date: a real day as YYYY-MM-DD");
+    sn = pick_snapshot(s, c, r, &ret);
+    if (!sn)
+        return ret;
+    rules_check(sn->reg, day, &d);
+    diag_sort(&d);
+    m.date = date_format(day, ds);
+    m.revision = sn->rev;
+    m.version = SUBREG_VERSION;
+    m.reg = sn->reg;
+    buf_init(&out, 0);
+    if (report_write(REPORT_JSON, &d, &m, &out) != 0)
+        ret = srv_error(c, r, 500, "out of memory");
+    else
+        ret = srv_send(c, r, 200, "application/json", buf_str(&out), out.len, PRIVATE_CACHE, NULL, NULL);
+    buf_free(&out);
+    diag_list_free(&d);
+    snapshot_unref(sn);
+    return ret;
+}
+
+/* ---- writes ---- */
+
+static cJSON *problems_json(const diag_list *d, int sev_filter)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t i;
+
+    for (i = 0; arr && i < d->n; i++) {
+        const diag *g = &d->v[i];
+        cJSON *o;
+        if (sev_filter >= 0 && (int)g->sev != sev_filter)
+            continue;
+        o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", g->file);
+        cJSON_AddNumberToObject(o, "line", g->line);
+        cJSON_AddNumberToObject(o, "column", g->col > 0 ? g->col : 1);
+        cJSON_AddStringToObject(o, "severity", g->sev == SEV_ERROR ? "error" : "warning");
+        cJSON_AddStringToObject(o, "rule", g->rule);
+        cJSON_AddStringToObject(o, "message", g->message);
+        if (g->waived)
+            cJSON_AddBoolToObject(o, "waived", 1);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static enum MHD_Result unprocessable(struct MHD_Connection *c, req *r, diag_list *d)
+{
+    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+    size_t n = diag_count(d, SEV_ERROR, 0);
+
+    diag_sort(d);
+    cJSON_AddNumberToObject(e, "status", 422);
+    cJSON_AddStringToObject(e, "message", n == 1 ? "the entry breaks 1 rule: nothing was written"
+                                                 : "the entry breaks the rules: nothing was written");
+    cJSON_AddItemToObject(e, "problems", problems_json(d, -1));
+    return srv_json(c, r, 422, root, NULL, NULL, NULL);
+}
+
+static int xml_type(const char *ct)
+{
+    return ct && (strncasecmp(ct, "application/xml", 15) == 0 || strncasecmp(ct, "text/xml", 8) == 0) &&
+           (ct[ct[0] == 'a' || ct[0] == 'A' ? 15 : 8] == '\0' || ct[ct[0] == 'a' || ct[0] == 'A' ? 15 : 8] == ';');
+}
+
+/* The body must be XML whose root id is id: 0 ok; else answered (400/415/422). */
+static int check_body(struct MHD_Connection *c, req *r, const char *id, enum MHD_Result *ret)
+{
+    diag_list d = {0};
+    xmlDocPtr doc;
+    char *rid;
+    char file[128];
+
+    if (!xml_type(hdr(c, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+        *ret = srv_error(c, r, 415, "send the entry as Content-Type: application/xml");
+        return 1;
+    }
+    snprintf(file, sizeof(file), "subprocessors/%s.xml", id ? id : "body");
+    doc = xmldoc_parse(r->body.p ? r->body.p : "", r->body.len, file, &d);
+    if (!doc) {
+        *ret = unprocessable(c, r, &d);
+        diag_list_free(&d);
+        return 1;
+    }
+    rid = xmldoc_attr(xmlDocGetRootElement(doc), "id");
+    xmlFreeDoc(doc);
+    diag_list_free(&d);
+    if (id && (!rid || strcmp(rid, id) != 0)) {
+        *ret = srv_error(c, r, 400, "the body's id=\"%.64s\" does not match %s in the URL", rid ? rid : "", id);
+        free(rid);
+        return 1;
+    }
+    free(rid);
+    return 0;
+}
+
+static void commit_message(struct MHD_Connection *c, const char *verb, const char *id, char *out, size_t n)
+{
+    const char *h = hdr(c, "X-Commit-Message");
+    size_t i;
+
+    if (h && *h) {
+        snprintf(out, n, "%s\n", h);
+        for (i = 0; out[i]; i++)
+            if ((unsigned char)out[i] < 0x20 && out[i] != '\n')
+                out[i] = ' ';
+    } else {
+        snprintf(out, n, "%s %s through the API\n", verb, id);
+    }
+}
+
+static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int del)
+{
+    enum MHD_Result ret = MHD_NO;
+    const char *if_match = hdr(c, MHD_HTTP_HEADER_IF_MATCH);
+    const char *if_none = hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    char name[80], email[128], msg[2100], tip[STORE_OID_HEX], commit[STORE_OID_HEX], blob[STORE_OID_HEX];
+    char cur_blob[STORE_OID_HEX], path[128], etag[64];
+    sr_err err = {{0}};
+    diag_list d = {0};
+    store *st;
+    int attempt, rc = -1, existed = 0;
+
+    r->route = del ? R_DELETE : R_PUT;
+    if (refuse(s, c, r, ROLE_EDITOR, name, sizeof(name), &ret))
+        return ret;
+    if (!del && check_body(c, r, id, &ret))
+        return ret;
+    st = srv_store(s, &err);
+    if (!st)
+        return srv_error(c, r, 500, "%s", err.msg);
+    snprintf(email, sizeof(email), "%s@api.subreg.invalid", name);
+    snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
+    commit_message(c, del ? "Remove" : "Update", id, msg, sizeof(msg));
+    for (attempt = 0; attempt < 8; attempt++) {
+        store_snap *snap = NULL;
+        char *data = NULL;
+        size_t len;
+        store_author who = {name, email, 0};
+
+        diag_list_free(&d);
+        if (store_resolve(st, NULL, tip, &err) != 0 || store_snap_open(st, tip, &snap, &err) != 0)
+            return srv_error(c, r, 500, "%s", err.msg);
+        rc = store_snap_read(snap, path, &data, &len, cur_blob, &err);
+        free(data);
+        store_snap_free(snap);
+        if (rc < 0)
+            return srv_error(c, r, 500, "%s", err.msg);
+        existed = rc == 0;
+        if (!existed)
+            cur_blob[0] = '\0';
+        snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
+        if (if_none && strcmp(if_none, "*") == 0 && existed)
+            return srv_error(c, r, 412, "%s exists (If-None-Match: *)", id);
+        if (if_match && strcmp(if_match, "*") != 0 &&
+            (!existed || (!etag_match(if_match, etag) &&
+                          !etag_match(if_match, (snprintf(etag, sizeof(etag), "\"%s-p\"", cur_blob), etag)))))
+            return srv_error(c, r, 412, "%s changed since you read it (If-Match does not match its ETag): read it again", id);
+        if (if_match && strcmp(if_match, "*") == 0 && !existed)
+            return srv_error(c, r, 412, "%s does not exist (If-Match: *)", id);
+        if (del && !existed)
+            return srv_error(c, r, 404, "no sub-processor %s", id);
+        rc = guard_write(st, s->xs, tip, id, del ? NULL : r->body.p, del ? 0 : r->body.len, &who, msg,
+                         date_today(), &d, commit, blob, &err);
+        if (rc != STORE_CONFLICT)
+            break;
+    }
+    if (rc == GUARD_BLOCKED) {
+        ret = unprocessable(c, r, &d);
+    } else if (rc == STORE_CONFLICT) {
+        ret = srv_error(c, r, 409, "the registry is changing too fast: retry");
+    } else if (rc == STORE_NOTFOUND && !del) {
+        /* the same content again: nothing to commit, the entry is as asked */
+        cJSON *root = cJSON_CreateObject();
+        snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
+        cJSON_AddStringToObject(root, "id", id);
+        cJSON_AddStringToObject(root, "revision", tip);
+        cJSON_AddStringToObject(root, "etag", etag);
+        cJSON_AddBoolToObject(root, "changed", 0);
+        cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
+        ret = srv_json(c, r, 200, root, NULL, etag, NULL);
+    } else if (rc != 0) {
+        ret = srv_error(c, r, 500, "%s", err.msg);
+    } else {
+        sr_err e2 = {{0}};
+        srv_refresh(s, &e2); /* the next read sees the write */
+        if (del) {
+            ret = srv_send(c, r, 204, NULL, "", 0, NULL, NULL, NULL);
+        } else {
+            cJSON *root = cJSON_CreateObject();
+            char loc[160];
+            const char *hs[] = {"Location", loc, NULL};
+            snprintf(etag, sizeof(etag), "\"%s\"", blob);
+            snprintf(loc, sizeof(loc), "/v1/subprocessors/%s", id);
+            cJSON_AddStringToObject(root, "id", id);
+            cJSON_AddStringToObject(root, "revision", commit);
+            cJSON_AddStringToObject(root, "etag", etag);
+            cJSON_AddBoolToObject(root, "changed", 1);
+            cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
+            ret = srv_json(c, r, existed ? 200 : 201, root, NULL, etag, hs);
+        }
+    }
+    diag_list_free(&d);
+    return ret;
+}
+
+static enum MHD_Result post_validate(server *s, struct MHD_Connection *c, req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    char name[80], *id = NULL;
+    sr_err err = {{0}};
+    diag_list d = {0};
+    store *st;
+    store_snap *snap = NULL;
+    xmlDocPtr doc;
+    int rc;
+
+    r->route = R_VALIDATE;
+    if (refuse(s, c, r, ROLE_EDITOR, name, sizeof(name), &ret))
+        return ret;
+    if (check_body(c, r, NULL, &ret))
+        return ret;
+    doc = xmldoc_parse(r->body.p, r->body.len, "body", &d);
+    if (doc) {
+        id = xmldoc_attr(xmlDocGetRootElement(doc), "id");
+        xmlFreeDoc(doc);
+    }
+    diag_list_free(&d);
+    if (!id || !entry_id_valid(id)) {
+        ret = srv_error(c, r, 400, "the entry's id is missing or not valid ([a-z0-9][a-z0-9-]{0,62})");
+        free(id);
+        return ret;
+    }
+    st = srv_store(s, &err);
+    if (!st || store_snap_open(st, NULL, &snap, &err) != 0) {
+        free(id);
+        return srv_error(c, r, 500, "%s", err.msg);
+    }
+    rc = guard_check_entry(s->xs, snap, id, r->body.p, r->body.len, date_today(), &d, &err);
+    if (rc == GUARD_BLOCKED) {
+        ret = unprocessable(c, r, &d);
+    } else if (rc != 0) {
+        ret = srv_error(c, r, 500, "%s", err.msg);
+    } else {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "id", id);
+        cJSON_AddBoolToObject(root, "valid", 1);
+        cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
+        ret = srv_json(c, r, 200, root, NULL, NULL, NULL);
+    }
+    store_snap_free(snap);
+    diag_list_free(&d);
+    free(id);
+    return ret;
+}
+
+/* ---- small ones ---- */
+
+void api_metrics_text(server *s, buf *out)
+{
+    static const char *routes[R_COUNT] = {"list", "entry", "entry_xml", "history", "changes", "feed",
+                                          "countries", "schema", "openapi", "healthz", "metrics",
+                                          "compliance", "put", "delete", "validate", "options", "other"};
+    static const int codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 412, 413, 415, 422, 500, 0};
+    static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
+    snapshot *sn = srv_current(s);
+    unsigned long cum = 0;
+    int i, k;
+
+    buf_puts(out, "# HELP subreg_http_requests_total HTTP requests by route and status.\n# TYPE subreg_http_requests_total counter\n");
+    for (i = 0; i < R_COUNT; i++)
+        for (k = 0; k < N_STATUS; k++) {
+            unsigned long v = atomic_load(&s->m.count[i][k]);
+            if (v)
+                buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"%s%d\"} %lu\n", routes[i],
+                           codes[k] ? "" : "other", codes[k] ? codes[k] : 0, v);
+        }
+    buf_puts(out, "# HELP subreg_http_request_duration_seconds Time from the first byte of a request to the end of its response.\n"
+                  "# TYPE subreg_http_request_duration_seconds histogram\n");
+    for (i = 0; i < N_BUCKETS; i++) {
+        cum += atomic_load(&s->m.buckets[i]);
+        buf_printf(out, "subreg_http_request_duration_seconds_bucket{le=\"%s\"} %lu\n", les[i], cum);
+    }
+    buf_printf(out, "subreg_http_request_duration_seconds_sum %.6f\nsubreg_http_request_duration_seconds_count %lu\n",
+               atomic_load(&s->m.sum_us) / 1e6, atomic_load(&s->m.total));
+    if (sn) {
+        buf_printf(out, "# HELP subreg_revision_info The commit of main being served.\n# TYPE subreg_revision_info gauge\n"
+                        "subreg_revision_info{revision=\"%s\"} 1\n", sn->rev);
+        buf_printf(out, "# HELP subreg_entries Sub-processors in the served revision.\n# TYPE subreg_entries gauge\nsubreg_entries %zu\n", sn->reg->n);
+        buf_printf(out, "# HELP subreg_findings Unwaived findings of the served revision as of the day it was loaded.\n# TYPE subreg_findings gauge\n"
+                        "subreg_findings{severity=\"error\"} %zu\nsubreg_findings{severity=\"warning\"} %zu\n", sn->errors, sn->warnings);
+    }
+    snapshot_unref(sn);
+}
+
+static enum MHD_Result get_embedded(struct MHD_Connection *c, req *r, const char *name, const char *ctype)
+{
+    size_t len;
+    const char *data = embed_get(name, &len);
+    char etag[48];
+
+    if (!data)
+        return srv_error(c, r, 404, "no such document");
+    fnv_etag(data, len, etag);
+    return send_cached(c, r, ctype, data, len, PUBLIC_CACHE, etag);
+}
+
+static enum MHD_Result method_not_allowed(struct MHD_Connection *c, req *r, const char *allow)
+{
+    const char *hs[] = {"Allow", allow, NULL};
+    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+    char msg[128];
+
+    snprintf(msg, sizeof(msg), "method not allowed here; allowed: %s", allow);
+    cJSON_AddNumberToObject(e, "status", 405);
+    cJSON_AddStringToObject(e, "message", msg);
+    return srv_json(c, r, 405, root, NULL, NULL, hs);
+}
+
+enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,
+                           const char *url)
+{
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    const char *p;
+    char id[80];
+
+    if (strcmp(method, "OPTIONS") == 0) {
+        const char *hs[] = {"Access-Control-Allow-Methods", "GET, HEAD, PUT, DELETE, POST, OPTIONS",
+                            "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, If-None-Match, X-Commit-Message, X-Request-Id",
+                            "Access-Control-Max-Age", "86400", NULL};
+        r->route = R_OPTIONS;
+        return srv_send(c, r, 204, NULL, "", 0, PUBLIC_CACHE, NULL, hs);
+    }
+    if (strcmp(url, "/healthz") == 0) {
+        snapshot *sn = srv_current(s);
+        char body[160];
+        enum MHD_Result ret;
+        r->route = R_HEALTH;
+        if (!get)
+            return method_not_allowed(c, r, "GET");
+        snprintf(body, sizeof(body), "{\"status\":\"%s\",\"revision\":\"%s\"}", sn ? "ok" : "loading", sn ? sn->rev : "");
+        ret = srv_send(c, r, sn ? 200 : 503, "application/json", body, strlen(body), NULL, NULL, NULL);
+        snapshot_unref(sn);
+        return ret;
+    }
+    if (strcmp(url, "/metrics") == 0) {
+        buf out;
+        enum MHD_Result ret;
+        r->route = R_METRICS;
+        if (!get)
+            return method_not_allowed(c, r, "GET");
+        buf_init(&out, 0);
+        api_metrics_text(s, &out);
+        ret = srv_send(c, r, 200, "text/plain; version=0.0.4", buf_str(&out), out.len, NULL, NULL, NULL);
+        buf_free(&out);
+        return ret;
+    }
+    if (strncmp(url, "/v1/", 4) != 0) {
+        return srv_error(c, r, 404, "no such resource; the API lives under /v1/ (see /v1/openapi.json)");
+    }
+    p = url + 4;
+    if (strcmp(p, "openapi.json") == 0) {
+        r->route = R_OPENAPI;
+        return get ? get_embedded(c, r, "docs/openapi.json", "application/json") : method_not_allowed(c, r, "GET");
+    }
+    if (strcmp(p, "reference/countries") == 0) {
+        snapshot *sn;
+        cJSON *j;
+        char *txt, etag[48];
+        enum MHD_Result ret;
+        r->route = R_COUNTRIES;
+        if (!get)
+            return method_not_allowed(c, r, "GET");
+        if (!(sn = srv_current(s)))
+            return srv_error(c, r, 503, "the registry is not loaded yet");
+        j = reference_to_json(sn->reg->ref);
+        txt = j ? cJSON_PrintUnformatted(j) : NULL;
+        cJSON_Delete(j);
+        snapshot_unref(sn);
+        if (!txt)
+            return srv_error(c, r, 500, "out of memory");
+        fnv_etag(txt, strlen(txt), etag);
+        ret = send_cached(c, r, "application/json", txt, strlen(txt), PUBLIC_CACHE, etag);
+        cJSON_free(txt);
+        return ret;
+    }
+    if (strncmp(p, "schemas/", 8) == 0) {
+        char name[64];
+        size_t l = strlen(p + 8);
+        r->route = R_SCHEMA;
+        if (!get)
+            return method_not_allowed(c, r, "GET");
+        if (l < 5 || l > 40 || strcmp(p + 8 + l - 4, ".xsd") != 0 || strchr(p + 8, '/'))
+            return srv_error(c, r, 404, "no such schema: try subprocessor.xsd, registry.xsd, reference.xsd or hosting.xsd");
+        snprintf(name, sizeof(name), "schemas/%s", p + 8);
+        return get_embedded(c, r, name, "application/xml; charset=utf-8");
+    }
+    if (strcmp(p, "changes") == 0)
+        return get ? get_changes(s, c, r, NULL) : (r->route = R_CHANGES, method_not_allowed(c, r, "GET"));
+    if (strcmp(p, "feed.atom") == 0)
+        return get ? get_feed(s, c, r) : (r->route = R_FEED, method_not_allowed(c, r, "GET"));
+    if (strcmp(p, "compliance") == 0)
+        return get ? get_compliance(s, c, r) : (r->route = R_COMPLIANCE, method_not_allowed(c, r, "GET"));
+    if (strcmp(p, "validate") == 0)
+        return strcmp(method, "POST") == 0 ? post_validate(s, c, r) : (r->route = R_VALIDATE, method_not_allowed(c, r, "POST"));
+    if (strcmp(p, "subprocessors") == 0)
+        return get ? get_list(s, c, r) : (r->route = R_LIST, method_not_allowed(c, r, "GET"));
+    if (strncmp(p, "subprocessors/", 14) == 0) {
+        const char *rest = p + 14;
+        size_t l = strcspn(rest, "/.");
+        const char *tail = rest + l;
+        r->route = R_ENTRY;
+        if (l == 0 || l >= sizeof(id))
+            return srv_error(c, r, 400, "an id is 1 to 63 characters of a-z, 0-9 and '-'");
+        memcpy(id, rest, l);
+        id[l] = '\0';
+        if (!entry_id_valid(id) || (*tail && strcmp(tail, ".xml") != 0 && strcmp(tail, "/history") != 0))
+            return srv_error(c, r, 400, "\"%.64s\" is not a valid id: 1 to 63 characters of a-z, 0-9 and '-'", rest);
+        if (strcmp(tail, ".xml") == 0)
+            return get ? get_entry(s, c, r, id, 1) : method_not_allowed(c, r, "GET");
+        if (strcmp(tail, "/history") == 0)
+            return get ? get_changes(s, c, r, id) : method_not_allowed(c, r, "GET");
+        if (get)
+            return get_entry(s, c, r, id, 0);
+        if (strcmp(method, "PUT") == 0)
+            return write_entry(s, c, r, id, 0);
+        if (strcmp(method, "DELETE") == 0)
+            return write_entry(s, c, r, id, 1);
+        return method_not_allowed(c, r, "GET, PUT, DELETE");
+    }
+    return srv_error(c, r, 404, "no such resource (see /v1/openapi.json)");
+}

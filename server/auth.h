@@ -1,0 +1,32 @@
+/* auth: API tokens. Stored in STATE/tokens (mode 0600, outside the git repository) as
+ * "NAME ROLE SHA256(TOKEN)" lines; the token itself is shown once, at creation. A running
+ * server re-reads the file when it changes, so new and revoked tokens take effect at once.
+ * Token comparison is in constant time. */
+#ifndef SUBREG_AUTH_H
+#define SUBREG_AUTH_H
+#include <stddef.h>
+#include "../registry/diag.h"
+
+typedef enum { ROLE_NONE = 0, ROLE_READER = 1, ROLE_EDITOR = 2 } auth_role;
+
+typedef struct auth auth;
+
+/* Open the token store of state_dir (the file may not exist yet). NULL when out of memory. */
+auth *auth_open(const char *state_dir);
+void auth_close(auth *a);
+/* The role of the bearer token (NUL-terminated), with its name copied to name (size n).
+ * ROLE_NONE when unknown. Re-reads the file when it changed. Thread-safe. */
+auth_role auth_check(auth *a, const char *token, char *name, size_t n);
+/* Create a token for name with role; the new token (NUL-terminated, 67 bytes) goes to
+ * token_out. Refuses a name already present. Returns 0 or -1 with err set. */
+int auth_add(const char *state_dir, const char *name, auth_role role, char token_out[80],
+             sr_err *err);
+/* Remove name's token. Returns 0, 1 when there is no such name, -1 with err set. */
+int auth_revoke(const char *state_dir, const char *name, sr_err *err);
+/* Call fn for each (name, role). Returns 0 or -1 with err set. */
+int auth_list(const char *state_dir, void (*fn)(const char *name, const char *role, void *ctx),
+              void *ctx, sr_err *err);
+const char *auth_role_name(auth_role r);
+/* 1 when name is a valid token name: [A-Za-z0-9._-]{1,64}. */
+int auth_name_valid(const char *name);
+#endif

@@ -1,0 +1,178 @@
+/* subreg serve: the HTTP/JSON API. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "commands.h"
+#include "serve.h"
+
+static const char usage[] =
+    "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
+    "                    [--log FILE|-|off]\n"
+    "\n"
+    "Serve the registry over HTTP: public JSON list and feed, authenticated reads and\n"
+    "validated writes (see docs/api.md and /v1/openapi.json).\n"
+    "\n"
+    "  --registry P   the bare git repository (default " DEFAULT_REGISTRY ")\n"
+    "  --listen H:P   IPv4 address and port (default 127.0.0.1:8080)\n"
+    "  --threads N    request threads (default 2)\n"
+    "  --state DIR    index and tokens (default " DEFAULT_STATE ")\n"
+    "  --log L        one line per request to FILE, - (standard error, the default) or off\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "A push to the repository shows within a second. SIGTERM or SIGINT: stop accepting,\n"
+    "finish the requests in flight, exit 0.\n";
+
+typedef struct watcher {
+    server *s;
+    pthread_t t;
+} watcher;
+
+/* Follows main: a push made with the git command line is served within a second. */
+static void *watch(void *arg)
+{
+    watcher *w = arg;
+    struct timespec ts = {0, 250 * 1000 * 1000};
+    sr_err err = {{0}};
+    int n = 0;
+
+    while (!atomic_load(&w->s->stopping)) {
+        nanosleep(&ts, NULL);
+        if (srv_refresh(w->s, &err) != 0 && n++ % 40 == 0)
+            fprintf(stderr, "subreg serve: cannot follow the registry: %s\n", err.msg);
+        if (w->s->log)
+            fflush(w->s->log);
+    }
+    return NULL;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
+                                         {"listen", required_argument, NULL, 'l'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"state", required_argument, NULL, 's'},
+                                         {"log", required_argument, NULL, 'L'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *listen = "127.0.0.1:8080", *logto = "-";
+    char host[64], *colon;
+    long port, threads = 2;
+    server s;
+    watcher w;
+    sr_err err = {{0}};
+    struct MHD_Daemon *d = NULL;
+    sigset_t set;
+    int c, sig, rc = EXIT_USAGE, i;
+    store *probe = NULL;
+
+    memset(&s, 0, sizeof(s));
+    s.registry_path = DEFAULT_REGISTRY;
+    s.state_dir = DEFAULT_STATE;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': s.registry_path = optarg; break;
+        case 'l': listen = optarg; break;
+        case 't': threads = strtol(optarg, NULL, 10); break;
+        case 's': s.state_dir = optarg; break;
+        case 'L': logto = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    snprintf(host, sizeof(host), "%s", listen);
+    colon = strrchr(host, ':');
+    port = colon ? strtol(colon + 1, NULL, 10) : 0;
+    if (!colon || port <= 0 || port > 65535)
+        return cli_fail("serve", "--listen %s: give HOST:PORT, e.g. 127.0.0.1:8080", listen);
+    *colon = '\0';
+    if (threads < 1 || threads > 64)
+        return cli_fail("serve", "--threads: 1 to 64");
+    s.xs = cli_schemas();
+    if (!s.xs)
+        return EXIT_USAGE;
+    if (!store_is_repo(s.registry_path) || store_open(s.registry_path, 0, &probe, &err) != 0)
+        return cli_fail("serve", "%s is not a registry repository%s%s (create one with `subreg init`)",
+                        s.registry_path, err.msg[0] ? ": " : "", err.msg);
+    if (!realpath(store_path(probe), s.repo_real))
+        snprintf(s.repo_real, sizeof(s.repo_real), "%s", store_path(probe));
+    store_close(probe);
+    if (cli_mkdirs(s.state_dir) != 0)
+        return cli_fail("serve", "cannot create %s: %s", s.state_dir, strerror(errno));
+    snprintf(s.index_path, sizeof(s.index_path), "%s/index.sqlite", s.state_dir);
+    if (strcmp(logto, "off") == 0) {
+        s.log = NULL;
+    } else if (strcmp(logto, "-") == 0) {
+        s.log = stderr;
+    } else if (!(s.log = fopen(logto, "a"))) {
+        return cli_fail("serve", "--log %s: %s", logto, strerror(errno));
+    }
+    if (s.log)
+        setvbuf(s.log, NULL, _IOFBF, 1 << 16); /* flushed by the watcher 4 times a second */
+    s.tokens = auth_open(s.state_dir);
+    pthread_mutex_init(&s.mu, NULL);
+    pthread_mutex_init(&s.refresh_mu, NULL);
+    s.id_prefix = (unsigned)getpid() ^ (unsigned)time(NULL);
+    /* Signals go to the main thread only (sigwait below). */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (srv_refresh(&s, &err) != 0) {
+        rc = cli_fail("serve", "cannot load %s: %s", s.registry_path, err.msg);
+        goto out;
+    }
+    d = srv_start(&s, host, (unsigned short)port, (int)threads, &err);
+    if (!d) {
+        rc = cli_fail("serve", "%s", err.msg);
+        goto out;
+    }
+    w.s = &s;
+    pthread_create(&w.t, NULL, watch, &w);
+    fprintf(stderr, "subreg serve: %s (revision %.12s, %zu sub-processors) on http://%s:%ld/ with %ld threads\n",
+            s.registry_path, s.cur->rev, s.cur->reg->n, host, port, threads);
+    fflush(stderr);
+    sigwait(&set, &sig);
+    fprintf(stderr, "subreg serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    {
+        MHD_socket fd = MHD_quiesce_daemon(d);
+        for (i = 0; i < 100; i++) { /* up to 10 s */
+            const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+            if (!info || info->num_connections == 0)
+                break;
+            usleep(100 * 1000);
+        }
+        MHD_stop_daemon(d);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
+    atomic_store(&s.stopping, 1);
+    pthread_join(w.t, NULL);
+    rc = EXIT_OK;
+out:
+    srv_thread_done();
+    snapshot_unref(s.cur);
+    for (i = 0; i < 4; i++)
+        snapshot_unref(s.hist[i]);
+    auth_close(s.tokens);
+    if (s.log) {
+        fflush(s.log);
+        if (s.log != stderr)
+            fclose(s.log);
+    }
+    pthread_mutex_destroy(&s.mu);
+    pthread_mutex_destroy(&s.refresh_mu);
+    return rc;
+}

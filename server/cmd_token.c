@@ -1,0 +1,89 @@
+/* subreg token: API tokens for the server (add, list, revoke). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include "auth.h"
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: subreg token add NAME --role reader|editor [--state DIR]\n"
+    "       subreg token list [--state DIR]\n"
+    "       subreg token revoke NAME [--state DIR]\n"
+    "\n"
+    "Manage the API tokens of `subreg serve` (same --state, default " DEFAULT_STATE ").\n"
+    "add prints the new token once, alone on the last line; only its SHA-256 is stored.\n"
+    "A running server accepts new tokens and drops revoked ones at once.\n"
+    "  reader: the internal view, stored XML, compliance findings\n"
+    "  editor: reader, plus PUT/DELETE of entries and POST /v1/validate\n";
+
+static void print_token(const char *name, const char *role, void *ctx)
+{
+    (void)ctx;
+    printf("%s\t%s\n", name, role);
+}
+
+int cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+                                         {"role", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *state = DEFAULT_STATE, *role = NULL, *verb, *name = NULL;
+    char tok[80];
+    sr_err err = {{0}};
+    int c, rc;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': state = optarg; break;
+        case 'r': role = optarg; break;
+        case 'h': fputs(usage, stdout); return EXIT_OK;
+        default: fputs(usage, stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    verb = argv[optind++];
+    if (optind < argc)
+        name = argv[optind++];
+    if (optind != argc) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(verb, "list") == 0 && !name) {
+        if (auth_list(state, print_token, NULL, &err) != 0)
+            return cli_fail("token", "%s", err.msg);
+        return EXIT_OK;
+    }
+    if (!name || !auth_name_valid(name))
+        return cli_fail("token", "give a NAME of 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    if (strcmp(verb, "add") == 0) {
+        auth_role r = role && strcmp(role, "editor") == 0   ? ROLE_EDITOR
+                      : role && strcmp(role, "reader") == 0 ? ROLE_READER
+                                                            : ROLE_NONE;
+        if (r == ROLE_NONE)
+            return cli_fail("token", "add needs --role reader or --role editor");
+        if (cli_mkdirs(state) != 0)
+            return cli_fail("token", "cannot create %s: %s", state, strerror(errno));
+        if (auth_add(state, name, r, tok, &err) != 0)
+            return cli_fail("token", "%s", err.msg);
+        printf("Token for %s (%s); it is shown only now:\n%s\n", name, auth_role_name(r), tok);
+        return EXIT_OK;
+    }
+    if (strcmp(verb, "revoke") == 0) {
+        rc = auth_revoke(state, name, &err);
+        if (rc < 0)
+            return cli_fail("token", "%s", err.msg);
+        if (rc == 1)
+            return cli_fail("token", "no token named %s", name);
+        printf("Revoked %s.\n", name);
+        return EXIT_OK;
+    }
+    fputs(usage, stderr);
+    return EXIT_USAGE;
+}

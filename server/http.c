@@ -1,0 +1,329 @@
+/* libmicrohttpd glue: request lifecycle (bodies capped, response queued on the second
+ * handler call so keep-alive works), responses, per-thread handles, snapshots, log lines
+ * and metrics. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cjson/cJSON.h>
+#include "cli.h"
+#include "serve.h"
+
+static __thread store *t_store;
+static __thread index_db *t_index;
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+store *srv_store(server *s, sr_err *err)
+{
+    if (!t_store && store_open(s->registry_path, 0, &t_store, err) != 0)
+        return NULL;
+    return t_store;
+}
+
+index_db *srv_index(server *s, sr_err *err)
+{
+    if (!t_index && index_open(s->index_path, s->repo_real, &t_index, err) != 0)
+        return NULL;
+    return t_index;
+}
+
+/* Called by MHD when a pool thread ends? MHD has no such hook: handles are closed by the
+ * thread-exit destructor below. */
+static pthread_key_t cleanup_key;
+static pthread_once_t cleanup_once = PTHREAD_ONCE_INIT;
+
+static void thread_cleanup(void *unused)
+{
+    (void)unused;
+    index_close(t_index);
+    store_close(t_store);
+    t_index = NULL;
+    t_store = NULL;
+}
+
+void srv_thread_done(void)
+{
+    thread_cleanup(NULL);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&cleanup_key, thread_cleanup);
+}
+
+static void arm_cleanup(void)
+{
+    pthread_once(&cleanup_once, make_key);
+    if (!pthread_getspecific(cleanup_key))
+        pthread_setspecific(cleanup_key, (void *)1);
+}
+
+snapshot *srv_current(server *s)
+{
+    snapshot *sn;
+
+    pthread_mutex_lock(&s->mu);
+    sn = snapshot_ref(s->cur);
+    pthread_mutex_unlock(&s->mu);
+    return sn;
+}
+
+int srv_refresh(server *s, sr_err *err)
+{
+    char tip[STORE_OID_HEX];
+    store *st;
+    index_db *idx;
+    snapshot *sn, *old = NULL;
+    int rc = -1;
+
+    arm_cleanup();
+    pthread_mutex_lock(&s->refresh_mu);
+    st = srv_store(s, err);
+    if (!st || store_resolve(st, NULL, tip, err) != 0)
+        goto out;
+    idx = srv_index(s, err);
+    if (!idx || index_catch_up(idx, st, s->xs, NULL, err) != 0)
+        goto out;
+    pthread_mutex_lock(&s->mu);
+    if (s->cur && strcmp(s->cur->rev, tip) == 0) {
+        pthread_mutex_unlock(&s->mu);
+        rc = 0;
+        goto out;
+    }
+    pthread_mutex_unlock(&s->mu);
+    sn = snapshot_build(st, s->xs, tip, err);
+    if (!sn)
+        goto out;
+    pthread_mutex_lock(&s->mu);
+    old = s->cur;
+    s->cur = sn;
+    pthread_mutex_unlock(&s->mu);
+    snapshot_unref(old);
+    rc = 0;
+out:
+    pthread_mutex_unlock(&s->refresh_mu);
+    return rc;
+}
+
+snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err)
+{
+    snapshot *sn = NULL;
+    store *st;
+    int i;
+
+    pthread_mutex_lock(&s->mu);
+    if (s->cur && strcmp(s->cur->rev, rev) == 0)
+        sn = snapshot_ref(s->cur);
+    for (i = 0; !sn && i < 4; i++)
+        if (s->hist[i] && strcmp(s->hist[i]->rev, rev) == 0)
+            sn = snapshot_ref(s->hist[i]);
+    pthread_mutex_unlock(&s->mu);
+    if (sn)
+        return sn;
+    arm_cleanup();
+    st = srv_store(s, err);
+    if (!st || !(sn = snapshot_build(st, s->xs, rev, err)))
+        return NULL;
+    pthread_mutex_lock(&s->mu);
+    snapshot_unref(s->hist[s->hist_next]);
+    s->hist[s->hist_next] = snapshot_ref(sn);
+    s->hist_next = (s->hist_next + 1) % 4;
+    pthread_mutex_unlock(&s->mu);
+    return sn;
+}
+
+enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                         const char *body, size_t len, const char *cache, const char *etag,
+                         const char *const *headers)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    size_t i;
+
+    resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    if (ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, X-Request-Id, Location");
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache ? cache : "no-store");
+    if (etag)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    for (i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+        MHD_add_response_header(resp, headers[i], headers[i + 1]);
+    r->status = status;
+    r->bytes = len;
+    ret = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+enum MHD_Result srv_json(struct MHD_Connection *c, req *r, int status, void *cjson,
+                         const char *cache, const char *etag, const char *const *headers)
+{
+    char *txt = cjson ? cJSON_PrintUnformatted(cjson) : NULL;
+    enum MHD_Result ret;
+
+    cJSON_Delete(cjson);
+    if (!txt)
+        return srv_send(c, r, 500, "application/json", "{\"error\":{\"status\":500,\"message\":\"out of memory\"}}",
+                        51, NULL, NULL, NULL);
+    ret = srv_send(c, r, status, "application/json", txt, strlen(txt), cache, etag, headers);
+    cJSON_free(txt);
+    return ret;
+}
+
+enum MHD_Result srv_error(struct MHD_Connection *c, req *r, int status, const char *fmt, ...)
+{
+    cJSON *root = cJSON_CreateObject(), *e;
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    e = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddNumberToObject(e, "status", status);
+    cJSON_AddStringToObject(e, "message", msg);
+    return srv_json(c, r, status, root, NULL, NULL, NULL);
+}
+
+/* The access handler: first call sets up (and refuses declared oversize bodies at once),
+ * further calls collect the body, the last queues the answer. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    server *s = cls;
+    req *r = *con_cls;
+
+    (void)version;
+    if (!r) {
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+        size_t k;
+        int ok = rid && strlen(rid) <= 36;
+
+        r = calloc(1, sizeof(*r));
+        if (!r)
+            return MHD_NO;
+        r->start_us = now_us();
+        r->route = R_OTHER;
+        buf_init(&r->body, MAX_BODY);
+        for (k = 0; ok && rid[k]; k++)
+            ok = (rid[k] >= 'a' && rid[k] <= 'z') || (rid[k] >= 'A' && rid[k] <= 'Z') ||
+                 (rid[k] >= '0' && rid[k] <= '9') || rid[k] == '-' || rid[k] == '_';
+        if (ok && rid[0])
+            snprintf(r->id, sizeof(r->id), "%s", rid);
+        else
+            snprintf(r->id, sizeof(r->id), "%08x-%06lx", s->id_prefix,
+                     (unsigned long)atomic_fetch_add(&s->next_id, 1));
+        snprintf(r->method, sizeof(r->method), "%s", method);
+        snprintf(r->path, sizeof(r->path), "%s", url);
+        *con_cls = r;
+        if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
+            r->calls = 2;
+            return srv_error(c, r, 413, "the request body is over the limit of %d bytes", MAX_BODY);
+        }
+        return MHD_YES;
+    }
+    r->calls++;
+    if (*upload_data_size) {
+        if (!r->too_large && buf_add(&r->body, upload_data, *upload_data_size) != 0)
+            r->too_large = 1;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (r->status) /* answered already */
+        return MHD_YES;
+    if (r->too_large)
+        return srv_error(c, r, 413, "the request body is over the limit of %d bytes", MAX_BODY);
+    arm_cleanup();
+    return api_handle(s, c, r, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    static const unsigned bounds[N_BUCKETS - 1] = {100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000};
+    static const int codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 412, 413, 415, 422, 500, 0};
+    server *s = cls;
+    req *r = *con_cls;
+    uint64_t us;
+    int k, slot = N_STATUS - 1;
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+
+    (void)toe;
+    if (!r)
+        return;
+    us = now_us() - r->start_us;
+    for (k = 0; k < N_STATUS - 1; k++)
+        if (codes[k] == r->status)
+            slot = k;
+    atomic_fetch_add(&s->m.count[r->route][slot], 1);
+    for (k = 0; k < N_BUCKETS - 1 && us > bounds[k]; k++)
+        ;
+    atomic_fetch_add(&s->m.buckets[k], 1);
+    atomic_fetch_add(&s->m.sum_us, us);
+    atomic_fetch_add(&s->m.total, 1);
+    (void)c;
+    if (s->log) {
+        size_t k2;
+        /* the path as received may hold anything: keep the log line one line */
+        for (k2 = 0; r->path[k2]; k2++)
+            if ((unsigned char)r->path[k2] < 0x20 || r->path[k2] == 0x7f || r->path[k2] == ' ')
+                r->path[k2] = '?';
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fprintf(s->log, "%s %s %s %d %zu %lluus %s\n", when, r->method, r->path, r->status,
+                r->bytes, (unsigned long long)us, r->id);
+    }
+    buf_free(&r->body);
+    free(r);
+    *con_cls = NULL;
+}
+
+struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, int threads,
+                             sr_err *err)
+{
+    struct sockaddr_in addr;
+    struct MHD_Daemon *d;
+
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        sr_err_set(err, "--listen: %s is not an IPv4 address", host);
+        return NULL;
+    }
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                             MHD_USE_ERROR_LOG,
+                         port, NULL, NULL, on_request, s,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)500,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+                         MHD_OPTION_END);
+    if (!d)
+        sr_err_set(err, "cannot listen on %s:%u (in use, or not allowed?)", host, port);
+    return d;
+}

@@ -1,0 +1,101 @@
+/* The HTTP server's shared state (the daemon's configuration is the only global state of
+ * the program) and the glue between libmicrohttpd and the route handlers of api.c. */
+#ifndef SUBREG_SERVE_H
+#define SUBREG_SERVE_H
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <microhttpd.h>
+#include "../registry/buf.h"
+#include "../registry/index.h"
+#include "../registry/schema.h"
+#include "../registry/store.h"
+#include "auth.h"
+#include "snapshot.h"
+
+#define MAX_BODY (1024 * 1024)  /* request bodies: 1 MiB */
+
+/* Routes, for metrics. */
+typedef enum {
+    R_LIST, R_ENTRY, R_ENTRY_XML, R_HISTORY, R_CHANGES, R_FEED, R_COUNTRIES, R_SCHEMA,
+    R_OPENAPI, R_HEALTH, R_METRICS, R_COMPLIANCE, R_PUT, R_DELETE, R_VALIDATE, R_OPTIONS,
+    R_OTHER, R_COUNT
+} route_id;
+
+#define N_BUCKETS 10
+#define N_STATUS 16
+
+typedef struct metrics {
+    atomic_ulong count[R_COUNT][N_STATUS];   /* by route and status slot */
+    atomic_ulong buckets[N_BUCKETS];        /* latency histogram, cumulative on output */
+    atomic_ulong sum_us, total;
+} metrics;
+
+typedef struct server {
+    const char *registry_path, *state_dir;
+    char repo_real[4096];      /* absolute path of the repository (the index's key) */
+    char index_path[4200];
+    const schemas *xs;
+    auth *tokens;
+    pthread_mutex_t mu;        /* guards cur and hist */
+    pthread_mutex_t refresh_mu;/* one snapshot build at a time */
+    snapshot *cur;
+    snapshot *hist[4];         /* small cache of historical revisions (?at=) */
+    int hist_next;
+    metrics m;
+    atomic_int stopping;
+    atomic_ulong next_id;
+    unsigned id_prefix;
+    FILE *log;
+} server;
+
+/* One request, from the first handler call to completion. */
+typedef struct req {
+    uint64_t start_us;
+    char id[40];
+    buf body;
+    int too_large;
+    int calls;
+    route_id route;
+    int status;
+    size_t bytes;
+    char method[12];
+    char path[200];
+} req;
+
+/* Per-thread handles (libgit2 and sqlite want one per thread): opened on first use.
+ * Return NULL after filling err. */
+store *srv_store(server *s, sr_err *err);
+index_db *srv_index(server *s, sr_err *err);
+/* Close this thread's handles (threads that end on their own do it by themselves). */
+void srv_thread_done(void);
+/* The current snapshot, referenced (snapshot_unref when done); NULL while none. */
+snapshot *srv_current(server *s);
+/* Rebuild the snapshot and catch the index up if main moved. Returns 0 or -1. */
+int srv_refresh(server *s, sr_err *err);
+/* The snapshot of revision rev (40 hex), from the small cache or built. Referenced. */
+snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err);
+
+/* Queue a response. headers: NULL-terminated name/value pairs (may be NULL). body is copied.
+ * Sets r->status/bytes for the log and metrics. */
+enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                         const char *body, size_t len, const char *cache, const char *etag,
+                         const char *const *headers);
+/* {"error": {"status": N, "message": "..."}} */
+enum MHD_Result srv_error(struct MHD_Connection *c, req *r, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Send a cJSON document (consumed). */
+enum MHD_Result srv_json(struct MHD_Connection *c, req *r, int status, void *cjson,
+                         const char *cache, const char *etag, const char *const *headers);
+
+/* Start the daemon on host (IPv4 literal):port with a pool of threads. NULL with err set. */
+struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, int threads,
+                             sr_err *err);
+
+/* The route handlers (api.c): answer the request, always queueing a response. */
+enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,
+                           const char *url);
+/* Prometheus text of the metrics (api.c). */
+void api_metrics_text(server *s, buf *out);
+#endif

@@ -1,0 +1,444 @@
+"""The HTTP API against the real server on a loopback port, a real repository made by
+subreg init, and real pushes with the git command line."""
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import SEED, TempDirTest, git, run, subreg_bin  # noqa: E402
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.repo = os.path.join(self.tmp, "registry.git")
+        self.state = os.path.join(self.tmp, "state")
+        self.assertEqual(run(["init", "--registry", self.repo, "--from", SEED]).returncode, 0)
+        self.editor = run(["token", "add", "alice", "--role", "editor", "--state", self.state]).stdout.splitlines()[-1]
+        self.reader = run(["token", "add", "rita", "--role", "reader", "--state", self.state]).stdout.splitlines()[-1]
+        self.port = free_port()
+        self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        env = dict(os.environ, SUBREG_TODAY="2026-11-28")
+        self.proc = subprocess.Popen([subreg_bin(), "serve", "--registry", self.repo, "--state", self.state,
+                                      "--listen", "127.0.0.1:%d" % self.port, "--threads", "2"],
+                                     stdout=self.log, stderr=self.log, env=env)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                if self.req("GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            self.fail("server did not start: " + self.server_log())
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        log = self.server_log()
+        self.log.close()
+        super().tearDown()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            assert marker not in log, log[-4000:]
+        assert self.proc.returncode == 0, "server exit %s\n%s" % (self.proc.returncode, log[-3000:])
+
+    def server_log(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def req(self, method, path, body=None, headers=None, token=None, conn=None):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        if not conn:
+            c.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def jreq(self, *a, **kw):
+        st, h, data = self.req(*a, **kw)
+        return st, h, (json.loads(data) if data and h.get("content-type", "").startswith("application/json") else data)
+
+    def seed_xml(self, name):
+        with open(os.path.join(SEED, "subprocessors", name + ".xml")) as f:
+            return f.read()
+
+    def put(self, id, xml, token=None, headers=None):
+        h = {"Content-Type": "application/xml"}
+        h.update(headers or {})
+        return self.jreq("PUT", "/v1/subprocessors/" + id, body=xml.encode(), headers=h, token=token or self.editor)
+
+    def tip(self):
+        return git(["rev-parse", "main"], cwd=self.repo).stdout.strip()
+
+
+class PublicReads(Server):
+    def test_list_public_view(self):
+        st, h, doc = self.jreq("GET", "/v1/subprocessors")
+        self.assertEqual(st, 200)
+        self.assertEqual(doc["revision"], self.tip())
+        ids = [e["id"] for e in doc["subprocessors"]]
+        self.assertIn("gladia", ids)          # planned
+        self.assertNotIn("voicebase", ids)    # retired: not by default
+        self.assertEqual(h["access-control-allow-origin"], "*")
+        self.assertIn("max-age", h["cache-control"])
+        self.assertTrue(h["etag"].startswith('"'))
+        text = json.dumps(doc)
+        for internal in ("address", "dpa", "tia", "waivers", "internal", "provider", "region", "flows", "recipient", '"hosting"', "38 Avenue", "Zero data retention"):
+            self.assertNotIn(internal, text)
+
+    def test_etag_304_and_keepalive(self):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        st, h, _ = self.req("GET", "/v1/subprocessors", conn=c)
+        self.assertEqual(st, 200)
+        self.assertNotEqual(h.get("connection", "").lower(), "close")
+        st, h2, body = self.req("GET", "/v1/subprocessors", headers={"If-None-Match": h["etag"]}, conn=c)
+        self.assertEqual(st, 304)
+        self.assertEqual(body, b"")
+        self.assertEqual(h2["etag"], h["etag"])
+        st, _, _ = self.req("GET", "/v1/subprocessors", headers={"If-None-Match": '"other", ' + h["etag"]}, conn=c)
+        self.assertEqual(st, 304)
+        c.close()
+
+    def test_filters(self):
+        def ids(q):
+            st, _, doc = self.jreq("GET", "/v1/subprocessors" + q)
+            self.assertEqual(st, 200, doc)
+            return [e["id"] for e in doc["subprocessors"]]
+        self.assertEqual(ids("?status=retired"), ["voicebase"])
+        self.assertIn("voicebase", ids("?status=all"))
+        self.assertEqual(ids("?country=PH"), ["zendesk"])
+        self.assertEqual(ids("?country=EL"), [])           # alias accepted
+        self.assertEqual(ids("?country=GB&use=processing"), ["speechmatics"])
+        self.assertEqual(sorted(ids("?mechanism=dpf")), ["sentry", "twilio"])
+        self.assertEqual(ids("?q=SPEECH-TO-TEXT"), ["gladia", "speechmatics"])
+        self.assertEqual(ids("?q=%25"), [])
+        for bad in ("?status=gone", "?use=x", "?mechanism=magic", "?country=EU", "?at=not-a-rev", "?q=" + "a" * 300):
+            st, _, doc = self.jreq("GET", "/v1/subprocessors" + bad)
+            self.assertEqual(st, 400, bad)
+            self.assertEqual(doc["error"]["status"], 400)
+
+    def test_entry_history_changes_feed(self):
+        st, h, e = self.jreq("GET", "/v1/subprocessors/zendesk")
+        self.assertEqual(st, 200)
+        self.assertEqual(e["id"], "zendesk")
+        self.assertNotIn("internal", e)
+        st, _, hist = self.jreq("GET", "/v1/subprocessors/zendesk/history")
+        self.assertEqual(st, 200)
+        self.assertEqual(hist["history"][0]["change"], "added")
+        self.assertNotIn("author", hist["history"][0])
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/nobody")[0], 404)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/nobody/history")[0], 404)
+        st, _, ch = self.jreq("GET", "/v1/changes?since=2020-01-01")
+        self.assertEqual(st, 200)
+        self.assertEqual(len(ch["changes"]), 13)
+        st, _, ch = self.jreq("GET", "/v1/changes?since=" + self.tip())
+        self.assertEqual(ch["changes"], [])
+        self.assertEqual(self.jreq("GET", "/v1/changes?since=garbage")[0], 400)
+        st, h, feed = self.req("GET", "/v1/feed.atom")
+        self.assertEqual(st, 200)
+        self.assertTrue(h["content-type"].startswith("application/atom+xml"))
+        root = ET.fromstring(feed)
+        ns = {"a": "http://www.w3.org/2005/Atom"}
+        self.assertEqual(root.tag, "{http://www.w3.org/2005/Atom}feed")
+        titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
+        self.assertIn("Upcoming: Gladia SAS from 2026-12-15", titles)
+        for e in root.findall("a:entry", ns):
+            self.assertIsNotNone(e.find("a:id", ns).text)
+            self.assertRegex(e.find("a:updated", ns).text, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertIsNotNone(root.find("a:updated", ns))
+
+    def test_reference_schemas_openapi_health_metrics(self):
+        st, _, ref = self.jreq("GET", "/v1/reference/countries")
+        self.assertEqual(st, 200)
+        self.assertEqual(len(ref["eea"]), 37)
+        self.assertTrue(any(a.get("country") == "US" and a["scope"] == "dpf" for a in ref["adequacy"]))
+        st, h, xsd = self.req("GET", "/v1/schemas/subprocessor.xsd")
+        self.assertEqual(st, 200)
+        self.assertIn(b'targetNamespace="urn:subreg:1"', xsd)
+        self.assertEqual(self.req("GET", "/v1/schemas/../../etc/passwd.xsd")[0], 404)
+        self.assertEqual(self.req("GET", "/v1/schemas/nope.xsd")[0], 404)
+        st, _, api = self.jreq("GET", "/v1/openapi.json")
+        self.assertEqual(st, 200)
+        self.assertEqual(api["openapi"], "3.1.0")
+        for path in ("/v1/subprocessors", "/v1/subprocessors/{id}", "/v1/subprocessors/{id}/history",
+                     "/v1/subprocessors/{id}.xml", "/v1/changes", "/v1/feed.atom", "/v1/reference/countries",
+                     "/v1/schemas/{name}.xsd", "/v1/openapi.json", "/healthz", "/metrics", "/v1/compliance",
+                     "/v1/validate"):
+            self.assertIn(path, api["paths"])
+        st, _, hz = self.jreq("GET", "/healthz")
+        self.assertEqual(hz, {"status": "ok", "revision": self.tip()})
+        st, h, m = self.req("GET", "/metrics")
+        self.assertEqual(st, 200)
+        text = m.decode()
+        self.assertIn('subreg_http_requests_total{route="healthz",status="200"}', text)
+        self.assertIn("subreg_http_request_duration_seconds_bucket{le=\"+Inf\"}", text)
+        self.assertIn('subreg_revision_info{revision="%s"} 1' % self.tip(), text)
+        self.assertIn("subreg_entries 13", text)
+        self.assertIn('subreg_findings{severity="error"} 0', text)
+
+    def test_options_and_unknown(self):
+        st, h, _ = self.req("OPTIONS", "/v1/subprocessors/aws")
+        self.assertEqual(st, 204)
+        self.assertIn("PUT", h["access-control-allow-methods"])
+        self.assertIn("If-Match", h["access-control-allow-headers"])
+        self.assertEqual(self.jreq("GET", "/nope")[0], 404)
+        st, h, _ = self.jreq("POST", "/v1/subprocessors")
+        self.assertEqual(st, 405)
+        self.assertEqual(h["allow"], "GET")
+
+    def test_at_date_and_rev(self):
+        first = self.tip()
+        xml = self.seed_xml("mistral").replace("<purpose>LLM", "<purpose>Hosted LLM")
+        self.assertEqual(self.put("mistral", xml)[0], 200)
+        st, _, doc = self.jreq("GET", "/v1/subprocessors/mistral?at=" + first)
+        self.assertTrue(doc["purpose"].startswith("LLM"))
+        st, _, doc = self.jreq("GET", "/v1/subprocessors/mistral")
+        self.assertTrue(doc["purpose"].startswith("Hosted LLM"))
+        st, _, doc = self.jreq("GET", "/v1/subprocessors?at=2099-01-01")
+        self.assertEqual(doc["revision"], self.tip())
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?at=2000-01-01")[0], 404)
+
+
+class Auth(Server):
+    def test_tokens(self):
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?view=internal")[0], 401)
+        st, h, _ = self.jreq("GET", "/v1/subprocessors?view=internal", token="sr_wrong")
+        self.assertEqual(st, 401)
+        self.assertIn("Bearer", h["www-authenticate"])
+        st, _, doc = self.jreq("GET", "/v1/subprocessors?view=internal", token=self.reader)
+        self.assertEqual(st, 200)
+        self.assertIn("dpa", json.dumps(doc))
+        self.assertEqual(self.req("GET", "/v1/subprocessors/aws.xml")[0], 401)
+        st, h, xml = self.req("GET", "/v1/subprocessors/aws.xml", token=self.reader)
+        self.assertEqual(st, 200)
+        self.assertEqual(xml.decode(), self.seed_xml("aws"))
+        self.assertIn("xml", h["content-type"])
+        st, _, comp = self.jreq("GET", "/v1/compliance?date=2027-06-01", token=self.reader)
+        self.assertEqual(st, 200)
+        self.assertEqual(comp["summary"]["errors"], 0)
+        self.assertGreater(comp["summary"]["warnings"], 0)
+        self.assertEqual(self.jreq("GET", "/v1/compliance")[0], 401)
+        self.assertEqual(self.put("aws", self.seed_xml("aws"), token=self.reader)[0], 403)
+        # a token added while the server runs works at once; a revoked one stops at once
+        new = run(["token", "add", "late", "--role", "reader", "--state", self.state]).stdout.splitlines()[-1]
+        self.assertEqual(self.jreq("GET", "/v1/compliance", token=new)[0], 200)
+        self.assertEqual(run(["token", "revoke", "late", "--state", self.state]).returncode, 0)
+        self.assertEqual(self.jreq("GET", "/v1/compliance", token=new)[0], 401)
+        listing = run(["token", "list", "--state", self.state]).stdout
+        self.assertIn("alice\teditor", listing)
+        self.assertNotIn(self.editor, open(os.path.join(self.state, "tokens")).read())
+        self.assertEqual(os.stat(os.path.join(self.state, "tokens")).st_mode & 0o777, 0o600)
+
+
+class Writes(Server):
+    def test_put_create_replace_delete(self):
+        xml = self.seed_xml("mistral").replace('id="mistral"', 'id="mistral-eu"')
+        st, h, doc = self.put("mistral-eu", xml, headers={"X-Commit-Message": "Add Mistral EU tenant"})
+        self.assertEqual(st, 201, doc)
+        self.assertEqual(h["location"], "/v1/subprocessors/mistral-eu")
+        etag = h["etag"]
+        self.assertEqual(doc["revision"], self.tip())
+        log = git(["log", "-1", "--format=%an|%s"], cwd=self.repo).stdout.strip()
+        self.assertEqual(log, "alice|Add Mistral EU tenant")
+        st, h2, got = self.jreq("GET", "/v1/subprocessors/mistral-eu?view=internal", token=self.reader)
+        self.assertEqual(st, 200)
+        self.assertEqual(h2["etag"], etag)
+        st, h, doc = self.put("mistral-eu", xml.replace("Zero data", "No data"), headers={"If-Match": etag})
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.put("mistral-eu", xml, headers={"If-Match": etag})[0], 412)   # stale
+        self.assertEqual(self.put("mistral-eu", xml, headers={"If-None-Match": "*"})[0], 412)
+        st, _, _ = self.jreq("DELETE", "/v1/subprocessors/mistral-eu", token=self.editor, headers={"If-Match": etag})
+        self.assertEqual(st, 412)
+        st, _, _ = self.jreq("DELETE", "/v1/subprocessors/mistral-eu", token=self.editor, headers={"If-Match": h["etag"]})
+        self.assertEqual(st, 204)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/mistral-eu")[0], 404)
+        self.assertEqual(self.jreq("DELETE", "/v1/subprocessors/mistral-eu", token=self.editor)[0], 404)
+        self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True).returncode, 0)
+
+    def test_422_lists_every_problem_and_writes_nothing(self):
+        before = self.tip()
+        xml = self.seed_xml("aws").replace("<status>active</status>", "<status>actve</status>")
+        xml = xml.replace('<location country="US" use="access"/>', '<location country="US" use="access"/>\n    <location country="IN" use="access"/>')
+        st, _, doc = self.put("aws", xml)
+        self.assertEqual(st, 422)
+        probs = doc["error"]["problems"]
+        self.assertTrue(any(p["rule"] == "schema" and p["line"] == 15 for p in probs), probs)
+        self.assertTrue(any(p["rule"] == "transfer-missing" and p["line"] == 23 for p in probs), probs)
+        self.assertTrue(all({"file", "line", "column", "severity", "rule", "message"} <= set(p) for p in probs))
+        self.assertEqual(self.tip(), before)
+        # POST /v1/validate: the same answer, nothing written
+        st, _, doc2 = self.jreq("POST", "/v1/validate", body=xml.encode(), headers={"Content-Type": "application/xml"}, token=self.editor)
+        self.assertEqual(st, 422)
+        self.assertEqual(doc2["error"]["problems"], probs)
+        st, _, ok = self.jreq("POST", "/v1/validate", body=self.seed_xml("aws").replace(' tia="2026-09-01"', ' tia="2024-01-01"').encode(),
+                              headers={"Content-Type": "application/xml"}, token=self.editor)
+        self.assertEqual(st, 200)
+        self.assertEqual(ok["valid"], True)
+        self.assertEqual([w["rule"] for w in ok["warnings"]], ["tia-stale"])
+        self.assertEqual(self.tip(), before)
+
+    def test_warnings_returned_but_do_not_block(self):
+        xml = self.seed_xml("aws").replace(' tia="2026-09-01"', ' tia="2024-01-01"')
+        st, _, doc = self.put("aws", xml)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual([w["rule"] for w in doc["warnings"]], ["tia-stale"])
+
+    def test_bad_requests(self):
+        xml = self.seed_xml("aws")
+        self.assertEqual(self.put("other", xml)[0], 400)                    # id/body mismatch
+        st, _, _ = self.jreq("PUT", "/v1/subprocessors/aws", body=xml.encode(), headers={"Content-Type": "application/json"}, token=self.editor)
+        self.assertEqual(st, 415)
+        st, _, _ = self.jreq("PUT", "/v1/subprocessors/aws", body=xml.encode(), token=self.editor)
+        self.assertEqual(st, 415)
+        for bad in ("/v1/subprocessors/..%2F..%2Fetc", "/v1/subprocessors/%2E%2E", "/v1/subprocessors/AWS", "/v1/subprocessors/a_b"):
+            self.assertEqual(self.put(bad.rsplit("/", 1)[1], xml)[0] if False else self.jreq("PUT", bad, body=xml.encode(), headers={"Content-Type": "application/xml"}, token=self.editor)[0], 400, bad)
+        self.assertEqual(self.jreq("PUT", "/v1/subprocessors/aws", token=None, body=xml.encode(), headers={"Content-Type": "application/xml"})[0], 401)
+
+    def test_hostile_bodies(self):
+        before = self.tip()
+        hostile = [
+            '<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><subprocessor xmlns="urn:subreg:1" id="aws"><name>&x;</name></subprocessor>',
+            '<?xml version="1.0"?><!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><subprocessor xmlns="urn:subreg:1" id="aws"><name>&b;</name></subprocessor>',
+            '<subprocessor xmlns="urn:subreg:1" id="aws"><name>\xff\xfe</name></subprocessor>',
+            "<a>" * 100000 + "</a>" * 100000,
+            "",
+        ]
+        for body in hostile:
+            st, _, doc = self.jreq("PUT", "/v1/subprocessors/aws", body=body.encode("latin-1"), headers={"Content-Type": "application/xml"}, token=self.editor)
+            self.assertIn(st, (400, 422), body[:60])
+            self.assertNotIn("root:", json.dumps(doc))
+        # declared too large: refused at once, before the body is read
+        raw = socket.create_connection(("127.0.0.1", self.port))
+        raw.send(b"PUT /v1/subprocessors/aws HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+                 b"Authorization: Bearer " + self.editor.encode() + b"\r\nContent-Length: 1048577\r\n\r\n")
+        self.assertTrue(raw.recv(65536).startswith(b"HTTP/1.1 413"))
+        raw.close()
+        # chunked and endless: stops storing past the cap, 413 at the end
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.putrequest("PUT", "/v1/subprocessors/aws")
+        c.putheader("Content-Type", "application/xml")
+        c.putheader("Authorization", "Bearer " + self.editor)
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        chunk = b"y" * 65536
+        try:
+            for _ in range(40):  # 2.5 MiB
+                c.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            c.send(b"0\r\n\r\n")
+            r = c.getresponse()
+            self.assertEqual(r.status, 413)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        c.close()
+        # a slow client does not hold up others
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.send(b"GET /v1/subreg")
+        self.assertEqual(self.req("GET", "/healthz")[0], 200)
+        s.close()
+        # header injection: CR/LF cannot reach the commit message or a header
+        raw = socket.create_connection(("127.0.0.1", self.port))
+        raw.send(b"GET /v1/subprocessors/aws%0d%0aX-Evil:%201 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        resp = b""
+        while True:
+            d = raw.recv(65536)
+            if not d:
+                break
+            resp += d
+        raw.close()
+        self.assertNotIn(b"\r\nX-Evil", resp)
+        self.assertTrue(resp.startswith(b"HTTP/1.1 400"), resp[:100])
+        self.assertEqual(self.tip(), before)
+
+    def test_race_if_match(self):
+        st, h, _ = self.jreq("GET", "/v1/subprocessors/aws?view=internal", token=self.reader)
+        etag = h["etag"]
+        results = []
+        bodies = [self.seed_xml("aws").replace("<purpose>Cloud", "<purpose>Writer %d cloud" % i) for i in range(2)]
+
+        def go(i):
+            results.append((i,) + self.put("aws", bodies[i], headers={"If-Match": etag})[:1])
+        ts = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        codes = sorted(code for _, code in results)
+        self.assertEqual(codes, [200, 412], results)
+        winner = [i for i, code in results if code == 200][0]
+        loser = 1 - winner
+        shown = git(["show", "main:subprocessors/aws.xml"], cwd=self.repo).stdout
+        self.assertIn("Writer %d cloud" % winner, shown)
+        logtext = git(["log", "-p", "main"], cwd=self.repo).stdout
+        self.assertNotIn("Writer %d cloud" % loser, logtext)
+
+    def test_race_without_if_match_loses_nothing(self):
+        bodies = {}
+        for name in ("mistral", "hetzner", "plausible", "mailjet"):
+            bodies[name] = self.seed_xml(name).replace("<purpose>", "<purpose>Raced: ")
+        results = []
+
+        def go(name):
+            results.append(self.put(name, bodies[name])[0])
+        ts = [threading.Thread(target=go, args=(n,)) for n in bodies]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(results, [200] * 4)
+        for name in bodies:
+            self.assertIn("Raced: ", git(["show", "main:subprocessors/%s.xml" % name], cwd=self.repo).stdout)
+        self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True).returncode, 0)
+
+    def test_push_visible_within_a_second(self):
+        clone = os.path.join(self.tmp, "clone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        path = os.path.join(clone, "subprocessors", "twilio.xml")
+        with open(path) as f:
+            s = f.read()
+        with open(path, "w") as f:
+            f.write(s.replace("<purpose>Telephony", "<purpose>Pushed telephony"))
+        git(["commit", "-qam", "push test"], cwd=clone)
+        self.assertEqual(git(["push", "-q", "origin", "main"], cwd=clone, check=False).returncode, 0)
+        t0 = time.time()
+        while time.time() - t0 < 1.0:
+            st, _, doc = self.jreq("GET", "/v1/subprocessors/twilio")
+            if doc["purpose"].startswith("Pushed"):
+                break
+            time.sleep(0.05)
+        self.assertTrue(doc["purpose"].startswith("Pushed"), "not visible within 1 s")
+        st, _, hist = self.jreq("GET", "/v1/subprocessors/twilio/history?view=internal", token=self.reader)
+        self.assertEqual(hist["history"][0]["message"], "push test\n")
+        self.assertEqual(hist["history"][0]["author"], "Legal Team")
+
+    def test_graceful_stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(timeout=20), 0)
+        self.assertIn("finishing requests in flight", self.server_log())
+        # one log line per request: method, path, status, bytes, microseconds, request id
+        self.assertRegex(self.server_log(), r"(?m)^\S+Z GET /healthz 200 \d+ \d+us \S+$")
