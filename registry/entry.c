@@ -317,6 +317,7 @@ entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err
     e = calloc(1, sizeof(*e));
     if (!e)
         goto oom;
+    atomic_init(&e->refs, 1);
     e->id = xmldoc_attr(root, "id");
     e->file = strdup(file);
     e->recipient = ROLE_PROCESSOR;
@@ -340,12 +341,44 @@ out:
     return e;
 }
 
+entry *entry_ref(entry *e)
+{
+    if (e)
+        atomic_fetch_add(&e->refs, 1);
+    return e;
+}
+
+int entry_render(entry *e)
+{
+    int v;
+
+    for (v = 0; v < 2; v++) {
+        cJSON *j;
+        char *txt;
+        if (e->json[v])
+            continue;
+        j = entry_to_json(e, v);
+        txt = j ? cJSON_PrintUnformatted(j) : NULL;
+        cJSON_Delete(j);
+        if (!txt)
+            return -1;
+        e->json[v] = strdup(txt);
+        cJSON_free(txt);
+        if (!e->json[v])
+            return -1;
+        e->json_len[v] = strlen(e->json[v]);
+    }
+    return 0;
+}
+
 void entry_free(entry *e)
 {
     size_t i;
 
-    if (!e)
+    if (!e || atomic_fetch_sub(&e->refs, 1) != 1)
         return;
+    free(e->json[0]);
+    free(e->json[1]);
     free(e->id);
     free(e->file);
     free(e->name);

@@ -2,6 +2,7 @@
  * schema-checked document, and written as JSON in the public or the internal view. */
 #ifndef SUBREG_ENTRY_H
 #define SUBREG_ENTRY_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include <libxml/tree.h>
@@ -47,6 +48,10 @@ typedef struct entry_waiver {
 } entry_waiver;
 
 typedef struct entry {
+    atomic_int refs;         /* entries are shared between registries (entry_ref) */
+    char blob[41];           /* git blob id of the file, "" outside git */
+    char *json[2];           /* rendered views ([0] public, [1] internal), or NULL */
+    size_t json_len[2];
     char *id;
     char *file;              /* as shown in diagnostics */
     char *name, *entity_address, *website, *purpose, *internal;
@@ -78,7 +83,14 @@ typedef struct entry {
  * root is not <subprocessor> in urn:subreg:1 (then a "schema" diagnostic is added and err is
  * left empty). Free with entry_free. */
 entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err);
+/* Entries are reference counted so that registries of consecutive revisions share the
+ * unchanged ones: entry_ref takes a reference (returns e), entry_free drops one and frees
+ * on the last. An entry is immutable once it is in a registry (but for entry_render). */
+entry *entry_ref(entry *e);
 void entry_free(entry *e);
+/* Render e->json[0] and [1] (unformatted) if not yet. Not thread-safe: call before the
+ * entry is shared. Returns 0, -1 when out of memory. */
+int entry_render(entry *e);
 
 /* JSON of the entry: internal = 0 gives the public view (only the public fields of the
  * format), 1 the internal view (everything). Caller owns it; NULL when out of memory. */

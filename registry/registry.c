@@ -201,31 +201,22 @@ entry *registry_find(const registry *r, const char *id, size_t *idx)
 int registry_add(registry *r, entry *e, const char *blob)
 {
     entry **ev;
-    char **bv, *b = strdup(blob ? blob : "");
     size_t pos;
 
-    if (!b)
-        return -1;
     ev = realloc(r->entries, (r->n + 1) * sizeof(*ev));
-    if (ev)
-        r->entries = ev;
-    bv = realloc(r->blobs, (r->n + 1) * sizeof(*bv));
-    if (bv)
-        r->blobs = bv;
-    if (!ev || !bv) {
-        free(b);
+    if (!ev)
         return -1;
-    }
+    r->entries = ev;
+    if (blob)
+        snprintf(e->blob, sizeof(e->blob), "%s", blob);
     /* Files arrive sorted by name, so appending is the common case. */
     if (r->n == 0 || cmp_id(r->entries[r->n - 1], e->id) <= 0) {
         pos = r->n;
     } else {
         registry_find(r, e->id, &pos);
         memmove(&r->entries[pos + 1], &r->entries[pos], (r->n - pos) * sizeof(*ev));
-        memmove(&r->blobs[pos + 1], &r->blobs[pos], (r->n - pos) * sizeof(*bv));
     }
     r->entries[pos] = e;
-    r->blobs[pos] = b;
     r->n++;
     return 0;
 }
@@ -236,12 +227,9 @@ void registry_free(registry *r)
 
     if (!r)
         return;
-    for (i = 0; i < r->n; i++) {
+    for (i = 0; i < r->n; i++)
         entry_free(r->entries[i]);
-        free(r->blobs[i]);
-    }
     free(r->entries);
-    free(r->blobs);
     free(r->settings.owner);
     free(r->settings.public_url);
     free(r->settings.contact);

@@ -22,8 +22,7 @@ typedef struct registry_settings {
 typedef struct registry {
     registry_settings settings;
     reference *ref;               /* owned */
-    entry **entries;              /* sorted by id; each owned */
-    char **blobs;                 /* git blob id per entry ("" outside git); owned */
+    entry **entries;              /* sorted by id; a reference to each is owned */
     size_t n;
     char revision[41];            /* commit id, "" outside git */
 } registry;
@@ -57,7 +56,8 @@ int registry_load_base(source *src, const schemas *xs, registry **out, diag_list
 /* An empty registry with default settings and the given reference (taken over), for
  * checking loose files. Returns NULL when out of memory. */
 registry *registry_new(reference *ref);
-/* Append e (taken over) with its blob id; keeps the order by id. Returns 0 or -1. */
+/* Add e (its reference taken over), setting its blob id (NULL: ""); keeps the order by id.
+ * Returns 0 or -1 (e untouched then). */
 int registry_add(registry *r, entry *e, const char *blob);
 /* The entry with id, or NULL; its index into entries when idx is not NULL. */
 entry *registry_find(const registry *r, const char *id, size_t *idx);

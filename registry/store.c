@@ -216,6 +216,18 @@ out:
     return rc;
 }
 
+int store_snap_blob_id(store_snap *snap, const char *path, char out[STORE_OID_HEX])
+{
+    git_tree_entry *te = NULL;
+
+    out[0] = '\0';
+    if (git_tree_entry_bypath(&te, snap->tree, path) < 0)
+        return STORE_NOTFOUND;
+    git_oid_tostr(out, STORE_OID_HEX, git_tree_entry_id(te));
+    git_tree_entry_free(te);
+    return 0;
+}
+
 int store_snap_list(store_snap *snap, const char *dir, store_item **items, size_t *n,
                     sr_err *err)
 {

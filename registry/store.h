@@ -48,6 +48,9 @@ const char *store_snap_commit(const store_snap *snap);
 int store_snap_read(store_snap *snap, const char *path, char **data, size_t *len,
                     char *blob_hex, sr_err *err);
 
+/* The blob id of the file at path into out ("" when absent). Returns 0 or STORE_NOTFOUND. */
+int store_snap_blob_id(store_snap *snap, const char *path, char out[STORE_OID_HEX]);
+
 typedef struct store_item {
     char *name;                 /* file name within the directory */
     char blob[STORE_OID_HEX];

@@ -207,8 +207,10 @@ static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
         f.country = cc;
     }
     if (!f.statuses && !f.country && !f.use && !f.mechanism && !f.q) {
-        ret = send_cached(c, r, "application/json", sn->list[view], sn->list_len[view],
-                          view ? PRIVATE_CACHE : PUBLIC_CACHE, sn->etag[view]);
+        const char *list = snapshot_default_list(sn, view, &len);
+        ret = list ? send_cached(c, r, "application/json", list, len, view ? PRIVATE_CACHE : PUBLIC_CACHE,
+                                 sn->etag[view])
+                   : srv_error(c, r, 500, "out of memory");
         goto out;
     }
     body = snapshot_list(sn, &f, view, &len);
@@ -244,7 +246,7 @@ static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, co
         ret = srv_error(c, r, 404, "no sub-processor %s", id);
         goto out;
     }
-    snprintf(etag, sizeof(etag), "\"%s%s\"", sn->reg->blobs[idx], view ? "" : "-p");
+    snprintf(etag, sizeof(etag), "\"%s%s\"", sn->reg->entries[idx]->blob, view ? "" : "-p");
     if (xml) {
         sr_err err = {{0}};
         store *st = srv_store(s, &err);
@@ -261,7 +263,7 @@ static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, co
         store_snap_free(snap);
         goto out;
     }
-    ret = send_cached(c, r, "application/json", sn->json[view][idx], sn->json_len[view][idx],
+    ret = send_cached(c, r, "application/json", sn->reg->entries[idx]->json[view], sn->reg->entries[idx]->json_len[view],
                       view ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
 out:
     snapshot_unref(sn);
@@ -754,11 +756,13 @@ void api_metrics_text(server *s, buf *out)
     buf_printf(out, "subreg_http_request_duration_seconds_sum %.6f\nsubreg_http_request_duration_seconds_count %lu\n",
                atomic_load(&s->m.sum_us) / 1e6, atomic_load(&s->m.total));
     if (sn) {
+        size_t errors, warnings;
+        snapshot_findings(sn, &errors, &warnings);
         buf_printf(out, "# HELP subreg_revision_info The commit of main being served.\n# TYPE subreg_revision_info gauge\n"
                         "subreg_revision_info{revision=\"%s\"} 1\n", sn->rev);
         buf_printf(out, "# HELP subreg_entries Sub-processors in the served revision.\n# TYPE subreg_entries gauge\nsubreg_entries %zu\n", sn->reg->n);
         buf_printf(out, "# HELP subreg_findings Unwaived findings of the served revision as of the day it was loaded.\n# TYPE subreg_findings gauge\n"
-                        "subreg_findings{severity=\"error\"} %zu\nsubreg_findings{severity=\"warning\"} %zu\n", sn->errors, sn->warnings);
+                        "subreg_findings{severity=\"error\"} %zu\nsubreg_findings{severity=\"warning\"} %zu\n", errors, warnings);
     }
     snapshot_unref(sn);
 }

@@ -100,8 +100,11 @@ int srv_refresh(server *s, sr_err *err)
         rc = 0;
         goto out;
     }
+    old = snapshot_ref(s->cur);
     pthread_mutex_unlock(&s->mu);
-    sn = snapshot_build(st, s->xs, tip, err);
+    sn = snapshot_build(st, s->xs, tip, old, err);
+    snapshot_unref(old);
+    old = NULL;
     if (!sn)
         goto out;
     pthread_mutex_lock(&s->mu);
@@ -132,7 +135,7 @@ snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err)
         return sn;
     arm_cleanup();
     st = srv_store(s, err);
-    if (!st || !(sn = snapshot_build(st, s->xs, rev, err)))
+    if (!st || !(sn = snapshot_build(st, s->xs, rev, NULL, err)))
         return NULL;
     pthread_mutex_lock(&s->mu);
     snapshot_unref(s->hist[s->hist_next]);

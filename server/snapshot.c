@@ -2,27 +2,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cjson/cJSON.h>
 #include "../registry/date.h"
 #include "../registry/export.h"
 #include "../registry/rules.h"
 #include "../registry/source.h"
+#include "../registry/xmldoc.h"
 
 static void free_snapshot(snapshot *sn)
 {
-    size_t i;
-    int v;
-
     if (!sn)
         return;
-    for (v = 0; v < 2; v++) {
-        for (i = 0; sn->json[v] && sn->reg && i < sn->reg->n; i++)
-            free(sn->json[v][i]);
-        free(sn->json[v]);
-        free(sn->json_len[v]);
-        free(sn->list[v]);
-    }
+    free(sn->list[0]);
+    free(sn->list[1]);
     registry_free(sn->reg);
+    pthread_mutex_destroy(&sn->list_mu);
     free(sn);
 }
 
@@ -49,12 +42,13 @@ char *snapshot_list(const snapshot *sn, const void *filter, int view, size_t *le
     buf_init(&b, 0);
     buf_printf(&b, "{\"revision\":\"%s\",\"subprocessors\":[", sn->rev);
     for (i = 0; i < sn->reg->n; i++) {
-        if (!export_match(sn->reg->entries[i], f))
+        const entry *e = sn->reg->entries[i];
+        if (!export_match(e, f))
             continue;
         if (!first)
             buf_add(&b, ",", 1);
         first = 0;
-        buf_add(&b, sn->json[view][i], sn->json_len[view][i]);
+        buf_add(&b, e->json[view], e->json_len[view]);
     }
     buf_puts(&b, "]}");
     if (b.failed) {
@@ -65,13 +59,137 @@ char *snapshot_list(const snapshot *sn, const void *filter, int view, size_t *le
     return buf_steal(&b);
 }
 
-snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, sr_err *err)
+const char *snapshot_default_list(snapshot *sn, int view, size_t *len)
+{
+    export_filter all = {0};
+    const char *out;
+
+    pthread_mutex_lock(&sn->list_mu);
+    if (!sn->list[view])
+        sn->list[view] = snapshot_list(sn, &all, view, &sn->list_len[view]);
+    out = sn->list[view];
+    *len = sn->list_len[view];
+    pthread_mutex_unlock(&sn->list_mu);
+    return out;
+}
+
+void snapshot_findings(snapshot *sn, size_t *errors, size_t *warnings)
+{
+    pthread_mutex_lock(&sn->list_mu);
+    if (!sn->counted) {
+        diag_list d = {0};
+        sn->day = date_today();
+        rules_check(sn->reg, sn->day, &d);
+        sn->errors = diag_count(&d, SEV_ERROR, 0);
+        sn->warnings = diag_count(&d, SEV_WARNING, 0);
+        sn->counted = 1;
+        diag_list_free(&d);
+    }
+    *errors = sn->errors;
+    *warnings = sn->warnings;
+    pthread_mutex_unlock(&sn->list_mu);
+}
+
+/* 1 when the settings and reference files are the same blobs in both revisions. */
+static int same_base(store_snap *a, store_snap *b)
+{
+    static const char *files[] = {"registry.xml", "reference/countries.xml", "reference/regions.xml"};
+    char x[STORE_OID_HEX], y[STORE_OID_HEX];
+    size_t i;
+
+    for (i = 0; i < 3; i++) {
+        store_snap_blob_id(a, files[i], x);
+        store_snap_blob_id(b, files[i], y);
+        if (strcmp(x, y) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The registry of snap from prev's: shared entries for unchanged files, parsed ones for
+ * the files that differ. */
+static registry *derive(store *s, const schemas *xs, store_snap *snap, source *src,
+                        const snapshot *prev, sr_err *err)
+{
+    registry *r = NULL;
+    store_delta *deltas = NULL;
+    char **changed = NULL, *data = NULL, rel[300];
+    size_t nd = 0, i, len;
+    diag_list d = {0};
+    xmldoc_parser *parser = xmldoc_parser_new();
+
+    if (!parser || registry_load_base(src, xs, &r, &d, err) != 0)
+        goto fail;
+    if (store_diff(s, prev->rev, store_snap_commit(snap), "subprocessors", &deltas, &nd, err) != 0)
+        goto fail;
+    changed = calloc(nd + 1, sizeof(*changed));
+    if (!changed)
+        goto oom;
+    for (i = 0; i < nd; i++)
+        changed[i] = deltas[i].name;
+    qsort(changed, nd, sizeof(*changed), cmp_str);
+    for (i = 0; i < prev->reg->n; i++) {
+        entry *e = prev->reg->entries[i];
+        const char *base = strrchr(e->file, '/');
+        base = base ? base + 1 : e->file;
+        if (nd && bsearch(&base, changed, nd, sizeof(*changed), cmp_str))
+            continue;
+        if (registry_add(r, entry_ref(e), NULL) != 0) {
+            entry_free(e);
+            goto oom;
+        }
+    }
+    for (i = 0; i < nd; i++) {
+        size_t nl = strlen(deltas[i].name);
+        char id[256];
+        entry *e;
+
+        if (deltas[i].status == 'D' || nl <= 4 || strcmp(deltas[i].name + nl - 4, ".xml") != 0)
+            continue;
+        snprintf(rel, sizeof(rel), "subprocessors/%s", deltas[i].name);
+        snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), deltas[i].name);
+        if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, err) != 0)
+            goto fail;
+        e = registry_parse_entry_with(parser, xs, data, len, rel, &d, err);
+        free(data);
+        data = NULL;
+        if (!e) {
+            if (err->msg[0])
+                goto fail;
+            continue;
+        }
+        registry_check_entry(r->ref, e, id, &d);
+        if (entry_render(e) != 0 || registry_add(r, e, deltas[i].new_blob) != 0) {
+            entry_free(e);
+            goto oom;
+        }
+    }
+    goto out;
+oom:
+    sr_err_set(err, "out of memory");
+fail:
+    registry_free(r);
+    r = NULL;
+out:
+    free(changed);
+    store_deltas_free(deltas, nd);
+    xmldoc_parser_free(parser);
+    diag_list_free(&d);
+    return r;
+}
+
+snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const snapshot *prev,
+                         sr_err *err)
 {
     snapshot *sn = calloc(1, sizeof(*sn));
-    store_snap *snap = NULL;
+    store_snap *snap = NULL, *psnap = NULL;
     source *src = NULL;
     diag_list d = {0};
-    export_filter all = {0};
     size_t i;
     int v;
 
@@ -80,39 +198,29 @@ snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, sr_err *e
         return NULL;
     }
     atomic_init(&sn->refs, 1);
-    if (store_snap_open(s, rev, &snap, err) != 0 || source_from_snap(snap, &src, err) != 0 ||
-        registry_load(src, xs, &sn->reg, &d, err) != 0)
+    pthread_mutex_init(&sn->list_mu, NULL);
+    if (store_snap_open(s, rev, &snap, err) != 0 || source_from_snap(snap, &src, err) != 0)
         goto fail;
     snprintf(sn->rev, sizeof(sn->rev), "%s", store_snap_commit(snap));
-    for (v = 0; v < 2; v++) {
-        sn->json[v] = calloc(sn->reg->n + 1, sizeof(char *));
-        sn->json_len[v] = calloc(sn->reg->n + 1, sizeof(size_t));
-        if (!sn->json[v] || !sn->json_len[v])
-            goto oom;
-        for (i = 0; i < sn->reg->n; i++) {
-            cJSON *j = entry_to_json(sn->reg->entries[i], v);
-            char *txt = j ? cJSON_PrintUnformatted(j) : NULL;
-            cJSON_Delete(j);
-            if (!txt)
+    if (prev && store_snap_open(s, prev->rev, &psnap, err) == 0 && same_base(psnap, snap)) {
+        sn->reg = derive(s, xs, snap, src, prev, err);
+        sn->incremental = 1;
+    } else {
+        if (registry_load(src, xs, &sn->reg, &d, err) != 0)
+            goto fail;
+        for (i = 0; i < sn->reg->n; i++)
+            if (entry_render(sn->reg->entries[i]) != 0)
                 goto oom;
-            sn->json[v][i] = strdup(txt);
-            cJSON_free(txt);
-            if (!sn->json[v][i])
-                goto oom;
-            sn->json_len[v][i] = strlen(sn->json[v][i]);
-        }
-        sn->list[v] = snapshot_list(sn, &all, v, &sn->list_len[v]);
-        if (!sn->list[v])
-            goto oom;
-        snprintf(sn->etag[v], sizeof(sn->etag[v]), "\"%.20s-%s\"", sn->rev, v ? "i" : "p");
     }
-    sn->day = date_today();
-    rules_check(sn->reg, sn->day, &d);
-    sn->errors = diag_count(&d, SEV_ERROR, 0);
-    sn->warnings = diag_count(&d, SEV_WARNING, 0);
+    if (!sn->reg)
+        goto fail;
+    snprintf(sn->reg->revision, sizeof(sn->reg->revision), "%s", sn->rev);
+    for (v = 0; v < 2; v++)
+        snprintf(sn->etag[v], sizeof(sn->etag[v]), "\"%.20s-%s\"", sn->rev, v ? "i" : "p");
     diag_list_free(&d);
     source_close(src);
     store_snap_free(snap);
+    store_snap_free(psnap);
     return sn;
 oom:
     sr_err_set(err, "out of memory building the snapshot");
@@ -120,6 +228,7 @@ fail:
     diag_list_free(&d);
     source_close(src);
     store_snap_free(snap);
+    store_snap_free(psnap);
     free_snapshot(sn);
     return NULL;
 }

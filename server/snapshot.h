@@ -1,9 +1,14 @@
-/* snapshot: everything the server answers for one revision of main, computed once when the
- * ref moves and shared read-only by all request threads (reference counted): the parsed
- * registry, each entry's JSON in both views, the default lists with their ETags, and the
- * findings as of the day it was built. */
+/* snapshot: everything the server answers for one revision of main, computed when the ref
+ * moves and shared read-only by all request threads (reference counted): the parsed
+ * registry with each entry's JSON in both views, the default lists with their ETags and
+ * the counts of findings (both computed on first use).
+ *
+ * A snapshot is built from the previous one when only subprocessors/ changed: unchanged
+ * entries (same git blob) are shared, only changed files are parsed and rendered, so a
+ * write into a registry of 10,000 entries does not re-read the other 9,999. */
 #ifndef SUBREG_SNAPSHOT_H
 #define SUBREG_SNAPSHOT_H
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,24 +20,31 @@
 typedef struct snapshot {
     atomic_int refs;
     char rev[STORE_OID_HEX];
-    int64_t commit_time;
-    registry *reg;
-    char **json[2];          /* per entry, [0] public, [1] internal */
-    size_t *json_len[2];
-    char *list[2];           /* default list (planned + active) */
+    registry *reg;           /* every entry rendered (entry_render) */
+    pthread_mutex_t list_mu; /* guards list[] */
+    char *list[2];           /* default list (planned + active), [0] public, [1] internal */
     size_t list_len[2];
     char etag[2][48];        /* of the default lists */
+    int counted;             /* errors/warnings computed (under list_mu) */
     size_t errors, warnings; /* unwaived findings as of `day` */
     int day;
+    int incremental;         /* 1 when built from a previous snapshot */
 } snapshot;
 
-/* Build the snapshot of revision rev (40 hex) of s. Returns it with one reference, or NULL
- * with err set. */
-snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, sr_err *err);
+/* Build the snapshot of revision rev (40 hex) of s, from prev (may be NULL) when only
+ * subprocessors/ changed since. Returns it with one reference, or NULL with err set. */
+snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const snapshot *prev,
+                         sr_err *err);
 /* Take / drop a reference; the last drop frees. */
 snapshot *snapshot_ref(snapshot *sn);
 void snapshot_unref(snapshot *sn);
-/* The list body for the entries matching f, in view (0 public, 1 internal): malloc'd,
- * length in *len. NULL when out of memory. */
+/* The default list in view (0 public, 1 internal), rendered on first use; valid while the
+ * caller holds its reference. NULL when out of memory. */
+const char *snapshot_default_list(snapshot *sn, int view, size_t *len);
+/* The unwaived error and warning findings of the snapshot as of the day it was first asked
+ * (computed on first use: it costs a pass of the rules over every entry). */
+void snapshot_findings(snapshot *sn, size_t *errors, size_t *warnings);
+/* The list body for the entries matching filter (an export_filter), malloc'd, length in
+ * *len. NULL when out of memory. */
 char *snapshot_list(const snapshot *sn, const void *filter, int view, size_t *len);
 #endif

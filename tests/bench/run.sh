@@ -48,6 +48,95 @@ print("write median: 10k %.2f ms, 100 %.2f ms, ratio 10k/100 = %.2f" % (a["write
 PY
 }
 
+wrk_field() { # FILE -> "rps p99_ms non2xx"
+  python3 - "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+err = re.search(r"Socket errors: (.*)", t)
+print("%.0f %.3f %s %s" % (rps, p99, bad.group(1) if bad else 0, "errors" if err else "ok"))
+PY
+}
+
+bench_http() {
+  echo "== http: GET /v1/subprocessors of the seed, keep-alive, 50 connections, wrk; nginx serving the same bytes"
+  local port=18181 nport=18182 d="$OUT/http"
+  rm -rf "$d"; mkdir -p "$d/www/v1"
+  "$BIN" init --registry "$d/r.git" --from data/seed >/dev/null
+  tok=$("$BIN" token add bench --role editor --state "$d/state" | tail -1)
+  "$BIN" serve --registry "$d/r.git" --state "$d/state" --listen 127.0.0.1:$port --threads 2 --log "$d/subreg.log" 2>"$d/serve.err" &
+  local spid=$!
+  for i in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  curl -sf http://127.0.0.1:$port/v1/subprocessors > "$d/www/v1/subprocessors"
+  cat > "$d/nginx.conf" <<NGX
+worker_processes 2;
+pid $PWD/$d/nginx.pid;
+error_log $PWD/$d/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log $PWD/$d/nginx.log combined buffer=64k flush=1s;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$nport;
+    location / { root $PWD/$d/www; default_type application/json; }
+  }
+}
+NGX
+  nginx -c "$PWD/$d/nginx.conf"
+  sleep 0.5
+  local etag_s etag_n
+  etag_s=$(curl -sI http://127.0.0.1:$port/v1/subprocessors | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+  etag_n=$(curl -sI http://127.0.0.1:$nport/v1/subprocessors | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+  for round in 1 2; do
+    wrk -t2 -c50 -d10s --latency http://127.0.0.1:$nport/v1/subprocessors > "$d/wrk-nginx-$round.txt"
+    wrk -t2 -c50 -d10s --latency http://127.0.0.1:$port/v1/subprocessors > "$d/wrk-subreg-$round.txt"
+  done
+  wrk -t2 -c50 -d10s --latency -H "If-None-Match: $etag_n" http://127.0.0.1:$nport/v1/subprocessors > "$d/wrk-nginx-304.txt"
+  wrk -t2 -c50 -d10s --latency -H "If-None-Match: $etag_s" http://127.0.0.1:$port/v1/subprocessors > "$d/wrk-subreg-304.txt"
+  nginx -c "$PWD/$d/nginx.conf" -s stop
+  for f in nginx-1 subreg-1 nginx-2 subreg-2 nginx-304 subreg-304; do echo "$f $(wrk_field "$d/wrk-$f.txt")"; done | tee "$OUT/http-raw.txt"
+  python3 - "$OUT/http-raw.txt" <<'PY' | tee "$OUT/http.txt"
+import sys
+rows = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1])}
+best = lambda k: max((rows[k + "-1"], rows[k + "-2"]), key=lambda r: float(r[0]))
+n, s = best("nginx"), best("subreg")
+print("GET list: subreg %s req/s (p99 %s ms, non-2xx %s), nginx %s req/s (p99 %s ms): ratio %.2f" % (s[0], s[1], s[2], n[0], n[1], float(s[0]) / float(n[0])))
+n3, s3 = rows["nginx-304"], rows["subreg-304"]
+print("304: subreg %s req/s (p99 %s ms), nginx %s req/s (p99 %s ms): ratio %.2f" % (s3[0], s3[1], n3[0], n3[1], float(s3[0]) / float(n3[0])))
+PY
+  kill -TERM $spid; wait $spid || true
+
+  echo "== http: PUT on a 10,000-entry registry"
+  python3 tests/bench/gen.py 10000 "$d/reg10k"
+  "$BIN" init --registry "$d/r10k.git" --from "$d/reg10k" >/dev/null
+  tok=$("$BIN" token add bench --role editor --state "$d/state10k" | tail -1)
+  "$BIN" serve --registry "$d/r10k.git" --state "$d/state10k" --listen 127.0.0.1:$port --threads 2 --log off 2>"$d/serve10k.err" &
+  spid=$!
+  for i in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
+  git --git-dir="$d/r10k.git" show main:subprocessors/vendor-00042.xml > "$d/put.xml"
+  python3 tests/bench/put_load.py $port "$tok" "$d/put.xml" 100 >/dev/null
+  python3 tests/bench/put_load.py $port "$tok" "$d/put.xml" 200 | tee "$OUT/http-put.txt"
+  kill -TERM $spid; wait $spid || true
+
+  echo "== http: 60 s mixed load (wrk reads + a PUT every 200 ms) on the seed; RSS after"
+  "$BIN" serve --registry "$d/r.git" --state "$d/state" --listen 127.0.0.1:$port --threads 2 --log "$d/subreg-mixed.log" 2>"$d/serve-mixed.err" &
+  spid=$!
+  for i in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  git --git-dir="$d/r.git" show main:subprocessors/mistral.xml > "$d/mistral.xml"
+  tok=$("$BIN" token add mixed --role editor --state "$d/state" | tail -1)
+  python3 tests/bench/put_load.py $port "$tok" "$d/mistral.xml" 0 60 > "$d/mixed-put.txt" &
+  local ppid=$!
+  wrk -t2 -c50 -d60s --latency -s tests/bench/mixed.lua http://127.0.0.1:$port > "$d/wrk-mixed.txt"
+  wait $ppid
+  local rss
+  rss=$(awk '/VmRSS/{print $2}' /proc/$spid/status)
+  echo "mixed: $(wrk_field "$d/wrk-mixed.txt") ; puts: $(cat "$d/mixed-put.txt") ; RSS ${rss} kB" | tee "$OUT/http-mixed.txt"
+  kill -TERM $spid; wait $spid || true
+}
+
 for s in "${sections[@]}"; do
   if declare -f "bench_$s" >/dev/null; then "bench_$s"; else echo "(no benchmark section '$s' yet)"; fi
 done
