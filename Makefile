@@ -23,7 +23,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 REL := build/release
 ASN := build/asan
 
-.PHONY: all deps deps-test deps-bench run test unit cli bench fuzz install clean asan
+.PHONY: all deps deps-test deps-bench run test bench fuzz install clean asan
 
 all: bin/subreg
 
@@ -67,6 +67,24 @@ build/release/tests/bench/bench_store: tests/bench/bench_store.c $(REL_LIB) $(HD
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(DEFS) $(INCS) $(OPT) -o $@ $< $(REL_LIB) $(LIBS)
 
+# Fuzzing: `make fuzz` runs libFuzzer (clang) on the project's parsers for FUZZ_SECONDS;
+# `make test` replays the corpus with a plain driver under ASan/UBSan.
+FUZZ_SECONDS ?= 60
+$(ASN)/tests/fuzz/fuzz_replay: tests/fuzz/fuzz_replay.c tests/fuzz/fuzz_inputs.c $(ASN_LIB) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(INCS) $(SAN) -o $@ tests/fuzz/fuzz_replay.c tests/fuzz/fuzz_inputs.c $(ASN_LIB) $(LIBS)
+
+build/fuzz/fuzz_inputs: tests/fuzz/fuzz_inputs.c $(LIB_SRC) $(EMBED) $(EMBEDDED) $(HDRS) | deps
+	@mkdir -p build/fuzz
+	clang-14 $(DEFS) $(INCS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ tests/fuzz/fuzz_inputs.c $(LIB_SRC) $(EMBED) $(LIBS)
+
+fuzz:
+	@tools/deps.sh fuzz
+	$(MAKE) build/fuzz/fuzz_inputs
+	mkdir -p build/fuzz/corpus && cp -n tests/fuzz/corpus/*/* build/fuzz/corpus/ 2>/dev/null || true
+	build/fuzz/fuzz_inputs -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus
+	@echo "new inputs are in build/fuzz/corpus; copy the interesting ones to tests/fuzz/corpus/"
+
 UNIT_BIN := $(patsubst tests/unit/%.c,$(ASN)/tests/unit/%,$(UNIT_SRC))
 
 # Runtime state lives in ignored paths: data/registry.git and data/state/.
@@ -81,8 +99,8 @@ tests/node_modules/.bin/ajv: tests/package.json | deps-test
 	cd tests && npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: deps-test bin/subreg $(ASN)/subreg $(UNIT_BIN) tests/node_modules/.bin/ajv
-	python3 tests/run.py --unit-dir $(ASN)/tests/unit --bin $(CURDIR)/$(ASN)/subreg --release-bin $(CURDIR)/bin/subreg
+test: deps-test bin/subreg $(ASN)/subreg $(UNIT_BIN) $(ASN)/tests/fuzz/fuzz_replay tests/node_modules/.bin/ajv
+	python3 tests/run.py --unit-dir $(ASN)/tests/unit --fuzz $(ASN)/tests/fuzz/fuzz_replay --bin $(CURDIR)/$(ASN)/subreg --release-bin $(CURDIR)/bin/subreg
 
 bench: deps-bench bin/subreg
 	tests/bench/run.sh

@@ -299,11 +299,34 @@ out:
     return rc;
 }
 
+static int parse_into(const char *data, size_t len, const schemas *xs, hosting_list *out,
+                      diag_list *d, sr_err *err)
+{
+    size_t i = 0;
+
+    while (i < len && isspace((unsigned char)data[i]))
+        i++;
+    return i < len && data[i] == '{' ? load_plan(data, len, out, d, err)
+                                     : load_manifest(data, len, xs, out, d, err);
+}
+
+int hosting_parse(const char *data, size_t len, const char *file, const schemas *xs,
+                  hosting_list *out, diag_list *d, sr_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->file = strdup(file);
+    if (!out->file) {
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    return parse_into(data, len, xs, out, d, err);
+}
+
 int hosting_load(const char *path, const schemas *xs, hosting_list *out, diag_list *d,
                  sr_err *err)
 {
     char *data = NULL, *dir, *base;
-    const char *slash = strrchr(path, '/'), *p;
+    const char *slash = strrchr(path, '/');
     source *src = NULL;
     size_t len;
     int rc = -1;
@@ -325,9 +348,7 @@ int hosting_load(const char *path, const schemas *xs, hosting_list *out, diag_li
         rc = -1;
         goto out;
     }
-    for (p = data; *p && isspace((unsigned char)*p); p++)
-        ;
-    rc = *p == '{' ? load_plan(data, len, out, d, err) : load_manifest(data, len, xs, out, d, err);
+    rc = parse_into(data, len, xs, out, d, err);
 out:
     free(data);
     free(dir);

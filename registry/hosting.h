@@ -29,6 +29,9 @@ typedef struct hosting_list {
  * empty), or -1 with err set when the file cannot be read. Free with hosting_list_free. */
 int hosting_load(const char *path, const schemas *xs, hosting_list *out, diag_list *d,
                  sr_err *err);
+/* As hosting_load, from len bytes of data named file. */
+int hosting_parse(const char *data, size_t len, const char *file, const schemas *xs,
+                  hosting_list *out, diag_list *d, sr_err *err);
 void hosting_list_free(hosting_list *l);
 /* The findings of the deployments in l against r as of day (waivers applied). */
 void hosting_check(const registry *r, const hosting_list *l, int day, diag_list *d);

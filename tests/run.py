@@ -3,6 +3,7 @@
 tests/cli and tests/api (unittest), against the binary named by --bin. Prints one line per
 failure and ends with "N passed, N failed"; exits 1 on any failure."""
 import argparse
+import glob
 import os
 import re
 import subprocess
@@ -38,6 +39,21 @@ def run_unit(unit_dir):
     return passed, failed
 
 
+def run_fuzz_replay(driver):
+    """Replay the fuzz corpus (tests/fuzz/corpus) through the plain driver under ASan."""
+    files = sorted(glob.glob(os.path.join(HERE, "fuzz", "corpus", "*", "*")))
+    if not driver or not files:
+        return 0, 0
+    p = subprocess.run([driver] + files, capture_output=True, text=True, cwd=os.path.dirname(HERE))
+    ok = len(re.findall(r"^ok \d+", p.stdout, re.M))
+    bad = len(files) - ok
+    if p.returncode != 0 or bad:
+        print("FAIL fuzz replay (exit %d):\n%s%s" % (p.returncode, p.stdout[-2000:], p.stderr[-6000:]))
+        bad = max(bad, 1)
+    print("fuzz replay: %d passed, %d failed" % (ok, bad))
+    return ok, bad
+
+
 class Result(unittest.TextTestResult):
     pass
 
@@ -61,6 +77,7 @@ def main():
     ap.add_argument("--bin", required=True, help="subreg binary for the black-box tests")
     ap.add_argument("--release-bin", help="also run the CLI tests against this binary")
     ap.add_argument("-k", default="test_*.py", help="file pattern of black-box tests")
+    ap.add_argument("--fuzz", help="the fuzz corpus replay driver")
     a = ap.parse_args()
     os.environ["SUBREG_BIN"] = a.bin
     # ASan: fail on leaks and on any report; UBSan: stop on the first problem.
@@ -69,6 +86,8 @@ def main():
     os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s/lsan.supp:print_suppressions=0" % HERE)
     t0 = time.time()
     p1, f1 = run_unit(a.unit_dir)
+    pz, fz = run_fuzz_replay(a.fuzz)
+    p1, f1 = p1 + pz, f1 + fz
     print("== black-box tests against %s" % a.bin)
     p2, f2 = run_blackbox(["cli", "api"], a.k)
     p3 = f3 = 0

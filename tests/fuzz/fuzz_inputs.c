@@ -1,0 +1,76 @@
+/* Fuzz target for the project's own parsers of untrusted input: an entry file (XML, with
+ * the DOCTYPE refusal, XSD, entry model, date-free checks and rules) and a hosting file
+ * (Terraform plan JSON or manifest XML, with the hosting check). The first byte picks the
+ * parser. Built with libFuzzer by `make fuzz`; replayed over tests/fuzz/corpus by
+ * `make test` with the plain driver in fuzz_replay.c (the system libraries are not
+ * instrumented, the project's code is). */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../registry/date.h"
+#include "../../registry/hosting.h"
+#include "../../registry/registry.h"
+#include "../../registry/rules.h"
+#include "../../registry/xmldoc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static schemas xs;
+
+static void release(void)
+{
+    schemas_free(&xs);
+}
+
+static void once(void)
+{
+    static int done;
+    sr_err err = {{0}};
+
+    if (done)
+        return;
+    done = 1;
+    xmldoc_global_init();
+    if (schemas_load(&xs, &err) != 0)
+        abort();
+    atexit(release);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    diag_list d = {0};
+    sr_err err = {{0}};
+    registry *r;
+    reference *own;
+
+    once();
+    if (size < 1)
+        return 0;
+    own = reference_builtin(xs.reference, &err);
+    r = own ? registry_new(own) : NULL;
+    if (!r) {
+        reference_free(own);
+        return 0;
+    }
+    if (data[0] % 2 == 0) {
+        entry *e = registry_parse_entry(&xs, (const char *)data + 1, size - 1, "fuzz.xml", &d, &err);
+        if (e) {
+            registry_check_entry(r->ref, e, "fuzz", &d);
+            if (registry_add(r, e, NULL) == 0) {
+                rules_check(r, date_today(), &d);
+                entry_render(e);
+            } else {
+                entry_free(e);
+            }
+        }
+    } else {
+        hosting_list l;
+        if (hosting_parse((const char *)data + 1, size - 1, "fuzz.json", &xs, &l, &d, &err) == 0)
+            hosting_check(r, &l, date_today(), &d);
+        hosting_list_free(&l);
+    }
+    registry_free(r);
+    diag_list_free(&d);
+    return 0;
+}
