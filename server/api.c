@@ -98,6 +98,8 @@ static enum MHD_Result send_cached(struct MHD_Connection *c, req *r, const char 
                                    const char *body, size_t len, const char *cache,
                                    const char *etag)
 {
+    if (r->cache_sn && r->cache_key && etag)
+        snapshot_cache_put(r->cache_sn, r->cache_key, body, len, etag, ctype);
     if (etag && etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
         return srv_send(c, r, 304, NULL, "", 0, cache, etag, NULL);
     return srv_send(c, r, 200, ctype, body, len, cache, etag, NULL);
@@ -791,6 +793,50 @@ static enum MHD_Result method_not_allowed(struct MHD_Connection *c, req *r, cons
     return srv_json(c, r, 405, root, NULL, NULL, hs);
 }
 
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    buf *b = cls;
+
+    (void)kind;
+    buf_printf(b, "&%s=%s", key, value ? value : "");
+    return MHD_YES;
+}
+
+/* Public GETs of the current revision are answered from the snapshot's response cache;
+ * a miss arms the request to fill it. Returns 1 when answered from the cache. */
+static int from_cache(server *s, struct MHD_Connection *c, req *r, const char *url,
+                      enum MHD_Result *ret)
+{
+    const char *body, *etag, *ctype;
+    snapshot *sn;
+    size_t len;
+    buf key;
+
+    if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION) || arg(c, "at"))
+        return 0;
+    sn = srv_current(s);
+    if (!sn)
+        return 0;
+    buf_init(&key, 4096);
+    buf_puts(&key, url);
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &key);
+    if (key.failed) {
+        buf_free(&key);
+        snapshot_unref(sn);
+        return 0;
+    }
+    if (snapshot_cache_get(sn, buf_str(&key), &body, &len, &etag, &ctype)) {
+        *ret = send_cached(c, r, ctype, body, len, PUBLIC_CACHE, etag);
+        buf_free(&key);
+        snapshot_unref(sn);
+        return 1;
+    }
+    r->cache_sn = sn;
+    r->cache_key = buf_steal(&key);
+    return 0;
+}
+
 enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,
                            const char *url)
 {
@@ -868,6 +914,28 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
             return srv_error(c, r, 404, "no such schema: try subprocessor.xsd, registry.xsd, reference.xsd or hosting.xsd");
         snprintf(name, sizeof(name), "schemas/%s", p + 8);
         return get_embedded(c, r, name, "application/xml; charset=utf-8");
+    }
+    if (get && strcmp(p, "changes") == 0 && !want_internal(c)) {
+        enum MHD_Result ret;
+        r->route = R_CHANGES;
+        if (from_cache(s, c, r, url, &ret))
+            return ret;
+    }
+    if (get && strcmp(p, "feed.atom") == 0) {
+        enum MHD_Result ret;
+        r->route = R_FEED;
+        if (from_cache(s, c, r, url, &ret))
+            return ret;
+    }
+    /* the default list and single entries are rendered with the snapshot already; filtered
+     * lists and history are computed once per revision here */
+    if (get && !want_internal(c) &&
+        ((strcmp(p, "subprocessors") == 0 && MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0) ||
+         (strncmp(p, "subprocessors/", 14) == 0 && strstr(p, "/history")) || strcmp(p, "reference/countries") == 0)) {
+        enum MHD_Result ret;
+        r->route = strstr(p, "/history") ? R_HISTORY : p[0] == 'r' ? R_COUNTRIES : R_LIST;
+        if (from_cache(s, c, r, url, &ret))
+            return ret;
     }
     if (strcmp(p, "changes") == 0)
         return get ? get_changes(s, c, r, NULL) : (r->route = R_CHANGES, method_not_allowed(c, r, "GET"));

@@ -297,6 +297,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         fprintf(s->log, "%s %s %s %d %zu %lluus %s\n", when, r->method, r->path, r->status,
                 r->bytes, (unsigned long long)us, r->id);
     }
+    snapshot_unref(r->cache_sn);
+    free(r->cache_key);
     buf_free(&r->body);
     free(r);
     *con_cls = NULL;

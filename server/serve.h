@@ -62,6 +62,8 @@ typedef struct req {
     size_t bytes;
     char method[12];
     char path[200];
+    snapshot *cache_sn;      /* public GET: where its answer is cached, or NULL */
+    char *cache_key;
 } req;
 
 /* Per-thread handles (libgit2 and sqlite want one per thread): opened on first use.

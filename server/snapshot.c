@@ -8,10 +8,28 @@
 #include "../registry/source.h"
 #include "../registry/xmldoc.h"
 
+#define CACHE_MAX 512
+#define CACHE_BYTES (64u << 20)
+
+struct snapshot_resp {
+    char *key, *body, *etag, *ctype;
+    size_t len;
+};
+
 static void free_snapshot(snapshot *sn)
 {
+    size_t i;
+
     if (!sn)
         return;
+    for (i = 0; i < sn->ncache; i++) {
+        free(sn->cache[i].key);
+        free(sn->cache[i].body);
+        free(sn->cache[i].etag);
+        free(sn->cache[i].ctype);
+    }
+    free(sn->cache);
+    pthread_mutex_destroy(&sn->cache_mu);
     free(sn->list[0]);
     free(sn->list[1]);
     registry_free(sn->reg);
@@ -88,6 +106,62 @@ void snapshot_findings(snapshot *sn, size_t *errors, size_t *warnings)
     *errors = sn->errors;
     *warnings = sn->warnings;
     pthread_mutex_unlock(&sn->list_mu);
+}
+
+int snapshot_cache_get(snapshot *sn, const char *key, const char **body, size_t *len,
+                       const char **etag, const char **ctype)
+{
+    size_t i;
+    int hit = 0;
+
+    pthread_mutex_lock(&sn->cache_mu);
+    for (i = 0; i < sn->ncache && !hit; i++) {
+        if (strcmp(sn->cache[i].key, key) == 0) {
+            *body = sn->cache[i].body;
+            *len = sn->cache[i].len;
+            *etag = sn->cache[i].etag;
+            *ctype = sn->cache[i].ctype;
+            hit = 1;
+        }
+    }
+    pthread_mutex_unlock(&sn->cache_mu);
+    return hit;
+}
+
+void snapshot_cache_put(snapshot *sn, const char *key, const char *body, size_t len,
+                        const char *etag, const char *ctype)
+{
+    struct snapshot_resp *r;
+    size_t i;
+
+    pthread_mutex_lock(&sn->cache_mu);
+    for (i = 0; i < sn->ncache; i++)
+        if (strcmp(sn->cache[i].key, key) == 0)
+            goto out;
+    if (sn->ncache >= CACHE_MAX || sn->cache_bytes + len > CACHE_BYTES)
+        goto out;
+    if (!sn->cache && !(sn->cache = calloc(CACHE_MAX, sizeof(*sn->cache))))
+        goto out;
+    r = &sn->cache[sn->ncache];
+    r->key = strdup(key);
+    r->body = malloc(len + 1);
+    r->etag = strdup(etag ? etag : "");
+    r->ctype = strdup(ctype ? ctype : "application/json");
+    if (!r->key || !r->body || !r->etag || !r->ctype) {
+        free(r->key);
+        free(r->body);
+        free(r->etag);
+        free(r->ctype);
+        memset(r, 0, sizeof(*r));
+        goto out;
+    }
+    memcpy(r->body, body, len);
+    r->body[len] = '\0';
+    r->len = len;
+    sn->cache_bytes += len;
+    sn->ncache++;
+out:
+    pthread_mutex_unlock(&sn->cache_mu);
 }
 
 /* 1 when the settings and reference files are the same blobs in both revisions. */
@@ -199,6 +273,7 @@ snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const sna
     }
     atomic_init(&sn->refs, 1);
     pthread_mutex_init(&sn->list_mu, NULL);
+    pthread_mutex_init(&sn->cache_mu, NULL);
     if (store_snap_open(s, rev, &snap, err) != 0 || source_from_snap(snap, &src, err) != 0)
         goto fail;
     snprintf(sn->rev, sizeof(sn->rev), "%s", store_snap_commit(snap));

@@ -29,6 +29,9 @@ typedef struct snapshot {
     size_t errors, warnings; /* unwaived findings as of `day` */
     int day;
     int incremental;         /* 1 when built from a previous snapshot */
+    pthread_mutex_t cache_mu;/* guards the response cache */
+    struct snapshot_resp *cache;
+    size_t ncache, cache_bytes;
 } snapshot;
 
 /* Build the snapshot of revision rev (40 hex) of s, from prev (may be NULL) when only
@@ -44,6 +47,13 @@ const char *snapshot_default_list(snapshot *sn, int view, size_t *len);
 /* The unwaived error and warning findings of the snapshot as of the day it was first asked
  * (computed on first use: it costs a pass of the rules over every entry). */
 void snapshot_findings(snapshot *sn, size_t *errors, size_t *warnings);
+/* Responses computed for this revision, kept until the snapshot goes (bounded: 512
+ * responses, 64 MiB). get: 1 with the stored body, etag and content type (valid while the
+ * caller holds its reference), 0 when absent. put: copies; silently skips when full. */
+int snapshot_cache_get(snapshot *sn, const char *key, const char **body, size_t *len,
+                       const char **etag, const char **ctype);
+void snapshot_cache_put(snapshot *sn, const char *key, const char *body, size_t len,
+                        const char *etag, const char *ctype);
 /* The list body for the entries matching filter (an export_filter), malloc'd, length in
  * *len. NULL when out of memory. */
 char *snapshot_list(const snapshot *sn, const void *filter, int view, size_t *len);

@@ -416,6 +416,12 @@ class Writes(Server):
         self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True).returncode, 0)
 
     def test_push_visible_within_a_second(self):
+        # answers computed for a revision are cached with it, and never outlive it
+        st, h1, before = self.jreq("GET", "/v1/subprocessors/twilio/history")
+        st, h2, again = self.jreq("GET", "/v1/subprocessors/twilio/history")
+        self.assertEqual((before, h1["etag"]), (again, h2["etag"]))
+        self.assertEqual(len(before["history"]), 1)
+        st, _, ch1 = self.jreq("GET", "/v1/changes?since=2020-01-01")
         clone = os.path.join(self.tmp, "clone")
         git(["clone", "-q", self.repo, clone], cwd=self.tmp)
         path = os.path.join(clone, "subprocessors", "twilio.xml")
@@ -432,6 +438,10 @@ class Writes(Server):
                 break
             time.sleep(0.05)
         self.assertTrue(doc["purpose"].startswith("Pushed"), "not visible within 1 s")
+        st, _, after = self.jreq("GET", "/v1/subprocessors/twilio/history")
+        self.assertEqual(len(after["history"]), 2)
+        st, _, ch2 = self.jreq("GET", "/v1/changes?since=2020-01-01")
+        self.assertEqual(len(ch2["changes"]), len(ch1["changes"]) + 1)
         st, _, hist = self.jreq("GET", "/v1/subprocessors/twilio/history?view=internal", token=self.reader)
         self.assertEqual(hist["history"][0]["message"], "push test\n")
         self.assertEqual(hist["history"][0]["author"], "Legal Team")
