@@ -325,35 +325,18 @@ int hosting_parse(const char *data, size_t len, const char *file, const schemas 
 int hosting_load(const char *path, const schemas *xs, hosting_list *out, diag_list *d,
                  sr_err *err)
 {
-    char *data = NULL, *dir, *base;
-    const char *slash = strrchr(path, '/');
-    source *src = NULL;
+    char *data = NULL;
     size_t len;
-    int rc = -1;
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    out->file = strdup(path);
-    dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    base = strdup(slash ? slash + 1 : path);
-    if (!out->file || !dir || !base) {
-        sr_err_set(err, "out of memory");
-        goto out;
-    }
-    if (source_open(dir, NULL, &src, err) != 0)
-        goto out;
-    rc = source_read(src, base, MAX_PLAN, &data, &len, NULL, err);
-    if (rc != 0) {
-        if (rc == STORE_NOTFOUND)
-            sr_err_set(err, "%s: no such file", path);
-        rc = -1;
-        goto out;
-    }
-    rc = parse_into(data, len, xs, out, d, err);
-out:
+    rc = source_read_path(path, MAX_PLAN, &data, &len, err);
+    if (rc == STORE_NOTFOUND)
+        sr_err_set(err, "%s: no such file", path);
+    if (rc != 0)
+        return -1;
+    rc = hosting_parse(data, len, path, xs, out, d, err);
     free(data);
-    free(dir);
-    free(base);
-    source_close(src);
     return rc;
 }
 

@@ -20,6 +20,20 @@ static const char *sev_name(severity s)
     return s == SEV_ERROR ? "error" : "warning";
 }
 
+/* Append doc printed (formatted) and a newline; consumes doc. Returns 0 or -1. */
+static int append_json(buf *out, cJSON *doc)
+{
+    char *s = doc ? cJSON_Print(doc) : NULL;
+
+    cJSON_Delete(doc);
+    if (!s)
+        return -1;
+    buf_puts(out, s);
+    buf_puts(out, "\n");
+    free(s);
+    return 0;
+}
+
 static void summary_line(const diag_list *d, const report_meta *m, buf *out)
 {
     buf_printf(out, "%zu error%s, %zu warning%s, %zu waived (%zu entr%s checked as of %s)\n",
@@ -46,7 +60,6 @@ static int write_text(const diag_list *d, const report_meta *m, buf *out)
 static int write_json(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *sum, *arr;
-    char *s;
     size_t i;
 
     if (!root)
@@ -77,14 +90,7 @@ static int write_json(const diag_list *d, const report_meta *m, buf *out)
             cJSON_AddStringToObject(o, "waiver", g->waiver ? g->waiver : "");
         cJSON_AddItemToArray(arr, o);
     }
-    s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return -1;
-    buf_puts(out, s);
-    buf_puts(out, "\n");
-    free(s);
-    return 0;
+    return append_json(out, root);
 }
 
 /* JUnit: one testcase per entry (and per other file with findings); a failure per error,
@@ -177,7 +183,6 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
     cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results;
     const rule_info *all;
     size_t nrules, i, k;
-    char *s;
 
     if (!root)
         return -1;
@@ -242,14 +247,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         }
         cJSON_AddItemToArray(results, r);
     }
-    s = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (!s)
-        return -1;
-    buf_puts(out, s);
-    buf_puts(out, "\n");
-    free(s);
-    return 0;
+    return append_json(out, root);
 }
 
 /* GitHub workflow commands: data escapes % CR LF; properties also : and , */

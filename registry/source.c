@@ -99,13 +99,15 @@ void source_close(source *src)
     free(src);
 }
 
-static int read_file(const char *path, size_t max, char **data, size_t *len, sr_err *err)
+int source_read_path(const char *path, size_t max, char **data, size_t *len, sr_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
     struct stat sb;
     char *p = NULL;
     size_t got = 0;
 
+    *data = NULL;
+    *len = 0;
     if (fd < 0) {
         if (errno == ENOENT)
             return STORE_NOTFOUND;
@@ -159,7 +161,7 @@ int source_read(source *src, const char *relpath, size_t max, char **data, size_
         blob_hex[0] = '\0';
     if (src->dir) {
         snprintf(path, sizeof(path), "%s/%s", src->dir, relpath);
-        return read_file(path, max, data, len, err);
+        return source_read_path(path, max, data, len, err);
     }
     rc = store_snap_read(src->snap, relpath, data, len, blob_hex, err);
     if (rc == 0 && max && *len > max) {

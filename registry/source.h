@@ -22,6 +22,9 @@ void source_close(source *src);
  * with -1 and a message naming the limit. */
 int source_read(source *src, const char *relpath, size_t max, char **data, size_t *len,
                 char *blob_hex, sr_err *err);
+/* Read the file at path (not in any registry) into a malloc'd NUL-terminated buffer, at
+ * most max bytes (0: no cap). Returns 0, STORE_NOTFOUND, or -1 with err set (naming path). */
+int source_read_path(const char *path, size_t max, char **data, size_t *len, sr_err *err);
 /* The *.xml file names directly in dir, sorted; free with source_names_free. Returns 0 or -1. */
 int source_list(source *src, const char *dir, char ***names, size_t *n, sr_err *err);
 void source_names_free(char **names, size_t n);

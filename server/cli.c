@@ -76,37 +76,25 @@ static int is_dir(const char *p)
 static int add_file(const char *cmd, registry *r, const schemas *xs, const char *path,
                     diag_list *d)
 {
-    source *src = NULL;
     sr_err err = {{0}};
-    char *data = NULL, *dir, *base, id[256];
-    const char *slash = strrchr(path, '/');
-    size_t len, bl;
+    char *data = NULL, id[256];
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    size_t len, bl = strlen(base);
     entry *e;
-    int rc = -1;
+    int rc;
 
-    dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    base = strdup(slash ? slash + 1 : path);
-    if (!dir || !base || source_open(dir, NULL, &src, &err) != 0) {
-        cli_fail(cmd, "%s: %s", path, err.msg[0] ? err.msg : "out of memory");
-        goto out;
-    }
-    rc = source_read(src, base, XMLDOC_MAX_BYTES, &data, &len, NULL, &err);
-    if (rc == STORE_NOTFOUND) {
-        cli_fail(cmd, "%s: no such file", path);
-        rc = -1;
-        goto out;
-    }
+    rc = source_read_path(path, XMLDOC_MAX_BYTES, &data, &len, &err);
+    if (rc == STORE_NOTFOUND)
+        return cli_fail(cmd, "%s: no such file", path), -1;
     if (rc != 0) {
+        /* unreadable or too big: a problem of this file, the others are still checked */
         diag_add(d, path, 0, 0, SEV_ERROR, "schema", NULL, "%s", err.msg);
-        rc = 0;
-        goto out;
+        return 0;
     }
     e = registry_parse_entry(xs, data, len, path, d, &err);
-    if (!e) {
-        rc = err.msg[0] ? cli_fail(cmd, "%s", err.msg), -1 : 0;
-        goto out;
-    }
-    bl = strlen(base);
+    free(data);
+    if (!e)
+        return err.msg[0] ? (cli_fail(cmd, "%s", err.msg), -1) : 0;
     if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
         snprintf(id, sizeof(id), "%.*s", (int)(bl - 4 < 255 ? bl - 4 : 255), base);
     else
@@ -114,17 +102,9 @@ static int add_file(const char *cmd, registry *r, const schemas *xs, const char 
     registry_check_entry(r->ref, e, id, d);
     if (registry_add(r, e, NULL) != 0) {
         entry_free(e);
-        cli_fail(cmd, "out of memory");
-        rc = -1;
-        goto out;
+        return cli_fail(cmd, "out of memory"), -1;
     }
-    rc = 0;
-out:
-    free(data);
-    free(dir);
-    free(base);
-    source_close(src);
-    return rc;
+    return 0;
 }
 
 registry *cli_load_files(const char *cmd, char **paths, int n, diag_list *d)
