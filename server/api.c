@@ -626,10 +626,12 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
         snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
         if (if_none && strcmp(if_none, "*") == 0 && existed)
             return srv_error(c, r, 412, "%s exists (If-None-Match: *)", id);
-        if (if_match && strcmp(if_match, "*") != 0 &&
-            (!existed || (!etag_match(if_match, etag) &&
-                          !etag_match(if_match, (snprintf(etag, sizeof(etag), "\"%s-p\"", cur_blob), etag)))))
-            return srv_error(c, r, 412, "%s changed since you read it (If-Match does not match its ETag): read it again", id);
+        if (if_match && strcmp(if_match, "*") != 0) {
+            char pub[64]; /* the public view's ETag names the same blob */
+            snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob);
+            if (!existed || (!etag_match(if_match, etag) && !etag_match(if_match, pub)))
+                return srv_error(c, r, 412, "%s changed since you read it (If-Match does not match its ETag): read it again", id);
+        }
         if (if_match && strcmp(if_match, "*") == 0 && !existed)
             return srv_error(c, r, 412, "%s does not exist (If-Match: *)", id);
         if (del && !existed)

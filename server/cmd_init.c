@@ -1,5 +1,6 @@
 /* subreg init: create the registry's bare git repository from a directory, with the push
  * guard installed. */
+#include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -120,6 +121,17 @@ int cmd_init(int argc, char **argv)
     }
     if (store_is_repo(path))
         return cli_fail("init", "%s already holds a git repository: refusing to touch it", path);
+    {
+        DIR *dir = opendir(path);
+        struct dirent *de;
+        int busy = 0;
+        while (dir && (de = readdir(dir)))
+            busy |= strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+        if (dir)
+            closedir(dir);
+        if (busy)
+            return cli_fail("init", "%s exists and is not empty: give a new path", path);
+    }
     r = cli_load_registry("init", from, NULL, &d);
     if (!r)
         goto out;

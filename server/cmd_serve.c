@@ -105,6 +105,12 @@ int cmd_serve(int argc, char **argv)
     if (!store_is_repo(s.registry_path) || store_open(s.registry_path, 0, &probe, &err) != 0)
         return cli_fail("serve", "%s is not a registry repository%s%s (create one with `subreg init`)",
                         s.registry_path, err.msg[0] ? ": " : "", err.msg);
+    if (!store_is_bare(probe)) {
+        store_close(probe);
+        return cli_fail("serve", "%s has a work tree: serve a bare repository (subreg init makes one; "
+                        "or git clone --bare), since writes would leave the checked-out files behind",
+                        s.registry_path);
+    }
     if (!realpath(store_path(probe), s.repo_real))
         snprintf(s.repo_real, sizeof(s.repo_real), "%s", store_path(probe));
     store_close(probe);

@@ -9,7 +9,7 @@
 #include "../registry/xmldoc.h"
 
 #define CACHE_MAX 512
-#define CACHE_BYTES (64u << 20)
+#define CACHE_BYTES (16u << 20)
 
 struct snapshot_resp {
     char *key, *body, *etag, *ctype;

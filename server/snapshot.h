@@ -48,7 +48,7 @@ const char *snapshot_default_list(snapshot *sn, int view, size_t *len);
  * (computed on first use: it costs a pass of the rules over every entry). */
 void snapshot_findings(snapshot *sn, size_t *errors, size_t *warnings);
 /* Responses computed for this revision, kept until the snapshot goes (bounded: 512
- * responses, 64 MiB). get: 1 with the stored body, etag and content type (valid while the
+ * responses, 16 MiB). get: 1 with the stored body, etag and content type (valid while the
  * caller holds its reference), 0 when absent. put: copies; silently skips when full. */
 int snapshot_cache_get(snapshot *sn, const char *key, const char **body, size_t *len,
                        const char **etag, const char **ctype);

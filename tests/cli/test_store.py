@@ -50,6 +50,17 @@ class Store(TempDirTest):
         self.assertIn("already holds a git repository", p.stderr)
         self.assertEqual(self.tip(), before)
 
+    def test_init_refuses_non_empty_dir_and_serve_refuses_work_tree(self):
+        busy = os.path.join(self.tmp, "busy")
+        os.makedirs(busy)
+        open(os.path.join(busy, "notes.txt"), "w").close()
+        p = run(["init", "--registry", busy, "--from", SEED])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("not empty", p.stderr)
+        p = run(["serve", "--registry", self.clone, "--state", self.state, "--listen", "127.0.0.1:1"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("bare repository", p.stderr)
+
     def test_init_refuses_invalid_source(self):
         src = self.copy_seed("bad")
         path = os.path.join(src, "subprocessors", "aws.xml")
