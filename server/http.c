@@ -37,8 +37,8 @@ index_db *srv_index(server *s, sr_err *err)
     return t_index;
 }
 
-/* Called by MHD when a pool thread ends? MHD has no such hook: handles are closed by the
- * thread-exit destructor below. */
+/* libmicrohttpd has no hook for the end of a pool thread: a thread-specific key with a
+ * destructor closes each thread's handles when the thread exits. */
 static pthread_key_t cleanup_key;
 static pthread_once_t cleanup_once = PTHREAD_ONCE_INIT;
 

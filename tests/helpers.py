@@ -27,6 +27,7 @@ def run(args, cwd=None, env=None, input=None, timeout=120):
 
 def git(args, cwd, check=True, env=None):
     e = dict(os.environ)
+    e.setdefault("SUBREG_TODAY", "2026-11-28")  # the push guard judges "today" with it
     e.update({"GIT_AUTHOR_NAME": "Legal Team", "GIT_AUTHOR_EMAIL": "legal@callnex.example",
               "GIT_COMMITTER_NAME": "Legal Team", "GIT_COMMITTER_EMAIL": "legal@callnex.example"})
     if env:

@@ -118,6 +118,18 @@ class ValidateFixtures(TempDirTest):
         self.assertIn(("twilio.xml", "schema"), got)          # second file reported too
         self.assertTrue(all(r["file"].startswith(reg + "/") for r in rows))
 
+    def test_doctype_refused_in_every_file_of_a_registry(self):
+        # the parser is reused across the files of a registry: the refusal must hold for each
+        reg = self.copy_seed()
+        for name in ("xxe.xml", "billion-laughs.xml"):
+            shutil.copy(os.path.join(FIXTURES, "invalid", name), os.path.join(reg, "subprocessors", "zz-" + name))
+        p = run(["validate", reg])
+        self.assertEqual(p.returncode, 1)
+        rows = parse(p.stdout)
+        self.assertEqual(sorted(os.path.basename(r["file"]) for r in rows if "DOCTYPE" in r["msg"]),
+                         ["zz-billion-laughs.xml", "zz-xxe.xml"])
+        self.assertNotIn("root:", p.stdout)
+
     def test_alias_normalised(self):
         reg = self.copy_seed()
         path = os.path.join(reg, "subprocessors", "speechmatics.xml")
