@@ -47,7 +47,7 @@ int export_match(const entry *e, const export_filter *f)
     return 1;
 }
 
-cJSON *export_json(const registry *r, const char *statuses, int internal)
+cJSON *export_json(const registry *r, const export_filter *f, int internal)
 {
     cJSON *root = cJSON_CreateObject(), *arr;
     size_t i;
@@ -61,7 +61,7 @@ cJSON *export_json(const registry *r, const char *statuses, int internal)
         goto fail;
     for (i = 0; i < r->n; i++) {
         cJSON *o;
-        if (!export_status_match(r->entries[i], statuses))
+        if (!export_match(r->entries[i], f))
             continue;
         o = entry_to_json(r->entries[i], internal);
         if (!o)
@@ -128,7 +128,7 @@ static void transfers_text(const entry *e, int internal, buf *t)
     }
 }
 
-int export_csv(const registry *r, const char *statuses, int internal, buf *out)
+int export_csv(const registry *r, const export_filter *f, int internal, buf *out)
 {
     buf t;
     size_t i;
@@ -140,7 +140,7 @@ int export_csv(const registry *r, const char *statuses, int internal, buf *out)
     buf_puts(out, internal ? ",entity_address,dpa_signed,dpa_expires,internal\r\n" : "\r\n");
     for (i = 0; i < r->n; i++) {
         const entry *e = r->entries[i];
-        if (!export_status_match(e, statuses))
+        if (!export_match(e, f))
             continue;
         csv_field(out, e->id, 0);
         csv_field(out, e->name, 0);
@@ -182,7 +182,7 @@ static void md_cell(buf *b, const char *s)
     buf_puts(b, " |");
 }
 
-int export_md(const registry *r, const char *statuses, int internal, buf *out)
+int export_md(const registry *r, const export_filter *f, int internal, buf *out)
 {
     buf t;
     size_t i;
@@ -193,7 +193,7 @@ int export_md(const registry *r, const char *statuses, int internal, buf *out)
                   "|---|---|---|---|---|---|---|\n");
     for (i = 0; i < r->n; i++) {
         const entry *e = r->entries[i];
-        if (!export_status_match(e, statuses))
+        if (!export_match(e, f))
             continue;
         buf_puts(out, "|");
         md_cell(out, e->name);

@@ -19,11 +19,11 @@ typedef struct export_filter {
 } export_filter;
 /* 1 when e matches every filter of f. */
 int export_match(const entry *e, const export_filter *f);
-/* {"revision": "...", "subprocessors": [...]} (revision omitted outside git). Caller owns
+/* The entries matching f, as {"revision": "...", "subprocessors": [...]} (revision omitted outside git). Caller owns
  * the result; NULL when out of memory. */
-cJSON *export_json(const registry *r, const char *statuses, int internal);
+cJSON *export_json(const registry *r, const export_filter *f, int internal);
 /* CSV with a header line (RFC 4180 quoting); lists joined with "; ". Returns 0 or -1. */
-int export_csv(const registry *r, const char *statuses, int internal, buf *out);
+int export_csv(const registry *r, const export_filter *f, int internal, buf *out);
 /* A Markdown table for a privacy page. Returns 0 or -1. */
-int export_md(const registry *r, const char *statuses, int internal, buf *out);
+int export_md(const registry *r, const export_filter *f, int internal, buf *out);
 #endif

@@ -10,6 +10,7 @@
 
 static const char usage[] =
     "usage: subreg export [--format json|csv|md] [--at DATE|REV] [--internal] [--status LIST]\n"
+    "                     [--country CC] [--use USE] [--mechanism M] [--q TEXT]\n"
     "                     [--registry PATH] [--state DIR]\n"
     "\n"
     "Print the list of sub-processors. Public fields only unless --internal.\n"
@@ -18,6 +19,8 @@ static const char usage[] =
     "  --at X         the list as it stood at the end of day X (YYYY-MM-DD), or at revision X\n"
     "  --internal     include internal fields (addresses, DPAs, TIAs, providers, waivers, notes)\n"
     "  --status L     planned, active, retired, a comma list, or all (default planned,active)\n"
+    "  --country CC   only entries with a location in CC; --use: storage, processing, access\n"
+    "  --mechanism M  only entries with a transfer on M; --q: text in name or purpose\n"
     "  --registry P   a bare repository, a git work tree or a directory (default " DEFAULT_REGISTRY ")\n"
     "  --state DIR    where the index lives, for --at DATE (default " DEFAULT_STATE ")\n"
     "  -h, --help     this help\n";
@@ -30,11 +33,17 @@ int cmd_export(int argc, char **argv)
                                          {"at", required_argument, NULL, 'a'},
                                          {"status", required_argument, NULL, 'S'},
                                          {"internal", no_argument, NULL, 'i'},
+                                         {"country", required_argument, NULL, 'c'},
+                                         {"use", required_argument, NULL, 'u'},
+                                         {"mechanism", required_argument, NULL, 'm'},
+                                         {"q", required_argument, NULL, 'q'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *format = "json", *at = NULL;
     const char *status = NULL;
-    char rev[STORE_OID_HEX] = "";
+    char rev[STORE_OID_HEX] = "", cc[3];
+    const char *country = NULL;
+    export_filter f = {0};
     int internal = 0, c, rc = EXIT_USAGE, day;
     diag_list d = {0};
     registry *r = NULL;
@@ -49,6 +58,10 @@ int cmd_export(int argc, char **argv)
         case 'a': at = optarg; break;
         case 'S': status = optarg; break;
         case 'i': internal = 1; break;
+        case 'c': country = optarg; break;
+        case 'u': f.use = optarg; break;
+        case 'm': f.mechanism = optarg; break;
+        case 'q': f.q = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -67,6 +80,11 @@ int cmd_export(int argc, char **argv)
             p += l + (p[l] == ',');
         }
     }
+    if (f.use && entry_use_parse(f.use) == USE_UNKNOWN)
+        return cli_fail("export", "--use: storage, processing or access");
+    if (f.mechanism && entry_mechanism_parse(f.mechanism) == MECH_UNKNOWN)
+        return cli_fail("export", "--mechanism: one of the mechanisms of docs/format.md");
+    f.statuses = status;
     buf_init(&out, 0);
     if (at && date_parse(at, &day) == 0) {
         cli_repo repo;
@@ -86,19 +104,26 @@ int cmd_export(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
+    if (country) {
+        if (!reference_country(r->ref, country, cc)) {
+            rc = cli_fail("export", "--country %s: not an ISO 3166-1 alpha-2 code", country);
+            goto out;
+        }
+        f.country = cc;
+    }
     if (strcmp(format, "json") == 0) {
-        cJSON *j = export_json(r, status, internal);
+        cJSON *j = export_json(r, &f, internal);
         char *s = j ? cJSON_Print(j) : NULL;
         if (s)
             buf_printf(&out, "%s\n", s);
         free(s);
         cJSON_Delete(j);
     } else if (strcmp(format, "csv") == 0) {
-        export_csv(r, status, internal, &out);
+        export_csv(r, &f, internal, &out);
     } else {
-        export_md(r, status, internal, &out);
+        export_md(r, &f, internal, &out);
     }
-    if (out.failed || !out.len) {
+    if (out.failed) {
         rc = cli_fail("export", "out of memory");
         goto out;
     }
