@@ -17,6 +17,22 @@ int export_status_match(const entry *e, const char *statuses)
     return 0;
 }
 
+int export_statuses_valid(const char *s)
+{
+    if (strcmp(s, "all") == 0)
+        return 1;
+    if (!*s)
+        return 0;
+    while (*s) {
+        size_t l = strcspn(s, ",");
+        if (!((l == 7 && !strncmp(s, "planned", 7)) || (l == 6 && !strncmp(s, "active", 6)) ||
+              (l == 7 && !strncmp(s, "retired", 7))))
+            return 0;
+        s += l + (s[l] == ',');
+    }
+    return 1;
+}
+
 static int contains_ci(const char *hay, const char *needle)
 {
     return hay && strcasestr(hay, needle) != NULL;

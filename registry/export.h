@@ -9,6 +9,8 @@
 /* 1 when e's status is in statuses: a comma list of planned/active/retired, "all", or
  * NULL (planned and active). */
 int export_status_match(const entry *e, const char *statuses);
+/* 1 when s is "all" or a non-empty comma list of planned, active, retired. */
+int export_statuses_valid(const char *s);
 /* Filters of a list query; NULL fields match everything. */
 typedef struct export_filter {
     const char *statuses;   /* as export_status_match */

@@ -182,16 +182,8 @@ static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
     f.use = arg(c, "use");
     f.mechanism = arg(c, "mechanism");
     f.q = arg(c, "q");
-    if (f.statuses && strcmp(f.statuses, "all") != 0) {
-        const char *p = f.statuses;
-        while (*p) {
-            size_t l = strcspn(p, ",");
-            if (!((l == 7 && !strncmp(p, "planned", 7)) || (l == 6 && !strncmp(p, "active", 6)) ||
-                  (l == 7 && !strncmp(p, "retired", 7))))
-                return srv_error(c, r, 400, "status: use planned, active, retired, a comma list of them, or all");
-            p += l + (p[l] == ',');
-        }
-    }
+    if (f.statuses && !export_statuses_valid(f.statuses))
+        return srv_error(c, r, 400, "status: use planned, active, retired, a comma list of them, or all");
     if (f.use && entry_use_parse(f.use) == USE_UNKNOWN)
         return srv_error(c, r, 400, "use: storage, processing or access");
     if (f.mechanism && entry_mechanism_parse(f.mechanism) == MECH_UNKNOWN)
@@ -531,6 +523,20 @@ static enum MHD_Result unprocessable(struct MHD_Connection *c, req *r, diag_list
     return srv_json(c, r, 422, root, NULL, NULL, NULL);
 }
 
+/* The body of a successful PUT: {"id", "revision", "etag", "changed", "warnings"}. */
+static cJSON *write_result(const char *id, const char *revision, const char *etag, int changed,
+                           const diag_list *d)
+{
+    cJSON *root = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(root, "id", id);
+    cJSON_AddStringToObject(root, "revision", revision);
+    cJSON_AddStringToObject(root, "etag", etag);
+    cJSON_AddBoolToObject(root, "changed", changed);
+    cJSON_AddItemToObject(root, "warnings", problems_json(d, SEV_WARNING));
+    return root;
+}
+
 static int xml_type(const char *ct)
 {
     return ct && (strncasecmp(ct, "application/xml", 15) == 0 || strncasecmp(ct, "text/xml", 8) == 0) &&
@@ -647,14 +653,8 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
         ret = srv_error(c, r, 409, "the registry is changing too fast: retry");
     } else if (rc == STORE_NOTFOUND && !del) {
         /* the same content again: nothing to commit, the entry is as asked */
-        cJSON *root = cJSON_CreateObject();
         snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
-        cJSON_AddStringToObject(root, "id", id);
-        cJSON_AddStringToObject(root, "revision", tip);
-        cJSON_AddStringToObject(root, "etag", etag);
-        cJSON_AddBoolToObject(root, "changed", 0);
-        cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
-        ret = srv_json(c, r, 200, root, NULL, etag, NULL);
+        ret = srv_json(c, r, 200, write_result(id, tip, etag, 0, &d), NULL, etag, NULL);
     } else if (rc != 0) {
         ret = srv_error(c, r, 500, "%s", err.msg);
     } else {
@@ -663,17 +663,11 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
         if (del) {
             ret = srv_send(c, r, 204, NULL, "", 0, NULL, NULL, NULL);
         } else {
-            cJSON *root = cJSON_CreateObject();
             char loc[160];
             const char *hs[] = {"Location", loc, NULL};
             snprintf(etag, sizeof(etag), "\"%s\"", blob);
             snprintf(loc, sizeof(loc), "/v1/subprocessors/%s", id);
-            cJSON_AddStringToObject(root, "id", id);
-            cJSON_AddStringToObject(root, "revision", commit);
-            cJSON_AddStringToObject(root, "etag", etag);
-            cJSON_AddBoolToObject(root, "changed", 1);
-            cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
-            ret = srv_json(c, r, existed ? 200 : 201, root, NULL, etag, hs);
+            ret = srv_json(c, r, existed ? 200 : 201, write_result(id, commit, etag, 1, &d), NULL, etag, hs);
         }
     }
     diag_list_free(&d);

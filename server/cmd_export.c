@@ -70,16 +70,8 @@ int cmd_export(int argc, char **argv)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    if (status && strcmp(status, "all") != 0) {
-        const char *p = status;
-        while (*p) {
-            size_t l = strcspn(p, ",");
-            if (!((l == 7 && !strncmp(p, "planned", 7)) || (l == 6 && !strncmp(p, "active", 6)) ||
-                  (l == 7 && !strncmp(p, "retired", 7))))
-                return cli_fail("export", "--status: use planned, active, retired, a comma list, or all");
-            p += l + (p[l] == ',');
-        }
-    }
+    if (status && !export_statuses_valid(status))
+        return cli_fail("export", "--status: use planned, active, retired, a comma list, or all");
     if (f.use && entry_use_parse(f.use) == USE_UNKNOWN)
         return cli_fail("export", "--use: storage, processing or access");
     if (f.mechanism && entry_mechanism_parse(f.mechanism) == MECH_UNKNOWN)
