@@ -741,9 +741,10 @@ void api_metrics_text(server *s, buf *out)
     for (i = 0; i < R_COUNT; i++)
         for (k = 0; k < N_STATUS; k++) {
             unsigned long v = atomic_load(&s->m.count[i][k]);
-            if (v)
-                buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"%s%d\"} %lu\n", routes[i],
-                           codes[k] ? "" : "other", codes[k] ? codes[k] : 0, v);
+            if (v && codes[k])
+                buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n", routes[i], codes[k], v);
+            else if (v) /* 409, 503, answers cut short by the client... */
+                buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"other\"} %lu\n", routes[i], v);
         }
     buf_puts(out, "# HELP subreg_http_request_duration_seconds Time from the first byte of a request to the end of its response.\n"
                   "# TYPE subreg_http_request_duration_seconds histogram\n");

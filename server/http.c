@@ -273,6 +273,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct tm tm;
 
     (void)toe;
+    (void)c;
     if (!r)
         return;
     us = now_us() - r->start_us;
@@ -285,7 +286,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     atomic_fetch_add(&s->m.buckets[k], 1);
     atomic_fetch_add(&s->m.sum_us, us);
     atomic_fetch_add(&s->m.total, 1);
-    (void)c;
     if (s->log) {
         size_t k2;
         /* the path as received may hold anything: keep the log line one line */
