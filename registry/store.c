@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <git2.h>
 
 struct store {
@@ -888,4 +890,21 @@ int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX])
         return -1;
     git_oid_tostr(out, STORE_OID_HEX, &id);
     return 0;
+}
+
+int store_clear_stale_lock(store *s, int max_age, sr_err *err)
+{
+    char path[4200];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s%s.lock", git_repository_path(s->repo), STORE_REF);
+    if (stat(path, &st) != 0)
+        return 0;
+    if (time(NULL) - st.st_mtime < max_age)
+        return 0;
+    if (unlink(path) != 0) {
+        sr_err_set(err, "%s: cannot remove the stale lock", path);
+        return -1;
+    }
+    return 1;
 }

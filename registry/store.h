@@ -131,6 +131,11 @@ int store_merge_base(store *s, const char *a, const char *b, char out[STORE_OID_
 int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
 /* The blob id git gives len bytes of data (no repository needed). Returns 0 or -1. */
 int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
+/* Remove refs/heads/main.lock when it is older than max_age seconds: a writer that
+ * crashed between taking the lock and moving the ref leaves it behind, and every later
+ * write would fail as locked (git itself leaves such files to a person). Writers hold the
+ * lock for milliseconds, so an old one is stale. Returns 1 removed, 0 none, -1 (err set). */
+int store_clear_stale_lock(store *s, int max_age, sr_err *err);
 /* The repository's directory (the .git directory for a work tree). */
 const char *store_path(const store *s);
 #endif

@@ -650,7 +650,7 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
     if (rc == GUARD_BLOCKED) {
         ret = unprocessable(c, r, &d);
     } else if (rc == STORE_CONFLICT) {
-        ret = srv_error(c, r, 409, "the registry is changing too fast: retry");
+        ret = srv_error(c, r, 409, "could not commit after several tries: %s", err.msg);
     } else if (rc == STORE_NOTFOUND && !del) {
         /* the same content again: nothing to commit, the entry is as asked */
         snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);

@@ -111,6 +111,16 @@ int cmd_serve(int argc, char **argv)
                         "or git clone --bare), since writes would leave the checked-out files behind",
                         s.registry_path);
     }
+    switch (store_clear_stale_lock(probe, 60, &err)) {
+    case 1:
+        fprintf(stderr, "subreg serve: removed a stale %s.lock left by a crashed writer\n", STORE_REF);
+        break;
+    case -1:
+        fprintf(stderr, "subreg serve: warning: %s\n", err.msg);
+        break;
+    default:
+        break;
+    }
     if (!realpath(store_path(probe), s.repo_real))
         snprintf(s.repo_real, sizeof(s.repo_real), "%s", store_path(probe));
     store_close(probe);

@@ -32,8 +32,11 @@ class Server(TempDirTest):
         self.assertEqual(run(["init", "--registry", self.repo, "--from", SEED]).returncode, 0)
         self.editor = run(["token", "add", "alice", "--role", "editor", "--state", self.state]).stdout.splitlines()[-1]
         self.reader = run(["token", "add", "rita", "--role", "reader", "--state", self.state]).stdout.splitlines()[-1]
-        self.port = free_port()
         self.log = open(os.path.join(self.tmp, "server.log"), "w+")
+        self.start()
+
+    def start(self):
+        self.port = free_port()
         env = dict(os.environ, SUBREG_TODAY="2026-11-28")
         self.proc = subprocess.Popen([subreg_bin(), "serve", "--registry", self.repo, "--state", self.state,
                                       "--listen", "127.0.0.1:%d" % self.port, "--threads", "2"],
@@ -445,6 +448,46 @@ class Writes(Server):
         st, _, hist = self.jreq("GET", "/v1/subprocessors/twilio/history?view=internal", token=self.reader)
         self.assertEqual(hist["history"][0]["message"], "push test\n")
         self.assertEqual(hist["history"][0]["author"], "Legal Team")
+
+    def test_crash_loses_no_acknowledged_write(self):
+        # PUTs run while the server is killed with SIGKILL: every write that was answered
+        # 2xx is on main afterwards, the repository is consistent, and a new server serves it
+        acked, stop = [], threading.Event()
+
+        def writer():
+            i = 0
+            while not stop.is_set():
+                body = self.seed_xml("mistral").replace("<purpose>", "<purpose>crash %d " % i)
+                try:
+                    st, _, doc = self.put("mistral", body)
+                except OSError:
+                    return
+                if st in (200, 201):
+                    acked.append(doc["revision"])
+                i += 1
+        t = threading.Thread(target=writer)
+        t.start()
+        time.sleep(1.0)
+        self.proc.kill()
+        self.proc.wait()
+        stop.set()
+        t.join()
+        self.assertGreater(len(acked), 3)
+        self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True).returncode, 0)
+        for rev in acked:
+            self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "merge-base", "--is-ancestor", rev, "main"]).returncode, 0, rev)
+        # a lock left by a writer that died holding it is cleared at the next start
+        lock = os.path.join(self.repo, "refs", "heads", "main.lock")
+        open(lock, "w").close()
+        os.utime(lock, (time.time() - 120, time.time() - 120))
+        self.start()
+        self.assertFalse(os.path.exists(lock))
+        self.assertIn("stale", self.server_log())
+        st, _, doc = self.jreq("GET", "/v1/subprocessors/mistral")
+        self.assertEqual(st, 200)
+        self.assertTrue(doc["purpose"].startswith("crash"))
+        st, _, hist = self.jreq("GET", "/v1/subprocessors/mistral/history")
+        self.assertGreaterEqual(len(hist["history"]), len(acked) + 1)
 
     def test_graceful_stop(self):
         self.proc.send_signal(signal.SIGTERM)
