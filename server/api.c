@@ -329,7 +329,7 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
     sr_err err = {{0}};
     index_db *idx;
     index_change *ch = NULL;
-    size_t n = 0;
+    size_t n = 0, shown;
     cJSON *root;
     char *txt;
 
@@ -355,16 +355,17 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
         index_changes_free(ch, n);
         return srv_error(c, r, 404, "no sub-processor %s in the history", id);
     }
-    if (n > 1000)
-        n = 1000; /* newest first: the rest is older than anyone reading a feed needs */
+    shown = n > 1000 ? 1000 : n; /* the newest 1000 */
     root = cJSON_CreateObject();
     if (id)
         cJSON_AddStringToObject(root, "id", id);
     if (since)
         cJSON_AddStringToObject(root, "since", since);
     cJSON_AddStringToObject(root, "revision", index_tip(idx));
-    cJSON_AddItemToObject(root, id ? "history" : "changes", changes_json(idx, ch, n, internal));
-    index_changes_free(ch, n > 1000 ? 1000 : n);
+    cJSON_AddItemToObject(root, id ? "history" : "changes", changes_json(idx, ch, shown, internal));
+    if (shown < n)
+        cJSON_AddBoolToObject(root, "truncated", 1); /* ask with a later since= for the rest */
+    index_changes_free(ch, n);
     txt = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!txt)
