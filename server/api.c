@@ -176,8 +176,6 @@ static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
     r->route = R_LIST;
     if (view && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
         return ret;
-    if (!view && caller(s, c, name, sizeof(name)) < 0 && refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
-        return ret;
     f.statuses = arg(c, "status");
     f.use = arg(c, "use");
     f.mechanism = arg(c, "mechanism");
@@ -230,8 +228,6 @@ static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, co
 
     r->route = xml ? R_ENTRY_XML : R_ENTRY;
     if (view && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
-        return ret;
-    if (!view && caller(s, c, name, sizeof(name)) < 0 && refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
         return ret;
     sn = pick_snapshot(s, c, r, &ret);
     if (!sn)
@@ -848,6 +844,14 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
                             "Access-Control-Max-Age", "86400", NULL};
         r->route = R_OPTIONS;
         return srv_send(c, r, 204, NULL, "", 0, PUBLIC_CACHE, NULL, hs);
+    }
+    if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION)) {
+        /* a token that does not work is refused everywhere, public reads included: a
+         * misconfigured client learns it at once instead of getting the public view */
+        enum MHD_Result ret;
+        char name[80];
+        if (refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
+            return ret;
     }
     if (strcmp(url, "/healthz") == 0) {
         snapshot *sn = srv_current(s);

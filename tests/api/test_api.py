@@ -247,6 +247,9 @@ class Auth(Server):
         self.assertEqual(comp["summary"]["errors"], 0)
         self.assertGreater(comp["summary"]["warnings"], 0)
         self.assertEqual(self.jreq("GET", "/v1/compliance")[0], 401)
+        for path in ("/v1/subprocessors", "/v1/feed.atom", "/v1/changes", "/healthz"):
+            self.assertEqual(self.jreq("GET", path, token="sr_wrong")[0], 401, path)
+            self.assertEqual(self.jreq("GET", path, token=self.reader)[0], 200, path)
         self.assertEqual(self.put("aws", self.seed_xml("aws"), token=self.reader)[0], 403)
         # a token added while the server runs works at once; a revoked one stops at once
         new = run(["token", "add", "late", "--role", "reader", "--state", self.state]).stdout.splitlines()[-1]
