@@ -20,15 +20,34 @@ static int blocking(const diag_list *d, size_t from)
 
 /* A <hosting provider> must belong to one entry: look for other entries claiming the same
  * provider. Only entries whose text mentions <hosting are parsed. */
-static int check_hosting_claims(const schemas *xs, source *src, const entry *e, diag_list *d,
-                                sr_err *err)
+static void claim_conflicts(const entry *e, const entry *o, const char *oname, diag_list *d)
+{
+    size_t k, m;
+
+    for (k = 0; o && k < o->nhosting; k++)
+        for (m = 0; m < e->nhosting; m++)
+            if (o->hosting[k] && e->hosting[m] && strcmp(o->hosting[k], e->hosting[m]) == 0)
+                diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
+                         "hosting provider \"%s\" is already claimed by %s: one entry per "
+                         "provider",
+                         e->hosting[m], o->id ? o->id : oname);
+}
+
+static int check_hosting_claims(const schemas *xs, source *src, const registry *known,
+                                const entry *e, diag_list *d, sr_err *err)
 {
     char **names = NULL, rel[512], *data = NULL;
-    size_t n = 0, i, k, m, len;
+    size_t n = 0, i, len;
     int rc = -1;
 
     if (e->nhosting == 0)
         return 0;
+    if (known && source_revision(src) && strcmp(known->revision, source_revision(src)) == 0) {
+        for (i = 0; i < known->n; i++)
+            if (!known->entries[i]->id || strcmp(known->entries[i]->id, e->id) != 0)
+                claim_conflicts(e, known->entries[i], known->entries[i]->file, d);
+        return 0;
+    }
     if (source_list(src, "subprocessors", &names, &n, err) != 0)
         return -1;
     for (i = 0; i < n; i++) {
@@ -47,13 +66,7 @@ static int check_hosting_claims(const schemas *xs, source *src, const entry *e, 
         o = registry_parse_entry(xs, data, len, rel, &ignore, err);
         free(data);
         diag_list_free(&ignore);
-        for (k = 0; o && k < o->nhosting; k++)
-            for (m = 0; m < e->nhosting; m++)
-                if (o->hosting[k] && e->hosting[m] && strcmp(o->hosting[k], e->hosting[m]) == 0)
-                    diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
-                             "hosting provider \"%s\" is already claimed by %s: one entry per "
-                             "provider",
-                             e->hosting[m], o->id ? o->id : names[i]);
+        claim_conflicts(e, o, names[i], d);
         entry_free(o);
     }
     rc = 0;
@@ -62,7 +75,7 @@ static int check_hosting_claims(const schemas *xs, source *src, const entry *e, 
 }
 
 int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
-                      size_t len, int day, diag_list *d, sr_err *err)
+                      size_t len, int day, const registry *known, diag_list *d, sr_err *err)
 {
     source *src = NULL;
     registry *r = NULL;
@@ -84,7 +97,7 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
         goto out;
     }
     registry_check_entry(r->ref, e, id, d);
-    if (check_hosting_claims(xs, src, e, d, err) != 0)
+    if (check_hosting_claims(xs, src, known, e, d, err) != 0)
         goto out;
     /* The rules need the entry inside the registry (waivers are looked up by id). */
     if (registry_add(r, e, NULL) != 0) {
@@ -102,8 +115,8 @@ out:
 
 int guard_write(store *s, const schemas *xs, const char *expected_parent, const char *id,
                 const char *data, size_t len, const store_author *who, const char *message,
-                int day, diag_list *d, char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX],
-                sr_err *err)
+                int day, const registry *known, diag_list *d, char commit_out[STORE_OID_HEX],
+                char blob_out[STORE_OID_HEX], sr_err *err)
 {
     store_snap *snap = NULL;
     store_change ch;
@@ -120,7 +133,7 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
     if (rc != 0)
         goto out;
     if (data) {
-        rc = guard_check_entry(xs, snap, id, data, len, day, d, err);
+        rc = guard_check_entry(xs, snap, id, data, len, day, known, d, err);
         if (rc != 0)
             goto out;
     }

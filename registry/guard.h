@@ -9,21 +9,27 @@
 #include "schema.h"
 #include "store.h"
 
+struct registry;
+
 #define GUARD_BLOCKED 3   /* return code: the change breaks the rules; d says why */
 
 /* Check putting data (len bytes) as subprocessors/<id>.xml onto the registry of snapshot
- * snap, as of day. Returns 0 (may be committed), GUARD_BLOCKED, or -1 (err set). */
+ * snap, as of day. known (may be NULL) is the registry already loaded at that revision:
+ * with it, checks across entries (one entry per hosting provider) read no other file.
+ * Returns 0 (may be committed), GUARD_BLOCKED, or -1 (err set). */
 int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
-                      size_t len, int day, diag_list *d, sr_err *err);
+                      size_t len, int day, const struct registry *known, diag_list *d,
+                      sr_err *err);
 
 /* Validate, then commit: subprocessors/<id>.xml := data (data NULL: remove it) on top of
  * expected_parent (NULL or "" = the current tip), with compare-and-swap. Returns 0 with the
  * commit id (and the new blob id, "" on removal), GUARD_BLOCKED (nothing written),
  * STORE_CONFLICT (main moved from expected_parent: nothing written), STORE_NOTFOUND (remove
- * of an entry that does not exist, or no change at all), or -1. */
+ * of an entry that does not exist, or no change at all), or -1. known: as in
+ * guard_check_entry (used only when it is the registry at the parent). */
 int guard_write(store *s, const schemas *xs, const char *expected_parent, const char *id,
                 const char *data, size_t len, const store_author *who, const char *message,
-                int day, diag_list *d, char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX],
+                int day, const struct registry *known, diag_list *d, char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX],
                 sr_err *err);
 
 /* Check a pushed update of a ref from base (the commit the changes are counted from; NULL or

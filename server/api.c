@@ -610,6 +610,7 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
     snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
     commit_message(c, del ? "Remove" : "Update", id, msg, sizeof(msg));
     for (attempt = 0; attempt < 8; attempt++) {
+        snapshot *cur;
         store_snap *snap = NULL;
         char *data = NULL;
         size_t len;
@@ -639,8 +640,10 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
             return srv_error(c, r, 412, "%s does not exist (If-Match: *)", id);
         if (del && !existed)
             return srv_error(c, r, 404, "no sub-processor %s", id);
+        cur = srv_current(s); /* its registry saves reading others when it is at tip */
         rc = guard_write(st, s->xs, tip, id, del ? NULL : r->body.p, del ? 0 : r->body.len, &who, msg,
-                         date_today(), &d, commit, blob, &err);
+                         date_today(), cur ? cur->reg : NULL, &d, commit, blob, &err);
+        snapshot_unref(cur);
         if (rc != STORE_CONFLICT)
             break;
     }
@@ -703,7 +706,12 @@ static enum MHD_Result post_validate(server *s, struct MHD_Connection *c, req *r
         free(id);
         return srv_error(c, r, 500, "%s", err.msg);
     }
-    rc = guard_check_entry(s->xs, snap, id, r->body.p, r->body.len, date_today(), &d, &err);
+    {
+        snapshot *cur = srv_current(s);
+        rc = guard_check_entry(s->xs, snap, id, r->body.p, r->body.len, date_today(),
+                               cur ? cur->reg : NULL, &d, &err);
+        snapshot_unref(cur);
+    }
     if (rc == GUARD_BLOCKED) {
         ret = unprocessable(c, r, &d);
     } else if (rc != 0) {

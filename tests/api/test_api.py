@@ -309,6 +309,12 @@ class Writes(Server):
         self.assertEqual([w["rule"] for w in ok["warnings"]], ["tia-stale"])
         self.assertEqual(self.tip(), before)
 
+    def test_hosting_provider_claimed_once(self):
+        xml = self.seed_xml("hetzner").replace('<hosting provider="hetzner"/>', '<hosting provider="aws"/>')
+        st, _, doc = self.put("hetzner", xml)
+        self.assertEqual(st, 422, doc)
+        self.assertIn("already claimed by aws", json.dumps(doc))
+
     def test_warnings_returned_but_do_not_block(self):
         xml = self.seed_xml("aws").replace(' tia="2026-09-01"', ' tia="2024-01-01"')
         st, _, doc = self.put("aws", xml)

@@ -66,7 +66,7 @@ int main(int argc, char **argv)
                  "</subprocessor>\n",
                  i);
         t0 = now_ms();
-        rc = guard_write(s, &xs, NULL, "bench-entry", xml, strlen(xml), &who, "bench\n", day, &d,
+        rc = guard_write(s, &xs, NULL, "bench-entry", xml, strlen(xml), &who, "bench\n", day, NULL, &d,
                          commit, blob, &err);
         if (i >= 0)
             t[i] = now_ms() - t0;
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         diag_list d = {0};
         const char *x = strstr(xml, "Benchmark write");
         memcpy((char *)x, "Benchmark WRITE", 15);
-        guard_write(s, &xs, NULL, "bench-entry", xml, strlen(xml), &who, "bench\n", day, &d, commit,
+        guard_write(s, &xs, NULL, "bench-entry", xml, strlen(xml), &who, "bench\n", day, NULL, &d, commit,
                     blob, &err);
         diag_list_free(&d);
     }

@@ -97,7 +97,7 @@ static void *race(void *arg)
     assert_int_equal(store_open(r->repo, 0, &s, &err), 0);
     x = entry_xml(r->id, "Racing write");
     pthread_barrier_wait(r->go);
-    r->rc = guard_write(s, &xs, r->parent, r->id, x, strlen(x), &who, "race\n", date_today(), &d,
+    r->rc = guard_write(s, &xs, r->parent, r->id, x, strlen(x), &who, "race\n", date_today(), NULL, &d,
                         r->commit, blob, &err);
     diag_list_free(&d);
     store_close(s);
@@ -180,7 +180,7 @@ static void test_invalid_write_changes_nothing(void **state)
     make_repo(repo);
     assert_int_equal(store_open(repo, 0, &s, &err), 0);
     assert_int_equal(store_resolve(s, NULL, before, &err), 0);
-    assert_int_equal(guard_write(s, &xs, NULL, "x", bad, strlen(bad), &who, "m\n", date_today(), &d,
+    assert_int_equal(guard_write(s, &xs, NULL, "x", bad, strlen(bad), &who, "m\n", date_today(), NULL, &d,
                                  commit, blob, &err),
                      GUARD_BLOCKED);
     assert_true(d.n > 0);
@@ -192,9 +192,21 @@ static void test_invalid_write_changes_nothing(void **state)
         memcpy(p + 19, "US", 2);
     }
     assert_int_equal(guard_write(s, &xs, NULL, "usvendor", us, strlen(us), &who, "m\n",
-                                 date_today(), &d, commit, blob, &err),
+                                 date_today(), NULL, &d, commit, blob, &err),
                      GUARD_BLOCKED);
     assert_string_equal(d.v[0].rule, "transfer-missing");
+    diag_list_free(&d);
+    /* a second entry claiming the hosting provider of aws is refused (read from git) */
+    snprintf(us, sizeof(us), "%s", entry_xml("aws-copy", "x"));
+    {
+        char *p = strstr(us, "</subprocessor>");
+        snprintf(p, sizeof(us) - (size_t)(p - us), "  <hosting provider=\"aws\"/>\n</subprocessor>\n");
+    }
+    assert_int_equal(guard_write(s, &xs, NULL, "aws-copy", us, strlen(us), &who, "m\n",
+                                 date_today(), NULL, &d, commit, blob, &err),
+                     GUARD_BLOCKED);
+    assert_string_equal(d.v[0].rule, "registry");
+    assert_non_null(strstr(d.v[0].message, "already claimed by aws"));
     diag_list_free(&d);
     assert_int_equal(store_resolve(s, NULL, after, &err), 0);
     assert_string_equal(before, after);
@@ -202,11 +214,11 @@ static void test_invalid_write_changes_nothing(void **state)
     {
         const char *ok = entry_xml("fine", "ok");
         assert_int_equal(guard_write(s, &xs, NULL, "fine", ok, strlen(ok), &who, "m\n",
-                                     date_today(), &d, commit, blob, &err), 0);
+                                     date_today(), NULL, &d, commit, blob, &err), 0);
         assert_int_equal(strlen(blob), 40);
         ok = entry_xml("fine2", "ok");
         assert_int_equal(guard_write(s, &xs, before, "fine2", ok, strlen(ok), &who, "m\n",
-                                     date_today(), &d, commit, blob, &err), STORE_CONFLICT);
+                                     date_today(), NULL, &d, commit, blob, &err), STORE_CONFLICT);
     }
     diag_list_free(&d);
     store_close(s);
