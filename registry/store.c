@@ -1,5 +1,6 @@
 #include "store.h"
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,15 @@
 
 struct store {
     git_repository *repo;
+    /* The raw tree object of the directory the last write produced: the next write to the
+     * same directory starts from it instead of reading (inflating and hash-checking) it
+     * again, which was most of a write's cost in a big registry. Content-addressed, so a
+     * cached id always has this content. */
+    git_oid raw_id;
+    char *raw;
+    size_t raw_len;
+    uint32_t *offs;     /* where each entry of raw starts: the next write finds its place */
+    size_t noffs;       /* by binary search instead of scanning 10,000 entries */
 };
 
 struct store_snap {
@@ -86,6 +96,8 @@ void store_close(store *s)
 {
     if (!s)
         return;
+    free(s->raw);
+    free(s->offs);
     git_repository_free(s->repo);
     free(s);
 }
@@ -323,23 +335,70 @@ static int tree_order(const char *a, size_t al, int a_tree, const char *b, size_
     return (int)ca - (int)cb;
 }
 
+/* One entry of a raw tree at p: its name, name length, whether it is a tree, and where the
+ * next entry starts. Returns 0, or -1 when malformed. */
+static int tree_entry_at(const char *p, const char *end, const char **name, size_t *nl,
+                         int *is_tree, const char **next)
+{
+    const char *sp = memchr(p, ' ', (size_t)(end - p)), *nul;
+
+    if (!sp || !(nul = memchr(sp, '\0', (size_t)(end - sp))) || nul + 21 > end)
+        return -1;
+    *is_tree = sp - p == 5 && memcmp(p, "40000", 5) == 0;
+    *name = sp + 1;
+    *nl = (size_t)(nul - sp - 1);
+    *next = nul + 21;
+    return 0;
+}
+
+/* The offsets of every entry of raw tree data. Returns 0 or -1 (malformed, or no memory). */
+static int tree_offsets(const char *base, size_t len, uint32_t **offs, size_t *n)
+{
+    const char *p = base, *end = base + len, *name, *next;
+    uint32_t *v = NULL;
+    size_t k = 0, cap = 0, nl;
+    int is_tree;
+
+    while (p < end) {
+        if (tree_entry_at(p, end, &name, &nl, &is_tree, &next) != 0)
+            goto fail;
+        if (k == cap) {
+            uint32_t *nv;
+            cap = cap ? cap * 2 : 1024;
+            nv = realloc(v, cap * sizeof(*nv));
+            if (!nv)
+                goto fail;
+            v = nv;
+        }
+        v[k++] = (uint32_t)(p - base);
+        p = next;
+    }
+    *offs = v;
+    *n = k;
+    return 0;
+fail:
+    free(v);
+    return -1;
+}
+
 /* The common write (one file upserted or removed directly inside a top-level directory
  * such as subprocessors/) without libgit2's tree builder: the directory's raw tree object
  * is copied with one entry spliced in or out, then the small root tree is rebuilt. For a
  * directory of 10,000 entries this avoids parsing, hashing and sorting 10,000 entries per
  * write (measured: about 2x faster). Returns 0, 1 when the change is not of this shape (the
  * caller takes the general path), or -1. */
-static int splice_tree(git_repository *repo, git_tree *baseline, const store_change *ch,
-                       git_oid *tree_out, sr_err *err)
+static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git_oid *tree_out,
+                       sr_err *err)
 {
+    git_repository *repo = s->repo;
     const char *slash = ch->path ? strchr(ch->path, '/') : NULL;
     git_tree_entry *dir_te = NULL;
     git_odb *odb = NULL;
     git_odb_object *raw = NULL;
     git_treebuilder *tb = NULL;
     git_oid blob_id, sub_id;
-    const char *name, *p, *end, *ins = NULL, *del_end = NULL;
-    size_t nlen, dlen;
+    const char *name, *p, *end, *base, *ins = NULL, *del_end = NULL;
+    size_t nlen, dlen, idx = 0;
     char dir[256], *out = NULL;
     int rc = -1, found = 0;
 
@@ -355,35 +414,75 @@ static int splice_tree(git_repository *repo, git_tree *baseline, const store_cha
         rc = 1; /* no such directory yet: general path */
         goto out;
     }
-    if (git_repository_odb(&odb, repo) < 0 || git_odb_read(&raw, odb, git_tree_entry_id(dir_te)) < 0) {
+    if (git_repository_odb(&odb, repo) < 0) {
         git_fail(err, dir);
         goto out;
     }
-    p = git_odb_object_data(raw);
-    end = p + git_odb_object_size(raw);
-    /* entries: "<octal mode> <name>\0<20-byte id>" in tree order */
-    while (p < end) {
-        const char *sp = memchr(p, ' ', (size_t)(end - p)), *nul;
-        int is_tree, c;
-        if (!sp || !(nul = memchr(sp, '\0', (size_t)(end - sp))) || nul + 21 > end) {
+    if (s->raw && git_oid_equal(&s->raw_id, git_tree_entry_id(dir_te))) {
+        base = s->raw;
+        end = s->raw + s->raw_len;
+    } else {
+        if (git_odb_read(&raw, odb, git_tree_entry_id(dir_te)) < 0) {
+            git_fail(err, dir);
+            goto out;
+        }
+        base = git_odb_object_data(raw);
+        end = base + git_odb_object_size(raw);
+    }
+    /* entries: "<octal mode> <name>\0<20-byte id>" in tree order; find the first entry
+     * not before name (binary search over the cached offsets, else a scan) */
+    if (base == s->raw && s->offs) {
+        size_t lo = 0, hi = s->noffs;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const char *en, *next;
+            size_t enl;
+            int is_tree;
+            if (tree_entry_at(base + s->offs[mid], end, &en, &enl, &is_tree, &next) != 0) {
+                sr_err_set(err, "%s: malformed tree object", dir);
+                goto out;
+            }
+            if (tree_order(en, enl, is_tree, name, nlen, 0) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        idx = lo;
+        p = lo < s->noffs ? base + s->offs[lo] : end;
+    } else {
+        p = base;
+        idx = 0;
+        while (p < end) {
+            const char *en, *next;
+            size_t enl;
+            int is_tree;
+            if (tree_entry_at(p, end, &en, &enl, &is_tree, &next) != 0) {
+                sr_err_set(err, "%s: malformed tree object", dir);
+                goto out;
+            }
+            if (tree_order(en, enl, is_tree, name, nlen, 0) >= 0)
+                break;
+            p = next;
+            idx++;
+        }
+    }
+    if (p < end) {
+        const char *en, *next;
+        size_t enl;
+        int is_tree;
+        if (tree_entry_at(p, end, &en, &enl, &is_tree, &next) != 0) {
             sr_err_set(err, "%s: malformed tree object", dir);
             goto out;
         }
-        is_tree = sp - p == 5 && memcmp(p, "40000", 5) == 0;
-        c = tree_order(sp + 1, (size_t)(nul - sp - 1), is_tree, name, nlen, 0);
-        if (c == 0 && is_tree) {
-            rc = 1; /* a directory of that name: general path decides */
-            goto out;
-        }
-        if (c >= 0) {
-            ins = p;
-            if (c == 0) {
-                found = 1;
-                del_end = nul + 21;
+        if (tree_order(en, enl, is_tree, name, nlen, 0) == 0) {
+            if (is_tree) {
+                rc = 1; /* a directory of that name: the general path decides */
+                goto out;
             }
-            break;
+            found = 1;
+            del_end = next;
         }
-        p = nul + 21;
+        ins = p;
     }
     if (!ins)
         ins = end;
@@ -392,13 +491,12 @@ static int splice_tree(git_repository *repo, git_tree *baseline, const store_cha
         rc = STORE_NOTFOUND;
         goto out;
     }
-    out = malloc((size_t)(end - (const char *)git_odb_object_data(raw)) + nlen + 32);
+    out = malloc((size_t)(end - base) + nlen + 32);
     if (!out) {
         sr_err_set(err, "out of memory");
         goto out;
     }
     {
-        const char *base = git_odb_object_data(raw);
         size_t k = (size_t)(ins - base);
         memcpy(out, base, k);
         if (ch->data) {
@@ -418,6 +516,41 @@ static int splice_tree(git_repository *repo, git_tree *baseline, const store_cha
         if (git_odb_write(&sub_id, odb, out, k, GIT_OBJECT_TREE) < 0) {
             git_fail(err, dir);
             goto out;
+        }
+        /* keep the new tree's bytes and entry offsets for the next write (base may be the
+         * old cache: derive the offsets from it before it goes) */
+        {
+            uint32_t *noffs = NULL;
+            size_t nn = 0, i;
+            if (base == s->raw && s->offs) {
+                /* entry idx is replaced, inserted or removed; the ones after it move */
+                uint32_t at = idx < s->noffs ? s->offs[idx] : (uint32_t)s->raw_len;
+                long delta = (long)(ch->data ? 8 + nlen + GIT_OID_RAWSZ : 0) -
+                             (long)(found ? (size_t)(del_end - (base + at)) : 0);
+                nn = s->noffs + (ch->data ? 1 : 0) - (size_t)found;
+                noffs = malloc((nn ? nn : 1) * sizeof(*noffs));
+                if (noffs) {
+                    size_t j = 0;
+                    for (i = 0; i < idx; i++)
+                        noffs[j++] = s->offs[i];
+                    if (ch->data)
+                        noffs[j++] = at;
+                    for (i = idx + (size_t)found; i < s->noffs; i++)
+                        noffs[j++] = (uint32_t)((long)s->offs[i] + delta);
+                }
+            } else if (tree_offsets(out, k, &noffs, &nn) != 0) {
+                noffs = NULL;
+            }
+            git_odb_object_free(raw);
+            raw = NULL;
+            free(s->raw);
+            free(s->offs);
+            s->raw = out;
+            s->raw_len = k;
+            s->offs = noffs;
+            s->noffs = noffs ? nn : 0;
+            git_oid_cpy(&s->raw_id, &sub_id);
+            out = NULL;
         }
     }
     if (git_treebuilder_new(&tb, repo, baseline) < 0 ||
@@ -592,7 +725,7 @@ int store_commit(store *s, const char *expected_parent, const store_change *chan
         git_fail(err, "cannot read the parent commit");
         goto out;
     }
-    rc = n == 1 ? splice_tree(s->repo, base, changes, &tree_id, err) : 1;
+    rc = n == 1 ? splice_tree(s, base, changes, &tree_id, err) : 1;
     if (rc == 1)
         rc = build_tree(s->repo, base, changes, n, &tree_id, err);
     if (rc != 0)

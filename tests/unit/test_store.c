@@ -311,6 +311,13 @@ static void test_index_rebuild_equals_incremental(void **state)
     index_close(inc);
     index_close(full);
     store_close(s);
+    /* the trees written by splicing (inserts, replacements, removals) are well-formed and
+     * sorted: git's own strict check */
+    {
+        char cmd[1024];
+        snprintf(cmd, sizeof(cmd), "git --git-dir=%s fsck --strict --no-progress >/dev/null 2>&1", repo);
+        assert_int_equal(system(cmd), 0);
+    }
 }
 
 static int setup(void **state)
