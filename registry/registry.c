@@ -198,15 +198,28 @@ entry *registry_find(const registry *r, const char *id, size_t *idx)
     return NULL;
 }
 
+int registry_reserve(registry *r, size_t n)
+{
+    entry **ev;
+
+    if (n <= r->cap)
+        return 0;
+    ev = realloc(r->entries, n * sizeof(*ev));
+    if (!ev)
+        return -1;
+    r->entries = ev;
+    r->cap = n;
+    return 0;
+}
+
 int registry_add(registry *r, entry *e, const char *blob)
 {
     entry **ev;
     size_t pos;
 
-    ev = realloc(r->entries, (r->n + 1) * sizeof(*ev));
-    if (!ev)
+    if (r->n == r->cap && registry_reserve(r, r->cap ? r->cap * 2 : 64) != 0)
         return -1;
-    r->entries = ev;
+    ev = r->entries;
     if (blob)
         snprintf(e->blob, sizeof(e->blob), "%s", blob);
     /* Files arrive sorted by name, so appending is the common case. */

@@ -23,7 +23,7 @@ typedef struct registry {
     registry_settings settings;
     reference *ref;               /* owned */
     entry **entries;              /* sorted by id; a reference to each is owned */
-    size_t n;
+    size_t n, cap;
     char revision[41];            /* commit id, "" outside git */
 } registry;
 
@@ -59,6 +59,8 @@ registry *registry_new(reference *ref);
 /* Add e (its reference taken over), setting its blob id (NULL: ""); keeps the order by id.
  * Returns 0 or -1 (e untouched then). */
 int registry_add(registry *r, entry *e, const char *blob);
+/* Make room for n entries in total (registry_add then does not reallocate). 0 or -1. */
+int registry_reserve(registry *r, size_t n);
 /* The entry with id, or NULL; its index into entries when idx is not NULL. */
 entry *registry_find(const registry *r, const char *id, size_t *idx);
 void registry_free(registry *r);

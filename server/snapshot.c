@@ -180,9 +180,12 @@ static int same_base(store_snap *a, store_snap *b)
     return 1;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* 1 when e was read from subprocessors/<name>. */
+static int same_file(const entry *e, const char *name)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    size_t fl = strlen(e->file), nl = strlen(name);
+
+    return fl > nl && e->file[fl - nl - 1] == '/' && strcmp(e->file + fl - nl, name) == 0;
 }
 
 /* The registry of snap from prev's: shared entries for unchanged files, parsed ones for
@@ -192,7 +195,7 @@ static registry *derive(store *s, const schemas *xs, store_snap *snap, source *s
 {
     registry *r = NULL;
     store_delta *deltas = NULL;
-    char **changed = NULL, *data = NULL, rel[300];
+    char *skip = NULL, *data = NULL, rel[300];
     size_t nd = 0, i, len;
     diag_list d = {0};
     xmldoc_parser *parser = xmldoc_parser_new();
@@ -201,20 +204,30 @@ static registry *derive(store *s, const schemas *xs, store_snap *snap, source *s
         goto fail;
     if (store_diff(s, prev->rev, store_snap_commit(snap), "subprocessors", &deltas, &nd, err) != 0)
         goto fail;
-    changed = calloc(nd + 1, sizeof(*changed));
-    if (!changed)
+    /* Which entries of prev the changed files replace: found by id (file name = id in a
+     * valid registry), checked against the entry's file; a scan only when that fails. */
+    skip = calloc(prev->reg->n + 1, 1);
+    if (!skip || registry_reserve(r, prev->reg->n + nd) != 0)
         goto oom;
-    for (i = 0; i < nd; i++)
-        changed[i] = deltas[i].name;
-    qsort(changed, nd, sizeof(*changed), cmp_str);
-    for (i = 0; i < prev->reg->n; i++) {
-        entry *e = prev->reg->entries[i];
-        const char *base = strrchr(e->file, '/');
-        base = base ? base + 1 : e->file;
-        if (nd && bsearch(&base, changed, nd, sizeof(*changed), cmp_str))
+    for (i = 0; i < nd; i++) {
+        size_t nl = strlen(deltas[i].name), k;
+        char id[256];
+        entry *e;
+
+        snprintf(id, sizeof(id), "%.*s", (int)(nl > 4 && nl - 4 < 255 ? nl - 4 : 0), deltas[i].name);
+        if ((e = registry_find(prev->reg, id, &k)) && same_file(e, deltas[i].name)) {
+            skip[k] = 1;
             continue;
-        if (registry_add(r, entry_ref(e), NULL) != 0) {
-            entry_free(e);
+        }
+        for (k = 0; k < prev->reg->n; k++)
+            if (same_file(prev->reg->entries[k], deltas[i].name))
+                skip[k] = 1;
+    }
+    for (i = 0; i < prev->reg->n; i++) {
+        if (skip[i])
+            continue;
+        if (registry_add(r, entry_ref(prev->reg->entries[i]), NULL) != 0) {
+            entry_free(prev->reg->entries[i]);
             goto oom;
         }
     }
@@ -250,7 +263,7 @@ fail:
     registry_free(r);
     r = NULL;
 out:
-    free(changed);
+    free(skip);
     store_deltas_free(deltas, nd);
     xmldoc_parser_free(parser);
     diag_list_free(&d);

@@ -83,7 +83,6 @@ def main():
     # ASan: fail on leaks and on any report; UBSan: stop on the first problem.
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=99")
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=99")
-    os.environ.setdefault("LSAN_OPTIONS", "suppressions=%s/lsan.supp:print_suppressions=0" % HERE)
     t0 = time.time()
     p1, f1 = run_unit(a.unit_dir)
     pz, fz = run_fuzz_replay(a.fuzz)

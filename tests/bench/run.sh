@@ -99,22 +99,30 @@ NGX
   local etag_s etag_n
   etag_s=$(curl -sI http://127.0.0.1:$port/v1/subprocessors | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
   etag_n=$(curl -sI http://127.0.0.1:$nport/v1/subprocessors | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
-  for round in 1 2; do
+  # alternate the two servers, three rounds each: the host is shared and noisy
+  for round in 1 2 3; do
     wrk -t2 -c50 -d10s --latency http://127.0.0.1:$nport/v1/subprocessors > "$d/wrk-nginx-$round.txt"
     wrk -t2 -c50 -d10s --latency http://127.0.0.1:$port/v1/subprocessors > "$d/wrk-subreg-$round.txt"
+    wrk -t2 -c50 -d10s --latency -H "If-None-Match: $etag_n" http://127.0.0.1:$nport/v1/subprocessors > "$d/wrk-nginx304-$round.txt"
+    wrk -t2 -c50 -d10s --latency -H "If-None-Match: $etag_s" http://127.0.0.1:$port/v1/subprocessors > "$d/wrk-subreg304-$round.txt"
   done
-  wrk -t2 -c50 -d10s --latency -H "If-None-Match: $etag_n" http://127.0.0.1:$nport/v1/subprocessors > "$d/wrk-nginx-304.txt"
-  wrk -t2 -c50 -d10s --latency -H "If-None-Match: $etag_s" http://127.0.0.1:$port/v1/subprocessors > "$d/wrk-subreg-304.txt"
   nginx -c "$PWD/$d/nginx.conf" -s stop
-  for f in nginx-1 subreg-1 nginx-2 subreg-2 nginx-304 subreg-304; do echo "$f $(wrk_field "$d/wrk-$f.txt")"; done | tee "$OUT/http-raw.txt"
+  for k in nginx subreg nginx304 subreg304; do for r in 1 2 3; do echo "$k $r $(wrk_field "$d/wrk-$k-$r.txt")"; done; done | tee "$OUT/http-raw.txt"
   python3 - "$OUT/http-raw.txt" <<'PY' | tee "$OUT/http.txt"
-import sys
-rows = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1])}
-best = lambda k: max((rows[k + "-1"], rows[k + "-2"]), key=lambda r: float(r[0]))
-n, s = best("nginx"), best("subreg")
-print("GET list: subreg %s req/s (p99 %s ms, non-2xx %s), nginx %s req/s (p99 %s ms): ratio %.2f" % (s[0], s[1], s[2], n[0], n[1], float(s[0]) / float(n[0])))
-n3, s3 = rows["nginx-304"], rows["subreg-304"]
-print("304: subreg %s req/s (p99 %s ms), nginx %s req/s (p99 %s ms): ratio %.2f" % (s3[0], s3[1], n3[0], n3[1], float(s3[0]) / float(n3[0])))
+import statistics, sys
+rows = {}
+for l in open(sys.argv[1]):
+    k, r, rps, p99, bad, _ = l.split()
+    rows.setdefault(k, []).append((float(rps), float(p99), int(bad)))
+def line(name, s, n):
+    ratios = [a[0] / b[0] for a, b in zip(rows[s], rows[n])]
+    print("%s: subreg median %.0f req/s (p99 median %.2f ms, range %.2f-%.2f; non-2xx %d), nginx median %.0f req/s (p99 median %.2f ms): ratio per round %s, median %.2f" % (
+        name, statistics.median(x[0] for x in rows[s]), statistics.median(x[1] for x in rows[s]),
+        min(x[1] for x in rows[s]), max(x[1] for x in rows[s]), sum(x[2] for x in rows[s]),
+        statistics.median(x[0] for x in rows[n]), statistics.median(x[1] for x in rows[n]),
+        " ".join("%.2f" % r for r in ratios), statistics.median(ratios)))
+line("GET list", "subreg", "nginx")
+line("304", "subreg304", "nginx304")
 PY
   kill -TERM $spid; wait $spid || true
 
