@@ -81,6 +81,16 @@ char *date_format(int day, char out[11])
     return out;
 }
 
+char *date_format_time(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return out;
+}
+
 int date_today(void)
 {
     const char *env = getenv("SUBREG_TODAY");

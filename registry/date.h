@@ -2,6 +2,7 @@
  * comparisons and "N days later" are plain integer arithmetic. */
 #ifndef SUBREG_DATE_H
 #define SUBREG_DATE_H
+#include <stdint.h>
 
 #define DATE_NONE (-2147483647 - 1) /* "no date": compares below every real date */
 
@@ -10,6 +11,9 @@
 int date_parse(const char *s, int *out);
 /* Write "YYYY-MM-DD" into out (11 bytes); "" for DATE_NONE. Returns out. */
 char *date_format(int day, char out[11]);
+/* Write seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (UTC) into out (21 bytes).
+ * Returns out. */
+char *date_format_time(int64_t t, char out[21]);
 /* Today in UTC, or the date in the environment variable SUBREG_TODAY (YYYY-MM-DD) when
  * set: tests and reproducible reports pin "today" with it. */
 int date_today(void);

@@ -6,6 +6,7 @@
 #include "entry.h"
 #include "registry.h"
 #include "source.h"
+#include "summary.h"
 #include "xmldoc.h"
 
 #define INDEX_FORMAT "1"
@@ -714,6 +715,29 @@ void index_changes_free(index_change *c, size_t n)
         free(c[i].id);
     }
     free(c);
+}
+
+static cJSON *stored_json(index_db *db, const char *blob)
+{
+    char *txt = NULL;
+    sr_err err = {{0}};
+    cJSON *j;
+
+    if (!blob[0] || index_blob_json(db, blob, &txt, &err) != 0)
+        return NULL;
+    j = cJSON_Parse(txt);
+    free(txt);
+    return j;
+}
+
+int index_change_summary(index_db *db, const index_change *c, int public_only, buf *out)
+{
+    cJSON *before = stored_json(db, c->old_blob), *after = stored_json(db, c->new_blob);
+    int rc = summary_change(c->status, c->id, before, after, public_only, out);
+
+    cJSON_Delete(before);
+    cJSON_Delete(after);
+    return rc;
 }
 
 int index_revision_before(index_db *db, int64_t t, char out[STORE_OID_HEX], sr_err *err)

@@ -66,6 +66,9 @@ typedef struct index_change {
 int index_changes(index_db *db, const char *id, const char *after, int64_t since,
                   index_change **out, size_t *n, sr_err *err);
 void index_changes_free(index_change *c, size_t n);
+/* Append the one-line summary of change c ("Added: ...", "Changed: id: ...") to out, from
+ * the stored JSON of its blobs (summary_change; public_only as there). Returns 0 or -1. */
+int index_change_summary(index_db *db, const index_change *c, int public_only, buf *out);
 /* The newest indexed commit whose commit time is before t (seconds since the epoch): the
  * registry as it stood then. Returns 0, STORE_NOTFOUND (none that old), -1. */
 int index_revision_before(index_db *db, int64_t t, char out[STORE_OID_HEX], sr_err *err);

@@ -11,7 +11,6 @@
 #include "../registry/guard.h"
 #include "../registry/report.h"
 #include "../registry/rules.h"
-#include "../registry/summary.h"
 #include "../registry/xmldoc.h"
 #include "cli.h"
 #include "serve.h"
@@ -260,28 +259,6 @@ out:
     return ret;
 }
 
-static cJSON *blob_json(index_db *idx, const char *blob)
-{
-    char *txt = NULL;
-    sr_err err = {{0}};
-    cJSON *j;
-
-    if (!blob[0] || index_blob_json(idx, blob, &txt, &err) != 0)
-        return NULL;
-    j = cJSON_Parse(txt);
-    free(txt);
-    return j;
-}
-
-static void iso_time(int64_t t, char out[32])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    gmtime_r(&tt, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Changes as JSON objects; internal adds author and message. */
 static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int internal)
 {
@@ -291,11 +268,11 @@ static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int 
 
     buf_init(&line, 0);
     for (i = 0; arr && i < n; i++) {
-        cJSON *o = cJSON_CreateObject(), *before = blob_json(idx, ch[i].old_blob), *after = blob_json(idx, ch[i].new_blob);
-        char when[32];
+        cJSON *o = cJSON_CreateObject();
+        char when[21];
         line.len = 0;
-        summary_change(ch[i].status, ch[i].id, before, after, !internal, &line);
-        iso_time(ch[i].time, when);
+        index_change_summary(idx, &ch[i], !internal, &line);
+        date_format_time(ch[i].time, when);
         cJSON_AddStringToObject(o, "commit", ch[i].commit);
         cJSON_AddStringToObject(o, "date", when);
         cJSON_AddStringToObject(o, "id", ch[i].id);
@@ -308,8 +285,6 @@ static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int 
             cJSON_AddStringToObject(o, "after", ch[i].new_blob);
         }
         cJSON_AddItemToArray(arr, o);
-        cJSON_Delete(before);
-        cJSON_Delete(after);
     }
     buf_free(&line);
     return arr;
@@ -381,7 +356,7 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
     index_change *ch = NULL;
     size_t n = 0, i;
     buf out, line;
-    char when[32], d[11], etag[48];
+    char when[21], d[11], etag[48];
     const char *owner, *url;
     int today = date_today();
 
@@ -398,7 +373,7 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
     buf_xml_escape(&out, owner);
     buf_puts(&out, ": sub-processors</title>\n  <subtitle>Added, changed and removed sub-processors, and those announced ahead of their start.</subtitle>\n");
     buf_printf(&out, "  <id>urn:subreg:feed:%.12s</id>\n", n ? ch[n - 1].commit : sn->rev);
-    iso_time(n ? ch[0].time : (int64_t)time(NULL), when);
+    date_format_time(n ? ch[0].time : (int64_t)time(NULL), when);
     buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"/v1/feed.atom\"/>\n", when);
     if (url) {
         buf_puts(&out, "  <link rel=\"alternate\" href=\"");
@@ -422,12 +397,9 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         buf_printf(&out, " (starts %s)</summary>\n  </entry>\n", date_format(e->effective, d));
     }
     for (i = 0; i < n && i < 50; i++) {
-        cJSON *before = blob_json(idx, ch[i].old_blob), *after = blob_json(idx, ch[i].new_blob);
         line.len = 0;
-        summary_change(ch[i].status, ch[i].id, before, after, 1, &line);
-        cJSON_Delete(before);
-        cJSON_Delete(after);
-        iso_time(ch[i].time, when);
+        index_change_summary(idx, &ch[i], 1, &line);
+        date_format_time(ch[i].time, when);
         buf_printf(&out, "  <entry>\n    <id>urn:subreg:change:%s:%s</id>\n    <title>", ch[i].commit, ch[i].id);
         buf_xml_escape(&out, buf_str(&line));
         buf_printf(&out, "</title>\n    <updated>%s</updated>\n    <summary>", when);

@@ -6,7 +6,6 @@
 #include <time.h>
 #include "../registry/date.h"
 #include "../registry/entry.h"
-#include "../registry/summary.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -22,19 +21,6 @@ static const char usage[] =
     "  --state DIR    where the index lives (default " DEFAULT_STATE ")\n"
     "  --format F     text (default) or json\n"
     "  -h, --help     this help\n";
-
-static cJSON *blob_json(index_db *idx, const char *blob)
-{
-    char *s = NULL;
-    sr_err err = {{0}};
-    cJSON *j;
-
-    if (!blob[0] || index_blob_json(idx, blob, &s, &err) != 0)
-        return NULL;
-    j = cJSON_Parse(s);
-    free(s);
-    return j;
-}
 
 int cmd_log(int argc, char **argv)
 {
@@ -92,17 +78,12 @@ int cmd_log(int argc, char **argv)
     if (strcmp(format, "json") == 0)
         out = cJSON_CreateArray();
     for (i = 0; i < n; i++) {
-        cJSON *before = blob_json(repo.idx, ch[i].old_blob);
-        cJSON *after_j = blob_json(repo.idx, ch[i].new_blob);
-        time_t t = (time_t)ch[i].time;
-        struct tm tm;
-        char when[32];
+        char when[21];
         const char *nl = strchr(ch[i].message, '\n');
 
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        date_format_time(ch[i].time, when);
         line.len = 0;
-        summary_change(ch[i].status, ch[i].id, before, after_j, 0, &line);
+        index_change_summary(repo.idx, &ch[i], 0, &line);
         if (out) {
             cJSON *o = cJSON_CreateObject();
             char st[2] = {ch[i].status, 0};
@@ -119,8 +100,6 @@ int cmd_log(int argc, char **argv)
                    buf_str(&line), nl ? (int)(nl - ch[i].message) : (int)strlen(ch[i].message),
                    ch[i].message);
         }
-        cJSON_Delete(before);
-        cJSON_Delete(after_j);
     }
     if (out) {
         char *s = cJSON_Print(out);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "../registry/date.h"
 #include "cli.h"
 #include "serve.h"
 
@@ -268,9 +269,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     req *r = *con_cls;
     uint64_t us;
     int k, slot = N_STATUS - 1;
-    char when[32];
-    time_t t = time(NULL);
-    struct tm tm;
+    char when[21];
 
     (void)toe;
     (void)c;
@@ -292,8 +291,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         for (k2 = 0; r->path[k2]; k2++)
             if ((unsigned char)r->path[k2] < 0x20 || r->path[k2] == 0x7f || r->path[k2] == ' ')
                 r->path[k2] = '?';
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        date_format_time((int64_t)time(NULL), when);
         fprintf(s->log, "%s %s %s %d %zu %lluus %s\n", when, r->method, r->path, r->status,
                 r->bytes, (unsigned long long)us, r->id);
     }
