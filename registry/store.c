@@ -397,10 +397,11 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
     git_odb_object *raw = NULL;
     git_treebuilder *tb = NULL;
     git_oid blob_id, sub_id;
-    const char *name, *p, *end, *base, *ins = NULL, *del_end = NULL;
-    size_t nlen, dlen, idx = 0;
+    const char *name, *end, *base, *en, *next;
+    uint32_t *offs = NULL, *own_offs = NULL, *noffs = NULL, at;
+    size_t nlen, dlen, noff = 0, idx, lo, hi, enl, k, i, j, newlen, oldlen = 0;
     char dir[256], *out = NULL;
-    int rc = -1, found = 0;
+    int rc = -1, found = 0, is_tree;
 
     if (!baseline || !slash || strchr(slash + 1, '/') || (size_t)(slash - ch->path) >= sizeof(dir))
         return 1;
@@ -418,9 +419,13 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
         git_fail(err, dir);
         goto out;
     }
-    if (s->raw && git_oid_equal(&s->raw_id, git_tree_entry_id(dir_te))) {
+    /* the directory's raw tree: "<octal mode> <name>\0<20-byte id>" entries in tree order,
+     * with the offset of each entry (kept from the last write, else read and indexed) */
+    if (s->raw && s->offs && git_oid_equal(&s->raw_id, git_tree_entry_id(dir_te))) {
         base = s->raw;
         end = s->raw + s->raw_len;
+        offs = s->offs;
+        noff = s->noffs;
     } else {
         if (git_odb_read(&raw, odb, git_tree_entry_id(dir_te)) < 0) {
             git_fail(err, dir);
@@ -428,49 +433,28 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
         }
         base = git_odb_object_data(raw);
         end = base + git_odb_object_size(raw);
-    }
-    /* entries: "<octal mode> <name>\0<20-byte id>" in tree order; find the first entry
-     * not before name (binary search over the cached offsets, else a scan) */
-    if (base == s->raw && s->offs) {
-        size_t lo = 0, hi = s->noffs;
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            const char *en, *next;
-            size_t enl;
-            int is_tree;
-            if (tree_entry_at(base + s->offs[mid], end, &en, &enl, &is_tree, &next) != 0) {
-                sr_err_set(err, "%s: malformed tree object", dir);
-                goto out;
-            }
-            if (tree_order(en, enl, is_tree, name, nlen, 0) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
+        if (tree_offsets(base, (size_t)(end - base), &own_offs, &noff) != 0) {
+            sr_err_set(err, "%s: malformed tree object", dir);
+            goto out;
         }
-        idx = lo;
-        p = lo < s->noffs ? base + s->offs[lo] : end;
-    } else {
-        p = base;
-        idx = 0;
-        while (p < end) {
-            const char *en, *next;
-            size_t enl;
-            int is_tree;
-            if (tree_entry_at(p, end, &en, &enl, &is_tree, &next) != 0) {
-                sr_err_set(err, "%s: malformed tree object", dir);
-                goto out;
-            }
-            if (tree_order(en, enl, is_tree, name, nlen, 0) >= 0)
-                break;
-            p = next;
-            idx++;
-        }
+        offs = own_offs;
     }
-    if (p < end) {
-        const char *en, *next;
-        size_t enl;
-        int is_tree;
-        if (tree_entry_at(p, end, &en, &enl, &is_tree, &next) != 0) {
+    /* the first entry not before name */
+    for (lo = 0, hi = noff; lo < hi;) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tree_entry_at(base + offs[mid], end, &en, &enl, &is_tree, &next) != 0) {
+            sr_err_set(err, "%s: malformed tree object", dir);
+            goto out;
+        }
+        if (tree_order(en, enl, is_tree, name, nlen, 0) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    idx = lo;
+    at = idx < noff ? offs[idx] : (uint32_t)(end - base);
+    if (idx < noff) {
+        if (tree_entry_at(base + at, end, &en, &enl, &is_tree, &next) != 0) {
             sr_err_set(err, "%s: malformed tree object", dir);
             goto out;
         }
@@ -480,79 +464,58 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
                 goto out;
             }
             found = 1;
-            del_end = next;
+            oldlen = (size_t)(next - (base + at));
         }
-        ins = p;
     }
-    if (!ins)
-        ins = end;
     if (!ch->data && !found) {
         sr_err_set(err, "%s: no such file to remove", ch->path);
         rc = STORE_NOTFOUND;
         goto out;
     }
-    out = malloc((size_t)(end - base) + nlen + 32);
-    if (!out) {
+    newlen = ch->data ? 8 + nlen + GIT_OID_RAWSZ : 0;
+    out = malloc((size_t)(end - base) + newlen + 1);
+    noffs = malloc((noff + 1) * sizeof(*noffs));
+    if (!out || !noffs) {
         sr_err_set(err, "out of memory");
         goto out;
     }
-    {
-        size_t k = (size_t)(ins - base);
-        memcpy(out, base, k);
-        if (ch->data) {
-            if (git_blob_create_from_buffer(&blob_id, repo, ch->data, ch->len) < 0) {
-                git_fail(err, ch->path);
-                goto out;
-            }
-            memcpy(out + k, "100644 ", 7);
-            memcpy(out + k + 7, name, nlen + 1);
-            memcpy(out + k + 8 + nlen, blob_id.id, GIT_OID_RAWSZ);
-            k += 8 + nlen + GIT_OID_RAWSZ;
-        }
-        if (found)
-            ins = del_end;
-        memcpy(out + k, ins, (size_t)(end - ins));
-        k += (size_t)(end - ins);
-        if (git_odb_write(&sub_id, odb, out, k, GIT_OBJECT_TREE) < 0) {
-            git_fail(err, dir);
+    memcpy(out, base, at);
+    k = at;
+    if (ch->data) {
+        if (git_blob_create_from_buffer(&blob_id, repo, ch->data, ch->len) < 0) {
+            git_fail(err, ch->path);
             goto out;
         }
-        /* keep the new tree's bytes and entry offsets for the next write (base may be the
-         * old cache: derive the offsets from it before it goes) */
-        {
-            uint32_t *noffs = NULL;
-            size_t nn = 0, i;
-            if (base == s->raw && s->offs) {
-                /* entry idx is replaced, inserted or removed; the ones after it move */
-                uint32_t at = idx < s->noffs ? s->offs[idx] : (uint32_t)s->raw_len;
-                long delta = (long)(ch->data ? 8 + nlen + GIT_OID_RAWSZ : 0) -
-                             (long)(found ? (size_t)(del_end - (base + at)) : 0);
-                nn = s->noffs + (ch->data ? 1 : 0) - (size_t)found;
-                noffs = malloc((nn ? nn : 1) * sizeof(*noffs));
-                if (noffs) {
-                    size_t j = 0;
-                    for (i = 0; i < idx; i++)
-                        noffs[j++] = s->offs[i];
-                    if (ch->data)
-                        noffs[j++] = at;
-                    for (i = idx + (size_t)found; i < s->noffs; i++)
-                        noffs[j++] = (uint32_t)((long)s->offs[i] + delta);
-                }
-            } else if (tree_offsets(out, k, &noffs, &nn) != 0) {
-                noffs = NULL;
-            }
-            git_odb_object_free(raw);
-            raw = NULL;
-            free(s->raw);
-            free(s->offs);
-            s->raw = out;
-            s->raw_len = k;
-            s->offs = noffs;
-            s->noffs = noffs ? nn : 0;
-            git_oid_cpy(&s->raw_id, &sub_id);
-            out = NULL;
-        }
+        memcpy(out + k, "100644 ", 7);
+        memcpy(out + k + 7, name, nlen + 1);
+        memcpy(out + k + 8 + nlen, blob_id.id, GIT_OID_RAWSZ);
+        k += newlen;
     }
+    memcpy(out + k, base + at + oldlen, (size_t)(end - base) - at - oldlen);
+    k += (size_t)(end - base) - at - oldlen;
+    if (git_odb_write(&sub_id, odb, out, k, GIT_OBJECT_TREE) < 0) {
+        git_fail(err, dir);
+        goto out;
+    }
+    /* the new tree's entry offsets: entry idx replaced, inserted or removed, the later ones
+     * moved by the difference in length */
+    for (i = 0, j = 0; i < idx; i++)
+        noffs[j++] = offs[i];
+    if (ch->data)
+        noffs[j++] = at;
+    for (i = idx + (size_t)found; i < noff; i++)
+        noffs[j++] = (uint32_t)((long)offs[i] + (long)newlen - (long)oldlen);
+    /* keep the new tree for the next write (base and offs may be the old cache: done with
+     * them now) */
+    free(s->raw);
+    free(s->offs);
+    s->raw = out;
+    s->raw_len = k;
+    s->offs = noffs;
+    s->noffs = j;
+    git_oid_cpy(&s->raw_id, &sub_id);
+    out = NULL;
+    noffs = NULL;
     if (git_treebuilder_new(&tb, repo, baseline) < 0 ||
         git_treebuilder_insert(NULL, tb, dir, &sub_id, GIT_FILEMODE_TREE) < 0 ||
         git_treebuilder_write(tree_out, tb) < 0) {
@@ -561,6 +524,8 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
     }
     rc = 0;
 out:
+    free(own_offs);
+    free(noffs);
     free(out);
     git_treebuilder_free(tb);
     git_odb_object_free(raw);
