@@ -29,20 +29,27 @@ static const char *hdr(struct MHD_Connection *c, const char *k)
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, k);
 }
 
-/* The caller's role: ROLE_NONE without a token; -1 (after answering 401) for a bad one. */
-static int caller(server *s, struct MHD_Connection *c, char *name, size_t n)
+/* The caller's role: ROLE_NONE without a token, -1 for one that does not work. Worked out
+ * once per request (hashing the token and checking the token file) and kept in r. */
+static int caller(server *s, struct MHD_Connection *c, req *r, char *name, size_t n)
 {
-    const char *h = hdr(c, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *h;
 
-    name[0] = '\0';
-    if (!h)
-        return ROLE_NONE;
-    if (strncmp(h, "Bearer ", 7) != 0)
-        return -1;
-    {
-        auth_role role = auth_check(s->tokens, h + 7, name, n);
-        return role == ROLE_NONE ? -1 : (int)role;
+    if (!r->role_known) {
+        h = hdr(c, MHD_HTTP_HEADER_AUTHORIZATION);
+        r->who[0] = '\0';
+        if (!h)
+            r->role = ROLE_NONE;
+        else if (strncmp(h, "Bearer ", 7) != 0)
+            r->role = -1;
+        else {
+            auth_role role = auth_check(s->tokens, h + 7, r->who, sizeof(r->who));
+            r->role = role == ROLE_NONE ? -1 : (int)role;
+        }
+        r->role_known = 1;
     }
+    snprintf(name, n, "%s", r->who);
+    return r->role;
 }
 
 static const char *const www_auth[] = {"WWW-Authenticate", "Bearer realm=\"subreg\"", NULL};
@@ -51,7 +58,7 @@ static const char *const www_auth[] = {"WWW-Authenticate", "Bearer realm=\"subre
 static int refuse(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
                   enum MHD_Result *ret)
 {
-    int role = caller(s, c, name, n);
+    int role = caller(s, c, r, name, n);
 
     if (role < 0 || (role < need && role == ROLE_NONE)) {
         cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");

@@ -62,6 +62,8 @@ typedef struct req {
     size_t bytes;
     char method[12];
     char path[200];
+    int role_known, role;    /* the caller's role, once worked out (api.c) */
+    char who[80];            /* the token's name */
     snapshot *cache_sn;      /* public GET: where its answer is cached, or NULL */
     char *cache_key;
 } req;
