@@ -87,8 +87,15 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
     snprintf(file, sizeof(file), "subprocessors/%s.xml", id);
     if (source_from_snap(snap, &src, err) != 0)
         goto out;
-    if (registry_load_base(src, xs, &r, d, err) != 0)
+    /* the caller's registry at this revision has the settings and reference data loaded */
+    if (known && strcmp(known->revision, store_snap_commit(snap)) == 0) {
+        if (!(r = registry_new_like(known))) {
+            sr_err_set(err, "out of memory");
+            goto out;
+        }
+    } else if (registry_load_base(src, xs, &r, d, err) != 0) {
         goto out;
+    }
     e = registry_parse_entry(xs, data, len, file, d, err);
     if (!e) {
         if (err->msg[0])

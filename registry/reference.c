@@ -1,4 +1,5 @@
 #include "reference.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/tree.h>
@@ -14,6 +15,7 @@ typedef struct region {
 } region;
 
 struct reference {
+    atomic_int refs;              /* shared by registries of consecutive revisions */
     unsigned char kind[NCODES];   /* 0 unknown, 1 country, 2 alias */
     unsigned char eea[NCODES];
     short alias_to[NCODES];
@@ -221,6 +223,7 @@ reference *reference_load(const char *countries, size_t clen, const char *cfile,
         sr_err_set(err, "out of memory");
         goto out;
     }
+    atomic_init(&r->refs, 1);
     cdoc = parse_valid(countries, clen, cfile, xsd, d);
     rdoc = parse_valid(regions, rlen, rfile, xsd, d);
     if (!cdoc || !rdoc)
@@ -261,11 +264,18 @@ reference *reference_builtin(const schema *xsd, sr_err *err)
     return r;
 }
 
+reference *reference_ref(reference *r)
+{
+    if (r)
+        atomic_fetch_add(&r->refs, 1);
+    return r;
+}
+
 void reference_free(reference *r)
 {
     size_t i;
 
-    if (!r)
+    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
         return;
     for (i = 0; i < NCODES; i++)
         free(r->names[i]);

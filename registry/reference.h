@@ -34,6 +34,9 @@ reference *reference_load(const char *countries, size_t clen, const char *cfile,
                           const schema *xsd, diag_list *d, sr_err *err);
 /* The reference data built into this program (a copy of data/seed/reference). */
 reference *reference_builtin(const schema *xsd, sr_err *err);
+/* Reference data is immutable and reference counted: reference_ref takes a reference
+ * (returns r), reference_free drops one and frees on the last. */
+reference *reference_ref(reference *r);
 void reference_free(reference *r);
 
 /* Normalise a code as written (aliases EL -> GR, UK -> GB) into out. Returns out, or NULL

@@ -171,6 +171,27 @@ registry *registry_new(reference *ref)
     return r;
 }
 
+registry *registry_new_like(const registry *other)
+{
+    registry *r = registry_new(reference_ref(other->ref));
+    const registry_settings *o = &other->settings;
+
+    if (!r) {
+        reference_free(other->ref);
+        return NULL;
+    }
+    r->settings = *o;
+    r->settings.owner = o->owner ? strdup(o->owner) : NULL;
+    r->settings.public_url = o->public_url ? strdup(o->public_url) : NULL;
+    r->settings.contact = o->contact ? strdup(o->contact) : NULL;
+    if ((o->owner && !r->settings.owner) || (o->public_url && !r->settings.public_url) ||
+        (o->contact && !r->settings.contact)) {
+        registry_free(r);
+        return NULL;
+    }
+    return r;
+}
+
 static int cmp_id(const entry *a, const char *id)
 {
     return strcmp(a->id ? a->id : "", id ? id : "");

@@ -59,6 +59,10 @@ registry *registry_new(reference *ref);
 /* Add e (its reference taken over), setting its blob id (NULL: ""); keeps the order by id.
  * Returns 0 or -1 (e untouched then). */
 int registry_add(registry *r, entry *e, const char *blob);
+/* An empty registry with the settings of other and its reference data (shared): what a
+ * registry of a later revision with the same settings and reference files starts from.
+ * NULL when out of memory. */
+registry *registry_new_like(const registry *other);
 /* Make room for n entries in total (registry_add then does not reallocate). 0 or -1. */
 int registry_reserve(registry *r, size_t n);
 /* The entry with id, or NULL; its index into entries when idx is not NULL. */

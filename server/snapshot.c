@@ -200,8 +200,9 @@ static registry *derive(store *s, const schemas *xs, store_snap *snap, source *s
     diag_list d = {0};
     xmldoc_parser *parser = xmldoc_parser_new();
 
-    if (!parser || registry_load_base(src, xs, &r, &d, err) != 0)
-        goto fail;
+    /* same settings and reference files (same_base): share them */
+    if (!parser || !(r = registry_new_like(prev->reg)))
+        goto oom;
     if (store_diff(s, prev->rev, store_snap_commit(snap), "subprocessors", &deltas, &nd, err) != 0)
         goto fail;
     /* Which entries of prev the changed files replace: found by id (file name = id in a
