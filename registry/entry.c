@@ -201,6 +201,8 @@ static void read_transfers(reader *rd, entry *e, xmlNodePtr parent)
         date_attr(rd, n, "signed", &t->signed_on);
         date_attr(rd, n, "tia", &t->tia);
         date_attr(rd, n, "verified", &t->verified);
+        date_attr(rd, n, "approved", &t->approved);
+        t->approval = xmldoc_attr(n, "approval");
         free(c);
         free(m);
         free(hr);
@@ -398,6 +400,7 @@ void entry_free(entry *e)
     for (i = 0; i < e->ntransfers; i++) {
         free(e->transfers[i].clauses);
         free(e->transfers[i].module_text);
+        free(e->transfers[i].approval);
     }
     free(e->transfers);
     for (i = 0; i < e->nhosting; i++)
@@ -499,6 +502,8 @@ cJSON *entry_to_json(const entry *e, int internal)
             add_date(x, "signed", t->signed_on);
             add_date(x, "tia", t->tia);
             add_date(x, "verified", t->verified);
+            add_str(x, "approval", t->approval);
+            add_date(x, "approved", t->approved);
             if (t->hr)
                 cJSON_AddBoolToObject(x, "hr", 1);
         }

@@ -37,6 +37,8 @@ typedef struct entry_transfer {
     unsigned modules;        /* bit (1 << m) for each module m in 1..4 */
     char *module_text;       /* as written, or NULL */
     int signed_on, tia, verified; /* DATE_NONE when absent */
+    char *approval;          /* the approving decision or approved code/certification, or NULL */
+    int approved;            /* DATE_NONE when absent */
     int hr;
     int line;
 } entry_transfer;

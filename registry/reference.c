@@ -1,4 +1,5 @@
 #include "reference.h"
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,11 @@
 
 #define NCODES (26 * 26)
 
+typedef struct bridge {
+    char country[3];
+    int from, until;
+} bridge;
+
 typedef struct region {
     char *provider, *id;
     char country[3];
@@ -18,6 +24,9 @@ struct reference {
     atomic_int refs;              /* shared by registries of consecutive revisions */
     unsigned char kind[NCODES];   /* 0 unknown, 1 country, 2 alias */
     unsigned char eea[NCODES];
+    int eea_until[NCODES];        /* last day inside the EEA of a State that left, or DATE_NONE */
+    bridge *bridges;
+    size_t nbridges;
     short alias_to[NCODES];
     char *names[NCODES];
     adequacy *adq;
@@ -70,6 +79,26 @@ static int load_countries(reference *r, xmlDocPtr doc, const char *file, diag_li
             free(r->names[i]);
             r->names[i] = name;
             name = NULL;
+            if (attr_date(n, "eea-until", &r->eea_until[i]) != 0) {
+                diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "registry", NULL,
+                         "eea-until of %s is not a real calendar day (YYYY-MM-DD)", code);
+                bad = 1;
+            }
+        } else if (xmldoc_is(n, "bridge") && j >= 0) {
+            bridge *v = realloc(r->bridges, (r->nbridges + 1) * sizeof(*v)), *b;
+            if (!v) {
+                bad = 1;
+                goto next;
+            }
+            r->bridges = v;
+            b = &v[r->nbridges++];
+            memcpy(b->country, to, 3);
+            if (attr_date(n, "from", &b->from) || attr_date(n, "until", &b->until) ||
+                b->from == DATE_NONE || b->until == DATE_NONE || b->until < b->from) {
+                diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "registry", NULL,
+                         "bridge for %s needs real from and until days, from first", to);
+                bad = 1;
+            }
         } else if (xmldoc_is(n, "alias") && i >= 0 && j >= 0) {
             if (r->kind[j] != 1) {
                 diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "registry", NULL,
@@ -97,18 +126,44 @@ static int load_countries(reference *r, xmlDocPtr doc, const char *file, diag_li
             a->organisation = xmldoc_attr(n, "organisation");
             a->instrument = xmldoc_attr(n, "instrument");
             a->line = xmldoc_line(n);
-            a->scope = sc && strcmp(sc, "dpf") == 0       ? SCOPE_DPF
-                       : sc && strcmp(sc, "partial") == 0 ? SCOPE_PARTIAL
-                                                          : SCOPE_WHOLE;
+            a->scope = sc && strcmp(sc, "dpf") == 0                ? SCOPE_DPF
+                       : sc && strcmp(sc, "partial") == 0          ? SCOPE_PARTIAL
+                       : sc && strcmp(sc, "former-framework") == 0 ? SCOPE_FORMER
+                                                                   : SCOPE_WHOLE;
             free(sc);
-            for (c = xmldoc_elem(n->children); c; c = xmldoc_elem(c->next))
-                if (xmldoc_is(c, "note"))
-                    a->note = xmldoc_text(c);
+            a->contested = xmldoc_attr(n, "contested");
             if (attr_date(n, "adopted", &a->adopted) || attr_date(n, "ends", &a->ends) ||
-                attr_date(n, "revoked", &a->revoked) || a->adopted == DATE_NONE) {
+                attr_date(n, "revoked", &a->revoked) || attr_date(n, "in-force", &a->in_force) ||
+                a->adopted == DATE_NONE) {
                 diag_add(d, file, a->line, 0, SEV_ERROR, "registry", NULL,
                          "adequacy decision has a date that is not a real calendar day (YYYY-MM-DD)");
                 bad = 1;
+            }
+            for (c = xmldoc_elem(n->children); c; c = xmldoc_elem(c->next)) {
+                if (xmldoc_is(c, "note")) {
+                    free(a->note);
+                    a->note = xmldoc_text(c);
+                } else if (xmldoc_is(c, "amendment")) {
+                    adequacy_amendment *av, *m;
+                    av = realloc(a->amendments, (a->namendments + 1) * sizeof(*av));
+                    if (!av) {
+                        bad = 1;
+                        break;
+                    }
+                    a->amendments = av;
+                    m = &av[a->namendments++];
+                    m->instrument = xmldoc_attr(c, "instrument");
+                    m->note = xmldoc_attr(c, "note");
+                    if (attr_date(c, "adopted", &m->adopted) || attr_date(c, "ends", &m->ends) ||
+                        m->adopted == DATE_NONE ||
+                        (a->namendments > 1 && m->adopted < av[a->namendments - 2].adopted) ||
+                        m->adopted < a->adopted) {
+                        diag_add(d, file, xmldoc_line(c), 0, SEV_ERROR, "registry", NULL,
+                                 "an amendment needs a real adopted day, after the decision and "
+                                 "after the amendment before it");
+                        bad = 1;
+                    }
+                }
             }
             if (j < 0 && !a->organisation) {
                 diag_add(d, file, a->line, 0, SEV_ERROR, "registry", NULL,
@@ -224,6 +279,8 @@ reference *reference_load(const char *countries, size_t clen, const char *cfile,
         goto out;
     }
     atomic_init(&r->refs, 1);
+    for (int i = 0; i < NCODES; i++)
+        r->eea_until[i] = DATE_NONE;
     cdoc = parse_valid(countries, clen, cfile, xsd, d);
     rdoc = parse_valid(regions, rlen, rfile, xsd, d);
     if (!cdoc || !rdoc)
@@ -283,7 +340,14 @@ void reference_free(reference *r)
         free(r->adq[i].organisation);
         free(r->adq[i].instrument);
         free(r->adq[i].note);
+        free(r->adq[i].contested);
+        for (size_t k = 0; k < r->adq[i].namendments; k++) {
+            free(r->adq[i].amendments[k].instrument);
+            free(r->adq[i].amendments[k].note);
+        }
+        free(r->adq[i].amendments);
     }
+    free(r->bridges);
     for (i = 0; i < r->nregions; i++) {
         free(r->regions[i].provider);
         free(r->regions[i].id);
@@ -312,6 +376,22 @@ int reference_in_eea(const reference *r, const char *cc)
     return i >= 0 && r->kind[i] == 1 && r->eea[i];
 }
 
+int reference_in_eea_on(const reference *r, const char *cc, int day)
+{
+    int i = code_index(cc);
+    size_t k;
+
+    if (i < 0 || r->kind[i] != 1)
+        return 0;
+    if (r->eea[i] || (r->eea_until[i] != DATE_NONE && day <= r->eea_until[i]))
+        return 1;
+    for (k = 0; k < r->nbridges; k++)
+        if (strcmp(r->bridges[k].country, cc) == 0 && day >= r->bridges[k].from &&
+            day <= r->bridges[k].until)
+            return 1;
+    return 0;
+}
+
 const char *reference_country_name(const reference *r, const char *cc)
 {
     int i = code_index(cc);
@@ -326,16 +406,30 @@ const adequacy *reference_adequacy(const reference *r, const char *cc, int day)
 
     for (i = 0; i < r->nadq; i++) {
         const adequacy *a = &r->adq[i];
-        if (strcmp(a->country, cc) != 0 || day < a->adopted)
+        int start = a->in_force != DATE_NONE ? a->in_force : a->adopted;
+        int end = reference_adequacy_end(a, day), bend;
+        if (a->scope == SCOPE_FORMER || strcmp(a->country, cc) != 0 || day < start)
             continue;
-        if (a->ends != DATE_NONE && day > a->ends)
+        if (end != DATE_NONE && day > end)
             continue;
         if (a->revoked != DATE_NONE && day >= a->revoked)
             continue;
-        if (!best || (best->ends != DATE_NONE && (a->ends == DATE_NONE || a->ends > best->ends)))
+        bend = best ? reference_adequacy_end(best, day) : 0;
+        if (!best || (bend != DATE_NONE && (end == DATE_NONE || end > bend)))
             best = a;
     }
     return best;
+}
+
+int reference_adequacy_end(const adequacy *a, int day)
+{
+    int end = a->ends;
+    size_t k;
+
+    for (k = 0; k < a->namendments; k++)
+        if (a->amendments[k].adopted <= day)
+            end = a->amendments[k].ends;
+    return end;
 }
 
 int reference_region(const reference *r, const char *provider, const char *id, char out[3])
@@ -391,7 +485,7 @@ cJSON *reference_to_json(const reference *r)
     for (k = 0; k < r->nadq && adq; k++) {
         const adequacy *a = &r->adq[k];
         cJSON *o = cJSON_CreateObject();
-        static const char *scopes[] = {"whole", "partial", "dpf"};
+        static const char *scopes[] = {"whole", "partial", "dpf", "former-framework"};
 
         if (a->country[0])
             cJSON_AddStringToObject(o, "country", a->country);
@@ -399,8 +493,25 @@ cJSON *reference_to_json(const reference *r)
             cJSON_AddStringToObject(o, "organisation", a->organisation);
         cJSON_AddStringToObject(o, "instrument", a->instrument ? a->instrument : "");
         cJSON_AddStringToObject(o, "adopted", date_format(a->adopted, d1));
-        if (a->ends != DATE_NONE)
-            cJSON_AddStringToObject(o, "ends", date_format(a->ends, d1));
+        if (a->in_force != DATE_NONE)
+            cJSON_AddStringToObject(o, "in_force", date_format(a->in_force, d1));
+        if (reference_adequacy_end(a, INT_MAX) != DATE_NONE)
+            cJSON_AddStringToObject(o, "ends", date_format(reference_adequacy_end(a, INT_MAX), d1));
+        if (a->contested)
+            cJSON_AddStringToObject(o, "contested", a->contested);
+        if (a->namendments) {
+            cJSON *am = cJSON_AddArrayToObject(o, "amendments");
+            for (size_t m = 0; am && m < a->namendments; m++) {
+                cJSON *x = cJSON_CreateObject();
+                cJSON_AddStringToObject(x, "instrument", a->amendments[m].instrument);
+                cJSON_AddStringToObject(x, "adopted", date_format(a->amendments[m].adopted, d1));
+                if (a->amendments[m].ends != DATE_NONE)
+                    cJSON_AddStringToObject(x, "ends", date_format(a->amendments[m].ends, d1));
+                if (a->amendments[m].note)
+                    cJSON_AddStringToObject(x, "note", a->amendments[m].note);
+                cJSON_AddItemToArray(am, x);
+            }
+        }
         if (a->revoked != DATE_NONE)
             cJSON_AddStringToObject(o, "revoked", date_format(a->revoked, d1));
         cJSON_AddStringToObject(o, "scope", scopes[a->scope]);

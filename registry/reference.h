@@ -9,17 +9,29 @@
 #include "diag.h"
 #include "schema.h"
 
-typedef enum { SCOPE_WHOLE, SCOPE_PARTIAL, SCOPE_DPF } adequacy_scope;
+typedef enum { SCOPE_WHOLE, SCOPE_PARTIAL, SCOPE_DPF, SCOPE_FORMER } adequacy_scope;
+
+/* A later decision that changes an adequacy decision's end from the day it was adopted. */
+typedef struct adequacy_amendment {
+    char *instrument;
+    int adopted;
+    int ends;            /* new last day in force, or DATE_NONE for open-ended */
+    char *note;          /* or NULL */
+} adequacy_amendment;
 
 typedef struct adequacy {
     char country[3];     /* "" for an international organisation */
     char *organisation;  /* or NULL */
     char *instrument;    /* "Implementing Decision (EU) 2021/1772" */
     int adopted;         /* day number */
-    int ends;            /* last day in force, or DATE_NONE for open-ended */
+    int in_force;        /* day it took effect when not the day of adoption, or DATE_NONE */
+    int ends;            /* last day in force as adopted, or DATE_NONE for open-ended */
     int revoked;         /* day a court invalidated it, or DATE_NONE */
     adequacy_scope scope;
     char *note;          /* or NULL */
+    char *contested;     /* a pending challenge, or NULL */
+    adequacy_amendment *amendments; /* in order of adoption */
+    size_t namendments;
     int line;            /* in countries.xml */
 } adequacy;
 
@@ -42,13 +54,21 @@ void reference_free(reference *r);
 /* Normalise a code as written (aliases EL -> GR, UK -> GB) into out. Returns out, or NULL
  * when code is not an ISO 3166-1 alpha-2 country of the reference data. */
 const char *reference_country(const reference *r, const char *code, char out[3]);
-/* 1 when the normalised code cc is inside the EEA. */
+/* 1 when the normalised code cc is inside the EEA today (the current membership). */
 int reference_in_eea(const reference *r, const char *cc);
+/* 1 when a transfer to cc on day is not a transfer to a third country: cc was inside the
+ * EEA on day (membership, or eea-until for a State that left), or a bridge agreement
+ * covered day. */
+int reference_in_eea_on(const reference *r, const char *cc, int day);
 /* English short name of cc, or NULL. */
 const char *reference_country_name(const reference *r, const char *cc);
-/* The adequacy decision for cc in force on day (adopted <= day <= ends, before revoked);
- * the one ending last when several are. NULL when none. */
+/* The adequacy decision for cc in force on day (from its in-force or adopted day to its end
+ * as amended on day, before revoked); the one ending last when several are. Former
+ * frameworks (Safe Harbour, Privacy Shield) are never returned. NULL when none. */
 const adequacy *reference_adequacy(const reference *r, const char *cc, int day);
+/* The last day in force of a as known on day: its own end, or the end set by the latest
+ * amendment adopted on or before day. DATE_NONE when open-ended. */
+int reference_adequacy_end(const adequacy *a, int day);
 /* Map provider's region id to a country into out. Returns 0, -1 for an unknown provider,
  * -2 for a region the reference data does not place (fail closed). */
 int reference_region(const reference *r, const char *provider, const char *region, char out[3]);

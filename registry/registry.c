@@ -115,9 +115,12 @@ void registry_check_entry(const reference *ref, entry *e, const char *expected_i
             diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
                      "waiver for unknown rule \"%s\": use a rule id from docs/rules.md",
                      w->rule);
-        else if (w->rule && (strcmp(w->rule, "schema") == 0 || strcmp(w->rule, "registry") == 0))
+        else if (w->rule && (strcmp(w->rule, "schema") == 0 || strcmp(w->rule, "registry") == 0 ||
+                             strcmp(w->rule, "country-unknown") == 0 ||
+                             strcmp(w->rule, "waiver-expired") == 0 ||
+                             strcmp(w->rule, "waiver-too-long") == 0))
             diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
-                     "schema and registry errors cannot be waived: fix the file instead");
+                     "%s findings cannot be waived: fix the file instead", w->rule);
     }
     if (e->retired != DATE_NONE && e->status != STATUS_RETIRED && e->status != STATUS_UNKNOWN)
         diag_add(d, e->file, e->line_retired, 0, SEV_ERROR, "registry", e->id,
@@ -168,6 +171,7 @@ registry *registry_new(reference *ref)
     r->ref = ref;
     r->settings.notice_days = 0;
     r->settings.tia_months = 12;
+    r->settings.max_waiver_days = 90;
     return r;
 }
 
@@ -306,6 +310,8 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
                 r->settings.notice_days = atoi(t);
             } else if (xmldoc_is(n, "tia-review-months")) {
                 r->settings.tia_months = atoi(t);
+            } else if (xmldoc_is(n, "max-waiver-days")) {
+                r->settings.max_waiver_days = atoi(t);
             } else if (xmldoc_is(n, "public-url")) {
                 free(r->settings.public_url);
                 r->settings.public_url = t;

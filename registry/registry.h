@@ -16,6 +16,7 @@ typedef struct registry_settings {
     char owner_country[3];
     int notice_days;
     int tia_months;
+    int max_waiver_days;          /* longest waiver of an error, from the check date */
     char *public_url, *contact;   /* or NULL */
 } registry_settings;
 

@@ -8,6 +8,9 @@
  * contracts concluded before then keep giving safeguards until 2022-12-27. */
 #define OLD_SCC_REPEALED "2021-09-27"
 #define OLD_SCC_END "2022-12-27"
+/* Decision (EU) 2021/914 Art. 4: in force on the twentieth day after its publication
+ * (OJ L 199, 2021-06-07). No contract on these clauses exists before that day. */
+#define SCC_2021_IN_FORCE "2021-06-27"
 
 static const rule_info table[] = {
     {"schema", SEV_ERROR, "the file breaks the XML schema", "registry format (docs/format.md)",
@@ -54,7 +57,7 @@ static const rule_info table[] = {
      "ISO 3166-1; registry format", "use a two-letter country code; EU and XX are not countries"},
     {"hosting-undeclared", SEV_ERROR,
      "a hosting check finds a deployed country the provider's entry does not list",
-     "GDPR Art. 28(2) and 30(1)(e); privacy policy promises",
+     "GDPR Art. 28(2) and 30(2) (a processor's records); privacy policy promises",
      "add the location to the provider's entry (and a transfer outside the EEA), or deploy elsewhere"},
     {"hosting-unmapped", SEV_ERROR, "a provider region the reference data cannot place",
      "fail closed: an unknown place is never assumed to be fine",
@@ -64,6 +67,25 @@ static const rule_info table[] = {
      "add <hosting provider=\"...\"/> to the provider's entry, or add the provider as a sub-processor"},
     {"waiver-expired", SEV_WARNING, "a waiver is past its until date and suppresses nothing",
      "registry practice", "fix the finding, or extend until=\"...\" with a reason"},
+    {"dpa-after-start", SEV_WARNING,
+     "the DPA was signed after processing started (effective): processing ran without a contract",
+     "GDPR Art. 28(3) (processing shall be governed by a contract)",
+     "check the dates; if they are right, record why processing started before the DPA"},
+    {"waiver-too-long", SEV_ERROR,
+     "a waiver of an error runs longer than max-waiver-days from the check date, so it suppresses nothing",
+     "registry practice: an exception to a legal requirement is temporary and owned",
+     "shorten until=\"...\" to at most max-waiver-days ahead (registry.xml, default 90)"},
+    {"recipient-controller", SEV_ERROR,
+     "customers' data (a processor flow) goes to a recipient that is an independent controller",
+     "GDPR Art. 28(3)(a) and 29 (a processor acts only on the controller's documented instructions); "
+     "Art. 28(2) and (4) (sub-processors are processors)",
+     "if the vendor processes customers' data for you, make it a processor (<recipient>processor</recipient>) "
+     "with a DPA; if it receives data as a controller, that needs each customer's instruction: remove the processor flow"},
+    {"approval-missing", SEV_ERROR,
+     "a transfer on bcr, code-of-conduct, certification or ad-hoc-clauses names no approval in force on the check date",
+     "GDPR Art. 46(2)(b) and 47 (BCR approved by the competent authority), 40(3) and (9) (approved code "
+     "with general validity), 42 and 46(2)(f) (certification), 46(3)(a) (authorised ad hoc clauses)",
+     "record the approving decision, code or certification in approval=\"...\" (and its date in approved=\"YYYY-MM-DD\")"},
 };
 
 const rule_info *rules_all(size_t *n)
@@ -90,6 +112,12 @@ static int fixed_date(const char *s)
     return d;
 }
 
+/* As of day, a document dated after day does not exist yet. */
+static int exists_on(int date, int day)
+{
+    return date != DATE_NONE && date <= day;
+}
+
 static int transfer_for(const entry *e, const char *cc)
 {
     size_t i;
@@ -100,34 +128,135 @@ static int transfer_for(const entry *e, const char *cc)
     return 0;
 }
 
-static int is_old_scc(const char *c)
+/* The flows an old (pre-2021) SCC set covers, as the module that replaced it: the
+ * controller-to-controller sets of 2001/497 and 2004/915 (module 1 today) and the
+ * controller-to-processor set of 2010/87 (module 2). 0 when c is not an old set. */
+static unsigned old_scc_covers(const char *c)
 {
-    return strcmp(c, "2001/497") == 0 || strcmp(c, "2004/915") == 0 || strcmp(c, "2010/87") == 0;
+    if (strcmp(c, "2001/497") == 0 || strcmp(c, "2004/915") == 0)
+        return 1u << 1;
+    if (strcmp(c, "2010/87") == 0)
+        return 1u << 2;
+    return 0;
 }
 
-/* The module each flow needs (format: flows x recipient). */
+/* The module each flow needs (format: flows x recipient). A processor flow to a controller
+ * recipient needs none: it is not a sub-processing transfer (rule recipient-controller). */
 static unsigned required_modules(const entry *e)
 {
     unsigned need = 0;
     int rproc = e->recipient != ROLE_CONTROLLER;
 
-    if (e->flows & ROLE_PROCESSOR)
-        need |= 1u << (rproc ? 3 : 4);
+    if ((e->flows & ROLE_PROCESSOR) && rproc)
+        need |= 1u << 3;
     if (e->flows & ROLE_CONTROLLER)
         need |= 1u << (rproc ? 2 : 1);
     return need;
+}
+
+/* "2 3" for a set of module bits, into out (16 bytes). */
+static const char *module_list(unsigned mods, char out[16])
+{
+    size_t k = 0;
+
+    for (int m = 1; m <= 4; m++)
+        if (mods & (1u << m)) {
+            if (k)
+                out[k++] = ' ';
+            out[k++] = (char)('0' + m);
+        }
+    out[k] = '\0';
+    return out;
 }
 
 static void check_adequacy_end(const entry *e, const entry_transfer *t, const adequacy *a,
                                int day, diag_list *d)
 {
     char s[11];
+    int end = reference_adequacy_end(a, day);
 
-    if (a->ends != DATE_NONE && a->ends - day <= 90)
+    /* Only a scheduled end can be foreseen: a revocation takes effect on its day. */
+    if (end != DATE_NONE && a->revoked == DATE_NONE && end - day <= 90)
         diag_add(d, e->file, t->line, 0, SEV_WARNING, "adequacy-ending", e->id,
                  "the adequacy decision for %s (%s) ends on %s: prepare another mechanism, "
                  "such as SCCs, before then",
-                 t->country.cc, a->instrument ? a->instrument : "", date_format(a->ends, s));
+                 t->country.cc, a->instrument ? a->instrument : "", date_format(end, s));
+}
+
+static void check_scc(const entry *e, const entry_transfer *t, int day, diag_list *d)
+{
+    char s[11], s2[11], list[16];
+    unsigned covers;
+
+    if (!t->clauses) {
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "say which clauses were signed: clauses=\"2021/914\" for the current SCCs");
+        return;
+    }
+    if (strcmp(t->clauses, "2021/915") == 0) {
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "2021/915 are the Art. 28(7) controller-processor clauses, not a transfer "
+                 "tool: sign the SCCs of Decision 2021/914 (clauses=\"2021/914\")");
+        return;
+    }
+    covers = old_scc_covers(t->clauses);
+    if (!covers && strcmp(t->clauses, "2021/914") != 0) {
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "clauses=\"%s\" are not Commission SCCs: the current ones are 2021/914",
+                 t->clauses);
+        return;
+    }
+    if (t->signed_on == DATE_NONE) {
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "the SCCs (%s) have no signed date, so they cannot be shown to hold on %s: "
+                 "record the day they were signed in signed=\"YYYY-MM-DD\"",
+                 t->clauses, date_format(day, s));
+        return;
+    }
+    if (t->signed_on > day) {
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "the SCCs are signed on %s, after the check date %s: as of %s there are none "
+                 "(sign them before the transfer starts)",
+                 date_format(t->signed_on, s), date_format(day, s2), date_format(day, s2));
+        return;
+    }
+    if (!covers) {
+        if (t->signed_on < fixed_date(SCC_2021_IN_FORCE))
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                     "the 2021/914 clauses entered into force on %s and cannot have been "
+                     "signed on %s: correct signed=\"...\"",
+                     SCC_2021_IN_FORCE, date_format(t->signed_on, s));
+        else if (required_modules(e) & ~t->modules)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "scc-module", e->id,
+                     "the data flows of this entry need SCC module %s (module 3: processor to "
+                     "processor, 2: controller to processor, 1: controller to controller, "
+                     "4: processor to controller): add it to module=\"...\"",
+                     module_list(required_modules(e) & ~t->modules, list));
+        return;
+    }
+    /* The old sets (repealed by Decision 2021/914 Art. 4). */
+    if (t->signed_on >= fixed_date(OLD_SCC_REPEALED))
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "the old SCCs (%s) could not be signed on or after %s: sign the 2021/914 "
+                 "clauses",
+                 t->clauses, OLD_SCC_REPEALED);
+    else if (day >= fixed_date(OLD_SCC_END))
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "the old SCCs (%s) stopped giving safeguards on %s: sign the 2021/914 "
+                 "clauses",
+                 t->clauses, OLD_SCC_END);
+    else if (t->module_text)
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "the old SCCs (%s) have no modules: remove module=\"...\", or sign the "
+                 "2021/914 clauses with the module",
+                 t->clauses);
+    else if (required_modules(e) & ~covers)
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "the old SCCs (%s) cover only %s transfers; this entry's flows need module "
+                 "%s, which no old set covered: sign the 2021/914 clauses",
+                 t->clauses,
+                 covers == (1u << 1) ? "controller-to-controller" : "controller-to-processor",
+                 module_list(required_modules(e) & ~covers, list));
 }
 
 static void check_mechanism(const registry *r, const entry *e, const entry_transfer *t,
@@ -135,7 +264,7 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
 {
     const char *cc = t->country.cc;
     const adequacy *a;
-    char s[11];
+    char s[11], s2[11];
 
     switch (t->mechanism) {
     case MECH_ADEQUACY:
@@ -164,61 +293,24 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
         a = reference_adequacy(r->ref, cc, day);
         if (!a || a->scope != SCOPE_DPF) {
             diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                     "no EU-US adequacy framework is in force on %s: use SCCs with a TIA",
+                     "the EU-US Data Privacy Framework is not in force on %s: use SCCs with a "
+                     "TIA",
                      date_format(day, s));
             break;
         }
         check_adequacy_end(e, t, a, day, d);
-        if (t->verified == DATE_NONE || date_add_months(t->verified, 12) <= day)
+        if (!exists_on(t->verified, day) || date_add_months(t->verified, 12) <= day)
             diag_add(d, e->file, t->line, 0, SEV_WARNING, "dpf-unverified", e->id,
                      "%s: check the recipient on the DPF List and record "
-                     "verified=\"YYYY-MM-DD\"",
+                     "verified=\"YYYY-MM-DD\"%s%s%s",
                      t->verified == DATE_NONE ? "no verified date"
-                                              : "last verified more than 12 months ago");
+                     : t->verified > day      ? "the verified date is after the check date"
+                                              : "last verified more than 12 months ago",
+                     a->contested ? " (the DPF is contested: " : "",
+                     a->contested ? a->contested : "", a->contested ? ")" : "");
         break;
     case MECH_SCC:
-        if (!t->clauses) {
-            diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                     "say which clauses were signed: clauses=\"2021/914\" for the current SCCs");
-        } else if (strcmp(t->clauses, "2021/915") == 0) {
-            diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                     "2021/915 are the Art. 28(7) controller-processor clauses, not a transfer "
-                     "tool: sign the SCCs of Decision 2021/914 (clauses=\"2021/914\")");
-        } else if (is_old_scc(t->clauses)) {
-            if (t->signed_on != DATE_NONE && t->signed_on >= fixed_date(OLD_SCC_REPEALED))
-                diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                         "the old SCCs (%s) could not be signed on or after %s: sign the "
-                         "2021/914 clauses",
-                         t->clauses, OLD_SCC_REPEALED);
-            else if (day >= fixed_date(OLD_SCC_END))
-                diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                         "the old SCCs (%s) stopped giving safeguards on %s: sign the 2021/914 "
-                         "clauses",
-                         t->clauses, OLD_SCC_END);
-        } else if (strcmp(t->clauses, "2021/914") != 0) {
-            diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                     "clauses=\"%s\" are not Commission SCCs: the current ones are 2021/914",
-                     t->clauses);
-        }
-        {
-            unsigned missing = required_modules(e) & ~t->modules;
-            if (missing) {
-                char list[16] = "";
-                size_t k = 0;
-                for (int m = 1; m <= 4; m++)
-                    if (missing & (1u << m)) {
-                        if (k)
-                            list[k++] = ' ';
-                        list[k++] = (char)('0' + m);
-                    }
-                list[k] = '\0';
-                diag_add(d, e->file, t->line, 0, SEV_ERROR, "scc-module", e->id,
-                         "the data flows of this entry need SCC module %s (module 3: processor to "
-                         "processor, 2: controller to processor, 1: controller to controller, "
-                         "4: processor to controller): add it to module=\"...\"",
-                         list);
-            }
-        }
+        check_scc(e, t, day, d);
         break;
     case MECH_DEROGATION:
         diag_add(d, e->file, t->line, 0, SEV_ERROR, "derogation-systematic", e->id,
@@ -229,16 +321,34 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
         break;
     }
     switch (t->mechanism) {
-    case MECH_SCC:
     case MECH_BCR:
     case MECH_CODE:
     case MECH_CERTIFICATION:
     case MECH_ADHOC:
+        if (!t->approval)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "approval-missing", e->id,
+                     "a %s transfer needs its approval (%s): record it in approval=\"...\"",
+                     entry_mechanism_name(t->mechanism),
+                     t->mechanism == MECH_BCR   ? "the competent authority's decision approving the BCRs"
+                     : t->mechanism == MECH_CODE ? "the approved code of conduct with general validity"
+                     : t->mechanism == MECH_CERTIFICATION ? "the approved certification of the importer"
+                                                          : "the supervisory authority's authorisation of the clauses");
+        else if (t->approved != DATE_NONE && t->approved > day)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "approval-missing", e->id,
+                     "the approval is dated %s, after the check date %s: as of %s there is none",
+                     date_format(t->approved, s), date_format(day, s2), date_format(day, s2));
+        /* fall through */
+    case MECH_SCC:
         if (t->tia == DATE_NONE)
             diag_add(d, e->file, t->line, 0, SEV_ERROR, "tia-missing", e->id,
                      "a %s transfer to %s needs a transfer impact assessment: record its date in "
                      "tia=\"YYYY-MM-DD\"",
                      entry_mechanism_name(t->mechanism), cc);
+        else if (t->tia > day)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "tia-missing", e->id,
+                     "the transfer impact assessment is dated %s, after the check date %s: as "
+                     "of %s there is none",
+                     date_format(t->tia, s), date_format(day, s2), date_format(day, s2));
         else if (date_add_months(t->tia, r->settings.tia_months) <= day)
             diag_add(d, e->file, t->line, 0, SEV_WARNING, "tia-stale", e->id,
                      "the TIA of %s is older than the review interval of %d months: review it "
@@ -250,6 +360,20 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
     }
 }
 
+/* 1 when a waiver w suppresses findings on day: in date, and not longer than the cap for
+ * a rule of severity error. */
+static int waiver_holds(const registry *r, const entry_waiver *w, int day)
+{
+    const rule_info *ri;
+
+    if (!w->rule || w->until == DATE_NONE || day > w->until)
+        return 0;
+    ri = rules_find(w->rule);
+    if (ri && ri->sev == SEV_ERROR && w->until - day > r->settings.max_waiver_days)
+        return 0;
+    return 1;
+}
+
 void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from)
 {
     size_t i, k;
@@ -258,13 +382,13 @@ void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from)
         diag *g = &d->v[i];
         const entry *e;
 
-        if (!g->entry || g->waived || strcmp(g->rule, "waiver-expired") == 0)
+        if (!g->entry || g->waived || strcmp(g->rule, "waiver-expired") == 0 ||
+            strcmp(g->rule, "waiver-too-long") == 0)
             continue;
         e = registry_find(r, g->entry, NULL);
         for (k = 0; e && k < e->nwaivers; k++) {
             const entry_waiver *w = &e->waivers[k];
-            if (w->rule && strcmp(w->rule, g->rule) == 0 && w->until != DATE_NONE &&
-                day <= w->until) {
+            if (strcmp(w->rule ? w->rule : "", g->rule) == 0 && waiver_holds(r, w, day)) {
                 g->waived = 1;
                 free(g->waiver);
                 g->waiver = strdup(w->reason ? w->reason : "");
@@ -274,75 +398,124 @@ void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from)
     }
 }
 
+/* A retired entry is live up to and including its last day of processing. */
+static int entry_live(const entry *e, int day)
+{
+    /* an unreadable status (a schema error) is checked as live: fail closed */
+    if (e->status != STATUS_RETIRED)
+        return 1;
+    return e->retired != DATE_NONE && day <= e->retired;
+}
+
+static void check_locations(const registry *r, const entry *e, int day, diag_list *d)
+{
+    size_t i, j;
+
+    /* A controller recipient's own locations are its own transfers (it is their exporter);
+     * the owner transfers only to its contracting entity. */
+    for (i = 0; e->recipient != ROLE_CONTROLLER && i < e->nlocations; i++) {
+        const entry_location *l = &e->locations[i];
+        int seen = 0;
+
+        if (!l->country.cc[0] || reference_in_eea_on(r->ref, l->country.cc, day) ||
+            transfer_for(e, l->country.cc))
+            continue;
+        for (j = 0; j < i; j++)
+            seen |= strcmp(e->locations[j].country.cc, l->country.cc) == 0;
+        if (!seen)
+            diag_add(d, e->file, l->line, 0, SEV_ERROR, "transfer-missing", e->id,
+                     "%s (%s) is outside the EEA and has no transfer: add <transfer "
+                     "country=\"%s\" mechanism=\"...\"/> with a valid mechanism",
+                     l->country.cc, entry_use_name(l->use), l->country.cc);
+    }
+    if (e->entity_country.cc[0] && !reference_in_eea_on(r->ref, e->entity_country.cc, day) &&
+        !transfer_for(e, e->entity_country.cc))
+        diag_add(d, e->file, e->line_entity, 0, SEV_ERROR, "transfer-missing", e->id,
+                 "the contracting entity is in %s, outside the EEA, and there is no transfer "
+                 "to %s: add one with a valid mechanism",
+                 e->entity_country.cc, e->entity_country.cc);
+}
+
+static void check_dpa(const entry *e, int day, diag_list *d)
+{
+    char s[11], s2[11];
+    int line = e->line_dpa ? e->line_dpa : e->line_status ? e->line_status : e->line_root;
+
+    if (e->recipient == ROLE_CONTROLLER)
+        return;
+    if (!e->has_dpa || e->dpa_signed == DATE_NONE) {
+        diag_add(d, e->file, line, 0, SEV_ERROR, "dpa-missing", e->id,
+                 "a %s processor needs a signed DPA (GDPR Art. 28): add <dpa "
+                 "signed=\"YYYY-MM-DD\"/> after <effective>",
+                 entry_status_name(e->status));
+        return;
+    }
+    if (e->dpa_signed > day)
+        diag_add(d, e->file, line, 0, SEV_ERROR, "dpa-missing", e->id,
+                 "the DPA is signed on %s, after the check date %s: as of %s there is no "
+                 "signed DPA",
+                 date_format(e->dpa_signed, s), date_format(day, s2), date_format(day, s2));
+    else if (e->dpa_expires != DATE_NONE && day > e->dpa_expires)
+        diag_add(d, e->file, line, 0, SEV_ERROR, "dpa-expired", e->id,
+                 "the DPA expired on %s: renew it and update expires=\"...\"",
+                 date_format(e->dpa_expires, s));
+    else if (e->dpa_expires != DATE_NONE && e->dpa_expires - day <= 30)
+        diag_add(d, e->file, line, 0, SEV_WARNING, "dpa-expiring", e->id,
+                 "the DPA expires on %s, within 30 days: renew it",
+                 date_format(e->dpa_expires, s));
+    if (e->effective != DATE_NONE && e->dpa_signed > e->effective)
+        diag_add(d, e->file, line, 0, SEV_WARNING, "dpa-after-start", e->id,
+                 "the DPA is signed on %s, after processing started on %s: processing without "
+                 "a contract breaches Art. 28(3); check the dates",
+                 date_format(e->dpa_signed, s), date_format(e->effective, s2));
+}
+
 void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
 {
-    size_t from = d->n, i, j;
-    /* an unreadable status (a schema error) is checked as live: fail closed */
-    int live = e->status != STATUS_RETIRED;
-    char s[11];
+    size_t from = d->n, i;
+    char s[11], s2[11], s3[11];
 
-    if (live) {
-        for (i = 0; i < e->nlocations; i++) {
-            const entry_location *l = &e->locations[i];
-            int seen = 0;
-
-            if (!l->country.cc[0] || reference_in_eea(r->ref, l->country.cc) ||
-                transfer_for(e, l->country.cc))
-                continue;
-            for (j = 0; j < i; j++)
-                seen |= strcmp(e->locations[j].country.cc, l->country.cc) == 0;
-            if (!seen)
-                diag_add(d, e->file, l->line, 0, SEV_ERROR, "transfer-missing", e->id,
-                         "%s (%s) is outside the EEA and has no transfer: add <transfer "
-                         "country=\"%s\" mechanism=\"...\"/> with a valid mechanism",
-                         l->country.cc, entry_use_name(l->use), l->country.cc);
-        }
-        if (e->entity_country.cc[0] && !reference_in_eea(r->ref, e->entity_country.cc) &&
-            !transfer_for(e, e->entity_country.cc))
-            diag_add(d, e->file, e->line_entity, 0, SEV_ERROR, "transfer-missing", e->id,
-                     "the contracting entity is in %s, outside the EEA, and there is no transfer "
-                     "to %s: add one with a valid mechanism",
-                     e->entity_country.cc, e->entity_country.cc);
+    if (entry_live(e, day)) {
+        check_locations(r, e, day, d);
         for (i = 0; i < e->ntransfers; i++) {
             const entry_transfer *t = &e->transfers[i];
-            if (t->country.cc[0] && !reference_in_eea(r->ref, t->country.cc))
+            if (t->country.cc[0] && !reference_in_eea_on(r->ref, t->country.cc, day))
                 check_mechanism(r, e, t, day, d);
         }
-        if (e->recipient != ROLE_CONTROLLER && !e->has_dpa)
-            diag_add(d, e->file, e->line_status ? e->line_status : e->line_root, 0, SEV_ERROR,
-                     "dpa-missing", e->id,
-                     "a %s processor needs a signed DPA (GDPR Art. 28): add <dpa "
-                     "signed=\"YYYY-MM-DD\"/> after <effective>",
-                     entry_status_name(e->status));
-        if (e->has_dpa && e->dpa_expires != DATE_NONE) {
-            if (day > e->dpa_expires)
-                diag_add(d, e->file, e->line_dpa, 0, SEV_ERROR, "dpa-expired", e->id,
-                         "the DPA expired on %s: renew it and update expires=\"...\"",
-                         date_format(e->dpa_expires, s));
-            else if (e->dpa_expires - day <= 30)
-                diag_add(d, e->file, e->line_dpa, 0, SEV_WARNING, "dpa-expiring", e->id,
-                         "the DPA expires on %s, within 30 days: renew it",
-                         date_format(e->dpa_expires, s));
-        }
+        if ((e->flows & ROLE_PROCESSOR) && e->recipient == ROLE_CONTROLLER)
+            diag_add(d, e->file, e->line_flow ? e->line_flow : e->line_root, 0, SEV_ERROR,
+                     "recipient-controller", e->id,
+                     "customers' data (flow processor) goes to an independent controller: that "
+                     "is not sub-processing and needs each customer's documented instruction "
+                     "(Art. 28(3)(a), 29); make the recipient a processor with a DPA, or remove "
+                     "the processor flow");
+        check_dpa(e, day, d);
         if ((e->flows & ROLE_PROCESSOR) && e->announced != DATE_NONE &&
             e->effective != DATE_NONE &&
-            e->effective < e->announced + r->settings.notice_days) {
-            char s2[11];
+            e->effective < e->announced + r->settings.notice_days)
             diag_add(d, e->file, e->line_effective, 0, SEV_ERROR, "notice-period", e->id,
                      "effective %s is earlier than announced %s + %d days of notice: set "
                      "<effective> to %s or later",
                      date_format(e->effective, s), date_format(e->announced, s2),
                      r->settings.notice_days,
-                     date_format(e->announced + r->settings.notice_days, s2));
-        }
+                     date_format(e->announced + r->settings.notice_days, s3));
     }
     for (i = 0; i < e->nwaivers; i++) {
         const entry_waiver *w = &e->waivers[i];
+        const rule_info *ri = w->rule ? rules_find(w->rule) : NULL;
         if (w->until != DATE_NONE && day > w->until)
             diag_add(d, e->file, w->line, 0, SEV_WARNING, "waiver-expired", e->id,
                      "the waiver for %s ended on %s and no longer suppresses anything: fix the "
                      "finding or extend until=\"...\"",
                      w->rule ? w->rule : "?", date_format(w->until, s));
+        else if (ri && ri->sev == SEV_ERROR && w->until != DATE_NONE &&
+                 w->until - day > r->settings.max_waiver_days)
+            diag_add(d, e->file, w->line, 0, SEV_ERROR, "waiver-too-long", e->id,
+                     "the waiver for %s runs until %s, more than %d days after %s, so it "
+                     "suppresses nothing: an error may be waived for at most max-waiver-days; "
+                     "set until=\"...\" to %s or earlier",
+                     w->rule, date_format(w->until, s), r->settings.max_waiver_days,
+                     date_format(day, s2), date_format(day + r->settings.max_waiver_days, s3));
     }
     rules_apply_waivers(r, day, d, from);
 }

@@ -25,7 +25,7 @@ static const char usage[] =
     "                 manifest (schemas/hosting.xsd); may be given several times\n"
     "  --format F     text (default), json, junit, sarif or github (workflow commands)\n"
     "  --output FILE  write the report there instead of standard output\n"
-    "  --strict       fail on warnings too\n"
+    "  --strict       fail on warnings and on waived errors too\n"
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0 no error (warnings allowed), 1 errors (or warnings with --strict),\n"
@@ -116,7 +116,9 @@ int cmd_check(int argc, char **argv)
     } else {
         fwrite(out.p, 1, out.len, stdout);
     }
-    rc = diag_count(&d, SEV_ERROR, 0) || (strict && diag_count(&d, SEV_WARNING, 0)) ? EXIT_FINDINGS
+    rc = diag_count(&d, SEV_ERROR, 0) ||
+                 (strict && (diag_count(&d, SEV_WARNING, 0) || diag_count(&d, SEV_ERROR, 1)))
+             ? EXIT_FINDINGS
                                                                                     : EXIT_OK;
 out:
     buf_free(&out);

@@ -29,7 +29,7 @@ ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def entry(entity="DE", flows=("processor",), recipient=None, status="active",
-          announced="2024-01-01", effective="2024-02-01", dpa='<dpa signed="2024-01-01"/>',
+          announced="2019-01-01", effective="2019-02-01", dpa='<dpa signed="2019-01-15"/>',
           locations=(("DE", "storage"),), transfers=(), waivers=()):
     t = "".join("    <transfer %s/>\n" % " ".join('%s="%s"' % kv for kv in tr.items()) for tr in transfers)
     return ENTRY.format(
@@ -43,10 +43,11 @@ def entry(entity="DE", flows=("processor",), recipient=None, status="active",
         waivers="".join('  <waiver rule="%s" until="%s">%s</waiver>\n' % w for w in waivers))
 
 
-class Rules(TempDirTest):
+class RuleCase(TempDirTest):
     """Each case: one entry t in a copy of the seed, checked as of a date."""
 
-    def findings(self, xml, date):
+    def check(self, xml, date):
+        """The JSON report of subreg check with entry t = xml, as of date."""
         reg = os.path.join(self.tmp, "reg")
         if not os.path.isdir(reg):
             self.copy_seed("reg")
@@ -56,13 +57,24 @@ class Rules(TempDirTest):
         self.assertSanitizerClean(p)
         self.assertIn(p.returncode, (0, 1), p.stderr)
         doc = json.loads(p.stdout)
-        got = [(f["rule"], f["waived"]) for f in doc["findings"] if f["entry"] == "t"]
         self.assertEqual(p.returncode, 1 if doc["summary"]["errors"] else 0)
-        return got
+        return doc
+
+    def findings(self, xml, date):
+        return [(f["rule"], f["waived"]) for f in self.check(xml, date)["findings"] if f["entry"] == "t"]
 
     def rules(self, xml, date):
         return sorted({r for r, waived in self.findings(xml, date) if not waived})
 
+    def scc(self, **kw):
+        tr = {"country": "US", "mechanism": "scc", "clauses": "2021/914", "module": "3",
+              "signed": "2024-01-15", "tia": "2026-06-01"}
+        tr.update(kw)
+        tr = {k: v for k, v in tr.items() if v is not None}
+        return entry(locations=(("US", "processing"),), transfers=(tr,))
+
+
+class Rules(RuleCase):
     def test_clean_entry(self):
         self.assertEqual(self.rules(entry(), "2026-11-28"), [])
 
@@ -78,10 +90,11 @@ class Rules(TempDirTest):
 
     def test_adequacy_windows(self):
         br = entry(locations=(("BR", "processing"),), transfers=({"country": "BR", "mechanism": "adequacy"},))
-        self.assertEqual(self.rules(br, "2026-01-25"), ["transfer-invalid"])
-        self.assertEqual(self.rules(br, "2026-01-26"), [])
+        # adopted 2026-01-26, published 2026-01-28: the window starts on the day it took effect
+        self.assertEqual(self.rules(br, "2026-01-27"), ["transfer-invalid"])
+        self.assertEqual(self.rules(br, "2026-01-28"), [])
         gb = entry(locations=(("GB", "processing"),), transfers=({"country": "GB", "mechanism": "adequacy"},))
-        self.assertEqual(self.rules(gb, "2021-06-27"), ["transfer-invalid"])
+        self.assertEqual(self.rules(gb, "2021-06-27"), [])            # the TCA bridge: not a transfer
         self.assertEqual(self.rules(gb, "2021-06-28"), [])
         self.assertEqual(self.rules(gb, "2025-12-27"), [])           # the renewal took over
         self.assertEqual(self.rules(gb, "2031-12-27"), ["adequacy-ending"])
@@ -97,12 +110,15 @@ class Rules(TempDirTest):
         us = dict(locations=(("US", "processing"),))
         self.assertEqual(self.rules(entry(transfers=({"country": "US", "mechanism": "adequacy"},), **us), "2026-11-28"),
                          ["transfer-invalid"])
-        dpf = entry(transfers=({"country": "US", "mechanism": "dpf", "verified": "2026-11-01"},), **us)
-        self.assertEqual(self.rules(dpf, "2023-07-09"), ["transfer-invalid"])
-        self.assertEqual(self.rules(dpf, "2023-07-10"), [])
-        # Privacy Shield days: the decision was in force until its invalidation
-        self.assertEqual(self.rules(dpf, "2020-07-15"), ["adequacy-ending"])
-        self.assertEqual(self.rules(dpf, "2020-07-16"), ["transfer-invalid"])
+        def dpf(verified):
+            return entry(transfers=({"country": "US", "mechanism": "dpf", "verified": verified},), **us)
+        self.assertEqual(self.rules(dpf("2023-07-09"), "2023-07-09"), ["transfer-invalid"])
+        self.assertEqual(self.rules(dpf("2023-07-10"), "2023-07-10"), [])
+        # Privacy Shield was not the DPF: dpf did not exist then, and its invalidation was
+        # never foreseeable (no adequacy-ending ahead of a court's judgment)
+        self.assertEqual(self.rules(dpf("2020-07-01"), "2020-07-15"), ["transfer-invalid"])
+        self.assertEqual(self.rules(dpf("2019-01-01"), "2019-06-01"), ["transfer-invalid"])
+        self.assertEqual(self.rules(dpf("2020-07-01"), "2020-07-16"), ["transfer-invalid"])
         gb = entry(locations=(("GB", "processing"),), transfers=({"country": "GB", "mechanism": "dpf"},))
         self.assertEqual(self.rules(gb, "2026-11-28"), ["transfer-invalid"])
 
@@ -116,17 +132,17 @@ class Rules(TempDirTest):
         self.assertEqual(self.rules(dpf("2025-11-28"), "2026-11-28"), ["dpf-unverified"])
         self.assertEqual(self.rules(dpf(None), "2026-11-28"), ["dpf-unverified"])
 
-    def scc(self, **kw):
-        tr = {"country": "US", "mechanism": "scc", "clauses": "2021/914", "module": "3", "tia": "2026-06-01"}
-        tr.update(kw)
-        tr = {k: v for k, v in tr.items() if v is not None}
-        return entry(locations=(("US", "processing"),), transfers=(tr,))
-
     def test_old_scc(self):
-        old = self.scc(clauses="2010/87", signed="2020-01-01")
-        self.assertEqual(self.rules(old, "2022-12-26"), [])
-        self.assertEqual(self.rules(old, "2022-12-27"), ["transfer-invalid"])
-        late = self.scc(clauses="2010/87", signed="2021-09-27")
+        # 2010/87 is the controller-to-processor set: a controller flow to a processor
+        def old(**kw):
+            tr = {"country": "US", "mechanism": "scc", "clauses": "2010/87", "signed": "2020-01-01",
+                  "tia": "2022-06-01"}
+            tr.update(kw)
+            tr = {k: v for k, v in tr.items() if v is not None}
+            return entry(flows=("controller",), locations=(("US", "processing"),), transfers=(tr,))
+        self.assertEqual(self.rules(old(), "2022-12-26"), [])
+        self.assertEqual(self.rules(old(), "2022-12-27"), ["transfer-invalid"])
+        late = old(signed="2021-09-27", tia="2021-09-01")
         self.assertEqual(self.rules(late, "2021-10-01"), ["transfer-invalid"])
         self.assertEqual(self.rules(self.scc(clauses="2021/915"), "2026-11-28"), ["transfer-invalid"])
         self.assertEqual(self.rules(self.scc(clauses=None), "2026-11-28"), ["transfer-invalid"])
@@ -136,7 +152,6 @@ class Rules(TempDirTest):
             (("processor",), None, "3", "2"),
             (("controller",), None, "2", "3"),
             (("controller",), "controller", "1", "2"),
-            (("processor",), "controller", "4", "3"),
             (("processor", "controller"), None, "2 3", "3"),
         ]
         for flows, recipient, good, bad in cases:
@@ -145,7 +160,8 @@ class Rules(TempDirTest):
                     return entry(flows=flows, recipient=recipient,
                                  locations=(("US", "processing"),),
                                  transfers=({"country": "US", "mechanism": "scc", "clauses": "2021/914",
-                                             "module": mod, "tia": "2026-06-01"},))
+                                             "module": mod, "signed": "2024-01-15",
+                                             "tia": "2026-06-01"},))
                 self.assertEqual(self.rules(e(good), "2026-11-28"), [])
                 self.assertEqual(self.rules(e(bad), "2026-11-28"), ["scc-module"])
 
@@ -153,7 +169,8 @@ class Rules(TempDirTest):
         self.assertEqual(self.rules(self.scc(tia=None), "2026-11-28"), ["tia-missing"])
         self.assertEqual(self.rules(self.scc(tia="2025-11-29"), "2026-11-28"), [])
         self.assertEqual(self.rules(self.scc(tia="2025-11-28"), "2026-11-28"), ["tia-stale"])
-        bcr = entry(locations=(("IN", "processing"),), transfers=({"country": "IN", "mechanism": "bcr"},))
+        bcr = entry(locations=(("IN", "processing"),),
+                    transfers=({"country": "IN", "mechanism": "bcr", "approval": "CNIL decision 2024-001"},))
         self.assertEqual(self.rules(bcr, "2026-11-28"), ["tia-missing"])
 
     def test_derogation(self):
@@ -164,7 +181,7 @@ class Rules(TempDirTest):
         self.assertEqual(self.rules(entry(dpa=None), "2026-11-28"), ["dpa-missing"])
         self.assertEqual(self.rules(entry(dpa=None, recipient="controller", flows=("controller",)), "2026-11-28"), [])
         def dpa(exp):
-            return entry(dpa='<dpa signed="2020-01-01" expires="%s"/>' % exp)
+            return entry(dpa='<dpa signed="2019-01-01" expires="%s"/>' % exp)
         self.assertEqual(self.rules(dpa("2026-11-27"), "2026-11-28"), ["dpa-expired"])
         self.assertEqual(self.rules(dpa("2026-11-28"), "2026-11-28"), ["dpa-expiring"])
         self.assertEqual(self.rules(dpa("2026-12-28"), "2026-11-28"), ["dpa-expiring"])
@@ -194,6 +211,158 @@ class Rules(TempDirTest):
     def test_unknown_waiver_rule_is_registry_error(self):
         e = entry().replace("</subprocessor>", '  <waiver rule="no-such-rule" until="2027-01-01">x</waiver>\n</subprocessor>')
         self.assertEqual(self.rules(e, "2026-11-28"), ["registry"])
+
+
+class FailClosed(RuleCase):
+    """Boundary cases a data protection officer tries, each on both sides of its date."""
+
+    def messages(self, xml, date, rule):
+        return [f["message"] for f in self.check(xml, date)["findings"] if f["rule"] == rule]
+
+    def test_documents_dated_after_the_check_date_do_not_exist(self):
+        late_dpa = entry(dpa='<dpa signed="2027-06-01"/>', effective="2027-07-01")
+        self.assertEqual(self.rules(late_dpa, "2027-05-31"), ["dpa-missing"])
+        self.assertEqual(self.rules(late_dpa, "2027-06-01"), [])
+        self.assertEqual(self.rules(self.scc(signed="2026-12-01"), "2026-11-30"), ["transfer-invalid"])
+        self.assertEqual(self.rules(self.scc(signed="2026-12-01"), "2026-12-01"), [])
+        self.assertEqual(self.rules(self.scc(tia="2026-12-01"), "2026-11-30"), ["tia-missing"])
+        self.assertEqual(self.rules(self.scc(tia="2026-12-01"), "2026-12-01"), [])
+        # SCCs without a signed date cannot be shown to exist on any date
+        self.assertEqual(self.rules(self.scc(signed=None), "2026-11-30"), ["transfer-invalid"])
+        p = run(["check", "--registry", SEED, "--date", "2025-06-01", "--format", "json"])
+        found = {(f["entry"], f["rule"]) for f in json.loads(p.stdout)["findings"]}
+        self.assertIn(("aws", "tia-missing"), found)      # its TIA is dated 2026-09-01
+        self.assertEqual(p.returncode, 1)
+
+    def test_dpa_signed_after_processing_started(self):
+        self.assertEqual(self.rules(entry(dpa='<dpa signed="2019-02-02"/>'), "2026-11-28"), ["dpa-after-start"])
+        self.assertEqual(self.rules(entry(dpa='<dpa signed="2019-02-01"/>'), "2026-11-28"), [])
+
+    def test_retired_in_the_future_is_live_until_its_last_day(self):
+        e = entry(status="retired", dpa=None, announced="2026-11-01", effective="2026-11-02",
+                  locations=(("CN", "storage"),))
+        e = e.replace("<effective>2026-11-02</effective>", "<effective>2026-11-02</effective>\n  <retired>2027-03-31</retired>")
+        self.assertEqual(self.rules(e, "2027-03-31"), ["dpa-missing", "notice-period", "transfer-missing"])
+        self.assertEqual(self.rules(e, "2027-04-01"), [])
+
+    def waiver(self, xml, rule, until):
+        return xml.replace("</subprocessor>", '  <waiver rule="%s" until="%s" owner="legal">accepted risk</waiver>\n</subprocessor>' % (rule, until))
+
+    def test_waivers_of_errors_are_capped(self):
+        base = entry(locations=(("DE", "storage"), ("CN", "processing")))
+        self.assertEqual(self.findings(self.waiver(base, "transfer-missing", "2027-02-26"), "2026-11-28"),
+                         [("transfer-missing", True)])                        # exactly 90 days
+        self.assertEqual(sorted(self.findings(self.waiver(base, "transfer-missing", "2027-02-27"), "2026-11-28")),
+                         [("transfer-missing", False), ("waiver-too-long", False)])
+        for rule, xml in (("derogation-systematic", entry(locations=(("IN", "processing"),), transfers=({"country": "IN", "mechanism": "derogation"},))),
+                          ("dpa-missing", entry(dpa=None)),
+                          ("notice-period", entry(announced="2026-11-01", effective="2026-11-02"))):
+            with self.subTest(rule=rule):
+                self.assertEqual(sorted(self.findings(self.waiver(xml, rule, "2099-12-31"), "2026-11-28")),
+                                 [(rule, False), ("waiver-too-long", False)])
+        # a warning's waiver is not capped
+        self.assertEqual(self.findings(self.waiver(self.scc(tia="2025-01-01"), "tia-stale", "2099-12-31"), "2026-11-28"),
+                         [("tia-stale", True)])
+        # the cap is a setting
+        reg = os.path.join(self.tmp, "reg")
+        with open(os.path.join(reg, "registry.xml")) as f:
+            settings = f.read()
+        with open(os.path.join(reg, "registry.xml"), "w") as f:
+            f.write(settings.replace("</tia-review-months>", "</tia-review-months>\n  <max-waiver-days>30</max-waiver-days>"))
+        self.assertEqual(sorted(self.findings(self.waiver(base, "transfer-missing", "2026-12-29"), "2026-11-28")),
+                         [("transfer-missing", False), ("waiver-too-long", False)])
+        self.assertEqual(self.findings(self.waiver(base, "transfer-missing", "2026-12-28"), "2026-11-28"),
+                         [("transfer-missing", True)])
+        # --strict fails on a waived error; every format shows it
+        p = run(["check", "--registry", reg, "--date", "2026-11-28", "--format", "json"])
+        self.assertEqual([(f["rule"], f["waived"]) for f in json.loads(p.stdout)["findings"]],
+                         [("transfer-missing", True)])
+        for fmt, needle in (("text", "waived"), ("junit", "waived"),
+                            ("sarif", "suppressions"), ("github", "waived")):
+            p = run(["check", "--registry", reg, "--date", "2026-11-28", "--format", fmt])
+            self.assertEqual(p.returncode, 0, fmt)
+            self.assertIn(needle, p.stdout, fmt)
+        p = run(["check", "--registry", reg, "--date", "2026-11-28", "--strict"])
+        self.assertEqual(p.returncode, 1, p.stdout)
+
+    def test_unwaivable_rules(self):
+        self.assertEqual(self.rules(self.waiver(entry(), "waiver-too-long", "2027-01-01"), "2026-11-28"), ["registry"])
+
+    def test_scc_2021_did_not_exist_before_it_entered_into_force(self):
+        self.assertEqual(self.rules(self.scc(signed="2021-06-26", tia="2021-06-20"), "2021-07-01"), ["transfer-invalid"])
+        self.assertEqual(self.rules(self.scc(signed="2021-06-27", tia="2021-06-20"), "2021-07-01"), [])
+
+    def old(self, flows=("controller",), recipient=None, **kw):
+        tr = {"country": "US", "mechanism": "scc", "clauses": "2010/87", "signed": "2020-01-01", "tia": "2022-06-01"}
+        tr.update(kw)
+        tr = {k: v for k, v in tr.items() if v is not None}
+        return entry(flows=flows, recipient=recipient, dpa=None if recipient == "controller" else '<dpa signed="2019-01-15"/>',
+                     announced="2019-01-01", effective="2019-02-01", locations=(("US", "processing"),), transfers=(tr,))
+
+    def test_old_scc_fail_closed(self):
+        self.assertEqual(self.rules(self.old(), "2022-12-26"), [])
+        self.assertEqual(self.rules(self.old(signed=None), "2022-12-26"), ["transfer-invalid"])
+        self.assertEqual(self.rules(self.old(module="2"), "2022-12-26"), ["transfer-invalid"])
+        # no old set covered processor-to-processor flows
+        self.assertEqual(self.rules(self.old(flows=("processor",)), "2022-12-26"), ["transfer-invalid"])
+        # the controller-to-controller sets do not cover a processor recipient, and back
+        self.assertEqual(self.rules(self.old(clauses="2004/915"), "2022-12-26"), ["transfer-invalid"])
+        self.assertEqual(self.rules(self.old(clauses="2004/915", recipient="controller"), "2022-12-26"), [])
+        self.assertEqual(self.rules(self.old(recipient="controller"), "2022-12-26"), ["transfer-invalid"])
+
+    def test_revocation_is_not_foreseen(self):
+        # Safe Harbour and Privacy Shield are not mechanisms of this format; and there is no
+        # adequacy-ending warning ahead of a judgment
+        us = entry(locations=(("US", "processing"),), announced="2014-01-01", effective="2014-02-01",
+                   dpa='<dpa signed="2014-01-15"/>',
+                   transfers=({"country": "US", "mechanism": "dpf", "verified": "2015-09-01"},))
+        self.assertEqual(self.rules(us, "2015-09-15"), ["transfer-invalid"])
+
+    def test_roles(self):
+        self.assertEqual(self.rules(entry(flows=("processor",), recipient="controller", dpa=None), "2026-11-28"),
+                         ["recipient-controller"])
+        # a controller recipient's own locations are its own transfers...
+        ctrl = dict(flows=("controller",), recipient="controller", dpa=None)
+        self.assertEqual(self.rules(entry(locations=(("IE", "processing"), ("US", "storage")), **ctrl), "2026-11-28"), [])
+        # ...but a contracting entity outside the EEA is the owner's transfer
+        self.assertEqual(self.rules(entry(entity="US", locations=(("US", "storage"),), **ctrl), "2026-11-28"),
+                         ["transfer-missing"])
+        stripe = run(["check", "--registry", SEED, "--format", "json"])
+        self.assertFalse([f for f in json.loads(stripe.stdout)["findings"] if f["entry"] == "stripe"])
+
+    def test_mechanisms_that_need_an_approval(self):
+        for mech in ("code-of-conduct", "certification", "ad-hoc-clauses", "bcr"):
+            with self.subTest(mech=mech):
+                tr = {"country": "IN", "mechanism": mech, "tia": "2026-06-01"}
+                e = entry(locations=(("IN", "processing"),), transfers=(tr,))
+                self.assertEqual(self.rules(e, "2026-11-28"), ["approval-missing"])
+                tr.update(approval="Approval by the competent authority, ref. 2026/17", approved="2026-12-01")
+                e = entry(locations=(("IN", "processing"),), transfers=(tr,))
+                self.assertEqual(self.rules(e, "2026-11-30"), ["approval-missing"])
+                self.assertEqual(self.rules(e, "2026-12-01"), [])
+
+    def test_notice_period_message_date(self):
+        e = entry(status="planned", announced="2026-11-20", effective="2026-12-03")
+        msgs = self.messages(e, "2026-11-28", "notice-period")
+        self.assertEqual(len(msgs), 1)
+        self.assertIn("set <effective> to 2026-12-04 or later", msgs[0])
+        self.assertIn("announced 2026-11-20", msgs[0])
+
+    def test_uk_left_the_eea_with_dates(self):
+        gb = entry(locations=(("GB", "processing"),))
+        self.assertEqual(self.rules(gb, "2020-12-31"), [])        # EU law applied
+        self.assertEqual(self.rules(gb, "2021-01-01"), [])        # the TCA bridge
+        self.assertEqual(self.rules(gb, "2021-06-27"), [])
+        self.assertEqual(self.rules(gb, "2021-06-28"), ["transfer-missing"])
+        adq = entry(locations=(("GB", "processing"),), transfers=({"country": "GB", "mechanism": "adequacy"},))
+        self.assertEqual(self.rules(adq, "2021-03-01"), [])
+
+    def test_uk_amendments_as_known_on_the_day(self):
+        adq = entry(locations=(("GB", "processing"),), transfers=({"country": "GB", "mechanism": "adequacy"},))
+        self.assertEqual(self.rules(adq, "2025-06-23"), ["adequacy-ending"])   # then it ended 2025-06-27
+        self.assertEqual(self.rules(adq, "2025-06-24"), [])                    # 2025/1226: to 2025-12-27
+        self.assertEqual(self.rules(adq, "2025-10-01"), ["adequacy-ending"])
+        self.assertEqual(self.rules(adq, "2025-12-19"), [])                    # 2025/2574: to 2031-12-27
 
 
 class Seed(TempDirTest):
@@ -334,8 +503,8 @@ class Formats(TempDirTest):
         ajv = os.path.join(ROOT, "tests", "node_modules", ".bin", "ajv")
         if not os.access(ajv, os.X_OK):
             self.fail("ajv is not installed: make test runs npm install in tests/")
-        schema4 = os.path.join(os.path.dirname(ROOT), "shared", "schemas-external", "sarif-schema-2.1.0.json")
-        self.assertTrue(os.path.isfile(schema4), "the SARIF schema in ../shared is missing")
+        schema4 = os.path.join(FIXTURES, "schemas", "sarif-schema-2.1.0.json")
+        self.assertTrue(os.path.isfile(schema4), "the SARIF schema in tests/fixtures/schemas is missing")
         schema7 = os.path.join(self.tmp, "sarif-draft7.json")
         m = subprocess.run([ajv, "migrate", "-s", schema4, "-o", schema7], capture_output=True, text=True)
         self.assertEqual(m.returncode, 0, m.stderr)
