@@ -1,4 +1,5 @@
 #include "reference.h"
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -14,6 +15,11 @@ typedef struct bridge {
     char country[3];
     int from, until;
 } bridge;
+
+typedef struct rtype {
+    char *provider, *match, *countries, *note;
+    resource_kind kind;
+} rtype;
 
 typedef struct region {
     char *provider, *id;
@@ -33,6 +39,8 @@ struct reference {
     size_t nadq;
     region *regions;              /* sorted by provider, id */
     size_t nregions;
+    rtype *types;                 /* in file order: the first match wins */
+    size_t ntypes;
 };
 
 static int code_index(const char *c)
@@ -197,6 +205,46 @@ static int cmp_region(const void *a, const void *b)
     return c ? c : strcmp(x->id, y->id);
 }
 
+static int load_type(reference *r, const char *provider, xmlNodePtr n, const char *file,
+                     diag_list *d)
+{
+    rtype *v = realloc(r->types, (r->ntypes + 1) * sizeof(*v)), *t;
+    char *kind, *c;
+    int bad = 0;
+
+    if (!v)
+        return -1;
+    r->types = v;
+    t = &v[r->ntypes++];
+    memset(t, 0, sizeof(*t));
+    t->provider = strdup(provider);
+    t->match = xmldoc_attr(n, "match");
+    t->countries = xmldoc_attr(n, "countries");
+    t->note = xmldoc_attr(n, "note");
+    kind = xmldoc_attr(n, "kind");
+    t->kind = !kind                                ? KIND_STORAGE
+              : strcmp(kind, "control-plane") == 0 ? KIND_CONTROL
+              : strcmp(kind, "edge") == 0          ? KIND_EDGE
+              : strcmp(kind, "compute") == 0       ? KIND_COMPUTE
+                                                   : KIND_STORAGE;
+    free(kind);
+    for (c = t->countries; c && *c; c += 3) {
+        char cc[3] = {c[0], c[1], '\0'};
+        int i = code_index(cc);
+        if (i < 0 || r->kind[i] != 1) {
+            diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "country-unknown", NULL,
+                     "type %s maps to %s, which is not a country of countries.xml",
+                     t->match ? t->match : "?", cc);
+            bad = 1;
+        }
+        if (!c[2])
+            break;
+    }
+    if (!t->provider || !t->match)
+        return -1;
+    return bad ? -1 : 0;
+}
+
 static int load_regions(reference *r, xmlDocPtr doc, const char *file, diag_list *d)
 {
     xmlNodePtr p, n;
@@ -210,9 +258,17 @@ static int load_regions(reference *r, xmlDocPtr doc, const char *file, diag_list
             continue;
         pid = xmldoc_attr(p, "id");
         for (n = xmldoc_elem(p->children); n && pid; n = xmldoc_elem(n->next)) {
-            char *id = xmldoc_attr(n, "id"), *cc = xmldoc_attr(n, "country");
-            int i = code_index(cc);
+            char *id, *cc;
+            int i;
 
+            if (xmldoc_is(n, "type")) {
+                if (load_type(r, pid, n, file, d) != 0)
+                    bad = 1;
+                continue;
+            }
+            id = xmldoc_attr(n, "id");
+            cc = xmldoc_attr(n, "country");
+            i = code_index(cc);
             if (i < 0 || r->kind[i] != 1) {
                 diag_add(d, file, xmldoc_line(n), 0, SEV_ERROR, "country-unknown", NULL,
                          "region %s of %s is mapped to %s, which is not a country of countries.xml",
@@ -352,6 +408,13 @@ void reference_free(reference *r)
         free(r->regions[i].provider);
         free(r->regions[i].id);
     }
+    for (i = 0; i < r->ntypes; i++) {
+        free(r->types[i].provider);
+        free(r->types[i].match);
+        free(r->types[i].countries);
+        free(r->types[i].note);
+    }
+    free(r->types);
     free(r->adq);
     free(r->regions);
     free(r);
@@ -445,6 +508,35 @@ int reference_region(const reference *r, const char *provider, const char *id, c
         return 0;
     }
     return reference_has_provider(r, provider) ? -2 : -1;
+}
+
+resource_kind reference_resource_kind(const reference *r, const char *provider, const char *type,
+                                      const char **countries, const char **note)
+{
+    size_t i;
+
+    for (i = 0; type && i < r->ntypes; i++) {
+        const rtype *t = &r->types[i];
+        if (strcmp(t->provider, provider) == 0 && fnmatch(t->match, type, 0) == 0) {
+            if (countries)
+                *countries = t->countries;
+            if (note)
+                *note = t->note;
+            return t->kind;
+        }
+    }
+    if (countries)
+        *countries = NULL;
+    if (note)
+        *note = NULL;
+    return KIND_STORAGE;
+}
+
+const char *reference_kind_name(resource_kind k)
+{
+    static const char *names[] = {"storage", "compute", "edge", "control-plane"};
+
+    return names[k];
 }
 
 int reference_has_provider(const reference *r, const char *provider)

@@ -72,6 +72,17 @@ int reference_adequacy_end(const adequacy *a, int day);
 /* Map provider's region id to a country into out. Returns 0, -1 for an unknown provider,
  * -2 for a region the reference data does not place (fail closed). */
 int reference_region(const reference *r, const char *provider, const char *region, char out[3]);
+/* What a Terraform resource type is, for hosting checks (regions.xml <type>). */
+typedef enum { KIND_STORAGE, KIND_COMPUTE, KIND_EDGE, KIND_CONTROL } resource_kind;
+
+/* The kind of provider's resource type: the first <type match> of that provider that fits
+ * type, KIND_STORAGE when none does (fail closed). *countries is set to the countries an
+ * edge type is mapped to ("US CA", or NULL when none); *note to the type's note or NULL.
+ * countries and note may be NULL. */
+resource_kind reference_resource_kind(const reference *r, const char *provider, const char *type,
+                                      const char **countries, const char **note);
+/* "storage", "compute", "edge", "control-plane". */
+const char *reference_kind_name(resource_kind k);
 /* 1 when the reference data lists regions for provider. */
 int reference_has_provider(const reference *r, const char *provider);
 /* The whole reference as JSON: {"eea": [...], "countries": [...], "adequacy": [...]}.

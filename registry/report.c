@@ -43,9 +43,77 @@ static void summary_line(const diag_list *d, const report_meta *m, buf *out)
                m->reg ? m->reg->n : 0, m->reg && m->reg->n == 1 ? "y" : "ies", m->date);
 }
 
+/* The audit trail of the hosting files: one line per resource. */
+static void write_placements_text(const report_meta *m, buf *out)
+{
+    size_t i, k;
+
+    for (i = 0; i < m->nhosting; i++) {
+        const hosting_list *l = &m->hosting[i];
+        buf_printf(out, "%s: %s, %zu resource%s\n", l->file, l->format ? l->format : "?", l->n,
+                   l->n == 1 ? "" : "s");
+        for (k = 0; k < l->n; k++) {
+            const hosting_deploy *h = &l->v[k];
+            buf_printf(out, "  %s:%d %s [%s, %s] %s", l->file, h->line, h->what, h->provider,
+                       h->kind ? h->kind : "?", hosting_result_name(h->result));
+            if (h->cc[0])
+                buf_printf(out, " %s", h->cc);
+            if (h->region)
+                buf_printf(out, " (%s)", h->region);
+            if (h->source)
+                buf_printf(out, " from %s", h->source);
+            if (h->reason && h->result != HOST_PLACED)
+                buf_printf(out, ": %s", h->reason);
+            buf_puts(out, "\n");
+        }
+    }
+}
+
+static cJSON *placements_json(const report_meta *m)
+{
+    cJSON *arr = cJSON_CreateArray();
+    size_t i, k;
+
+    for (i = 0; arr && i < m->nhosting; i++) {
+        const hosting_list *l = &m->hosting[i];
+        for (k = 0; k < l->n; k++) {
+            const hosting_deploy *h = &l->v[k];
+            cJSON *o = cJSON_CreateObject();
+            if (!o)
+                break;
+            cJSON_AddStringToObject(o, "file", l->file);
+            cJSON_AddStringToObject(o, "format", l->format ? l->format : "");
+            cJSON_AddNumberToObject(o, "line", h->line);
+            cJSON_AddStringToObject(o, "address", h->what);
+            if (h->type)
+                cJSON_AddStringToObject(o, "type", h->type);
+            cJSON_AddStringToObject(o, "provider", h->provider);
+            cJSON_AddStringToObject(o, "kind", h->kind ? h->kind : "");
+            cJSON_AddStringToObject(o, "result", hosting_result_name(h->result));
+            if (h->region)
+                cJSON_AddStringToObject(o, "region", h->region);
+            else
+                cJSON_AddNullToObject(o, "region");
+            if (h->cc[0])
+                cJSON_AddStringToObject(o, "country", h->cc);
+            else
+                cJSON_AddNullToObject(o, "country");
+            if (h->source)
+                cJSON_AddStringToObject(o, "source", h->source);
+            if (h->reason && h->result != HOST_PLACED)
+                cJSON_AddStringToObject(o, "reason", h->reason);
+            cJSON_AddItemToArray(arr, o);
+        }
+    }
+    return arr;
+}
+
 static int write_text(const diag_list *d, const report_meta *m, buf *out)
 {
     size_t i;
+
+    if (m->explain)
+        write_placements_text(m, out);
 
     for (i = 0; i < d->n; i++) {
         diag_format(&d->v[i], out);
@@ -90,6 +158,8 @@ static int write_json(const diag_list *d, const report_meta *m, buf *out)
             cJSON_AddStringToObject(o, "waiver", g->waiver ? g->waiver : "");
         cJSON_AddItemToArray(arr, o);
     }
+    if (m->nhosting)
+        cJSON_AddItemToObject(root, "placements", placements_json(m));
     return append_json(out, root);
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "buf.h"
 #include "diag.h"
+#include "hosting.h"
 #include "registry.h"
 
 typedef enum { REPORT_TEXT, REPORT_JSON, REPORT_JUNIT, REPORT_SARIF, REPORT_GITHUB } report_format;
@@ -14,6 +15,9 @@ typedef struct report_meta {
     const char *revision;   /* commit id or "" */
     const char *version;    /* subreg's version */
     const registry *reg;    /* the checked registry (entries for JUnit); may be NULL */
+    const hosting_list *hosting; /* the checked hosting files (the audit trail), or NULL */
+    size_t nhosting;
+    int explain;            /* text: list every placement before the findings */
 } report_meta;
 
 /* Parse "text", "json", "junit", "sarif", "github"; -1 when none. */

@@ -431,7 +431,7 @@ static enum MHD_Result get_compliance(server *s, struct MHD_Connection *c, req *
     const char *date = arg(c, "date");
     int day = date_today();
     diag_list d = {0};
-    report_meta m;
+    report_meta m = {0};
     snapshot *sn;
     buf out;
 

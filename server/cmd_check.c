@@ -13,6 +13,7 @@
 static const char usage[] =
     "usage: subreg check [--registry PATH] [--rev REV] [--date YYYY-MM-DD] [--hosting FILE]...\n"
     "                    [--format text|json|junit|sarif|github] [--output FILE] [--strict]\n"
+    "                    [--explain]\n"
     "\n"
     "Check the registry against every rule as of a date, and what a deployment puts where:\n"
     "fails when anything is hosted outside the EEA without a valid transfer mechanism.\n"
@@ -21,8 +22,12 @@ static const char usage[] =
     "                 (default " DEFAULT_REGISTRY "; in the registry's own CI: --registry .)\n"
     "  --rev REV      check the repository at this revision\n"
     "  --date D       the check date (default today, UTC)\n"
-    "  --hosting F    a Terraform plan in JSON (terraform show -json plan.out) or a hosting\n"
-    "                 manifest (schemas/hosting.xsd); may be given several times\n"
+    "  --hosting F    a Terraform plan in JSON (terraform show -json plan.out), a state in\n"
+    "                 JSON (terraform show -json) or a hosting manifest (schemas/hosting.xsd);\n"
+    "                 may be given several times\n"
+    "  --explain      text format: list every resource of the hosting files with where it\n"
+    "                 runs and how that was found, or why it is skipped or unmapped (the JSON\n"
+    "                 format always has this list as \"placements\")\n"
     "  --format F     text (default), json, junit, sarif or github (workflow commands)\n"
     "  --output FILE  write the report there instead of standard output\n"
     "  --strict       fail on warnings and on waived errors too\n"
@@ -42,15 +47,17 @@ int cmd_check(int argc, char **argv)
                                          {"format", required_argument, NULL, 'f'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"strict", no_argument, NULL, 's'},
+                                         {"explain", no_argument, NULL, 'x'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL;
     const char *hosting[MAX_HOSTING];
-    int nh = 0, strict = 0, c, i, rc = EXIT_USAGE, day = date_today(), fmt = REPORT_TEXT;
+    hosting_list lists[MAX_HOSTING];
+    int nh = 0, nl = 0, strict = 0, explain = 0, c, i, rc = EXIT_USAGE, day = date_today(), fmt = REPORT_TEXT;
     char daystr[11];
     diag_list d = {0};
     registry *r = NULL;
-    report_meta m;
+    report_meta m = {0};
     buf out;
 
     optind = 1;
@@ -74,6 +81,7 @@ int cmd_check(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 's': strict = 1; break;
+        case 'x': explain = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -88,21 +96,22 @@ int cmd_check(int argc, char **argv)
         goto out;
     rules_check(r, day, &d);
     for (i = 0; i < nh; i++) {
-        hosting_list l;
         sr_err err = {{0}};
-        if (hosting_load(hosting[i], cli_schemas(), &l, &d, &err) != 0) {
-            hosting_list_free(&l);
+        int lrc = hosting_load(hosting[i], cli_schemas(), &lists[nl++], &d, &err);
+        if (lrc != 0) {
             rc = cli_fail("check", "--hosting %s", err.msg);
             goto out;
         }
-        hosting_check(r, &l, day, &d);
-        hosting_list_free(&l);
+        hosting_check(r, &lists[nl - 1], day, &d);
     }
     diag_sort(&d);
     m.date = date_format(day, daystr);
     m.revision = r->revision;
     m.version = SUBREG_VERSION;
     m.reg = r;
+    m.hosting = lists;
+    m.nhosting = (size_t)nl;
+    m.explain = explain;
     if (report_write((report_format)fmt, &d, &m, &out) != 0) {
         rc = cli_fail("check", "out of memory writing the report");
         goto out;
@@ -121,6 +130,8 @@ int cmd_check(int argc, char **argv)
              ? EXIT_FINDINGS
                                                                                     : EXIT_OK;
 out:
+    for (i = 0; i < nl; i++)
+        hosting_list_free(&lists[i]);
     buf_free(&out);
     registry_free(r);
     diag_list_free(&d);
