@@ -27,6 +27,7 @@ hosting_deploy *hosting_add(hosting_list *l, const char *provider, const char *w
     memset(h, 0, sizeof(*h));
     h->use = -1;
     h->line = line > 0 ? line : 1;
+    h->col = 1;
     h->provider = strdup(provider);
     h->what = strdup(what ? what : provider);
     if (!h->provider || !h->what) {
@@ -296,7 +297,7 @@ static void check_country(const registry *r, const hosting_list *l, const hostin
     size_t k;
 
     if (!declared(e, cc, need, &uses))
-        diag_add(d, l->file, h->line, 0, SEV_ERROR, "hosting-undeclared", e->id,
+        diag_add(d, l->file, h->line, h->col, SEV_ERROR, "hosting-undeclared", e->id,
                  "%s (%s: %s) deploys to %s (%s %s), which %s %s%s%s%s: add <location "
                  "country=\"%s\" use=\"%s\"/> to %s, or deploy in a declared country",
                  h->what, h->kind, need == USE_STORAGE ? "stores data" : "processes data", cc,
@@ -309,7 +310,7 @@ static void check_country(const registry *r, const hosting_list *l, const hostin
     for (k = 0; k < e->ntransfers; k++)
         transferred |= strcmp(e->transfers[k].country.cc, cc) == 0;
     if (!reference_in_eea_on(r->ref, cc, day) && !transferred)
-        diag_add(d, l->file, h->line, 0, SEV_ERROR, "transfer-missing", e->id,
+        diag_add(d, l->file, h->line, h->col, SEV_ERROR, "transfer-missing", e->id,
                  "%s deploys to %s, outside the EEA, and %s has no transfer to %s: add "
                  "<transfer country=\"%s\" mechanism=\"...\"/> with a valid mechanism (e.g. "
                  "scc clauses=\"2021/914\" with a TIA)",
@@ -349,7 +350,7 @@ void hosting_check(const registry *r, hosting_list *l, int day, diag_list *d)
         }
         e = claimant(r, h->provider);
         if (!e)
-            diag_add(d, l->file, h->line, 0, SEV_ERROR, "hosting-provider-unknown", NULL,
+            diag_add(d, l->file, h->line, h->col, SEV_ERROR, "hosting-provider-unknown", NULL,
                      "%s deploys on provider %s, which no sub-processor claims: add <hosting "
                      "provider=\"%s\"/> to its entry, or add the provider as a sub-processor",
                      h->what, h->provider, h->provider);
@@ -375,7 +376,7 @@ void hosting_check(const registry *r, hosting_list *l, int day, diag_list *d)
                      note ? " (" : "", note ? note : "", note ? ")" : "");
             hosting_set(&h->reason, why);
             h->result = HOST_UNMAPPED;
-            diag_add(d, l->file, h->line, 0, SEV_ERROR, "hosting-unmapped", e ? e->id : NULL,
+            diag_add(d, l->file, h->line, h->col, SEV_ERROR, "hosting-unmapped", e ? e->id : NULL,
                      "%s: %s: serve it from regional resources, or list its countries with "
                      "<type match=\"%s\" kind=\"edge\" countries=\"...\"/> in reference/regions.xml "
                      "and declare them",
@@ -385,10 +386,10 @@ void hosting_check(const registry *r, hosting_list *l, int day, diag_list *d)
         if (!place(r, h)) {
             h->result = HOST_UNMAPPED;
             if (h->country)
-                diag_add(d, l->file, h->line, 0, SEV_ERROR, "country-unknown", e ? e->id : NULL,
+                diag_add(d, l->file, h->line, h->col, SEV_ERROR, "country-unknown", e ? e->id : NULL,
                          "%s: \"%s\" is not an ISO 3166-1 country code", h->what, h->country);
             else
-                diag_add(d, l->file, h->line, 0, SEV_ERROR, "hosting-unmapped", e ? e->id : NULL,
+                diag_add(d, l->file, h->line, h->col, SEV_ERROR, "hosting-unmapped", e ? e->id : NULL,
                          "%s on %s cannot be placed: %s", h->what, h->provider,
                          h->reason ? h->reason : "no region");
             continue;

@@ -33,6 +33,7 @@ typedef struct hosting_deploy {
                        * local provider, deleted) */
     int use;          /* manifest: entry_use the deploy declares; -1: from the type's kind */
     int line;         /* line in the file (the resource's "address" in a plan), 1 if unknown */
+    int col;          /* its column (1-based; minified plans are one line), 1 if unknown */
     /* filled by hosting_check */
     hosting_result result;
     char cc[3];       /* the country when placed */

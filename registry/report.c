@@ -54,7 +54,7 @@ static void write_placements_text(const report_meta *m, buf *out)
                    l->n == 1 ? "" : "s");
         for (k = 0; k < l->n; k++) {
             const hosting_deploy *h = &l->v[k];
-            buf_printf(out, "  %s:%d %s [%s, %s] %s", l->file, h->line, h->what, h->provider,
+            buf_printf(out, "  %s:%d:%d %s [%s, %s] %s", l->file, h->line, h->col, h->what, h->provider,
                        h->kind ? h->kind : "?", hosting_result_name(h->result));
             if (h->cc[0])
                 buf_printf(out, " %s", h->cc);
@@ -84,6 +84,7 @@ static cJSON *placements_json(const report_meta *m)
             cJSON_AddStringToObject(o, "file", l->file);
             cJSON_AddStringToObject(o, "format", l->format ? l->format : "");
             cJSON_AddNumberToObject(o, "line", h->line);
+            cJSON_AddNumberToObject(o, "column", h->col);
             cJSON_AddStringToObject(o, "address", h->what);
             if (h->type)
                 cJSON_AddStringToObject(o, "type", h->type);

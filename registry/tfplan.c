@@ -422,8 +422,9 @@ static int resource_provider_region(const ctx *c, const cJSON *conf, const char 
 /* ---- line numbers: the line of each "address" key's value after from ---- */
 
 typedef struct scan {
-    const char *p, *end;
+    const char *start, *p, *end;
     int line;
+    int col;   /* of the last match: its "address" key, 1-based */
 } scan;
 
 /* Decode the JSON string at s (after its opening quote) into out; returns the position after
@@ -485,6 +486,10 @@ static int scan_address(scan *sc, const char *want)
                 line += *q++ == '\n';
             if (q < sc->end && *q == '"' && (after = decode_string(q + 1, sc->end, val, sizeof(val))) &&
                 strcmp(val, want) == 0) {
+                const char *bol = hit;
+                while (bol > sc->start && bol[-1] != '\n')
+                    bol--;
+                sc->col = (int)(hit - bol) + 1;
                 sc->p = after;
                 sc->line = line;
                 return line;
@@ -650,6 +655,7 @@ static int place_one(ctx *c, hosting_list *l, scan *sc, const cJSON *rc, int is_
     provider_short(jstr(rc, "provider_name"), prov, sizeof(prov));
     if (!(h = hosting_add(l, prov[0] ? prov : "?", addr, line ? line : 1)))
         return -1;
+    h->col = line ? sc->col : 1;
     if (hosting_set(&h->type, type) != 0)
         return -1;
     for (i = 0; local_providers[i]; i++)
@@ -748,7 +754,7 @@ int tfplan_load(const char *data, size_t len, hosting_list *l, diag_list *d, sr_
     pending *pend = NULL;
     size_t npend = 0, i;
     ctx c;
-    scan sc = {data, data + len, 1};
+    scan sc = {data, data, data + len, 1, 1};
     int ret = -1;
 
     memset(&c, 0, sizeof(c));

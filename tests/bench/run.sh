@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks, each measured as a ratio against a real peer in the same run (the machines are
 # shared and noisy: absolute times drift, ratios much less). Results go to tests/bench/out/.
-# usage: tests/bench/run.sh [validate|store|check|http ...]   (default: all)
+# usage: tests/bench/run.sh [validate|store|check|plan|http ...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=tests/bench/out
 mkdir -p "$OUT"
 BIN=$PWD/bin/subreg
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(validate store check http)
+[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan http)
 echo "machine: $(nproc) cores, $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ)"
 
 mean_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.1f' % (x['mean']*1000) for x in r))" "$1"; }
@@ -55,6 +55,21 @@ bench_check() {
   hyperfine -N -w 2 -r 20 --export-json "$OUT/check.json" "$BIN check --registry $OUT/reg10k" >/dev/null
   read -r a <<<"$(mean_ms "$OUT/check.json")"
   echo "check 10k: subreg check ${a} ms (target: under 1000 ms)" | tee "$OUT/check.txt"
+}
+
+bench_plan() {
+  echo "== plan: subreg check --hosting on a plan of 20,000 resources in nested modules, beside jq . on the same file"
+  python3 tests/bench/gen_plan.py 20000 "$OUT/plan20k.json"
+  size=$(stat -c %s "$OUT/plan20k.json")
+  hyperfine -N -w 2 -r 15 --export-json "$OUT/plan.json" \
+    "$BIN check --registry data/seed --hosting $OUT/plan20k.json" \
+    "jq . $OUT/plan20k.json" >/dev/null
+  read -r a b <<<"$(mean_ms "$OUT/plan.json")"
+  rss_a=$(/usr/bin/time -f %M "$BIN" check --registry data/seed --hosting "$OUT/plan20k.json" 2>&1 >/dev/null | tail -1)
+  rss_b=$(/usr/bin/time -f %M jq . "$OUT/plan20k.json" 2>&1 >/dev/null | tail -1)
+  python3 -c "
+s=$size/1e6; a=$a; b=$b; ra=$rss_a/1024; rb=$rss_b/1024
+print('plan 20k (%.1f MB): subreg %.0f ms, jq %.0f ms, ratio subreg/jq = %.2f; peak RSS subreg %.0f MB (%.1fx the file), jq %.0f MB' % (s, a, b, a/b, ra, ra/s, rb))" | tee "$OUT/plan.txt"
 }
 
 wrk_field() { # FILE -> "rps p99_ms non2xx"

@@ -221,6 +221,11 @@ class Cases(TerraformCase):
         for f in doc["findings"]:
             if f["file"].endswith(name):
                 self.assertGreater(f["line"], start, f)
+        # a minified plan is one line: the column tells resources apart
+        _, doc2 = self.check(os.path.join(TF, "tfc-azure-postgres.json"))
+        cols = [p["column"] for p in doc2["placements"]]
+        self.assertEqual({p["line"] for p in doc2["placements"]}, {1})
+        self.assertEqual(cols, sorted(set(cols)))
         p = run(["check", "--registry", SEED, "--hosting", os.path.join(TF, name), "--explain"])
         for r in plan["resource_changes"]:
             self.assertIn(r["address"], p.stdout)
