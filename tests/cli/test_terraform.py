@@ -102,6 +102,15 @@ class Cases(TerraformCase):
         p = self.placement(doc, "module.outer[0].module.inner.aws_cloudwatch_event_rule.example")
         self.assertEqual((p["result"], p["country"]), ("placed", "US"))
 
+    def test_opentofu_provider_addresses(self):
+        # edited field: every provider_name's registry host -> registry.opentofu.org (OpenTofu)
+        def edit(doc):
+            for r in doc["resource_changes"]:
+                r["provider_name"] = r["provider_name"].replace("registry.terraform.io", "registry.opentofu.org")
+        _, doc = self.check(self.edited("tfc-for-each-module.json", edit))
+        p = self.placement(doc, 'module.ecr_repository["repository_2"].aws_ecr_repository.ecr_repository')
+        self.assertEqual((p["provider"], p["country"]), ("aws", "US"))
+
     def test_d_edge_services_never_take_the_provider_region(self):
         # edited field: a configuration.provider_config with aws in region eu-central-1
         def edit(doc):
