@@ -118,17 +118,24 @@ int diag_format(const diag *d, buf *out)
                       d->sev == SEV_ERROR ? "error" : "warning", d->rule, d->message);
 }
 
-void diag_list_free(diag_list *l)
+void diag_list_truncate(diag_list *l, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < l->n; i++) {
+    for (i = n; i < l->n; i++) {
         free(l->v[i].file);
         free(l->v[i].rule);
         free(l->v[i].entry);
         free(l->v[i].message);
         free(l->v[i].waiver);
     }
+    if (n < l->n)
+        l->n = n;
+}
+
+void diag_list_free(diag_list *l)
+{
+    diag_list_truncate(l, 0);
     free(l->v);
     memset(l, 0, sizeof(*l));
 }

@@ -9,6 +9,15 @@
 #include <stddef.h>
 #include "buf.h"
 
+/* Return codes of the library beside 0 and -1 (-1: failed, err says why). One set of
+ * numbers for every module, so that a code passed up unchanged keeps its meaning. */
+enum {
+    SR_NOTFOUND = 1, /* no such revision, file or entry; or nothing to change */
+    SR_CONFLICT = 2, /* main moved from the expected parent: re-read and retry */
+    SR_BLOCKED = 3,  /* the change breaks the rules: the diagnostics say why */
+    SR_LOCKED = 4    /* another writer holds main's lock: retry the update shortly */
+};
+
 typedef struct sr_err {
     char msg[1024];
 } sr_err;
@@ -47,6 +56,8 @@ size_t diag_count(const diag_list *l, severity sev, int waived);
 void diag_sort(diag_list *l);
 /* Append "FILE:LINE:COL: SEVERITY[RULE]: MESSAGE" (no newline) to out. */
 int diag_format(const diag *d, buf *out);
+/* Free the items from index n on (the first n stay). */
+void diag_list_truncate(diag_list *l, size_t n);
 /* Free every item and the array; the list is empty and reusable afterwards. */
 void diag_list_free(diag_list *l);
 #endif

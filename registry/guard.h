@@ -11,7 +11,7 @@
 
 struct registry;
 
-#define GUARD_BLOCKED 3   /* return code: the change breaks the rules; d says why */
+#define GUARD_BLOCKED SR_BLOCKED /* return code: the change breaks the rules; d says why */
 
 /* Check putting data (len bytes) as subprocessors/<id>.xml onto the registry of snapshot
  * snap, as of day. known (may be NULL) is the registry already loaded at that revision:
@@ -24,7 +24,8 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
 /* Validate, then commit: subprocessors/<id>.xml := data (data NULL: remove it) on top of
  * expected_parent (NULL or "" = the current tip), with compare-and-swap. Returns 0 with the
  * commit id (and the new blob id, "" on removal), GUARD_BLOCKED (nothing written),
- * STORE_CONFLICT (main moved from expected_parent: nothing written), STORE_NOTFOUND (remove
+ * STORE_CONFLICT (main moved from expected_parent: nothing written), STORE_LOCKED (main's
+ * lock is held by another writer: nothing written to main), STORE_NOTFOUND (remove
  * of an entry that does not exist, or no change at all), or -1. known: as in
  * guard_check_entry (used only when it is the registry at the parent). */
 int guard_write(store *s, const schemas *xs, const char *expected_parent, const char *id,

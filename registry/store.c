@@ -714,9 +714,13 @@ int store_commit(store *s, const char *expected_parent, const store_change *chan
     /* Compare-and-swap: move main only if it still points at the parent. */
     grc = git_reference_create_matching(&ref, s->repo, STORE_REF, &commit_id, 1, &parent_id,
                                         message);
-    if (grc == GIT_EMODIFIED || grc == GIT_ELOCKED || grc == GIT_EEXISTS) {
-        sr_err_set(err, "the registry changed meanwhile (%s): re-read it and retry",
-                   grc == GIT_ELOCKED ? "another write holds the lock" : "main moved");
+    if (grc == GIT_ELOCKED) {
+        sr_err_set(err, "another writer holds %s.lock: retry shortly", STORE_REF);
+        rc = STORE_LOCKED;
+        goto out;
+    }
+    if (grc == GIT_EMODIFIED || grc == GIT_EEXISTS) {
+        sr_err_set(err, "the registry changed meanwhile (main moved): re-read it and retry");
         rc = STORE_CONFLICT;
         goto out;
     }
@@ -988,6 +992,20 @@ int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX])
         return -1;
     git_oid_tostr(out, STORE_OID_HEX, &id);
     return 0;
+}
+
+long store_lock_age_ms(store *s)
+{
+    char path[4200];
+    struct stat st;
+    struct timespec now;
+
+    snprintf(path, sizeof(path), "%s%s.lock", git_repository_path(s->repo), STORE_REF);
+    if (stat(path, &st) != 0)
+        return -1;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (long)((now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+                  (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000);
 }
 
 int store_clear_stale_lock(store *s, int max_age, sr_err *err)

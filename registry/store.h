@@ -15,9 +15,10 @@
 typedef struct store store;
 typedef struct store_snap store_snap;
 
-/* Return codes beside 0 and -1 (err set). */
-#define STORE_NOTFOUND 1   /* no such revision, file or entry */
-#define STORE_CONFLICT 2   /* the ref moved or is locked: re-read and retry */
+/* Return codes beside 0 and -1 (err set): the library's SR_ codes (diag.h). */
+#define STORE_NOTFOUND SR_NOTFOUND /* no such revision, file or entry */
+#define STORE_CONFLICT SR_CONFLICT /* main moved from the expected parent: re-read and retry */
+#define STORE_LOCKED SR_LOCKED     /* main's lock is held by another writer: retry shortly */
 
 /* Call once in main before threads: git_libgit2_init and durable writes (fsync). */
 int store_global_init(sr_err *err);
@@ -84,8 +85,8 @@ int store_init(const char *path, const store_change *changes, size_t n, const st
 
 /* One commit on refs/heads/main applying changes to the tree of expected_parent (40 hex;
  * NULL or "" = the current tip), with compare-and-swap: if main no longer points at
- * expected_parent, or its lock is held by another writer, nothing is changed and
- * STORE_CONFLICT is returned. A change that leaves the tree as it was gives
+ * expected_parent, nothing is changed and STORE_CONFLICT is returned; if another writer
+ * holds main's lock, STORE_LOCKED (the objects are written, the ref is not: retry). A change that leaves the tree as it was gives
  * STORE_NOTFOUND ("nothing to commit"). Objects and the ref are fsynced before 0 is
  * returned (see store_global_init). Returns 0 with the new commit id in commit_out. */
 int store_commit(store *s, const char *expected_parent, const store_change *changes, size_t n,
@@ -136,6 +137,8 @@ int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
  * write would fail as locked (git itself leaves such files to a person). Writers hold the
  * lock for milliseconds, so an old one is stale. Returns 1 removed, 0 none, -1 (err set). */
 int store_clear_stale_lock(store *s, int max_age, sr_err *err);
+/* Age in milliseconds of refs/heads/main.lock, or -1 when there is none. */
+long store_lock_age_ms(store *s);
 /* The repository's directory (the .git directory for a work tree). */
 const char *store_path(const store *s);
 #endif

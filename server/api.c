@@ -11,6 +11,7 @@
 #include "../registry/guard.h"
 #include "../registry/report.h"
 #include "../registry/rules.h"
+#include "../registry/writer.h"
 #include "../registry/xmldoc.h"
 #include "cli.h"
 #include "serve.h"
@@ -565,88 +566,117 @@ static void commit_message(struct MHD_Connection *c, const char *verb, const cha
     }
 }
 
+/* The preconditions of a write (RFC 9110 13.1.1, 13.1.2), checked by the writer against
+ * the tip it is about to write on. */
+typedef struct write_ctx {
+    server *s;
+    const char *id, *if_match, *if_none;
+} write_ctx;
+
+static int preconditions(void *ctx, int existed, const char *cur_blob, char *why, size_t n)
+{
+    const write_ctx *w = ctx;
+    char etag[64], pub[64];
+
+    snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
+    snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob); /* the public view's ETag: same blob */
+    if (w->if_none && strcmp(w->if_none, "*") == 0 && existed) {
+        snprintf(why, n, "%s exists (If-None-Match: *)", w->id);
+        return 412;
+    }
+    if (w->if_match && strcmp(w->if_match, "*") == 0 && !existed) {
+        snprintf(why, n, "%s does not exist (If-Match: *)", w->id);
+        return 412;
+    }
+    if (w->if_match && strcmp(w->if_match, "*") != 0 &&
+        (!existed || (!etag_match(w->if_match, etag) && !etag_match(w->if_match, pub)))) {
+        snprintf(why, n, "%s changed since you read it (If-Match does not match its ETag): read "
+                         "it again", w->id);
+        return 412;
+    }
+    return 0;
+}
+
+/* After a commit, with the writer's lock held: the index and the snapshot catch up, so the
+ * answer and the next read agree. */
+static int after_commit(void *ctx, const char *commit, sr_err *err)
+{
+    const write_ctx *w = ctx;
+
+    (void)commit;
+    return srv_refresh(w->s, err);
+}
+
 static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int del)
 {
     enum MHD_Result ret = MHD_NO;
-    const char *if_match = hdr(c, MHD_HTTP_HEADER_IF_MATCH);
-    const char *if_none = hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    char name[80], email[128], msg[2100], tip[STORE_OID_HEX], commit[STORE_OID_HEX], blob[STORE_OID_HEX];
-    char cur_blob[STORE_OID_HEX], path[128], etag[64];
+    char name[80], email[128], msg[2100], etag[64];
     sr_err err = {{0}};
     diag_list d = {0};
-    store *st;
-    int attempt, rc = -1, existed = 0;
+    write_ctx wc = {s, id, hdr(c, MHD_HTTP_HEADER_IF_MATCH), hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH)};
+    store_author who = {NULL, NULL, 0};
+    writer_req q;
+    writer_result res;
+    snapshot *cur;
+    int rc;
 
     r->route = del ? R_DELETE : R_PUT;
     if (refuse(s, c, r, ROLE_EDITOR, name, sizeof(name), &ret))
         return ret;
     if (!del && check_body(c, r, id, &ret))
         return ret;
-    st = srv_store(s, &err);
-    if (!st)
-        return srv_error(c, r, 500, "%s", err.msg);
     snprintf(email, sizeof(email), "%s@api.subreg.invalid", name);
-    snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
+    who.name = name;
+    who.email = email;
     commit_message(c, del ? "Remove" : "Update", id, msg, sizeof(msg));
-    for (attempt = 0; attempt < 8; attempt++) {
-        snapshot *cur;
-        store_snap *snap = NULL;
-        char *data = NULL;
-        size_t len;
-        store_author who = {name, email, 0};
-
-        diag_list_free(&d);
-        if (store_resolve(st, NULL, tip, &err) != 0 || store_snap_open(st, tip, &snap, &err) != 0)
-            return srv_error(c, r, 500, "%s", err.msg);
-        rc = store_snap_read(snap, path, &data, &len, cur_blob, &err);
-        free(data);
-        store_snap_free(snap);
-        if (rc < 0)
-            return srv_error(c, r, 500, "%s", err.msg);
-        existed = rc == 0;
-        if (!existed)
-            cur_blob[0] = '\0';
-        snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
-        if (if_none && strcmp(if_none, "*") == 0 && existed)
-            return srv_error(c, r, 412, "%s exists (If-None-Match: *)", id);
-        if (if_match && strcmp(if_match, "*") != 0) {
-            char pub[64]; /* the public view's ETag names the same blob */
-            snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob);
-            if (!existed || (!etag_match(if_match, etag) && !etag_match(if_match, pub)))
-                return srv_error(c, r, 412, "%s changed since you read it (If-Match does not match its ETag): read it again", id);
-        }
-        if (if_match && strcmp(if_match, "*") == 0 && !existed)
-            return srv_error(c, r, 412, "%s does not exist (If-Match: *)", id);
-        if (del && !existed)
-            return srv_error(c, r, 404, "no sub-processor %s", id);
-        cur = srv_current(s); /* its registry saves reading others when it is at tip */
-        rc = guard_write(st, s->xs, tip, id, del ? NULL : r->body.p, del ? 0 : r->body.len, &who, msg,
-                         date_today(), cur ? cur->reg : NULL, &d, commit, blob, &err);
-        snapshot_unref(cur);
-        if (rc != STORE_CONFLICT)
-            break;
-    }
-    if (rc == GUARD_BLOCKED) {
-        ret = unprocessable(c, r, &d);
-    } else if (rc == STORE_CONFLICT) {
-        ret = srv_error(c, r, 409, "could not commit after several tries: %s", err.msg);
-    } else if (rc == STORE_NOTFOUND && !del) {
-        /* the same content again: nothing to commit, the entry is as asked */
-        snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
-        ret = srv_json(c, r, 200, write_result(id, tip, etag, 0, &d), NULL, etag, NULL);
-    } else if (rc != 0) {
+    cur = srv_current(s); /* its registry saves reading others when it is at the tip */
+    memset(&q, 0, sizeof(q));
+    q.id = id;
+    q.data = del ? NULL : r->body.p;
+    q.len = del ? 0 : r->body.len;
+    q.who = &who;
+    q.message = msg;
+    q.day = date_today();
+    q.known = cur ? cur->reg : NULL;
+    q.check = preconditions;
+    q.after = after_commit;
+    q.ctx = &wc;
+    rc = writer_write(s->writer, &q, &res, &d, &err);
+    snapshot_unref(cur);
+    atomic_fetch_add(&s->write_retries, res.retries);
+    atomic_fetch_add(&s->stale_locks, res.stale_locks);
+    if (res.stale_locks)
+        srv_log(s, "removed a stale %s.lock (older than %d ms) left by a crashed writer",
+                STORE_REF, WRITER_STALE_LOCK_MS);
+    if (rc != 0) {
         ret = srv_error(c, r, 500, "%s", err.msg);
+    } else if (res.outcome == WRITE_REFUSED) {
+        ret = srv_error(c, r, res.status, "%s", res.why);
+    } else if (res.outcome == WRITE_ABSENT) {
+        ret = srv_error(c, r, 404, "no sub-processor %s", id);
+    } else if (res.outcome == WRITE_BLOCKED) {
+        ret = unprocessable(c, r, &d);
+    } else if (res.outcome == WRITE_BUSY) {
+        const char *hs[] = {"Retry-After", "1", NULL};
+        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+        cJSON_AddNumberToObject(e, "status", 503);
+        cJSON_AddStringToObject(e, "message", res.why);
+        ret = srv_json(c, r, 503, root, NULL, NULL, hs);
+    } else if (res.outcome == WRITE_UNCHANGED) {
+        /* the same content again: nothing to commit, the entry is as asked */
+        snprintf(etag, sizeof(etag), "\"%s\"", res.blob);
+        ret = srv_json(c, r, 200, write_result(id, res.parent, etag, 0, &d), NULL, etag, NULL);
     } else {
-        sr_err e2 = {{0}};
-        srv_refresh(s, &e2); /* the next read sees the write */
+        if (res.after_failed)
+            srv_log(s, "after the write of %s (%s): cannot refresh: %s", id, res.commit, err.msg);
         if (del) {
             ret = srv_send(c, r, 204, NULL, "", 0, NULL, NULL, NULL);
         } else {
             char loc[160];
             const char *hs[] = {"Location", loc, NULL};
-            snprintf(etag, sizeof(etag), "\"%s\"", blob);
+            snprintf(etag, sizeof(etag), "\"%s\"", res.blob);
             snprintf(loc, sizeof(loc), "/v1/subprocessors/%s", id);
-            ret = srv_json(c, r, existed ? 200 : 201, write_result(id, commit, etag, 1, &d), NULL, etag, hs);
+            ret = srv_json(c, r, res.existed ? 200 : 201, write_result(id, res.commit, etag, 1, &d), NULL, etag, hs);
         }
     }
     diag_list_free(&d);
@@ -715,7 +745,6 @@ void api_metrics_text(server *s, buf *out)
     static const char *routes[R_COUNT] = {"list", "entry", "entry_xml", "history", "changes", "feed",
                                           "countries", "schema", "openapi", "healthz", "metrics",
                                           "compliance", "put", "delete", "validate", "options", "other"};
-    static const int codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 412, 413, 415, 422, 500, 0};
     static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
     snapshot *sn = srv_current(s);
     unsigned long cum = 0;
@@ -725,9 +754,9 @@ void api_metrics_text(server *s, buf *out)
     for (i = 0; i < R_COUNT; i++)
         for (k = 0; k < N_STATUS; k++) {
             unsigned long v = atomic_load(&s->m.count[i][k]);
-            if (v && codes[k])
-                buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n", routes[i], codes[k], v);
-            else if (v) /* 409, 503, answers cut short by the client... */
+            if (v && srv_status_codes[k])
+                buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"%d\"} %lu\n", routes[i], srv_status_codes[k], v);
+            else if (v) /* answers cut short by the client, rare codes */
                 buf_printf(out, "subreg_http_requests_total{route=\"%s\",status=\"other\"} %lu\n", routes[i], v);
         }
     buf_puts(out, "# HELP subreg_http_request_duration_seconds Time from the first byte of a request to the end of its response.\n"
@@ -738,6 +767,12 @@ void api_metrics_text(server *s, buf *out)
     }
     buf_printf(out, "subreg_http_request_duration_seconds_sum %.6f\nsubreg_http_request_duration_seconds_count %lu\n",
                atomic_load(&s->m.sum_us) / 1e6, atomic_load(&s->m.total));
+    buf_printf(out, "# HELP subreg_write_retries_total API writes retried because another process moved or locked main.\n"
+                    "# TYPE subreg_write_retries_total counter\nsubreg_write_retries_total %lu\n",
+               atomic_load(&s->write_retries));
+    buf_printf(out, "# HELP subreg_stale_locks_removed_total Locks of main left by crashed writers and removed by the server.\n"
+                    "# TYPE subreg_stale_locks_removed_total counter\nsubreg_stale_locks_removed_total %lu\n",
+               atomic_load(&s->stale_locks));
     if (sn) {
         size_t errors, warnings;
         snapshot_findings(sn, &errors, &warnings);

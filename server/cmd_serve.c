@@ -44,8 +44,23 @@ static void *watch(void *arg)
 
     while (!atomic_load(&w->s->stopping)) {
         nanosleep(&ts, NULL);
+        /* a crashed writer's lock would block every write and push: removed once it is
+         * older than any write can take */
+        switch (writer_clear_stale_lock(w->s->writer, &err)) {
+        case 1:
+            atomic_fetch_add(&w->s->stale_locks, 1);
+            srv_log(w->s, "removed a stale %s.lock (older than %d ms) left by a crashed writer",
+                    STORE_REF, WRITER_STALE_LOCK_MS);
+            break;
+        case -1:
+            if (n++ % 40 == 0)
+                srv_log(w->s, "cannot remove a stale lock: %s", err.msg);
+            break;
+        default:
+            break;
+        }
         if (srv_refresh(w->s, &err) != 0 && n++ % 40 == 0)
-            fprintf(stderr, "subreg serve: cannot follow the registry: %s\n", err.msg);
+            srv_log(w->s, "cannot follow the registry: %s", err.msg);
         if (w->s->log)
             fflush(w->s->log);
     }
@@ -111,16 +126,6 @@ int cmd_serve(int argc, char **argv)
                         "or git clone --bare), since writes would leave the checked-out files behind",
                         s.registry_path);
     }
-    switch (store_clear_stale_lock(probe, 60, &err)) {
-    case 1:
-        fprintf(stderr, "subreg serve: removed a stale %s.lock left by a crashed writer\n", STORE_REF);
-        break;
-    case -1:
-        fprintf(stderr, "subreg serve: warning: %s\n", err.msg);
-        break;
-    default:
-        break;
-    }
     if (!realpath(store_path(probe), s.repo_real))
         snprintf(s.repo_real, sizeof(s.repo_real), "%s", store_path(probe));
     store_close(probe);
@@ -137,6 +142,19 @@ int cmd_serve(int argc, char **argv)
     if (s.log)
         setvbuf(s.log, NULL, _IOFBF, 1 << 16); /* flushed by the watcher 4 times a second */
     s.tokens = auth_open(s.state_dir);
+    if (writer_open(s.registry_path, s.xs, &s.writer, &err) != 0)
+        return cli_fail("serve", "cannot open %s for writing: %s", s.registry_path, err.msg);
+    switch (writer_clear_stale_lock(s.writer, &err)) {
+    case 1:
+        fprintf(stderr, "subreg serve: removed a stale %s.lock left by a crashed writer\n", STORE_REF);
+        atomic_fetch_add(&s.stale_locks, 1);
+        break;
+    case -1:
+        fprintf(stderr, "subreg serve: warning: %s\n", err.msg);
+        break;
+    default:
+        break;
+    }
     pthread_mutex_init(&s.mu, NULL);
     pthread_mutex_init(&s.refresh_mu, NULL);
     s.id_prefix = (unsigned)getpid() ^ (unsigned)time(NULL);
@@ -156,9 +174,17 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     w.s = &s;
-    pthread_create(&w.t, NULL, watch, &w);
-    fprintf(stderr, "subreg serve: %s (revision %.12s, %zu sub-processors) on http://%s:%ld/ with %ld threads\n",
-            s.registry_path, s.cur->rev, s.cur->reg->n, host, port, threads);
+    if ((errno = pthread_create(&w.t, NULL, watch, &w)) != 0) {
+        rc = cli_fail("serve", "cannot start the thread that follows the registry: %s", strerror(errno));
+        MHD_stop_daemon(d);
+        goto out;
+    }
+    {
+        snapshot *sn = srv_current(&s);
+        fprintf(stderr, "subreg serve: %s (revision %.12s, %zu sub-processors) on http://%s:%ld/ with %ld threads\n",
+                s.registry_path, sn->rev, sn->reg->n, host, port, threads);
+        snapshot_unref(sn);
+    }
     fflush(stderr);
     sigwait(&set, &sig);
     fprintf(stderr, "subreg serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -183,6 +209,7 @@ out:
     for (i = 0; i < 4; i++)
         snapshot_unref(s.hist[i]);
     auth_close(s.tokens);
+    writer_close(s.writer);
     if (s.log) {
         fflush(s.log);
         if (s.log != stderr)

@@ -13,6 +13,9 @@
 #include "cli.h"
 #include "serve.h"
 
+const int srv_status_codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                        406, 409, 412, 413, 415, 422, 500, 503, 0};
+
 static __thread store *t_store;
 static __thread index_db *t_index;
 
@@ -146,6 +149,22 @@ snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err)
     return sn;
 }
 
+void srv_log(server *s, const char *fmt, ...)
+{
+    FILE *f = s->log ? s->log : stderr;
+    char when[21], msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    date_format_time((int64_t)time(NULL), when);
+    flockfile(f);
+    fprintf(f, "%s subreg serve: %s\n", when, msg);
+    fflush(f); /* rare and important: not left in the request log's buffer */
+    funlockfile(f);
+}
+
 enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const char *ctype,
                          const char *body, size_t len, const char *cache, const char *etag,
                          const char *const *headers)
@@ -264,7 +283,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     static const unsigned bounds[N_BUCKETS - 1] = {100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000};
-    static const int codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406, 412, 413, 415, 422, 500, 0};
     server *s = cls;
     req *r = *con_cls;
     uint64_t us;
@@ -277,7 +295,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     us = now_us() - r->start_us;
     for (k = 0; k < N_STATUS - 1; k++)
-        if (codes[k] == r->status)
+        if (srv_status_codes[k] == r->status)
             slot = k;
     atomic_fetch_add(&s->m.count[r->route][slot], 1);
     for (k = 0; k < N_BUCKETS - 1 && us > bounds[k]; k++)

@@ -11,6 +11,7 @@
 #include "../registry/index.h"
 #include "../registry/schema.h"
 #include "../registry/store.h"
+#include "../registry/writer.h"
 #include "auth.h"
 #include "snapshot.h"
 
@@ -24,7 +25,11 @@ typedef enum {
 } route_id;
 
 #define N_BUCKETS 10
-#define N_STATUS 16
+#define N_STATUS 18
+
+/* The statuses counted one by one in the metrics, in slot order; the last slot (0) counts
+ * every other status. */
+extern const int srv_status_codes[N_STATUS];
 
 typedef struct metrics {
     atomic_ulong count[R_COUNT][N_STATUS];   /* by route and status slot */
@@ -38,6 +43,9 @@ typedef struct server {
     char index_path[4200];
     const schemas *xs;
     auth *tokens;
+    writer *writer;            /* every API write goes through it */
+    atomic_ulong write_retries;/* writes retried because another process moved or locked main */
+    atomic_ulong stale_locks;  /* stale locks of main removed */
     pthread_mutex_t mu;        /* guards cur and hist */
     pthread_mutex_t refresh_mu;/* one snapshot build at a time */
     snapshot *cur;
@@ -80,6 +88,10 @@ snapshot *srv_current(server *s);
 int srv_refresh(server *s, sr_err *err);
 /* The snapshot of revision rev (40 hex), from the small cache or built. Referenced. */
 snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err);
+
+/* Write one line to the server's log (standard error unless --log says otherwise), with
+ * the time; thread-safe. */
+void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Queue a response. headers: NULL-terminated name/value pairs (may be NULL). body is copied.
  * Sets r->status/bytes for the log and metrics. */

@@ -25,6 +25,8 @@ def free_port():
 
 
 class Server(TempDirTest):
+    threads = 2
+
     def setUp(self):
         super().setUp()
         self.repo = os.path.join(self.tmp, "registry.git")
@@ -39,7 +41,7 @@ class Server(TempDirTest):
         self.port = free_port()
         env = dict(os.environ, SUBREG_TODAY="2026-11-28")
         self.proc = subprocess.Popen([subreg_bin(), "serve", "--registry", self.repo, "--state", self.state,
-                                      "--listen", "127.0.0.1:%d" % self.port, "--threads", "2"],
+                                      "--listen", "127.0.0.1:%d" % self.port, "--threads", str(self.threads)],
                                      stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -485,16 +487,24 @@ class Writes(Server):
         self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True).returncode, 0)
         for rev in acked:
             self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "merge-base", "--is-ancestor", rev, "main"]).returncode, 0, rev)
-        # a lock left by a writer that died holding it is cleared at the next start
+        # a lock left by a writer that died holding it, found by an immediate restart (the
+        # usual systemd restart): writes work again within the documented bound, 5 s
         lock = os.path.join(self.repo, "refs", "heads", "main.lock")
         open(lock, "w").close()
-        os.utime(lock, (time.time() - 120, time.time() - 120))
         self.start()
+        t0 = time.time()
+        while time.time() - t0 < 8:
+            st, h, _ = self.put("mistral", self.seed_xml("mistral").replace("<purpose>", "<purpose>crash after restart "))
+            if st in (200, 201):
+                break
+            self.assertEqual((st, h.get("retry-after")), (503, "1"))
+        self.assertIn(st, (200, 201))
+        self.assertLess(time.time() - t0, 7.5)
         self.assertFalse(os.path.exists(lock))
         self.assertIn("stale", self.server_log())
         st, _, doc = self.jreq("GET", "/v1/subprocessors/mistral")
         self.assertEqual(st, 200)
-        self.assertTrue(doc["purpose"].startswith("crash"))
+        self.assertTrue(doc["purpose"].startswith("crash after restart"))
         st, _, hist = self.jreq("GET", "/v1/subprocessors/mistral/history")
         self.assertGreaterEqual(len(hist["history"]), len(acked) + 1)
 
@@ -504,3 +514,125 @@ class Writes(Server):
         self.assertIn("finishing requests in flight", self.server_log())
         # one log line per request: method, path, status, bytes, microseconds, request id
         self.assertRegex(self.server_log(), r"(?m)^\S+Z GET /healthz 200 \d+ \d+us \S+$")
+
+
+class OneWriter(Server):
+    """Concurrent writers on a server with many request threads: never refused, never lost."""
+    threads = 16
+
+    def new_entry(self, i):
+        return self.seed_xml("mistral").replace('id="mistral"', 'id="w%02d"' % i).replace("<purpose>", "<purpose>Writer %d: " % i)
+
+    def fsck(self):
+        p = subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_32_concurrent_puts_of_distinct_entries(self):
+        results = {}
+        go = threading.Barrier(32)
+
+        def put(i):
+            go.wait()
+            results[i] = self.put("w%02d" % i, self.new_entry(i))[0]
+        ts = [threading.Thread(target=put, args=(i,)) for i in range(32)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(sorted(results.values()), [201] * 32, results)
+        names = git(["ls-tree", "--name-only", "main", "subprocessors/"], cwd=self.repo).stdout.split()
+        for i in range(32):
+            self.assertIn("subprocessors/w%02d.xml" % i, names)
+        self.assertGreaterEqual(int(git(["rev-list", "--count", "main"], cwd=self.repo).stdout), 33)
+        self.fsck()
+        # no attempt lost left objects behind: every object is reachable (but git's empty
+        # tree, which every repository may hold)
+        p = subprocess.run(["git", "--git-dir", self.repo, "fsck", "--unreachable", "--no-reflogs"],
+                           capture_output=True, text=True)
+        self.assertEqual([l for l in p.stdout.splitlines() if "4b825dc642cb6eb9a060e54bf8d69288fbee4904" not in l], [])
+        st, _, doc = self.jreq("GET", "/v1/subprocessors")
+        self.assertEqual(doc["revision"], self.tip())
+        metrics = self.req("GET", "/metrics")[2].decode()
+        self.assertIn('subreg_http_requests_total{route="put",status="201"} 32', metrics)
+
+    def test_16_puts_with_the_same_if_match(self):
+        st, h, _ = self.jreq("GET", "/v1/subprocessors/aws?view=internal", token=self.reader)
+        go = threading.Barrier(16)
+        codes = []
+
+        def put(i):
+            body = self.seed_xml("aws").replace("<purpose>Cloud", "<purpose>Racer %d cloud" % i)
+            go.wait()
+            codes.append(self.put("aws", body, headers={"If-Match": h["etag"]})[0])
+        ts = [threading.Thread(target=put, args=(i,)) for i in range(16)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(sorted(codes), [200] + [412] * 15)
+        self.fsck()
+
+    def test_api_writers_and_git_pushes_together(self):
+        stop = threading.Event()
+        acked, answers, pushed, errors = [], [], [], []
+        clone = os.path.join(self.tmp, "clone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+
+        def api(k):
+            i = 0
+            while not stop.wait(0.1 + 0.4 * ((i * 7 + k * 3) % 10) / 10):
+                body = self.new_entry(k).replace("<purpose>", "<purpose>round %d " % i)
+                st, _, doc = self.put("w%02d" % k, body)
+                answers.append(st)
+                if st in (200, 201):
+                    acked.append(doc["revision"])
+                i += 1
+
+        def pusher():
+            i = 0
+            path = os.path.join(clone, "subprocessors", "twilio.xml")
+            while not stop.is_set():
+                git(["pull", "-q", "--rebase", "origin", "main"], cwd=clone, check=False)
+                with open(path) as f:
+                    s = f.read()
+                with open(path, "w") as f:
+                    f.write(re.sub(r"<purpose>(push \d+ )?", "<purpose>push %d " % i, s, count=1))
+                git(["commit", "-qam", "push %d" % i], cwd=clone)
+                p = git(["push", "-q", "origin", "main"], cwd=clone, check=False)
+                if p.returncode == 0:
+                    pushed.append(git(["rev-parse", "HEAD"], cwd=clone).stdout.strip())
+                else:
+                    if "rejected" not in p.stderr and "fetch first" not in p.stderr and "lock" not in p.stderr:
+                        errors.append(p.stderr)
+                    git(["reset", "-q", "--hard", "origin/main"], cwd=clone, check=False)
+                i += 1
+        ts = [threading.Thread(target=api, args=(k,)) for k in range(3)] + [threading.Thread(target=pusher)]
+        for t in ts:
+            t.start()
+        time.sleep(10)
+        stop.set()
+        for t in ts:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertTrue(all(a in (200, 201) for a in answers), [a for a in answers if a not in (200, 201)])
+        self.assertGreater(len(acked), 10)
+        self.assertGreater(len(pushed), 0)
+        for rev in acked + pushed:
+            self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "merge-base", "--is-ancestor", rev, "main"]).returncode, 0, rev)
+        self.fsck()
+
+    def test_stale_lock_removed_while_running(self):
+        lock = os.path.join(self.repo, "refs", "heads", "main.lock")
+        open(lock, "w").close()
+        t0 = time.time()
+        st, h, doc = self.put("w00", self.new_entry(0))
+        self.assertEqual((st, h.get("retry-after")), (503, "1"), doc)
+        while time.time() - t0 < 8 and os.path.exists(lock):
+            time.sleep(0.1)
+        self.assertFalse(os.path.exists(lock))
+        self.assertLess(time.time() - t0, 6.5)
+        self.assertEqual(self.put("w00", self.new_entry(0))[0], 201)
+        self.assertIn("removed a stale", self.server_log())
+        metrics = self.req("GET", "/metrics")[2].decode()
+        self.assertIn("subreg_stale_locks_removed_total 1", metrics)
+        self.assertIn('route="put",status="503"', metrics)
