@@ -29,6 +29,10 @@ const char *buf_str(const buf *b);
 /* Hand the allocation to the caller (free() it); the buffer is reset. Never NULL: returns
  * a fresh empty string for an empty buffer, NULL only when out of memory. */
 char *buf_steal(buf *b);
+/* Replace, in place, every byte of s that is not part of well-formed UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF) by '?', so that the text can go
+ * into JSON or XML. Returns the number of bytes replaced. */
+size_t utf8_sanitize(char *s);
 /* Release the memory; the buffer is reset and reusable. */
 void buf_free(buf *b);
 #endif

@@ -15,7 +15,8 @@ enum {
     SR_NOTFOUND = 1, /* no such revision, file or entry; or nothing to change */
     SR_CONFLICT = 2, /* main moved from the expected parent: re-read and retry */
     SR_BLOCKED = 3,  /* the change breaks the rules: the diagnostics say why */
-    SR_LOCKED = 4    /* another writer holds main's lock: retry the update shortly */
+    SR_LOCKED = 4,   /* another writer holds main's lock: retry the update shortly */
+    SR_DAMAGED = 5   /* a derived file (the index) is damaged: move it aside, build it anew */
 };
 
 typedef struct sr_err {

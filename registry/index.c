@@ -1,4 +1,7 @@
 #include "index.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +97,7 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
 {
     index_db *db = calloc(1, sizeof(*db));
     char fmt[16], repo[4096];
+    int code = SQLITE_OK;
 
     *out = NULL;
     if (!db) {
@@ -101,6 +105,15 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
         return -1;
     }
     snprintf(db->repo, sizeof(db->repo), "%s", repo_path);
+    {
+        /* internal fields (authors, messages) live here: readable by the owner only, and
+         * sqlite gives its -wal and -shm files the same mode */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0) {
+            fchmod(fd, 0600);
+            close(fd);
+        }
+    }
     if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                            SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         sr_err_set(err, "index: cannot open %s: %s", path,
@@ -119,6 +132,7 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
             meta_set(db, "repo", repo_path) != 0 || exec(db, "COMMIT", err) != 0) {
             if (!err->msg[0])
                 sql_fail(db, err, "cannot reset");
+            code = sqlite3_errcode(db->db);
             exec(db, "ROLLBACK", NULL);
             goto fail;
         }
@@ -127,8 +141,28 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
     *out = db;
     return 0;
 fail:
+    if (code == SQLITE_OK && db->db)
+        code = sqlite3_errcode(db->db);
     index_close(db);
-    return -1;
+    return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? SR_DAMAGED : -1;
+}
+
+int index_damaged(index_db *db)
+{
+    sqlite3_stmt *st = NULL;
+    int code, bad = 1;
+
+    code = sqlite3_errcode(db->db);
+    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+        return 1;
+    if (sqlite3_prepare_v2(db->db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        bad = !v || strcmp((const char *)v, "ok") != 0;
+    }
+    if (st)
+        sqlite3_finalize(st);
+    return bad;
 }
 
 void index_close(index_db *db)

@@ -18,8 +18,12 @@ typedef struct index_db index_db;
 
 /* Open (creating) the index file at path for the repository whose directory is repo_path;
  * an index made for another repository, or by another format version, is emptied. Returns
- * 0, or -1 with err set. */
+ * 0; SR_DAMAGED when the file is not a database or is damaged (move it aside: the index is
+ * derived, a new one is built from git); or -1 with err set. */
 int index_open(const char *path, const char *repo_path, index_db **out, sr_err *err);
+/* After a failed call: 1 when the failure comes from a damaged file (sqlite reports
+ * corruption, or its quick_check fails), 0 when the file is sound. */
+int index_damaged(index_db *db);
 void index_close(index_db *db);
 /* Index the commits of main not indexed yet. *added (may be NULL) receives the number of
  * new commits. History rewritten under the index (the indexed tip is no longer on main's

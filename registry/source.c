@@ -163,6 +163,16 @@ int source_read(source *src, const char *relpath, size_t max, char **data, size_
         snprintf(path, sizeof(path), "%s/%s", src->dir, relpath);
         return source_read_path(path, max, data, len, err);
     }
+    if (max) { /* a pushed 50 MB blob is refused from its header, never inflated */
+        size_t size;
+        rc = store_snap_size(src->snap, relpath, &size, err);
+        if (rc != 0)
+            return rc;
+        if (size > max) {
+            sr_err_set(err, "%s: %zu bytes, over the limit of %zu bytes", relpath, size, max);
+            return -1;
+        }
+    }
     rc = store_snap_read(src->snap, relpath, data, len, blob_hex, err);
     if (rc == 0 && max && *len > max) {
         sr_err_set(err, "%s: %zu bytes, over the limit of %zu bytes", relpath, *len, max);

@@ -188,6 +188,34 @@ const char *store_snap_commit(const store_snap *snap)
     return snap->id;
 }
 
+int store_snap_size(store_snap *snap, const char *path, size_t *size, sr_err *err)
+{
+    git_tree_entry *te = NULL;
+    git_odb *odb = NULL;
+    git_object_t type;
+    size_t n = 0;
+    int rc = -1;
+
+    *size = 0;
+    if (git_tree_entry_bypath(&te, snap->tree, path) < 0 ||
+        git_tree_entry_type(te) != GIT_OBJECT_BLOB) {
+        sr_err_set(err, "%s: not a file in revision %.12s", path, snap->id);
+        rc = STORE_NOTFOUND;
+        goto out;
+    }
+    if (git_repository_odb(&odb, snap->s->repo) < 0 ||
+        git_odb_read_header(&n, &type, odb, git_tree_entry_id(te)) < 0) {
+        git_fail(err, path);
+        goto out;
+    }
+    *size = n;
+    rc = 0;
+out:
+    git_odb_free(odb);
+    git_tree_entry_free(te);
+    return rc;
+}
+
 int store_snap_read(store_snap *snap, const char *path, char **data, size_t *len,
                     char *blob_hex, sr_err *err)
 {

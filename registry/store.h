@@ -49,6 +49,9 @@ const char *store_snap_commit(const store_snap *snap);
 int store_snap_read(store_snap *snap, const char *path, char **data, size_t *len,
                     char *blob_hex, sr_err *err);
 
+/* The size of the file at path, read from the object's header without inflating it.
+ * Returns 0, STORE_NOTFOUND, or -1. */
+int store_snap_size(store_snap *snap, const char *path, size_t *size, sr_err *err);
 /* The blob id of the file at path into out ("" when absent). Returns 0 or STORE_NOTFOUND. */
 int store_snap_blob_id(store_snap *snap, const char *path, char out[STORE_OID_HEX]);
 

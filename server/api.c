@@ -41,10 +41,13 @@ static int caller(server *s, struct MHD_Connection *c, req *r, char *name, size_
         r->who[0] = '\0';
         if (!h)
             r->role = ROLE_NONE;
-        else if (strncmp(h, "Bearer ", 7) != 0)
+        else if (strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 9110 11.1) */
             r->role = -1;
         else {
-            auth_role role = auth_check(s->tokens, h + 7, r->who, sizeof(r->who));
+            const char *tok = h + 7;
+            while (*tok == ' ')
+                tok++;
+            auth_role role = auth_check(s->tokens, tok, r->who, sizeof(r->who));
             r->role = role == ROLE_NONE ? -1 : (int)role;
         }
         r->role_known = 1;
@@ -132,7 +135,70 @@ static int want_internal(struct MHD_Connection *c)
     return v && strcmp(v, "internal") == 0;
 }
 
-/* The snapshot a read is about: current, or ?at=DATE|REV. NULL after answering. */
+/* An index query failed: a damaged index is moved aside (a new one is built from git by
+ * the next refresh) and the caller told to retry; anything else is a 500. */
+static enum MHD_Result index_failed(server *s, index_db *idx, struct MHD_Connection *c, req *r,
+                                    const sr_err *err)
+{
+    if (idx && index_damaged(idx)) {
+        const char *hs[] = {"Retry-After", "2", NULL};
+        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+        srv_index_discard(s, err->msg);
+        cJSON_AddNumberToObject(e, "status", 503);
+        cJSON_AddStringToObject(e, "message", "the index was damaged and is being rebuilt from git: retry shortly");
+        return srv_json(c, r, 503, root, NULL, NULL, hs);
+    }
+    return srv_error(c, r, 500, "%s", err->msg);
+}
+
+/* 1 when v is 40 lower-case hex digits. */
+static int full_commit_id(const char *v)
+{
+    size_t i;
+
+    for (i = 0; v[i]; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return 0;
+    return i == 40;
+}
+
+/* A revision parameter (at=, since=): a day YYYY-MM-DD (*day set, rev ""), or the full
+ * 40-hex id of a commit on main's history (rev set, *day DATE_NONE). Never an expression:
+ * anything else is 400 before git is asked. Returns 0, or 1 after answering. */
+static int rev_param(server *s, struct MHD_Connection *c, req *r, const char *name,
+                     const char *v, int *day, char rev[STORE_OID_HEX], enum MHD_Result *ret)
+{
+    sr_err err = {{0}};
+    char tip[STORE_OID_HEX];
+    store *st;
+    int rc;
+
+    rev[0] = '\0';
+    *day = DATE_NONE;
+    if (date_parse(v, day) == 0)
+        return 0;
+    *day = DATE_NONE;
+    if (!full_commit_id(v)) {
+        *ret = srv_error(c, r, 400, "%s: give a day (YYYY-MM-DD) or the full 40-hex id of a commit of main", name);
+        return 1;
+    }
+    st = srv_store(s, &err);
+    if (!st || store_resolve(st, NULL, tip, &err) != 0) {
+        *ret = srv_error(c, r, 500, "%s", err.msg);
+        return 1;
+    }
+    rc = store_resolve(st, v, rev, &err);
+    if (rc == 0)
+        rc = store_descends(st, tip, rev, &err) == 1 ? 0 : STORE_NOTFOUND;
+    if (rc != 0) {
+        *ret = rc == STORE_NOTFOUND ? srv_error(c, r, 404, "%s: %s is not a commit of main's history", name, v)
+                                    : srv_error(c, r, 500, "%s", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* The snapshot a read is about: current, or ?at=DATE|COMMIT. NULL after answering. */
 static snapshot *pick_snapshot(server *s, struct MHD_Connection *c, req *r, enum MHD_Result *ret)
 {
     const char *at = arg(c, "at");
@@ -147,20 +213,14 @@ static snapshot *pick_snapshot(server *s, struct MHD_Connection *c, req *r, enum
             *ret = srv_error(c, r, 503, "the registry is not loaded yet");
         return sn;
     }
-    if (date_parse(at, &day) == 0) {
+    if (rev_param(s, c, r, "at", at, &day, rev, ret))
+        return NULL;
+    if (day != DATE_NONE) {
         index_db *idx = srv_index(s, &err);
         int rc = idx ? index_revision_before(idx, (int64_t)(day + 1) * 86400, rev, &err) : -1;
         if (rc != 0) {
             *ret = rc == STORE_NOTFOUND ? srv_error(c, r, 404, "no revision at the end of %s: %s", at, err.msg)
-                                        : srv_error(c, r, 500, "%s", err.msg);
-            return NULL;
-        }
-    } else {
-        store *st = srv_store(s, &err);
-        int rc = st ? store_resolve(st, at, rev, &err) : -1;
-        if (rc != 0 || strlen(at) > 64) {
-            *ret = srv_error(c, r, rc == STORE_NOTFOUND || rc == 0 ? 400 : 500,
-                             "at=%.64s is neither a date (YYYY-MM-DD) nor a revision of the registry", at);
+                                        : index_failed(s, idx, c, r, &err);
             return NULL;
         }
     }
@@ -287,8 +347,14 @@ static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int 
         cJSON_AddStringToObject(o, "change", ch[i].status == 'A' ? "added" : ch[i].status == 'D' ? "removed" : "changed");
         cJSON_AddStringToObject(o, "summary", buf_str(&line));
         if (internal) {
-            cJSON_AddStringToObject(o, "author", ch[i].author);
-            cJSON_AddStringToObject(o, "message", ch[i].message);
+            /* pushed commits may carry any bytes: JSON gets well-formed UTF-8 */
+            char *author = strdup(ch[i].author ? ch[i].author : ""), *message = strdup(ch[i].message ? ch[i].message : "");
+            utf8_sanitize(author);
+            utf8_sanitize(message);
+            cJSON_AddStringToObject(o, "author", author ? author : "");
+            cJSON_AddStringToObject(o, "message", message ? message : "");
+            free(author);
+            free(message);
             cJSON_AddStringToObject(o, "before", ch[i].old_blob);
             cJSON_AddStringToObject(o, "after", ch[i].new_blob);
         }
@@ -318,18 +384,15 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
     idx = srv_index(s, &err);
     if (!idx)
         return srv_error(c, r, 500, "%s", err.msg);
-    if (since && date_parse(since, &day) == 0) {
+    if (since && rev_param(s, c, r, "since", since, &day, after, &ret))
+        return ret;
+    if (since && day != DATE_NONE)
         since_t = (int64_t)day * 86400;
-    } else if (since) {
-        store *st = srv_store(s, &err);
-        if (strlen(since) > 64 || !st || store_resolve(st, since, after, &err) != 0)
-            return srv_error(c, r, 400, "since=%.64s is neither a date (YYYY-MM-DD) nor a revision", since);
-    }
     rc = index_changes(idx, id, after[0] ? after : NULL, since_t, &ch, &n, &err);
     if (rc == STORE_NOTFOUND)
         return srv_error(c, r, 400, "since: %s", err.msg);
     if (rc != 0)
-        return srv_error(c, r, 500, "%s", err.msg);
+        return index_failed(s, idx, c, r, &err);
     if (id && n == 0 && !since) {
         index_changes_free(ch, n);
         return srv_error(c, r, 404, "no sub-processor %s in the history", id);
@@ -340,7 +403,11 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
         cJSON_AddStringToObject(root, "id", id);
     if (since)
         cJSON_AddStringToObject(root, "since", since);
-    cJSON_AddStringToObject(root, "revision", index_tip(idx));
+    {
+        snapshot *sn = srv_current(s); /* one view of the state: the served revision */
+        cJSON_AddStringToObject(root, "revision", sn ? sn->rev : index_tip(idx));
+        snapshot_unref(sn);
+    }
     cJSON_AddItemToObject(root, id ? "history" : "changes", changes_json(idx, ch, shown, internal));
     if (shown < n)
         cJSON_AddBoolToObject(root, "truncated", 1); /* ask with a later since= for the rest */
@@ -369,9 +436,12 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
     int today = date_today();
 
     r->route = R_FEED;
-    if (!idx || !sn || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0) {
+    if (!sn) {
+        return srv_error(c, r, 503, "the registry is not loaded yet");
+    }
+    if (!idx || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0) {
         snapshot_unref(sn);
-        return srv_error(c, r, sn ? 500 : 503, "%s", err.msg[0] ? err.msg : "the registry is not loaded yet");
+        return index_failed(s, idx, c, r, &err);
     }
     owner = sn->reg->settings.owner ? sn->reg->settings.owner : "subreg";
     url = sn->reg->settings.public_url;
@@ -561,6 +631,7 @@ static void commit_message(struct MHD_Connection *c, const char *verb, const cha
         for (i = 0; out[i]; i++)
             if ((unsigned char)out[i] < 0x20 && out[i] != '\n')
                 out[i] = ' ';
+        utf8_sanitize(out); /* it comes back inside JSON (history) */
     } else {
         snprintf(out, n, "%s %s through the API\n", verb, id);
     }
@@ -770,6 +841,9 @@ void api_metrics_text(server *s, buf *out)
     buf_printf(out, "# HELP subreg_write_retries_total API writes retried because another process moved or locked main.\n"
                     "# TYPE subreg_write_retries_total counter\nsubreg_write_retries_total %lu\n",
                atomic_load(&s->write_retries));
+    buf_printf(out, "# HELP subreg_index_rebuilds_total Damaged index files moved aside and rebuilt from git.\n"
+                    "# TYPE subreg_index_rebuilds_total counter\nsubreg_index_rebuilds_total %lu\n",
+               atomic_load(&s->index_rebuilds));
     buf_printf(out, "# HELP subreg_stale_locks_removed_total Locks of main left by crashed writers and removed by the server.\n"
                     "# TYPE subreg_stale_locks_removed_total counter\nsubreg_stale_locks_removed_total %lu\n",
                atomic_load(&s->stale_locks));
@@ -809,56 +883,289 @@ static enum MHD_Result method_not_allowed(struct MHD_Connection *c, req *r, cons
     return srv_json(c, r, 405, root, NULL, NULL, hs);
 }
 
-static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                               const char *value)
+/* ---- routing ---- */
+
+static const char *const no_args[] = {NULL};
+static const char *const list_args[] = {"status", "country", "use", "mechanism", "q", "view", "at", NULL};
+static const char *const entry_args[] = {"view", "at", NULL};
+static const char *const xml_args[] = {"at", NULL};
+static const char *const changes_args[] = {"since", "view", NULL};
+static const char *const compliance_args[] = {"date", "at", NULL};
+
+typedef struct arg_count {
+    const char *name;
+    int n;
+} arg_count;
+
+static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
 {
-    buf *b = cls;
+    arg_count *ct = cls;
 
     (void)kind;
-    buf_printf(b, "&%s=%s", key, value ? value : "");
+    (void)value;
+    ct->n += strcmp(ct->name, key) == 0;
     return MHD_YES;
+}
+
+typedef struct arg_check {
+    const char *const *allowed;
+    char bad[64];
+    int dup;
+} arg_check;
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    arg_check *ac = cls;
+    size_t i;
+
+    (void)kind;
+    (void)value;
+    for (i = 0; ac->allowed[i]; i++)
+        if (strcmp(ac->allowed[i], key) == 0)
+            return MHD_YES;
+    snprintf(ac->bad, sizeof(ac->bad), "%s", key);
+    return MHD_NO;
+}
+
+/* Every query parameter must be one the route takes, each at most once: a typo gets a 400
+ * that says what is allowed instead of the unfiltered list. Returns 1 after answering. */
+static int check_args(struct MHD_Connection *c, req *r, const char *const *allowed,
+                      enum MHD_Result *ret)
+{
+    arg_check ac = {allowed, "", 0};
+    buf names;
+    size_t i;
+    int n;
+
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &ac);
+    if (!ac.bad[0]) {
+        for (i = 0; allowed[i]; i++) {
+            arg_count ct = {allowed[i], 0};
+            MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_arg, &ct);
+            n = ct.n;
+            if (n > 1) {
+                *ret = srv_error(c, r, 400, "parameter %s given %d times: give it once", allowed[i], n);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    buf_init(&names, 0);
+    for (i = 0; allowed[i]; i++)
+        buf_printf(&names, "%s%s", i ? ", " : "", allowed[i]);
+    for (i = 0; ac.bad[i]; i++)
+        if ((unsigned char)ac.bad[i] < 0x20 || (unsigned char)ac.bad[i] >= 0x7f || ac.bad[i] == '"')
+            ac.bad[i] = '?';
+    *ret = srv_error(c, r, 400, "unknown parameter \"%s\": this resource takes %s", ac.bad,
+                     names.len ? buf_str(&names) : "none");
+    buf_free(&names);
+    return 1;
+}
+
+/* The cache key of a public GET: the path, then the route's parameters in a fixed order,
+ * percent-encoded (decoded pairs are never joined as they came: "a%3Db%26c" stays one
+ * value), and the day for answers that depend on it. */
+static char *cache_key(struct MHD_Connection *c, const char *url, const char *const *allowed,
+                       int dated)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf key;
+    size_t i;
+
+    buf_init(&key, 8192);
+    buf_puts(&key, url);
+    for (i = 0; allowed[i]; i++) {
+        const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, allowed[i]);
+        const unsigned char *p;
+        if (!v)
+            continue;
+        buf_printf(&key, "%c%s=", i ? '&' : '?', allowed[i]);
+        for (p = (const unsigned char *)v; *p; p++) {
+            if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '-' || *p == '_' || *p == '.' || *p == '~') {
+                buf_add(&key, p, 1);
+            } else {
+                char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+                buf_add(&key, e, 3);
+            }
+        }
+    }
+    if (dated) {
+        char d[11];
+        buf_printf(&key, "#%s", date_format(date_today(), d));
+    }
+    if (key.failed) {
+        buf_free(&key);
+        return NULL;
+    }
+    return buf_steal(&key);
 }
 
 /* Public GETs of the current revision are answered from the snapshot's response cache;
  * a miss arms the request to fill it. Returns 1 when answered from the cache. */
 static int from_cache(server *s, struct MHD_Connection *c, req *r, const char *url,
-                      enum MHD_Result *ret)
+                      const char *const *allowed, int dated, enum MHD_Result *ret)
 {
     const char *body, *etag, *ctype;
     snapshot *sn;
     size_t len;
-    buf key;
+    char *key;
 
-    if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION) || arg(c, "at"))
+    if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION) || arg(c, "at") || want_internal(c))
         return 0;
     sn = srv_current(s);
     if (!sn)
         return 0;
-    buf_init(&key, 4096);
-    buf_puts(&key, url);
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &key);
-    if (key.failed) {
-        buf_free(&key);
+    key = cache_key(c, url, allowed, dated);
+    if (!key) {
         snapshot_unref(sn);
         return 0;
     }
-    if (snapshot_cache_get(sn, buf_str(&key), &body, &len, &etag, &ctype)) {
+    if (snapshot_cache_get(sn, key, &body, &len, &etag, &ctype)) {
         *ret = send_cached(c, r, ctype, body, len, PUBLIC_CACHE, etag);
-        buf_free(&key);
+        free(key);
         snapshot_unref(sn);
         return 1;
     }
     r->cache_sn = sn;
-    r->cache_key = buf_steal(&key);
+    r->cache_key = key;
+    return 0;
+}
+
+static enum MHD_Result get_countries(server *s, struct MHD_Connection *c, req *r)
+{
+    snapshot *sn;
+    cJSON *j;
+    char *txt, etag[48];
+    enum MHD_Result ret;
+
+    if (!(sn = srv_current(s)))
+        return srv_error(c, r, 503, "the registry is not loaded yet");
+    j = reference_to_json(sn->reg->ref);
+    txt = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    snapshot_unref(sn);
+    if (!txt)
+        return srv_error(c, r, 500, "out of memory");
+    fnv_etag(txt, strlen(txt), etag);
+    ret = send_cached(c, r, "application/json", txt, strlen(txt), PUBLIC_CACHE, etag);
+    cJSON_free(txt);
+    return ret;
+}
+
+static enum MHD_Result get_schema(struct MHD_Connection *c, req *r, const char *file)
+{
+    char name[64];
+    size_t l = strlen(file);
+
+    if (l < 5 || l > 40 || strcmp(file + l - 4, ".xsd") != 0 || strchr(file, '/'))
+        return srv_error(c, r, 404, "no such schema: try subprocessor.xsd, registry.xsd, reference.xsd or hosting.xsd");
+    snprintf(name, sizeof(name), "schemas/%s", file);
+    return get_embedded(c, r, name, "application/xml; charset=utf-8");
+}
+
+/* ok: serving main; degraded: the served revision has lagged main for more than
+ * HEALTH_LAG_MS (a refresh keeps failing); loading: nothing served yet. */
+static enum MHD_Result get_health(server *s, struct MHD_Connection *c, req *r)
+{
+    snapshot *sn = srv_current(s);
+    char body[300], tip[STORE_OID_HEX];
+    int lag = srv_lagging(s, tip);
+    enum MHD_Result ret;
+
+    if (!sn)
+        snprintf(body, sizeof(body), "{\"status\":\"loading\",\"revision\":\"\"}");
+    else if (lag)
+        snprintf(body, sizeof(body), "{\"status\":\"degraded\",\"revision\":\"%s\",\"main\":\"%s\","
+                                     "\"reason\":\"the served revision lags main: see the server's log\"}", sn->rev, tip);
+    else
+        snprintf(body, sizeof(body), "{\"status\":\"ok\",\"revision\":\"%s\"}", sn->rev);
+    ret = srv_send(c, r, sn && !lag ? 200 : 503, "application/json", body, strlen(body), NULL, NULL, NULL);
+    snapshot_unref(sn);
+    return ret;
+}
+
+static enum MHD_Result get_metrics(server *s, struct MHD_Connection *c, req *r)
+{
+    buf out;
+    enum MHD_Result ret;
+
+    buf_init(&out, 0);
+    api_metrics_text(s, &out);
+    ret = srv_send(c, r, 200, "text/plain; version=0.0.4", buf_str(&out), out.len, NULL, NULL, NULL);
+    buf_free(&out);
+    return ret;
+}
+
+/* How a route's path is matched after /v1/ (or at the root for the service routes). */
+typedef enum { M_EXACT, M_PREFIX, M_ENTRY, M_ENTRY_XML, M_HISTORY } match_kind;
+
+typedef struct route {
+    match_kind match;
+    const char *path;               /* M_EXACT: the path; M_PREFIX: its prefix */
+    route_id id;
+    const char *allow;              /* the methods, for 405 and Allow */
+    const char *const *args;        /* the query parameters it takes */
+    int cache;                      /* public GETs answered from the cache: 1, 2 = dated */
+} route;
+
+static const route routes[] = {
+    {M_EXACT, "/healthz", R_HEALTH, "GET", NULL, 0},
+    {M_EXACT, "/metrics", R_METRICS, "GET", NULL, 0},
+    {M_EXACT, "/v1/openapi.json", R_OPENAPI, "GET", no_args, 0},
+    {M_EXACT, "/v1/reference/countries", R_COUNTRIES, "GET", no_args, 1},
+    {M_PREFIX, "/v1/schemas/", R_SCHEMA, "GET", no_args, 0},
+    {M_EXACT, "/v1/changes", R_CHANGES, "GET", changes_args, 1},
+    {M_EXACT, "/v1/feed.atom", R_FEED, "GET", no_args, 2},
+    {M_EXACT, "/v1/compliance", R_COMPLIANCE, "GET", compliance_args, 0},
+    {M_EXACT, "/v1/validate", R_VALIDATE, "POST", no_args, 0},
+    {M_EXACT, "/v1/subprocessors", R_LIST, "GET", list_args, 1},
+    {M_ENTRY_XML, "/v1/subprocessors/", R_ENTRY_XML, "GET", xml_args, 0},
+    {M_HISTORY, "/v1/subprocessors/", R_HISTORY, "GET", changes_args, 1},
+    {M_ENTRY, "/v1/subprocessors/", R_ENTRY, "GET, PUT, DELETE", entry_args, 0},
+};
+
+/* The id in /v1/subprocessors/<id><tail>; 0 when url is of that shape with that tail, 1
+ * when it is an entry URL with a bad id (answered), -1 when it is not. */
+static int entry_url(const char *url, const char *tail, char id[80])
+{
+    const char *rest = url + strlen("/v1/subprocessors/");
+    size_t l = strcspn(rest, "/.");
+
+    if (strncmp(url, "/v1/subprocessors/", 18) != 0 || strcmp(rest + l, tail) != 0)
+        return -1;
+    if (l == 0 || l >= 80)
+        return 1;
+    memcpy(id, rest, l);
+    id[l] = '\0';
+    return entry_id_valid(id) ? 0 : 1;
+}
+
+static int allowed_method(const char *allow, const char *method)
+{
+    size_t n = strlen(method);
+    const char *p = allow;
+
+    if (strcmp(method, "HEAD") == 0)
+        method = "GET", n = 3;
+    while ((p = strstr(p, method))) {
+        if ((p == allow || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+            return 1;
+        p += n;
+    }
     return 0;
 }
 
 enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,
                            const char *url)
 {
-    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    const char *p;
-    char id[80];
+    const route *rt = NULL;
+    enum MHD_Result ret;
+    char id[80] = "", name[80];
+    size_t i;
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0, badid = 0;
 
     if (strcmp(method, "OPTIONS") == 0) {
         const char *hs[] = {"Access-Control-Allow-Methods", "GET, HEAD, PUT, DELETE, POST, OPTIONS",
@@ -870,129 +1177,58 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
     if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION)) {
         /* a token that does not work is refused everywhere, public reads included: a
          * misconfigured client learns it at once instead of getting the public view */
-        enum MHD_Result ret;
-        char name[80];
         if (refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
             return ret;
     }
-    if (strcmp(url, "/healthz") == 0) {
-        snapshot *sn = srv_current(s);
-        char body[160];
-        enum MHD_Result ret;
-        r->route = R_HEALTH;
-        if (!get)
-            return method_not_allowed(c, r, "GET");
-        snprintf(body, sizeof(body), "{\"status\":\"%s\",\"revision\":\"%s\"}", sn ? "ok" : "loading", sn ? sn->rev : "");
-        ret = srv_send(c, r, sn ? 200 : 503, "application/json", body, strlen(body), NULL, NULL, NULL);
-        snapshot_unref(sn);
-        return ret;
+    for (i = 0; !rt && i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const route *x = &routes[i];
+        int m;
+        switch (x->match) {
+        case M_EXACT: m = strcmp(url, x->path) == 0 ? 0 : -1; break;
+        case M_PREFIX: m = strncmp(url, x->path, strlen(x->path)) == 0 ? 0 : -1; break;
+        case M_ENTRY_XML: m = entry_url(url, ".xml", id); break;
+        case M_HISTORY: m = entry_url(url, "/history", id); break;
+        default: m = entry_url(url, "", id); break;
+        }
+        if (m == 1)
+            badid = 1;
+        if (m == 0)
+            rt = x;
     }
-    if (strcmp(url, "/metrics") == 0) {
-        buf out;
-        enum MHD_Result ret;
-        r->route = R_METRICS;
-        if (!get)
-            return method_not_allowed(c, r, "GET");
-        buf_init(&out, 0);
-        api_metrics_text(s, &out);
-        ret = srv_send(c, r, 200, "text/plain; version=0.0.4", buf_str(&out), out.len, NULL, NULL, NULL);
-        buf_free(&out);
-        return ret;
-    }
-    if (strncmp(url, "/v1/", 4) != 0) {
-        return srv_error(c, r, 404, "no such resource; the API lives under /v1/ (see /v1/openapi.json)");
-    }
-    p = url + 4;
-    if (strcmp(p, "openapi.json") == 0) {
-        r->route = R_OPENAPI;
-        return get ? get_embedded(c, r, "docs/openapi.json", "application/json") : method_not_allowed(c, r, "GET");
-    }
-    if (strcmp(p, "reference/countries") == 0) {
-        snapshot *sn;
-        cJSON *j;
-        char *txt, etag[48];
-        enum MHD_Result ret;
-        r->route = R_COUNTRIES;
-        if (!get)
-            return method_not_allowed(c, r, "GET");
-        if (!(sn = srv_current(s)))
-            return srv_error(c, r, 503, "the registry is not loaded yet");
-        j = reference_to_json(sn->reg->ref);
-        txt = j ? cJSON_PrintUnformatted(j) : NULL;
-        cJSON_Delete(j);
-        snapshot_unref(sn);
-        if (!txt)
-            return srv_error(c, r, 500, "out of memory");
-        fnv_etag(txt, strlen(txt), etag);
-        ret = send_cached(c, r, "application/json", txt, strlen(txt), PUBLIC_CACHE, etag);
-        cJSON_free(txt);
-        return ret;
-    }
-    if (strncmp(p, "schemas/", 8) == 0) {
-        char name[64];
-        size_t l = strlen(p + 8);
-        r->route = R_SCHEMA;
-        if (!get)
-            return method_not_allowed(c, r, "GET");
-        if (l < 5 || l > 40 || strcmp(p + 8 + l - 4, ".xsd") != 0 || strchr(p + 8, '/'))
-            return srv_error(c, r, 404, "no such schema: try subprocessor.xsd, registry.xsd, reference.xsd or hosting.xsd");
-        snprintf(name, sizeof(name), "schemas/%s", p + 8);
-        return get_embedded(c, r, name, "application/xml; charset=utf-8");
-    }
-    if (get && strcmp(p, "changes") == 0 && !want_internal(c)) {
-        enum MHD_Result ret;
-        r->route = R_CHANGES;
-        if (from_cache(s, c, r, url, &ret))
-            return ret;
-    }
-    if (get && strcmp(p, "feed.atom") == 0) {
-        enum MHD_Result ret;
-        r->route = R_FEED;
-        if (from_cache(s, c, r, url, &ret))
-            return ret;
-    }
-    /* the default list and single entries are rendered with the snapshot already; filtered
-     * lists and history are computed once per revision here */
-    if (get && !want_internal(c) &&
-        ((strcmp(p, "subprocessors") == 0 && MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0) ||
-         (strncmp(p, "subprocessors/", 14) == 0 && strstr(p, "/history")) || strcmp(p, "reference/countries") == 0)) {
-        enum MHD_Result ret;
-        r->route = strstr(p, "/history") ? R_HISTORY : p[0] == 'r' ? R_COUNTRIES : R_LIST;
-        if (from_cache(s, c, r, url, &ret))
-            return ret;
-    }
-    if (strcmp(p, "changes") == 0)
-        return get ? get_changes(s, c, r, NULL) : (r->route = R_CHANGES, method_not_allowed(c, r, "GET"));
-    if (strcmp(p, "feed.atom") == 0)
-        return get ? get_feed(s, c, r) : (r->route = R_FEED, method_not_allowed(c, r, "GET"));
-    if (strcmp(p, "compliance") == 0)
-        return get ? get_compliance(s, c, r) : (r->route = R_COMPLIANCE, method_not_allowed(c, r, "GET"));
-    if (strcmp(p, "validate") == 0)
-        return strcmp(method, "POST") == 0 ? post_validate(s, c, r) : (r->route = R_VALIDATE, method_not_allowed(c, r, "POST"));
-    if (strcmp(p, "subprocessors") == 0)
-        return get ? get_list(s, c, r) : (r->route = R_LIST, method_not_allowed(c, r, "GET"));
-    if (strncmp(p, "subprocessors/", 14) == 0) {
-        const char *rest = p + 14;
-        size_t l = strcspn(rest, "/.");
-        const char *tail = rest + l;
+    if (!rt && (badid || strncmp(url, "/v1/subprocessors/", 18) == 0)) {
         r->route = R_ENTRY;
-        if (l == 0 || l >= sizeof(id))
-            return srv_error(c, r, 400, "an id is 1 to 63 characters of a-z, 0-9 and '-'");
-        memcpy(id, rest, l);
-        id[l] = '\0';
-        if (!entry_id_valid(id) || (*tail && strcmp(tail, ".xml") != 0 && strcmp(tail, "/history") != 0))
-            return srv_error(c, r, 400, "\"%.64s\" is not a valid id: 1 to 63 characters of a-z, 0-9 and '-'", rest);
-        if (strcmp(tail, ".xml") == 0)
-            return get ? get_entry(s, c, r, id, 1) : method_not_allowed(c, r, "GET");
-        if (strcmp(tail, "/history") == 0)
-            return get ? get_changes(s, c, r, id) : method_not_allowed(c, r, "GET");
+        return srv_error(c, r, 400, "\"%.64s\" is not a valid sub-processor URL: /v1/subprocessors/ID[.xml|/history], "
+                                    "the id 1 to 63 characters of a-z, 0-9 and '-'", url + 18);
+    }
+    if (!rt) {
+        if (strncmp(url, "/v1/", 4) != 0)
+            return srv_error(c, r, 404, "no such resource; the API lives under /v1/ (see /v1/openapi.json)");
+        return srv_error(c, r, 404, "no such resource (see /v1/openapi.json)");
+    }
+    r->route = rt->id;
+    if (!allowed_method(rt->allow, method))
+        return method_not_allowed(c, r, rt->allow);
+    if (rt->args && check_args(c, r, rt->args, &ret))
+        return ret;
+    if (get && rt->cache && (rt->id != R_LIST || MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0) &&
+        from_cache(s, c, r, url, rt->args, rt->cache == 2, &ret))
+        return ret;
+    switch (rt->id) {
+    case R_HEALTH: return get_health(s, c, r);
+    case R_METRICS: return get_metrics(s, c, r);
+    case R_OPENAPI: return get_embedded(c, r, "docs/openapi.json", "application/json");
+    case R_COUNTRIES: return get_countries(s, c, r);
+    case R_SCHEMA: return get_schema(c, r, url + strlen(rt->path));
+    case R_CHANGES: return get_changes(s, c, r, NULL);
+    case R_FEED: return get_feed(s, c, r);
+    case R_COMPLIANCE: return get_compliance(s, c, r);
+    case R_VALIDATE: return post_validate(s, c, r);
+    case R_LIST: return get_list(s, c, r);
+    case R_ENTRY_XML: return get_entry(s, c, r, id, 1);
+    case R_HISTORY: return get_changes(s, c, r, id);
+    default:
         if (get)
             return get_entry(s, c, r, id, 0);
-        if (strcmp(method, "PUT") == 0)
-            return write_entry(s, c, r, id, 0);
-        if (strcmp(method, "DELETE") == 0)
-            return write_entry(s, c, r, id, 1);
-        return method_not_allowed(c, r, "GET, PUT, DELETE");
+        return write_entry(s, c, r, id, strcmp(method, "DELETE") == 0);
     }
-    return srv_error(c, r, 404, "no such resource (see /v1/openapi.json)");
 }

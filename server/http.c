@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "../registry/date.h"
@@ -18,6 +19,7 @@ const int srv_status_codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 
 
 static __thread store *t_store;
 static __thread index_db *t_index;
+static __thread int t_index_gen;
 
 static uint64_t now_us(void)
 {
@@ -34,11 +36,68 @@ store *srv_store(server *s, sr_err *err)
     return t_store;
 }
 
+static long wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void srv_index_discard(server *s, const char *why)
+{
+    char aside[4300], side[4300];
+    static const char *ext[] = {"-wal", "-shm"};
+    int i;
+
+    pthread_mutex_lock(&s->mu);
+    snprintf(aside, sizeof(aside), "%s.damaged-%ld", s->index_path, (long)time(NULL));
+    if (rename(s->index_path, aside) == 0) {
+        for (i = 0; i < 2; i++) {
+            snprintf(side, sizeof(side), "%s%s", s->index_path, ext[i]);
+            unlink(side);
+        }
+        atomic_fetch_add(&s->index_gen, 1);
+        atomic_fetch_add(&s->index_rebuilds, 1);
+        pthread_mutex_unlock(&s->mu);
+        srv_log(s, "the index was damaged (%s): moved to %s; building a new one from git", why, aside);
+        return;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 index_db *srv_index(server *s, sr_err *err)
 {
-    if (!t_index && index_open(s->index_path, s->repo_real, &t_index, err) != 0)
+    int gen = atomic_load(&s->index_gen), rc;
+
+    if (t_index && t_index_gen != gen) { /* moved aside by another thread: open the new one */
+        index_close(t_index);
+        t_index = NULL;
+    }
+    if (t_index)
+        return t_index;
+    rc = index_open(s->index_path, s->repo_real, &t_index, err);
+    if (rc == SR_DAMAGED) {
+        srv_index_discard(s, "sqlite cannot open it: not a database, or damaged");
+        gen = atomic_load(&s->index_gen);
+        rc = index_open(s->index_path, s->repo_real, &t_index, err);
+    }
+    if (rc != 0) {
+        t_index = NULL;
         return NULL;
+    }
+    t_index_gen = gen;
     return t_index;
+}
+
+int srv_lagging(server *s, char tip[STORE_OID_HEX])
+{
+    long since = atomic_load(&s->lag_since_ms);
+
+    pthread_mutex_lock(&s->mu);
+    snprintf(tip, STORE_OID_HEX, "%s", s->tip);
+    pthread_mutex_unlock(&s->mu);
+    return since && wall_ms() - since > HEALTH_LAG_MS;
 }
 
 /* libmicrohttpd has no hook for the end of a pool thread: a thread-specific key with a
@@ -95,11 +154,28 @@ int srv_refresh(server *s, sr_err *err)
     st = srv_store(s, err);
     if (!st || store_resolve(st, NULL, tip, err) != 0)
         goto out;
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->tip, sizeof(s->tip), "%s", tip);
+    if (s->cur && strcmp(s->cur->rev, tip) != 0 && !atomic_load(&s->lag_since_ms))
+        atomic_store(&s->lag_since_ms, wall_ms());
+    pthread_mutex_unlock(&s->mu);
     idx = srv_index(s, err);
-    if (!idx || index_catch_up(idx, st, s->xs, NULL, err) != 0)
+    if (idx) {
+        int crc = index_catch_up(idx, st, s->xs, NULL, err);
+        if (crc != 0 && index_damaged(idx)) {
+            /* the index is derived: a damaged one is replaced, never trusted */
+            srv_index_discard(s, err->msg);
+            idx = srv_index(s, err);
+            crc = idx ? index_catch_up(idx, st, s->xs, NULL, err) : -1;
+        }
+        if (crc != 0)
+            idx = NULL;
+    }
+    if (!idx)
         goto out;
     pthread_mutex_lock(&s->mu);
     if (s->cur && strcmp(s->cur->rev, tip) == 0) {
+        atomic_store(&s->lag_since_ms, 0);
         pthread_mutex_unlock(&s->mu);
         rc = 0;
         goto out;
@@ -114,6 +190,8 @@ int srv_refresh(server *s, sr_err *err)
     pthread_mutex_lock(&s->mu);
     old = s->cur;
     s->cur = sn;
+    if (strcmp(sn->rev, s->tip) == 0)
+        atomic_store(&s->lag_since_ms, 0);
     pthread_mutex_unlock(&s->mu);
     snapshot_unref(old);
     rc = 0;
@@ -139,7 +217,13 @@ snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err)
         return sn;
     arm_cleanup();
     st = srv_store(s, err);
-    if (!st || !(sn = snapshot_build(st, s->xs, rev, NULL, err)))
+    {
+        /* built from the current snapshot: unchanged entries are shared, not parsed */
+        snapshot *base = srv_current(s);
+        sn = st ? snapshot_build(st, s->xs, rev, base, err) : NULL;
+        snapshot_unref(base);
+    }
+    if (!sn)
         return NULL;
     pthread_mutex_lock(&s->mu);
     snapshot_unref(s->hist[s->hist_next]);
@@ -178,8 +262,12 @@ enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const cha
         return MHD_NO;
     if (ctype)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, X-Request-Id, Location");
+    /* public answers may be read from any page; answers to a token are not shared */
+    if (!r->has_auth) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers", "ETag, X-Request-Id, Location");
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Authorization");
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, cache ? cache : "no-store");
@@ -224,6 +312,26 @@ enum MHD_Result srv_error(struct MHD_Connection *c, req *r, int status, const ch
     return srv_json(c, r, status, root, NULL, NULL, NULL);
 }
 
+typedef struct cl_count {
+    const char *first;
+    int n, differ;
+} cl_count;
+
+static enum MHD_Result count_cl(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    cl_count *cc = cls;
+
+    (void)kind;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0)
+        return MHD_YES;
+    if (cc->n++ == 0)
+        cc->first = value;
+    else if (!value || !cc->first || strcmp(value, cc->first) != 0)
+        cc->differ = 1;
+    return MHD_YES;
+}
+
 /* The access handler: first call sets up (and refuses declared oversize bodies at once),
  * further calls collect the body, the last queues the answer. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -257,7 +365,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                      (unsigned long)atomic_fetch_add(&s->next_id, 1));
         snprintf(r->method, sizeof(r->method), "%s", method);
         snprintf(r->path, sizeof(r->path), "%s", url);
+        r->has_auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
         *con_cls = r;
+        {
+            /* two different lengths are a request smuggling attempt (RFC 9112 6.3) */
+            cl_count cc = {NULL, 0, 0};
+            MHD_get_connection_values(c, MHD_HEADER_KIND, count_cl, &cc);
+            if (cc.differ) {
+                r->calls = 2;
+                return srv_error(c, r, 400, "several different Content-Length headers");
+            }
+        }
         if (cl && strtoull(cl, NULL, 10) > MAX_BODY) {
             r->calls = 2;
             return srv_error(c, r, 413, "the request body is over the limit of %d bytes", MAX_BODY);
@@ -339,9 +457,12 @@ struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, i
                          MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
-                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)500,
+                         /* an idle or slow connection is closed after 15 s; one address
+                          * holds at most 64 connections, so one client (a browser opens
+                          * 6) cannot take the service from everybody else */
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                          MHD_OPTION_END);
     if (!d)

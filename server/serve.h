@@ -46,6 +46,10 @@ typedef struct server {
     writer *writer;            /* every API write goes through it */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */
     atomic_ulong stale_locks;  /* stale locks of main removed */
+    atomic_int index_gen;      /* bumped when a damaged index is moved aside: threads reopen */
+    atomic_ulong index_rebuilds;
+    atomic_long lag_since_ms;  /* since when the served revision is behind main (0: it is not) */
+    char tip[STORE_OID_HEX];   /* main as last seen by a refresh (under mu) */
     pthread_mutex_t mu;        /* guards cur and hist */
     pthread_mutex_t refresh_mu;/* one snapshot build at a time */
     snapshot *cur;
@@ -71,6 +75,7 @@ typedef struct req {
     char method[12];
     char path[200];
     int role_known, role;    /* the caller's role, once worked out (api.c) */
+    int has_auth;            /* the request carries Authorization */
     char who[80];            /* the token's name */
     snapshot *cache_sn;      /* public GET: where its answer is cached, or NULL */
     char *cache_key;
@@ -80,6 +85,12 @@ typedef struct req {
  * Return NULL after filling err. */
 store *srv_store(server *s, sr_err *err);
 index_db *srv_index(server *s, sr_err *err);
+/* Move a damaged index aside (index.sqlite.damaged-TIME) so that every thread opens a new
+ * one, built from git; says so in the log and the metrics. */
+void srv_index_discard(server *s, const char *why);
+/* 1 when the served revision has been behind main for more than HEALTH_LAG_MS. */
+#define HEALTH_LAG_MS 5000
+int srv_lagging(server *s, char tip[STORE_OID_HEX]);
 /* Close this thread's handles (threads that end on their own do it by themselves). */
 void srv_thread_done(void);
 /* The current snapshot, referenced (snapshot_unref when done); NULL while none. */

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -636,3 +637,177 @@ class OneWriter(Server):
         metrics = self.req("GET", "/metrics")[2].decode()
         self.assertIn("subreg_stale_locks_removed_total 1", metrics)
         self.assertIn('route="put",status="503"', metrics)
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Hostile(Server):
+    """What an unauthenticated visitor can send: revision expressions, aliased cache keys,
+    smuggled lengths, slow connections; and what a damaged index does."""
+
+    def test_revisions_are_parameters_not_expressions(self):
+        for bad in ("main^{/zz}", ":/x", "HEAD", "main", "refs/heads/main", "main~1", "abc123",
+                    "0" * 39, "G" * 40):
+            st, _, doc = self.jreq("GET", "/v1/subprocessors?at=" + urllib.parse.quote(bad))
+            self.assertEqual(st, 400, bad)
+            st, _, doc = self.jreq("GET", "/v1/changes?since=" + urllib.parse.quote(bad))
+            self.assertEqual(st, 400, bad)
+        tip = self.tip()
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?at=" + tip)[0], 200)
+        self.assertEqual(self.jreq("GET", "/v1/changes?since=" + tip)[0], 200)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?at=" + "0" * 40)[0], 404)
+        # a draft branch pushed beside main is never readable through at=
+        clone = os.path.join(self.tmp, "clone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        git(["checkout", "-qb", "draft"], cwd=clone)
+        path = os.path.join(clone, "subprocessors", "mistral.xml")
+        with open(path) as f:
+            body = f.read()
+        with open(path, "w") as f:
+            f.write(body.replace("<purpose>", "<purpose>Secret draft "))
+        git(["commit", "-qam", "draft"], cwd=clone)
+        self.assertEqual(git(["push", "-q", "origin", "draft"], cwd=clone, check=False).returncode, 0)
+        draft = git(["rev-parse", "HEAD"], cwd=clone).stdout.strip()
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/mistral?at=draft")[0], 400)
+        st, _, doc = self.jreq("GET", "/v1/subprocessors/mistral?at=" + draft)
+        self.assertEqual(st, 404)
+        self.assertNotIn("Secret", json.dumps(doc))
+        # memory stays flat: 200 expression requests cost nothing
+        before = rss_kb(self.proc.pid)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        for i in range(200):
+            self.assertEqual(self.req("GET", "/v1/subprocessors?at=main%5E%7B%2Fzz" + str(i) + "%7D", conn=conn)[0], 400)
+        conn.close()
+        self.assertLess(rss_kb(self.proc.pid) - before, 8 * 1024)
+
+    def test_cache_keys_are_canonical(self):
+        st, _, doc = self.jreq("GET", "/v1/subprocessors?country%3DUS%26mechanism=scc")
+        self.assertEqual(st, 400)
+        self.assertIn("unknown parameter", doc["error"]["message"])
+        st, _, whole = self.jreq("GET", "/v1/subprocessors")
+        st, _, filt = self.jreq("GET", "/v1/subprocessors?country=US&mechanism=scc")
+        self.assertEqual(st, 200)
+        self.assertLess(len(filt["subprocessors"]), len(whole["subprocessors"]))
+        st, _, again = self.jreq("GET", "/v1/subprocessors?mechanism=scc&country=US")
+        self.assertEqual(again, filt)
+        # the same filter through an encoded value is a different (empty) filter, not the list
+        st, _, odd = self.jreq("GET", "/v1/subprocessors?q=US%26mechanism%3Dscc")
+        self.assertEqual((st, odd["subprocessors"]), (200, []))
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?country=US&country=DE")[0], 400)
+        self.assertEqual(self.jreq("GET", "/v1/feed.atom?x=1")[0], 400)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/aws?coutry=US")[0], 400)
+
+    def test_small_things(self):
+        # the auth scheme is case-insensitive
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?view=internal", headers={"Authorization": "bearer " + self.reader})[0], 200)
+        # answers to a token are not shared cross-origin; every answer varies by it
+        st, h, _ = self.req("GET", "/v1/subprocessors", token=self.reader)
+        self.assertNotIn("access-control-allow-origin", h)
+        self.assertIn("Authorization", h.get("vary", ""))
+        st, h, _ = self.req("GET", "/v1/subprocessors")
+        self.assertEqual(h.get("access-control-allow-origin"), "*")
+        # invalid UTF-8 in a commit message comes back as valid UTF-8 inside JSON
+        raw = socket.create_connection(("127.0.0.1", self.port))
+        body = self.seed_xml("mistral").replace("<purpose>", "<purpose>utf8 ").encode()
+        raw.sendall(b"PUT /v1/subprocessors/mistral HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + self.editor.encode() +
+                    b"\r\nContent-Type: application/xml\r\nX-Commit-Message: bad \xff\xfe \xc0\xaf end\r\nContent-Length: " +
+                    str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+        resp = b""
+        while True:
+            chunk = raw.recv(65536)
+            if not chunk:
+                break
+            resp += chunk
+        raw.close()
+        self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp[:200])
+        st, h, data = self.req("GET", "/v1/subprocessors/mistral/history?view=internal", token=self.reader)
+        doc = json.loads(data.decode("utf-8"))  # strict: fails on invalid UTF-8
+        self.assertIn("bad", doc["history"][0]["message"])
+        # two different Content-Length headers
+        raw = socket.create_connection(("127.0.0.1", self.port))
+        raw.sendall(b"PUT /v1/subprocessors/mistral HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n"
+                    b"Connection: close\r\n\r\nhello")
+        resp = raw.recv(4096)
+        raw.close()
+        self.assertTrue(resp.startswith(b"HTTP/1.1 400"), resp[:100])
+        # the index holds internal fields: owner only
+        self.assertEqual(os.stat(os.path.join(self.state, "index.sqlite")).st_mode & 0o777, 0o600)
+
+    def test_slow_connections_from_one_address_leave_the_service_up(self):
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < 1200:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))
+        socks = []
+        try:
+            for i in range(1000):
+                try:
+                    sk = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+                    sk.sendall(b"GET /v1/subprocessors HTTP/1.1\r\nHost: x\r\n")  # never finished
+                    socks.append(sk)
+                except OSError:
+                    pass
+            t0 = time.time()
+            other = socket.socket()
+            other.bind(("127.0.0.2", 0))
+            other.settimeout(5)
+            other.connect(("127.0.0.1", self.port))
+            other.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            resp = other.recv(4096)
+            other.close()
+            self.assertTrue(resp.startswith(b"HTTP/1.1 200"), resp[:100])
+            self.assertLess(time.time() - t0, 2)
+        finally:
+            for sk in socks:
+                sk.close()
+
+    def damage(self, offset, length):
+        path = os.path.join(self.state, "index.sqlite")
+        with open(path, "r+b") as f:
+            f.seek(offset)
+            f.write(b"\xa5" * length)
+
+    def test_index_not_a_database_at_start(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+        for ext in ("-wal", "-shm"):
+            p = os.path.join(self.state, "index.sqlite" + ext)
+            if os.path.exists(p):
+                os.unlink(p)
+        self.damage(0, 4096)
+        self.start()
+        st, _, doc = self.jreq("GET", "/v1/subprocessors/aws/history")
+        self.assertEqual(st, 200)
+        self.assertIn("damaged", self.server_log())
+        self.assertTrue([n for n in os.listdir(self.state) if n.startswith("index.sqlite.damaged-")])
+
+    def test_damaged_pages_rebuilt_and_health_recovers(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+        subprocess.run(["sqlite3", os.path.join(self.state, "index.sqlite"), "PRAGMA wal_checkpoint(TRUNCATE);"], check=True,
+                       capture_output=True)
+        size = os.path.getsize(os.path.join(self.state, "index.sqlite"))
+        self.damage(4096, size - 4096)   # every page but the header
+        self.start()
+        # a write answered 2xx is what the next read shows; history works; health says ok
+        st, _, doc = self.put("mistral", self.seed_xml("mistral").replace("<purpose>", "<purpose>After damage "))
+        self.assertEqual(st, 200)
+        t0 = time.time()
+        while time.time() - t0 < 10:
+            st, _, hist = self.jreq("GET", "/v1/subprocessors/mistral/history")
+            if st == 200 and len(hist["history"]) == 2:
+                break
+            time.sleep(0.2)
+        self.assertEqual((st, len(hist["history"])), (200, 2))
+        st, _, entry = self.jreq("GET", "/v1/subprocessors/mistral")
+        self.assertTrue(entry["purpose"].startswith("After damage"))
+        st, _, health = self.jreq("GET", "/healthz")
+        self.assertEqual((st, health["status"], health["revision"]), (200, "ok", self.tip()))
+        self.assertIn("damaged", self.server_log())
+        self.assertIn("subreg_index_rebuilds_total 1", self.req("GET", "/metrics")[2].decode())
