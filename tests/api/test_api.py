@@ -102,6 +102,23 @@ class Server(TempDirTest):
     def tip(self):
         return git(["rev-parse", "main"], cwd=self.repo).stdout.strip()
 
+    def push_edit(self, name, old, new, message, branch="main"):
+        """Clone, replace old by new in subprocessors/<name>.xml, commit on branch and push it
+        with the git command line. Returns (push's CompletedProcess, the pushed commit)."""
+        clone = os.path.join(self.tmp, "clone-" + branch)
+        if not os.path.isdir(clone):
+            git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+            if branch != "main":
+                git(["checkout", "-qb", branch], cwd=clone)
+        path = os.path.join(clone, "subprocessors", name + ".xml")
+        with open(path) as f:
+            s = f.read()
+        with open(path, "w") as f:
+            f.write(s.replace(old, new))
+        git(["commit", "-qam", message], cwd=clone)
+        p = git(["push", "-q", "origin", branch], cwd=clone, check=False)
+        return p, git(["rev-parse", "HEAD"], cwd=clone).stdout.strip()
+
 
 class PublicReads(Server):
     def test_list_public_view(self):
@@ -437,15 +454,8 @@ class Writes(Server):
         self.assertEqual((before, h1["etag"]), (again, h2["etag"]))
         self.assertEqual(len(before["history"]), 1)
         st, _, ch1 = self.jreq("GET", "/v1/changes?since=2020-01-01")
-        clone = os.path.join(self.tmp, "clone")
-        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
-        path = os.path.join(clone, "subprocessors", "twilio.xml")
-        with open(path) as f:
-            s = f.read()
-        with open(path, "w") as f:
-            f.write(s.replace("<purpose>Telephony", "<purpose>Pushed telephony"))
-        git(["commit", "-qam", "push test"], cwd=clone)
-        self.assertEqual(git(["push", "-q", "origin", "main"], cwd=clone, check=False).returncode, 0)
+        p, _ = self.push_edit("twilio", "<purpose>Telephony", "<purpose>Pushed telephony", "push test")
+        self.assertEqual(p.returncode, 0, p.stderr)
         t0 = time.time()
         while time.time() - t0 < 1.0:
             st, _, doc = self.jreq("GET", "/v1/subprocessors/twilio")
@@ -663,17 +673,8 @@ class Hostile(Server):
         self.assertEqual(self.jreq("GET", "/v1/changes?since=" + tip)[0], 200)
         self.assertEqual(self.jreq("GET", "/v1/subprocessors?at=" + "0" * 40)[0], 404)
         # a draft branch pushed beside main is never readable through at=
-        clone = os.path.join(self.tmp, "clone")
-        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
-        git(["checkout", "-qb", "draft"], cwd=clone)
-        path = os.path.join(clone, "subprocessors", "mistral.xml")
-        with open(path) as f:
-            body = f.read()
-        with open(path, "w") as f:
-            f.write(body.replace("<purpose>", "<purpose>Secret draft "))
-        git(["commit", "-qam", "draft"], cwd=clone)
-        self.assertEqual(git(["push", "-q", "origin", "draft"], cwd=clone, check=False).returncode, 0)
-        draft = git(["rev-parse", "HEAD"], cwd=clone).stdout.strip()
+        p, draft = self.push_edit("mistral", "<purpose>", "<purpose>Secret draft ", "draft", branch="draft")
+        self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.jreq("GET", "/v1/subprocessors/mistral?at=draft")[0], 400)
         st, _, doc = self.jreq("GET", "/v1/subprocessors/mistral?at=" + draft)
         self.assertEqual(st, 404)
