@@ -155,8 +155,164 @@ out:
     return rc;
 }
 
+typedef struct shape_ctx {
+    store_snap *snap;
+    const char *prefix;
+    size_t max_bytes;
+    diag_list *d;
+    sr_err *err;
+    int failed;
+} shape_ctx;
+
+static void shape_error(shape_ctx *c, const char *path, const char *what)
+{
+    char file[4300];
+
+    snprintf(file, sizeof(file), "%s%s", c->prefix, path);
+    diag_add(c->d, file, 0, 0, SEV_ERROR, "registry", NULL, "%s", what);
+}
+
+/* name is <stem>.xml with a stem the directory allows (an entry id under subprocessors/,
+ * lower case letters, digits and '-' under reference/). */
+static int xml_name(const char *name, int is_entry)
+{
+    size_t n = strlen(name);
+    char stem[80];
+
+    if (n <= 4 || n - 4 >= sizeof(stem) || strcmp(name + n - 4, ".xml") != 0)
+        return 0;
+    memcpy(stem, name, n - 4);
+    stem[n - 4] = '\0';
+    return is_entry ? entry_id_valid(stem) : stem[0] != '.' && stem[0] != '\0';
+}
+
+static int shape_item(const store_tree_item *it, void *ctx)
+{
+    shape_ctx *c = ctx;
+    const char *name = strrchr(it->path, '/');
+    int in_sub = strncmp(it->path, "subprocessors/", 14) == 0;
+    int in_ref = strncmp(it->path, "reference/", 10) == 0;
+
+    name = name ? name + 1 : it->path;
+    if (it->type == 'c') {
+        shape_error(c, it->path, "a submodule (gitlink): the registry holds files only; remove it");
+        return 0;
+    }
+    if (it->mode == 0120000) {
+        shape_error(c, it->path, "a symbolic link: the registry holds regular files only (a link "
+                                 "reads differently in git and in a checkout); commit the file itself");
+        return 0;
+    }
+    if (it->type == 't') {
+        if (in_sub || in_ref)
+            shape_error(c, it->path, "a directory inside subprocessors/ or reference/: put each "
+                                     "entry directly in the directory as <id>.xml");
+        return 0;
+    }
+    if (in_sub || in_ref || strcmp(it->path, "registry.xml") == 0) {
+        if (in_sub && !xml_name(name, 1))
+            shape_error(c, it->path, "not an entry file: subprocessors/ holds <id>.xml files only "
+                                     "(id: a-z, 0-9 and '-', lower case, file name ending .xml); rename or "
+                                     "remove it");
+        else if (in_ref && !xml_name(name, 0))
+            shape_error(c, it->path, "reference/ holds .xml files only; rename or remove it");
+        else if (it->mode != 0100644)
+            shape_error(c, it->path, "an executable file: registry files are regular files (mode "
+                                     "100644); run `git update-index --chmod=-x` on it");
+        return 0;
+    }
+    {
+        size_t size = 0;
+        if (store_snap_size(c->snap, it->path, &size, c->err) != 0) {
+            c->failed = 1;
+            return 1;
+        }
+        if (size > c->max_bytes) {
+            char msg[300];
+            snprintf(msg, sizeof(msg), "%zu bytes, over the limit of %zu bytes for files beside the "
+                                       "registry (max-file-mib in registry.xml); keep large files elsewhere",
+                     size, c->max_bytes);
+            shape_error(c, it->path, msg);
+        }
+    }
+    return 0;
+}
+
+int guard_check_shape(store_snap *snap, const char *prefix, size_t max_bytes, diag_list *d,
+                      sr_err *err)
+{
+    shape_ctx c = {snap, prefix ? prefix : "", max_bytes, d, err, 0};
+
+    if (store_snap_walk(snap, shape_item, &c, err) != 0 || c.failed)
+        return -1;
+    return 0;
+}
+
+/* The schema, registry and shape checks of one commit (no dated rules). */
+static int check_commit(store *s, const schemas *xs, const char *id, const char *prefix,
+                        registry **out, diag_list *d, sr_err *err)
+{
+    store_snap *snap = NULL;
+    source *src = NULL;
+    registry *r = NULL;
+    diag_list local = {0};
+    size_t i;
+    int rc = -1;
+
+    if (store_snap_open(s, id, &snap, err) != 0 || source_from_snap(snap, &src, err) != 0)
+        goto out;
+    if (registry_load(src, xs, &r, prefix[0] ? &local : d, err) != 0)
+        goto out;
+    if (guard_check_shape(snap, prefix, (size_t)r->settings.max_file_mib << 20,
+                          prefix[0] ? &local : d, err) != 0)
+        goto out;
+    for (i = 0; i < local.n; i++) { /* an intermediate commit: its findings name it */
+        const diag *g = &local.v[i];
+        char file[4400];
+        if (g->sev != SEV_ERROR)
+            continue;
+        snprintf(file, sizeof(file), "%s%s", strncmp(g->file, prefix, strlen(prefix)) == 0 ? "" : prefix, g->file);
+        diag_add(d, file, g->line, g->col, g->sev, g->rule, g->entry, "%s", g->message);
+    }
+    rc = 0;
+out:
+    if (out && rc == 0)
+        *out = r;
+    else
+        registry_free(r);
+    diag_list_free(&local);
+    source_close(src);
+    store_snap_free(snap);
+    return rc;
+}
+
+typedef struct range_ctx {
+    store *s;
+    const schemas *xs;
+    const char *tip;
+    diag_list *d;
+    sr_err *err;
+    int failed;
+} range_ctx;
+
+static int range_commit(const char *id, const char *summary, void *ctx)
+{
+    range_ctx *c = ctx;
+    char prefix[120];
+
+    (void)summary;
+    if (strcmp(id, c->tip) == 0)
+        return 0;
+    snprintf(prefix, sizeof(prefix), "%.12s:", id);
+    if (check_commit(c->s, c->xs, id, prefix, NULL, c->d, c->err) != 0) {
+        c->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
 int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
-                     diag_list *d, sr_err *err)
+                     int every_commit, diag_list *d, sr_err *err)
 {
     store_snap *snap = NULL;
     source *src = NULL;
@@ -165,10 +321,13 @@ int guard_check_push(store *s, const schemas *xs, const char *base, const char *
     size_t nd = 0, i, from = d->n;
     int rc = -1;
 
-    if (store_snap_open(s, new_id, &snap, err) != 0 || source_from_snap(snap, &src, err) != 0)
+    if (check_commit(s, xs, new_id, "", &r, d, err) != 0)
         goto out;
-    if (registry_load(src, xs, &r, d, err) != 0)
-        goto out;
+    if (every_commit) {
+        range_ctx rc_ = {s, xs, new_id, d, err, 0};
+        if (store_range(s, base, new_id, range_commit, &rc_, err) != 0 || rc_.failed)
+            goto out;
+    }
     if (store_diff(s, base, new_id, "subprocessors", &deltas, &nd, err) != 0)
         goto out;
     for (i = 0; i < nd; i++) {

@@ -35,8 +35,18 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
 
 /* Check a pushed update of a ref from base (the commit the changes are counted from; NULL or
  * "" = the whole tree is new) to new_id: the whole tree at new_id loads without schema or
- * registry errors, and the entries changed since base have no error findings as of day.
- * Returns 0, GUARD_BLOCKED, or -1. */
+ * registry errors and has the shape the registry can represent (guard_check_shape), and the
+ * entries changed since base have no error findings as of day. every_commit = 1 checks each
+ * commit between base and new_id the same way, but for the dated rules (main: a bad
+ * intermediate commit would show in history and at ?at=); their diagnostics name the commit
+ * ("1a2b3c4d:registry.xml"). Returns 0, GUARD_BLOCKED, or -1. */
 int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
-                     diag_list *d, sr_err *err);
+                     int every_commit, diag_list *d, sr_err *err);
+/* What the registry can represent, in the tree of snap: under subprocessors/ only regular,
+ * non-executable <id>.xml files; registry.xml and reference/ likewise (reference/ holds
+ * *.xml files only); no symbolic links or submodules anywhere; other files (a README,
+ * contracts) up to max_bytes, measured from the object's header. Problems go to d as
+ * "registry" errors whose file is prefix + the path. Returns 0 or -1 (err set). */
+int guard_check_shape(store_snap *snap, const char *prefix, size_t max_bytes, diag_list *d,
+                      sr_err *err);
 #endif

@@ -172,6 +172,7 @@ registry *registry_new(reference *ref)
     r->settings.notice_days = 0;
     r->settings.tia_months = 12;
     r->settings.max_waiver_days = 90;
+    r->settings.max_file_mib = 10;
     return r;
 }
 
@@ -312,6 +313,10 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
                 r->settings.tia_months = atoi(t);
             } else if (xmldoc_is(n, "max-waiver-days")) {
                 r->settings.max_waiver_days = atoi(t);
+            } else if (xmldoc_is(n, "max-file-mib")) {
+                r->settings.max_file_mib = atoi(t);
+            } else if (xmldoc_is(n, "allow-tags")) {
+                r->settings.allow_tags = t && (strcmp(t, "true") == 0 || strcmp(t, "1") == 0);
             } else if (xmldoc_is(n, "public-url")) {
                 free(r->settings.public_url);
                 r->settings.public_url = t;

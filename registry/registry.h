@@ -17,6 +17,8 @@ typedef struct registry_settings {
     int notice_days;
     int tia_months;
     int max_waiver_days;          /* longest waiver of an error, from the check date */
+    int max_file_mib;             /* push guard: files outside the registry's own */
+    int allow_tags;               /* push guard: tags may be pushed */
     char *public_url, *contact;   /* or NULL */
 } registry_settings;
 

@@ -443,6 +443,19 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
         rc = 1; /* no such directory yet: general path */
         goto out;
     }
+    {
+        /* A directory named like the file sorts as "name/", elsewhere than the file would:
+         * splicing a file in beside it would give the tree two entries of one name (git fsck:
+         * duplicateEntries). The general path replaces it. */
+        git_tree_entry *same = NULL;
+        int clash = git_tree_entry_bypath(&same, baseline, ch->path) == 0 &&
+                    git_tree_entry_type(same) != GIT_OBJECT_BLOB;
+        git_tree_entry_free(same);
+        if (clash) {
+            rc = 1;
+            goto out;
+        }
+    }
     if (git_repository_odb(&odb, repo) < 0) {
         git_fail(err, dir);
         goto out;
@@ -568,7 +581,7 @@ static int build_tree(git_repository *repo, git_tree *baseline, const store_chan
 {
     git_tree_update *ups = calloc(n ? n : 1, sizeof(*ups));
     git_treebuilder *tb = NULL;
-    git_tree *empty = NULL;
+    git_tree *empty = NULL, *cleared = NULL;
     git_oid empty_id;
     size_t i;
     int rc = -1;
@@ -576,6 +589,30 @@ static int build_tree(git_repository *repo, git_tree *baseline, const store_chan
     if (!ups) {
         sr_err_set(err, "out of memory");
         return -1;
+    }
+    /* A file written where a directory of the same name is: the directory goes first
+     * (libgit2 will not replace a tree by a blob in one update, and a tree must never hold
+     * two entries of one name). */
+    for (i = 0; baseline && i < n; i++) {
+        git_tree_entry *te = NULL;
+        int is_dir = changes[i].data && git_tree_entry_bypath(&te, baseline, changes[i].path) == 0 &&
+                     git_tree_entry_type(te) == GIT_OBJECT_TREE;
+        git_tree_entry_free(te);
+        if (is_dir) {
+            git_tree_update rm;
+            git_tree *next = NULL;
+            git_oid id;
+            memset(&rm, 0, sizeof(rm));
+            rm.action = GIT_TREE_UPDATE_REMOVE;
+            rm.path = changes[i].path;
+            if (git_tree_create_updated(&id, repo, baseline, 1, &rm) < 0 ||
+                git_tree_lookup(&next, repo, &id) < 0) {
+                git_fail(err, "cannot write the tree");
+                goto out;
+            }
+            git_tree_free(cleared);
+            baseline = cleared = next;
+        }
     }
     if (!baseline) {
         if (git_treebuilder_new(&tb, repo, NULL) < 0 || git_treebuilder_write(&empty_id, tb) < 0 ||
@@ -612,6 +649,7 @@ static int build_tree(git_repository *repo, git_tree *baseline, const store_chan
     rc = 0;
 out:
     git_tree_free(empty);
+    git_tree_free(cleared);
     git_treebuilder_free(tb);
     free(ups);
     return rc;
@@ -966,6 +1004,85 @@ int store_read_blob(store *s, const char *blob_hex, char **data, size_t *len, sr
     (*data)[n] = '\0';
     *len = n;
     git_blob_free(blob);
+    return 0;
+}
+
+int store_range(store *s, const char *from_excl, const char *to,
+                int (*cb)(const char *id, const char *summary, void *ctx), void *ctx,
+                sr_err *err)
+{
+    git_revwalk *w = NULL;
+    git_oid id;
+    int rc = -1, grc;
+
+    if (git_revwalk_new(&w, s->repo) < 0 || git_oid_fromstr(&id, to) < 0 ||
+        git_revwalk_push(w, &id) < 0) {
+        git_fail(err, "cannot walk the pushed commits");
+        goto out;
+    }
+    git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL);
+    if (from_excl && *from_excl &&
+        (git_oid_fromstr(&id, from_excl) < 0 || git_revwalk_hide(w, &id) < 0)) {
+        git_fail(err, "cannot walk the pushed commits");
+        goto out;
+    }
+    while ((grc = git_revwalk_next(&id, w)) == 0) {
+        git_commit *c = NULL;
+        char hex[STORE_OID_HEX];
+        int stop;
+        git_oid_tostr(hex, sizeof(hex), &id);
+        if (git_commit_lookup(&c, s->repo, &id) < 0) {
+            git_fail(err, hex);
+            goto out;
+        }
+        stop = cb(hex, git_commit_summary(c) ? git_commit_summary(c) : "", ctx);
+        git_commit_free(c);
+        if (stop)
+            break;
+    }
+    if (grc < 0 && grc != GIT_ITEROVER) {
+        git_fail(err, "cannot walk the pushed commits");
+        goto out;
+    }
+    rc = 0;
+out:
+    git_revwalk_free(w);
+    return rc;
+}
+
+typedef struct walk_ctx {
+    int (*cb)(const store_tree_item *it, void *ctx);
+    void *ctx;
+    int stopped;
+} walk_ctx;
+
+static int tree_walk_cb(const char *root, const git_tree_entry *te, void *payload)
+{
+    walk_ctx *w = payload;
+    store_tree_item it;
+    char path[4200];
+    git_object_t t = git_tree_entry_type(te);
+
+    snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(te));
+    it.path = path;
+    it.mode = (unsigned)git_tree_entry_filemode_raw(te);
+    it.type = t == GIT_OBJECT_TREE ? 't' : t == GIT_OBJECT_COMMIT ? 'c' : 'b';
+    if (w->cb(&it, w->ctx)) {
+        w->stopped = 1;
+        return -1;
+    }
+    return 0;
+}
+
+int store_snap_walk(store_snap *snap, int (*cb)(const store_tree_item *it, void *ctx), void *ctx,
+                    sr_err *err)
+{
+    walk_ctx w = {cb, ctx, 0};
+
+    if (git_tree_walk(snap->tree, GIT_TREEWALK_PRE, tree_walk_cb, &w) < 0 && !w.stopped) {
+        git_fail(err, "cannot read the tree");
+        return -1;
+    }
     return 0;
 }
 

@@ -126,6 +126,24 @@ int store_diff(store *s, const char *old_id, const char *new_id, const char *dir
 void store_deltas_free(store_delta *d, size_t n);
 /* Read a blob by id into a malloc'd NUL-terminated buffer. Returns 0, STORE_NOTFOUND, -1. */
 int store_read_blob(store *s, const char *blob_hex, char **data, size_t *len, sr_err *err);
+/* The commits reachable from to but not from from_excl (NULL or "": every one), newest
+ * first, each given to cb with its id and the first line of its message (valid during the
+ * call); cb returns non-zero to stop. Returns 0 or -1. */
+int store_range(store *s, const char *from_excl, const char *to,
+                int (*cb)(const char *id, const char *summary, void *ctx), void *ctx,
+                sr_err *err);
+
+/* One entry of a tree, for store_snap_walk. */
+typedef struct store_tree_item {
+    const char *path;   /* "subprocessors/aws.xml" (valid during the callback) */
+    unsigned mode;      /* git file mode: 0100644, 0100755, 0120000 (link), 0160000 (gitlink), 040000 */
+    char type;          /* 'b' blob, 't' tree, 'c' commit (gitlink) */
+} store_tree_item;
+/* Every entry of the snapshot's tree, a directory before its contents; cb returns non-zero
+ * to stop. Returns 0 or -1. */
+int store_snap_walk(store_snap *snap, int (*cb)(const store_tree_item *it, void *ctx), void *ctx,
+                    sr_err *err);
+
 /* 1 when commit a is b or descends from b; 0 when not; -1 on error. */
 int store_descends(store *s, const char *a, const char *b, sr_err *err);
 /* The merge base of a and b into out. Returns 0, STORE_NOTFOUND (none), or -1. */

@@ -5,6 +5,8 @@
 #include <string.h>
 #include "../registry/date.h"
 #include "../registry/guard.h"
+#include "../registry/registry.h"
+#include "../registry/source.h"
 #include "../registry/store.h"
 #include "cli.h"
 #include "commands.h"
@@ -18,6 +20,26 @@ static const char usage[] =
 
 static const char zero[] = "0000000000000000000000000000000000000000";
 
+/* allow-tags in registry.xml on main (default: no). */
+static int tags_allowed(store *s, const schemas *xs)
+{
+    store_snap *snap = NULL;
+    source *src = NULL;
+    registry *r = NULL;
+    diag_list d = {0};
+    sr_err err = {{0}};
+    int yes = 0;
+
+    if (store_snap_open(s, NULL, &snap, &err) == 0 && source_from_snap(snap, &src, &err) == 0 &&
+        registry_load_base(src, xs, &r, &d, &err) == 0)
+        yes = r->settings.allow_tags;
+    registry_free(r);
+    diag_list_free(&d);
+    source_close(src);
+    store_snap_free(snap);
+    return yes;
+}
+
 static int check_update(store *s, const schemas *xs, const char *old, const char *nw,
                         const char *ref, int day)
 {
@@ -26,8 +48,18 @@ static int check_update(store *s, const schemas *xs, const char *old, const char
     sr_err err = {{0}};
     int is_main = strcmp(ref, STORE_REF) == 0, rc = 1, g;
 
-    if (strncmp(ref, "refs/heads/", 11) != 0)
-        return 0; /* tags and other refs do not change what the registry says */
+    if (strncmp(ref, "refs/tags/", 10) == 0) {
+        if (tags_allowed(s, xs))
+            return 0;
+        fprintf(stderr, "subreg: refusing %s: tags are not allowed in this registry (a tag is "
+                        "a second name for a revision; set <allow-tags>true</allow-tags> in "
+                        "registry.xml to allow them)\n", ref);
+        return 1;
+    }
+    if (strncmp(ref, "refs/heads/", 11) != 0) {
+        fprintf(stderr, "subreg: refusing %s: push branches (refs/heads/...) only\n", ref);
+        return 1;
+    }
     if (strcmp(nw, zero) == 0) {
         if (is_main) {
             fprintf(stderr, "subreg: refusing to delete %s: the registry lives on it\n", ref);
@@ -55,7 +87,7 @@ static int check_update(store *s, const schemas *xs, const char *old, const char
         if (store_merge_base(s, tip, nw, base, &err) != 0)
             base[0] = '\0';
     }
-    g = guard_check_push(s, xs, base, nw, day, &d, &err);
+    g = guard_check_push(s, xs, base, nw, day, is_main, &d, &err);
     diag_sort(&d);
     cli_print_diags(stderr, &d);
     if (g == 0) {

@@ -768,6 +768,26 @@ class Hostile(Server):
             for sk in socks:
                 sk.close()
 
+    def test_never_a_tree_with_two_entries_of_one_name(self):
+        # a commit that makes subprocessors/aws.xml a directory, put on main past the push
+        # guard (git fetch into the bare repository runs no hook), then an API write of aws
+        clone = os.path.join(self.tmp, "dirclone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        aws = os.path.join(clone, "subprocessors", "aws.xml")
+        os.unlink(aws)
+        os.makedirs(aws)
+        with open(os.path.join(aws, "x"), "w") as f:
+            f.write("x\n")
+        git(["add", "-A"], cwd=clone)
+        git(["commit", "-qm", "aws.xml becomes a directory"], cwd=clone)
+        git(["--git-dir", self.repo, "fetch", "-q", clone, "+main:main"], cwd=self.tmp)
+        time.sleep(0.6)
+        st, _, doc = self.put("aws", self.seed_xml("aws"))
+        self.assertIn(st, (200, 201), doc)
+        p = subprocess.run(["git", "--git-dir", self.repo, "fsck", "--strict"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(git(["cat-file", "-t", "main:subprocessors/aws.xml"], cwd=self.repo).stdout.strip(), "blob")
+
     def damage(self, offset, length):
         path = os.path.join(self.state, "index.sqlite")
         with open(path, "r+b") as f:

@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from helpers import SEED, TempDirTest, git, run  # noqa: E402
 
 
-class Store(TempDirTest):
+class StoreCase(TempDirTest):
     def setUp(self):
         super().setUp()
         self.repo = os.path.join(self.tmp, "registry.git")
@@ -35,6 +35,8 @@ class Store(TempDirTest):
     def push(self, *extra):
         return git(["push", "origin"] + list(extra or ["main"]), cwd=self.clone, check=False)
 
+
+class Store(StoreCase):
     def test_init_layout(self):
         self.assertEqual(git(["symbolic-ref", "HEAD"], cwd=self.repo).stdout.strip(), "refs/heads/main")
         self.assertEqual(git(["rev-parse", "--is-bare-repository"], cwd=self.repo).stdout.strip(), "true")
@@ -238,3 +240,99 @@ class Store(TempDirTest):
         self.assertEqual(p.returncode, 1)
         p = run(["validate", "--registry", self.clone, "--rev", "HEAD"])
         self.assertEqual(p.returncode, 0)
+
+
+class PushShape(StoreCase):
+    """The push guard checks every new commit of main and refuses what the registry cannot
+    represent."""
+
+    def commit_all(self, msg):
+        git(["add", "-A"], cwd=self.clone)
+        git(["commit", "-qm", msg], cwd=self.clone)
+
+    def refused(self, *extra):
+        before = self.tip()
+        p = self.push(*extra)
+        self.assertNotEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.tip(), before)
+        self.assertSanitizerClean(p)
+        return p.stderr
+
+    def test_intermediate_commit_checked(self):
+        reg = os.path.join(self.clone, "registry.xml")
+        with open(reg) as f:
+            settings = f.read()
+        os.unlink(reg)
+        self.edit("aws.xml", "<status>active</status>", "<status>bogus</status>")
+        with open(os.path.join(self.clone, "subprocessors", "ghost.xml"), "w") as f:
+            f.write(open(os.path.join(self.clone, "subprocessors", "mistral.xml")).read().replace('id="mistral"', 'id="ghost"'))
+        self.commit_all("a bad intermediate commit")
+        bad = git(["rev-parse", "HEAD"], cwd=self.clone).stdout.strip()
+        with open(reg, "w") as f:
+            f.write(settings)
+        self.edit("aws.xml", "<status>bogus</status>", "<status>active</status>")
+        os.unlink(os.path.join(self.clone, "subprocessors", "ghost.xml"))
+        self.commit_all("a valid tip")
+        err = self.refused()
+        self.assertIn(bad[:12] + ":", err)
+        self.assertIn("registry.xml is missing", err)
+        self.assertIn(bad[:12] + ":subprocessors/aws.xml", err)
+
+    def test_files_the_registry_cannot_represent(self):
+        sub = os.path.join(self.clone, "subprocessors")
+        cases = [
+            ("X.XML", None), ("aws.xml.orig", None), (".hidden.xml", None),
+            ("nested/inner.xml", None), ("notes.txt", None),
+        ]
+        for name, _ in cases:
+            with self.subTest(name=name):
+                git(["reset", "-q", "--hard", "origin/main"], cwd=self.clone)
+                git(["clean", "-qfdx"], cwd=self.clone)
+                path = os.path.join(sub, name)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(open(os.path.join(sub, "mistral.xml")).read())
+                self.commit_all("add " + name)
+                self.assertIn("subprocessors/" + name.split("/")[0], self.refused())
+        # a symbolic link, an executable entry file, a submodule
+        git(["reset", "-q", "--hard", "origin/main"], cwd=self.clone)
+        os.symlink("mistral.xml", os.path.join(sub, "symx.xml"))
+        self.commit_all("a link")
+        self.assertIn("symbolic link", self.refused())
+        git(["reset", "-q", "--hard", "origin/main"], cwd=self.clone)
+        git(["update-index", "--chmod=+x", "subprocessors/mistral.xml"], cwd=self.clone)
+        git(["commit", "-qm", "exec bit"], cwd=self.clone)
+        self.assertIn("executable", self.refused())
+        git(["reset", "-q", "--hard", "origin/main"], cwd=self.clone)
+        tip = self.tip()
+        git(["update-index", "--add", "--cacheinfo", "160000,%s,vendor/lib" % tip], cwd=self.clone)
+        git(["commit", "-qm", "submodule"], cwd=self.clone)
+        self.assertIn("submodule", self.refused())
+
+    def test_other_files_capped_from_the_header(self):
+        with open(os.path.join(self.clone, "README.md"), "w") as f:
+            f.write("# Our registry\n")
+        os.makedirs(os.path.join(self.clone, "contracts"))
+        with open(os.path.join(self.clone, "contracts", "aws-dpa.pdf"), "wb") as f:
+            f.write(os.urandom(200000))
+        self.commit_all("docs and a contract")
+        p = self.push()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(self.clone, "big.bin"), "wb") as f:
+            f.write(b"\0" * (11 << 20))
+        self.commit_all("an 11 MiB file")
+        self.assertIn("over the limit", self.refused())
+
+    def test_tags_refused_unless_allowed(self):
+        git(["tag", "v1"], cwd=self.clone)
+        self.assertIn("tags are not allowed", self.refused("v1"))
+        reg = os.path.join(self.clone, "registry.xml")
+        with open(reg) as f:
+            s = f.read()
+        with open(reg, "w") as f:
+            f.write(s.replace("<public-url>", "<allow-tags>true</allow-tags>\n  <public-url>"))
+        self.commit_all("allow tags")
+        p = self.push()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.push("v1")
+        self.assertEqual(p.returncode, 0, p.stderr)
