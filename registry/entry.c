@@ -1,4 +1,5 @@
 #include "entry.h"
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include "date.h"
@@ -376,8 +377,13 @@ int entry_render(entry *e)
 void entry_free(entry *e)
 {
     size_t i;
+    int left;
 
-    if (!e || atomic_fetch_sub(&e->refs, 1) != 1)
+    if (!e)
+        return;
+    left = atomic_fetch_sub(&e->refs, 1);
+    assert(left > 0); /* a reference dropped twice */
+    if (left != 1)
         return;
     free(e->json[0]);
     free(e->json[1]);

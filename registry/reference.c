@@ -1,4 +1,5 @@
 #include "reference.h"
+#include <assert.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdatomic.h>
@@ -387,8 +388,13 @@ reference *reference_ref(reference *r)
 void reference_free(reference *r)
 {
     size_t i;
+    int left;
 
-    if (!r || atomic_fetch_sub(&r->refs, 1) != 1)
+    if (!r)
+        return;
+    left = atomic_fetch_sub(&r->refs, 1);
+    assert(left > 0); /* a reference dropped twice */
+    if (left != 1)
         return;
     for (i = 0; i < NCODES; i++)
         free(r->names[i]);

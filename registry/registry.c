@@ -452,3 +452,97 @@ out:
     registry_free(r);
     return rc;
 }
+
+/* 1 when e was read from subprocessors/<name>. */
+static int same_file(const entry *e, const char *name)
+{
+    size_t fl = strlen(e->file), nl = strlen(name);
+
+    return fl > nl && e->file[fl - nl - 1] == '/' && strcmp(e->file + fl - nl, name) == 0;
+}
+
+int registry_derive(store *s, const schemas *xs, store_snap *snap, source *src,
+                    const registry *prev, const char *prev_rev, registry **out, sr_err *err)
+{
+    registry *r = NULL;
+    store_delta *deltas = NULL;
+    char *skip = NULL, *data = NULL, rel[300];
+    size_t nd = 0, i, len;
+    diag_list d = {0};
+    xmldoc_parser *parser = xmldoc_parser_new();
+    int rc = -1;
+
+    *out = NULL;
+    /* same settings and reference files (same_base): share them */
+    if (!parser || !(r = registry_new_like(prev)))
+        goto oom;
+    if (store_diff(s, prev_rev, store_snap_commit(snap), "subprocessors", &deltas, &nd, err) != 0)
+        goto fail;
+    /* Which entries of prev the changed files replace: found by id (file name = id in a
+     * valid registry), checked against the entry's file; a scan only when that fails. */
+    skip = calloc(prev->n + 1, 1);
+    if (!skip || registry_reserve(r, prev->n + nd) != 0)
+        goto oom;
+    for (i = 0; i < nd; i++) {
+        size_t nl = strlen(deltas[i].name), k;
+        char id[256];
+        entry *e;
+
+        snprintf(id, sizeof(id), "%.*s", (int)(nl > 4 && nl - 4 < 255 ? nl - 4 : 0), deltas[i].name);
+        if ((e = registry_find(prev, id, &k)) && same_file(e, deltas[i].name)) {
+            skip[k] = 1;
+            continue;
+        }
+        for (k = 0; k < prev->n; k++)
+            if (same_file(prev->entries[k], deltas[i].name))
+                skip[k] = 1;
+    }
+    for (i = 0; i < prev->n; i++) {
+        if (skip[i])
+            continue;
+        if (registry_add(r, entry_ref(prev->entries[i]), NULL) != 0) {
+            entry_free(prev->entries[i]);
+            goto oom;
+        }
+    }
+    for (i = 0; i < nd; i++) {
+        size_t nl = strlen(deltas[i].name);
+        char id[256];
+        entry *e;
+
+        if (deltas[i].status == 'D' || nl <= 4 || strcmp(deltas[i].name + nl - 4, ".xml") != 0)
+            continue;
+        snprintf(rel, sizeof(rel), "subprocessors/%s", deltas[i].name);
+        snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), deltas[i].name);
+        if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, err) != 0)
+            goto fail;
+        e = registry_parse_entry_with(parser, xs, data, len, rel, &d, err);
+        free(data);
+        data = NULL;
+        if (!e) {
+            if (err->msg[0])
+                goto fail;
+            continue;
+        }
+        registry_check_entry(r->ref, e, id, &d);
+        if (entry_render(e) != 0 || registry_add(r, e, deltas[i].new_blob) != 0) {
+            entry_free(e);
+            goto oom;
+        }
+    }
+    *out = r;
+    r = NULL;
+    rc = 0;
+    goto out;
+oom:
+    sr_err_set(err, "out of memory");
+fail:
+out:
+    registry_free(r);
+    free(skip);
+    store_deltas_free(deltas, nd);
+    xmldoc_parser_free(parser);
+    diag_list_free(&d);
+    return rc;
+}
+

@@ -9,6 +9,7 @@
 #include "reference.h"
 #include "schema.h"
 #include "source.h"
+#include "store.h"
 #include "xmldoc.h"
 
 typedef struct registry_settings {
@@ -56,6 +57,13 @@ int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, 
  * changed entry needs. Same contract as registry_load. */
 int registry_load_base(source *src, const schemas *xs, registry **out, diag_list *d,
                        sr_err *err);
+/* The registry of snap (read through src, a source on snap) from prev, the registry of
+ * revision prev_rev with the same settings and reference files: entries of unchanged files
+ * are shared with prev (referenced), the files that differ are parsed. Equal to
+ * registry_load of snap but for diagnostics, which it does not collect. Returns 0 with *out
+ * set, or -1 with err set. */
+int registry_derive(store *s, const schemas *xs, store_snap *snap, source *src,
+                    const registry *prev, const char *prev_rev, registry **out, sr_err *err);
 /* An empty registry with default settings and the given reference (taken over), for
  * checking loose files. Returns NULL when out of memory. */
 registry *registry_new(reference *ref);

@@ -1,4 +1,5 @@
 #include "store.h"
+#include <assert.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -494,6 +495,7 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
     }
     idx = lo;
     at = idx < noff ? offs[idx] : (uint32_t)(end - base);
+    assert(idx <= noff && at <= (uint32_t)(end - base)); /* the splice stays inside the tree */
     if (idx < noff) {
         if (tree_entry_at(base + at, end, &en, &enl, &is_tree, &next) != 0) {
             sr_err_set(err, "%s: malformed tree object", dir);

@@ -139,8 +139,13 @@ int cmd_serve(int argc, char **argv)
     } else if (!(s.log = fopen(logto, "a"))) {
         return cli_fail("serve", "--log %s: %s", logto, strerror(errno));
     }
-    if (s.log)
-        setvbuf(s.log, NULL, _IOFBF, 1 << 16); /* flushed by the watcher 4 times a second */
+    /* A log file is buffered (flushed by the watcher 4 times a second); standard error stays
+     * line-buffered, so that what a dying process says (an assertion, a library's panic)
+     * is not lost in a buffer. */
+    if (s.log && s.log != stderr)
+        setvbuf(s.log, NULL, _IOFBF, 1 << 16);
+    else if (s.log)
+        setvbuf(s.log, NULL, _IOLBF, 1 << 12);
     s.tokens = auth_open(s.state_dir);
     if (writer_open(s.registry_path, s.xs, &s.writer, &err) != 0)
         return cli_fail("serve", "cannot open %s for writing: %s", s.registry_path, err.msg);

@@ -1,4 +1,5 @@
 #include "snapshot.h"
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,13 @@ snapshot *snapshot_ref(snapshot *sn)
 
 void snapshot_unref(snapshot *sn)
 {
-    if (sn && atomic_fetch_sub(&sn->refs, 1) == 1)
+    int left;
+
+    if (!sn)
+        return;
+    left = atomic_fetch_sub(&sn->refs, 1);
+    assert(left > 0); /* a reference dropped twice */
+    if (left == 1)
         free_snapshot(sn);
 }
 
@@ -180,97 +187,6 @@ static int same_base(store_snap *a, store_snap *b)
     return 1;
 }
 
-/* 1 when e was read from subprocessors/<name>. */
-static int same_file(const entry *e, const char *name)
-{
-    size_t fl = strlen(e->file), nl = strlen(name);
-
-    return fl > nl && e->file[fl - nl - 1] == '/' && strcmp(e->file + fl - nl, name) == 0;
-}
-
-/* The registry of snap from prev's: shared entries for unchanged files, parsed ones for
- * the files that differ. */
-static registry *derive(store *s, const schemas *xs, store_snap *snap, source *src,
-                        const snapshot *prev, sr_err *err)
-{
-    registry *r = NULL;
-    store_delta *deltas = NULL;
-    char *skip = NULL, *data = NULL, rel[300];
-    size_t nd = 0, i, len;
-    diag_list d = {0};
-    xmldoc_parser *parser = xmldoc_parser_new();
-
-    /* same settings and reference files (same_base): share them */
-    if (!parser || !(r = registry_new_like(prev->reg)))
-        goto oom;
-    if (store_diff(s, prev->rev, store_snap_commit(snap), "subprocessors", &deltas, &nd, err) != 0)
-        goto fail;
-    /* Which entries of prev the changed files replace: found by id (file name = id in a
-     * valid registry), checked against the entry's file; a scan only when that fails. */
-    skip = calloc(prev->reg->n + 1, 1);
-    if (!skip || registry_reserve(r, prev->reg->n + nd) != 0)
-        goto oom;
-    for (i = 0; i < nd; i++) {
-        size_t nl = strlen(deltas[i].name), k;
-        char id[256];
-        entry *e;
-
-        snprintf(id, sizeof(id), "%.*s", (int)(nl > 4 && nl - 4 < 255 ? nl - 4 : 0), deltas[i].name);
-        if ((e = registry_find(prev->reg, id, &k)) && same_file(e, deltas[i].name)) {
-            skip[k] = 1;
-            continue;
-        }
-        for (k = 0; k < prev->reg->n; k++)
-            if (same_file(prev->reg->entries[k], deltas[i].name))
-                skip[k] = 1;
-    }
-    for (i = 0; i < prev->reg->n; i++) {
-        if (skip[i])
-            continue;
-        if (registry_add(r, entry_ref(prev->reg->entries[i]), NULL) != 0) {
-            entry_free(prev->reg->entries[i]);
-            goto oom;
-        }
-    }
-    for (i = 0; i < nd; i++) {
-        size_t nl = strlen(deltas[i].name);
-        char id[256];
-        entry *e;
-
-        if (deltas[i].status == 'D' || nl <= 4 || strcmp(deltas[i].name + nl - 4, ".xml") != 0)
-            continue;
-        snprintf(rel, sizeof(rel), "subprocessors/%s", deltas[i].name);
-        snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), deltas[i].name);
-        if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, err) != 0)
-            goto fail;
-        e = registry_parse_entry_with(parser, xs, data, len, rel, &d, err);
-        free(data);
-        data = NULL;
-        if (!e) {
-            if (err->msg[0])
-                goto fail;
-            continue;
-        }
-        registry_check_entry(r->ref, e, id, &d);
-        if (entry_render(e) != 0 || registry_add(r, e, deltas[i].new_blob) != 0) {
-            entry_free(e);
-            goto oom;
-        }
-    }
-    goto out;
-oom:
-    sr_err_set(err, "out of memory");
-fail:
-    registry_free(r);
-    r = NULL;
-out:
-    free(skip);
-    store_deltas_free(deltas, nd);
-    xmldoc_parser_free(parser);
-    diag_list_free(&d);
-    return r;
-}
-
 snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const snapshot *prev,
                          sr_err *err)
 {
@@ -292,7 +208,8 @@ snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const sna
         goto fail;
     snprintf(sn->rev, sizeof(sn->rev), "%s", store_snap_commit(snap));
     if (prev && store_snap_open(s, prev->rev, &psnap, err) == 0 && same_base(psnap, snap)) {
-        sn->reg = derive(s, xs, snap, src, prev, err);
+        if (registry_derive(s, xs, snap, src, prev->reg, prev->rev, &sn->reg, err) != 0)
+            sn->reg = NULL;
         sn->incremental = 1;
     } else {
         if (registry_load(src, xs, &sn->reg, &d, err) != 0)

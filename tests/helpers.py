@@ -40,6 +40,11 @@ def git(args, cwd, check=True, env=None):
     return p
 
 
+# What a sanitizer report starts with: ASan, LSan, UBSan and TSan.
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer")
+
+
 class TempDirTest(unittest.TestCase):
     """A test with a fresh temporary directory in self.tmp."""
 
@@ -56,5 +61,5 @@ class TempDirTest(unittest.TestCase):
 
     def assertSanitizerClean(self, p):
         """No AddressSanitizer/UBSan/LeakSanitizer report on stderr."""
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        for marker in SANITIZER_MARKERS:
             self.assertNotIn(marker, p.stderr, p.stderr[-3000:])

@@ -78,17 +78,20 @@ def main():
     ap.add_argument("--release-bin", help="also run the CLI tests against this binary")
     ap.add_argument("-k", default="test_*.py", help="file pattern of black-box tests")
     ap.add_argument("--fuzz", help="the fuzz corpus replay driver")
+    ap.add_argument("--only", choices=["cli", "api"], help="only these black-box tests")
     a = ap.parse_args()
     os.environ["SUBREG_BIN"] = a.bin
     # ASan: fail on leaks and on any report; UBSan: stop on the first problem.
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=99")
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=99")
+    # TSan: any data race is a report, and the process then exits non-zero
+    os.environ.setdefault("TSAN_OPTIONS", "halt_on_error=0:exitcode=66:second_deadlock_stack=1")
     t0 = time.time()
-    p1, f1 = run_unit(a.unit_dir)
+    p1, f1 = run_unit(a.unit_dir) if not a.only else (0, 0)
     pz, fz = run_fuzz_replay(a.fuzz)
     p1, f1 = p1 + pz, f1 + fz
     print("== black-box tests against %s" % a.bin)
-    p2, f2 = run_blackbox(["cli", "api"], a.k)
+    p2, f2 = run_blackbox([a.only] if a.only else ["cli", "api"], a.k)
     p3 = f3 = 0
     if a.release_bin:
         print("== CLI tests against the release build %s" % a.release_bin)

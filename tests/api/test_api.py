@@ -14,7 +14,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import SEED, TempDirTest, git, run, subreg_bin  # noqa: E402
+from helpers import SANITIZER_MARKERS, SEED, TempDirTest, git, run, subreg_bin  # noqa: E402
 
 
 def free_port():
@@ -65,7 +65,7 @@ class Server(TempDirTest):
         log = self.server_log()
         self.log.close()
         super().tearDown()
-        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        for marker in SANITIZER_MARKERS:
             assert marker not in log, log[-4000:]
         assert self.proc.returncode == 0, "server exit %s\n%s" % (self.proc.returncode, log[-3000:])
 

@@ -10,9 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include "../../registry/date.h"
 #include "../../registry/guard.h"
 #include "../../registry/index.h"
+#include "../../registry/registry.h"
+#include "../../registry/source.h"
 #include "../../registry/schema.h"
 #include "../../registry/store.h"
 #include "../../registry/xmldoc.h"
@@ -241,6 +244,100 @@ static void rows_equal(index_db *a, index_db *b, const index_query *q)
     index_rows_free(rb, nb);
 }
 
+
+/* The registry of a revision derived from the previous one (shared entries, changed files
+ * parsed) equals the full load of that revision, over a random history of 200 commits. */
+static char *entry_text(const entry *e)
+{
+    cJSON *j = entry_to_json(e, 1);
+    char *t = cJSON_PrintUnformatted(j);
+
+    cJSON_Delete(j);
+    return t;
+}
+
+static void assert_same_registry(const registry *a, const registry *b)
+{
+    size_t i;
+
+    assert_int_equal(a->n, b->n);
+    for (i = 0; i < a->n; i++) {
+        char *x = entry_text(a->entries[i]), *y = entry_text(b->entries[i]);
+        assert_string_equal(a->entries[i]->id, b->entries[i]->id);
+        assert_string_equal(x, y);
+        cJSON_free(x);
+        cJSON_free(y);
+    }
+}
+
+static void test_derive_equals_full_load(void **state)
+{
+    char repo[300], tip[STORE_OID_HEX], prev_rev[STORE_OID_HEX], commit[STORE_OID_HEX];
+    char path[64], *base;
+    size_t blen;
+    store *s = NULL;
+    registry *prev = NULL;
+    store_author who = {"test", "test@example.org", 0};
+    sr_err err = {{0}};
+    unsigned seed = 12345;
+    int round, present[30] = {0};
+
+    (void)state;
+    snprintf(repo, sizeof(repo), "%s/derive.git", tmp);
+    make_repo(repo);
+    base = slurp("data/seed/subprocessors/mistral.xml", &blen);
+    assert_int_equal(store_open(repo, 0, &s, &err), 0);
+    for (round = 0; round < 200; round++) {
+        store_snap *snap = NULL;
+        source *src = NULL;
+        registry *full = NULL, *derived = NULL;
+        diag_list d = {0};
+        int k = (int)(rand_r(&seed) % 30), rc;
+        store_change ch;
+        char body[8192], id[16];
+
+        snprintf(id, sizeof(id), "t%02d", k);
+        snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
+        ch.path = path;
+        if (present[k] && rand_r(&seed) % 4 == 0) {
+            ch.data = NULL;
+            ch.len = 0;
+            present[k] = 0;
+        } else {
+            /* the seed's entry under another id, with a purpose that changes each time */
+            const char *at = strstr(base, "id=\"mistral\""), *pu = strstr(base, "<purpose>");
+            snprintf(body, sizeof(body), "%.*sid=\"%s\"%.*s<purpose>Round %d: %s", (int)(at - base), base, id,
+                     (int)(pu - at - 12), at + 12, round, pu + 9);
+            ch.data = body;
+            ch.len = strlen(body);
+            present[k] = 1;
+        }
+        rc = store_commit(s, NULL, &ch, 1, &who, "random\n", commit, &err);
+        assert_true(rc == 0 || rc == STORE_NOTFOUND);
+        assert_int_equal(store_resolve(s, NULL, tip, &err), 0);
+        assert_int_equal(store_snap_open(s, tip, &snap, &err), 0);
+        assert_int_equal(source_from_snap(snap, &src, &err), 0);
+        assert_int_equal(registry_load(src, &xs, &full, &d, &err), 0);
+        if (prev) {
+            assert_int_equal(registry_derive(s, &xs, snap, src, prev, prev_rev, &derived, &err), 0);
+            assert_same_registry(full, derived);
+            registry_free(prev);
+            prev = derived;
+        } else {
+            prev = full;
+            full = NULL;
+        }
+        snprintf(prev_rev, sizeof(prev_rev), "%s", tip);
+        registry_free(full);
+        diag_list_free(&d);
+        source_close(src);
+        store_snap_free(snap);
+    }
+    registry_free(prev);
+    store_close(s);
+    free(base);
+}
+
 static void test_index_rebuild_equals_incremental(void **state)
 {
     char repo[512], p1[600], p2[600], c[STORE_OID_HEX], id[32], purpose[64];
@@ -347,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_writers_one_wins),
         cmocka_unit_test(test_invalid_write_changes_nothing),
         cmocka_unit_test(test_index_rebuild_equals_incremental),
+        cmocka_unit_test(test_derive_equals_full_load),
     };
     sr_err err = {{0}};
 
