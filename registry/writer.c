@@ -127,11 +127,16 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
             rc = 0;
             goto out;
         }
-        grc = guard_write(w->st, w->xs, res->parent, q->id, q->data, q->data ? q->len : 0,
-                          q->who, q->message, q->day, q->known, d, res->commit, res->blob, err);
+        {
+            const struct registry *known = q->known ? q->known(q->ctx, res->parent) : NULL;
+            grc = guard_write(w->st, w->xs, res->parent, q->id, q->data, q->data ? q->len : 0,
+                              q->who, q->message, q->day, known, d, res->commit, res->blob, err);
+            if (q->release)
+                q->release(q->ctx);
+        }
         if (grc == 0) {
             res->outcome = WRITE_DONE;
-            if (q->after && q->after(q->ctx, res->commit, err) != 0)
+            if (q->after && q->after(q->ctx, w->st, res->commit, err) != 0)
                 res->after_failed = 1;
             rc = 0;
             goto out;

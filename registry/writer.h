@@ -31,9 +31,16 @@ typedef struct writer writer;
 typedef int (*writer_check_fn)(void *ctx, int existed, const char *cur_blob, char *why,
                                size_t n);
 /* Called with the lock held after a commit (e.g. to catch up the index and the snapshot,
- * so that the next read sees the write). Returns 0, or -1 after filling err (the commit
- * stands; the caller is told through writer_result.after_failed). */
-typedef int (*writer_after_fn)(void *ctx, const char *commit, sr_err *err);
+ * so that the next read sees the write), with the writer's store: the objects just
+ * written are in its cache. Returns 0, or -1 after filling err (the commit stands; the
+ * caller is told through writer_result.after_failed). */
+typedef int (*writer_after_fn)(void *ctx, store *st, const char *commit, sr_err *err);
+
+/* Called with the lock held once the tip is known: the caller's registry at that tip when
+ * it has one (the guard then reads no other file), else NULL; release undoes it after the
+ * guard ran. */
+typedef const struct registry *(*writer_known_fn)(void *ctx, const char *tip);
+typedef void (*writer_release_fn)(void *ctx);
 
 typedef struct writer_req {
     const char *id;                /* the entry: subprocessors/<id>.xml */
@@ -42,7 +49,8 @@ typedef struct writer_req {
     const store_author *who;
     const char *message;
     int day;                       /* the day the rules are checked as of */
-    const struct registry *known;  /* the registry at the tip, when the caller has it */
+    writer_known_fn known;         /* may be NULL */
+    writer_release_fn release;     /* may be NULL */
     writer_check_fn check;         /* may be NULL */
     writer_after_fn after;         /* may be NULL */
     void *ctx;

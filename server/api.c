@@ -642,7 +642,26 @@ static void commit_message(struct MHD_Connection *c, const char *verb, const cha
 typedef struct write_ctx {
     server *s;
     const char *id, *if_match, *if_none;
+    snapshot *held;    /* the snapshot whose registry the guard is using */
 } write_ctx;
+
+/* Under the writer's lock the current snapshot is at the tip (each write refreshes it
+ * before the lock is let go): its registry spares the guard reading other files. */
+static const registry *known_at(void *ctx, const char *tip)
+{
+    write_ctx *w = ctx;
+
+    w->held = srv_current(w->s);
+    return w->held && strcmp(w->held->rev, tip) == 0 ? w->held->reg : NULL;
+}
+
+static void release_known(void *ctx)
+{
+    write_ctx *w = ctx;
+
+    snapshot_unref(w->held);
+    w->held = NULL;
+}
 
 static int preconditions(void *ctx, int existed, const char *cur_blob, char *why, size_t n)
 {
@@ -670,12 +689,12 @@ static int preconditions(void *ctx, int existed, const char *cur_blob, char *why
 
 /* After a commit, with the writer's lock held: the index and the snapshot catch up, so the
  * answer and the next read agree. */
-static int after_commit(void *ctx, const char *commit, sr_err *err)
+static int after_commit(void *ctx, store *st, const char *commit, sr_err *err)
 {
     const write_ctx *w = ctx;
 
     (void)commit;
-    return srv_refresh(w->s, err);
+    return srv_refresh_with(w->s, st, err);
 }
 
 static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int del)
@@ -684,11 +703,10 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
     char name[80], email[128], msg[2100], etag[64];
     sr_err err = {{0}};
     diag_list d = {0};
-    write_ctx wc = {s, id, hdr(c, MHD_HTTP_HEADER_IF_MATCH), hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH)};
+    write_ctx wc = {s, id, hdr(c, MHD_HTTP_HEADER_IF_MATCH), hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), NULL};
     store_author who = {NULL, NULL, 0};
     writer_req q;
     writer_result res;
-    snapshot *cur;
     int rc;
 
     r->route = del ? R_DELETE : R_PUT;
@@ -700,7 +718,6 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
     who.name = name;
     who.email = email;
     commit_message(c, del ? "Remove" : "Update", id, msg, sizeof(msg));
-    cur = srv_current(s); /* its registry saves reading others when it is at the tip */
     memset(&q, 0, sizeof(q));
     q.id = id;
     q.data = del ? NULL : r->body.p;
@@ -708,12 +725,12 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
     q.who = &who;
     q.message = msg;
     q.day = date_today();
-    q.known = cur ? cur->reg : NULL;
+    q.known = known_at;
+    q.release = release_known;
     q.check = preconditions;
     q.after = after_commit;
     q.ctx = &wc;
     rc = writer_write(s->writer, &q, &res, &d, &err);
-    snapshot_unref(cur);
     atomic_fetch_add(&s->write_retries, res.retries);
     atomic_fetch_add(&s->stale_locks, res.stale_locks);
     if (res.stale_locks)

@@ -143,15 +143,20 @@ snapshot *srv_current(server *s)
 
 int srv_refresh(server *s, sr_err *err)
 {
+    return srv_refresh_with(s, NULL, err);
+}
+
+int srv_refresh_with(server *s, store *st, sr_err *err)
+{
     char tip[STORE_OID_HEX];
-    store *st;
     index_db *idx;
     snapshot *sn, *old = NULL;
     int rc = -1;
 
     arm_cleanup();
     pthread_mutex_lock(&s->refresh_mu);
-    st = srv_store(s, err);
+    if (!st)
+        st = srv_store(s, err);
     if (!st || store_resolve(st, NULL, tip, err) != 0)
         goto out;
     pthread_mutex_lock(&s->mu);

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks, each measured as a ratio against a real peer in the same run (the machines are
 # shared and noisy: absolute times drift, ratios much less). Results go to tests/bench/out/.
-# usage: tests/bench/run.sh [validate|store|check|plan|http ...]   (default: all)
+# usage: tests/bench/run.sh [validate|store|check|plan|puts|http ...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=tests/bench/out
 mkdir -p "$OUT"
 BIN=$PWD/bin/subreg
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan http)
+[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts http)
 echo "machine: $(nproc) cores, $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ)"
 
 mean_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.1f' % (x['mean']*1000) for x in r))" "$1"; }
@@ -70,6 +70,46 @@ bench_plan() {
   python3 -c "
 s=$size/1e6; a=$a; b=$b; ra=$rss_a/1024; rb=$rss_b/1024
 print('plan 20k (%.1f MB): subreg %.0f ms, jq %.0f ms, ratio subreg/jq = %.2f; peak RSS subreg %.0f MB (%.1fx the file), jq %.0f MB' % (s, a, b, a/b, ra, ra/s, rb))" | tee "$OUT/plan.txt"
+}
+
+bench_puts() {
+  echo "== puts: PUT throughput, 1 and 16 concurrent clients (wrk, tests/bench/put.lua, --threads 16), on the seed and on 10,000 entries"
+  local d="$OUT/puts" port=18093
+  rm -rf "$d"; mkdir -p "$d"
+  rm -f "$OUT/puts.txt"
+  python3 tests/bench/gen.py 10000 "$d/reg10k"
+  for reg in seed 10k; do
+    local from=data/seed entry=subprocessors/mistral.xml
+    [ $reg = 10k ] && from="$d/reg10k" && entry=subprocessors/vendor-00042.xml
+    "$BIN" init --registry "$d/$reg.git" --from "$from" >/dev/null
+    export TOKEN
+    TOKEN=$("$BIN" token add bench --role editor --state "$d/state-$reg" | tail -1)
+    export ENTRY="$d/entry-$reg.xml"
+    git --git-dir="$d/$reg.git" show "main:$entry" > "$ENTRY"
+    "$BIN" serve --registry "$d/$reg.git" --state "$d/state-$reg" --listen 127.0.0.1:$port --threads 16 --log off 2>"$d/serve-$reg.err" &
+    spid=$!
+    for i in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
+    # a repository fresh from init writes slower for its first few hundred commits
+    wrk -t1 -c1 -d10s -s tests/bench/put.lua http://127.0.0.1:$port >/dev/null
+    for round in 1 2 3; do
+      for c in 1 16; do
+        echo "$reg clients=$c $(wrk -t$([ $c = 1 ] && echo 1 || echo 2) -c$c -d10s -s tests/bench/put.lua http://127.0.0.1:$port |
+          awk '/Requests\/sec/{r=$2} /^writes=/{w=$0} END{print "writes_per_s=" r, w}')"
+      done
+    done | tee -a "$OUT/puts.txt"
+    kill -TERM $spid; wait $spid || true
+  done
+  python3 - "$OUT/puts.txt" <<'PY' | tee "$OUT/puts-summary.txt"
+import re, statistics, sys
+rows = {}
+for l in open(sys.argv[1]):
+    reg, c = l.split()[:2]
+    rows.setdefault((reg, c), []).append(float(re.search(r"writes_per_s=([\d.]+)", l).group(1)))
+for reg in ("seed", "10k"):
+    one, many = rows[(reg, "clients=1")], rows[(reg, "clients=16")]
+    print("%s: 1 client median %.0f writes/s, 16 clients median %.0f writes/s, ratio 16/1 per round %s" % (
+        reg, statistics.median(one), statistics.median(many), " ".join("%.2f" % (b / a) for a, b in zip(one, many))))
+PY
 }
 
 wrk_field() { # FILE -> "rps p99_ms non2xx"
