@@ -149,65 +149,101 @@ static void *grow(void *v, size_t n, size_t size, reader *rd)
     return p;
 }
 
-static void read_locations(reader *rd, entry *e, xmlNodePtr parent)
+static void read_location(reader *rd, xmlNodePtr n, entry_location *l)
+{
+    char *c = xmldoc_attr(n, "country"), *u = xmldoc_attr(n, "use");
+
+    set_country(&l->country, c);
+    l->use = entry_use_parse(u);
+    l->provider = xmldoc_attr(n, "provider");
+    l->region = xmldoc_attr(n, "region");
+    l->line = xmldoc_line(n);
+    date_attr(rd, n, "announced", &l->announced);
+    date_attr(rd, n, "effective", &l->effective);
+    free(c);
+    free(u);
+}
+
+static void read_transfer(reader *rd, xmlNodePtr n, entry_transfer *t)
+{
+    char *c = xmldoc_attr(n, "country"), *m = xmldoc_attr(n, "mechanism"),
+         *hr = xmldoc_attr(n, "hr"), *o = xmldoc_attr(n, "tia-outcome");
+    xmlNodePtr k;
+
+    set_country(&t->country, c);
+    t->mechanism = entry_mechanism_parse(m);
+    t->clauses = xmldoc_attr(n, "clauses");
+    t->module_text = xmldoc_attr(n, "module");
+    t->modules = parse_modules(t->module_text);
+    t->hr = hr && (strcmp(hr, "true") == 0 || strcmp(hr, "1") == 0);
+    t->line = xmldoc_line(n);
+    date_attr(rd, n, "signed", &t->signed_on);
+    date_attr(rd, n, "tia", &t->tia);
+    date_attr(rd, n, "verified", &t->verified);
+    date_attr(rd, n, "approved", &t->approved);
+    date_attr(rd, n, "announced", &t->announced);
+    date_attr(rd, n, "effective", &t->effective);
+    t->approval = xmldoc_attr(n, "approval");
+    t->tia_outcome = !o                                          ? TIA_NONE
+                     : strcmp(o, "adequate") == 0                ? TIA_ADEQUATE
+                     : strcmp(o, "adequate-with-measures") == 0 ? TIA_WITH_MEASURES
+                     : strcmp(o, "not-adequate") == 0           ? TIA_NOT_ADEQUATE
+                                                                  : TIA_NONE;
+    for (k = xmldoc_elem(n->children); k; k = xmldoc_elem(k->next))
+        if (xmldoc_is(k, "measures")) {
+            free(t->measures);
+            t->measures = xmldoc_text(k);
+        }
+    free(c);
+    free(m);
+    free(hr);
+    free(o);
+}
+
+/* Append the <location> and <transfer> children of parent to the arrays given. */
+static void read_places(reader *rd, xmlNodePtr parent, entry_location **locs, size_t *nlocs,
+                        entry_transfer **trs, size_t *ntrs)
 {
     xmlNodePtr n;
 
     for (n = xmldoc_elem(parent->children); n; n = xmldoc_elem(n->next)) {
-        entry_location *v, *l;
-        char *c, *u;
-
-        if (!xmldoc_is(n, "location"))
-            continue;
-        if (!(v = grow(e->locations, e->nlocations, sizeof(*v), rd)))
-            return;
-        e->locations = v;
-        l = &v[e->nlocations++];
-        c = xmldoc_attr(n, "country");
-        u = xmldoc_attr(n, "use");
-        set_country(&l->country, c);
-        l->use = entry_use_parse(u);
-        l->provider = xmldoc_attr(n, "provider");
-        l->region = xmldoc_attr(n, "region");
-        l->line = xmldoc_line(n);
-        free(c);
-        free(u);
+        if (locs && xmldoc_is(n, "location")) {
+            entry_location *v = grow(*locs, *nlocs, sizeof(*v), rd);
+            if (!v)
+                return;
+            *locs = v;
+            read_location(rd, n, &v[(*nlocs)++]);
+        } else if (trs && xmldoc_is(n, "transfer")) {
+            entry_transfer *v = grow(*trs, *ntrs, sizeof(*v), rd);
+            if (!v)
+                return;
+            *trs = v;
+            read_transfer(rd, n, &v[(*ntrs)++]);
+        }
     }
 }
 
-static void read_transfers(reader *rd, entry *e, xmlNodePtr parent)
+static void read_onward(reader *rd, entry *e, xmlNodePtr n)
 {
-    xmlNodePtr n;
+    entry_onward *v = grow(e->onward, e->nonward, sizeof(*v), rd), *o;
+    xmlNodePtr k;
+    char *c;
 
-    for (n = xmldoc_elem(parent->children); n; n = xmldoc_elem(n->next)) {
-        entry_transfer *v, *t;
-        char *c, *m, *hr;
-
-        if (!xmldoc_is(n, "transfer"))
-            continue;
-        if (!(v = grow(e->transfers, e->ntransfers, sizeof(*v), rd)))
-            return;
-        e->transfers = v;
-        t = &v[e->ntransfers++];
-        c = xmldoc_attr(n, "country");
-        m = xmldoc_attr(n, "mechanism");
-        hr = xmldoc_attr(n, "hr");
-        set_country(&t->country, c);
-        t->mechanism = entry_mechanism_parse(m);
-        t->clauses = xmldoc_attr(n, "clauses");
-        t->module_text = xmldoc_attr(n, "module");
-        t->modules = parse_modules(t->module_text);
-        t->hr = hr && (strcmp(hr, "true") == 0 || strcmp(hr, "1") == 0);
-        t->line = xmldoc_line(n);
-        date_attr(rd, n, "signed", &t->signed_on);
-        date_attr(rd, n, "tia", &t->tia);
-        date_attr(rd, n, "verified", &t->verified);
-        date_attr(rd, n, "approved", &t->approved);
-        t->approval = xmldoc_attr(n, "approval");
-        free(c);
-        free(m);
-        free(hr);
-    }
+    if (!v)
+        return;
+    e->onward = v;
+    o = &v[e->nonward++];
+    o->name = xmldoc_attr(n, "name");
+    c = xmldoc_attr(n, "country");
+    set_country(&o->country, c);
+    free(c);
+    o->line = xmldoc_line(n);
+    for (k = xmldoc_elem(n->children); k; k = xmldoc_elem(k->next))
+        if (xmldoc_is(k, "purpose")) {
+            free(o->purpose);
+            o->purpose = xmldoc_text(k);
+        }
+    read_places(rd, n, &o->locations, &o->nlocations, &o->transfers, &o->ntransfers);
 }
 
 static void read_categories(reader *rd, entry *e, xmlNodePtr parent)
@@ -216,12 +252,24 @@ static void read_categories(reader *rd, entry *e, xmlNodePtr parent)
 
     for (n = xmldoc_elem(parent->children); n; n = xmldoc_elem(n->next)) {
         char **v;
+        int *a, *f;
         if (!xmldoc_is(n, "category"))
             continue;
-        if (!(v = grow(e->categories, e->ncategories, sizeof(*v), rd)))
+        v = grow(e->categories, e->ncategories, sizeof(*v), rd);
+        if (v)
+            e->categories = v;
+        a = grow(e->category_announced, e->ncategories, sizeof(*a), rd);
+        if (a)
+            e->category_announced = a;
+        f = grow(e->category_effective, e->ncategories, sizeof(*f), rd);
+        if (f)
+            e->category_effective = f;
+        if (!v || !a || !f)
             return;
-        e->categories = v;
-        v[e->ncategories++] = xmldoc_text(n);
+        v[e->ncategories] = xmldoc_text(n);
+        date_attr(rd, n, "announced", &a[e->ncategories]);
+        date_attr(rd, n, "effective", &f[e->ncategories]);
+        e->ncategories++;
     }
 }
 
@@ -278,9 +326,11 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
         e->dpa_reference = xmldoc_attr(n, "reference");
     } else if (strcmp(name, "locations") == 0) {
         e->line_locations = xmldoc_line(n);
-        read_locations(rd, e, n);
+        read_places(rd, n, &e->locations, &e->nlocations, NULL, NULL);
     } else if (strcmp(name, "transfers") == 0) {
-        read_transfers(rd, e, n);
+        read_places(rd, n, NULL, NULL, &e->transfers, &e->ntransfers);
+    } else if (strcmp(name, "onward") == 0) {
+        read_onward(rd, e, n);
     } else if (strcmp(name, "hosting") == 0) {
         char **v = grow(e->hosting, e->nhosting, sizeof(*v), rd);
         if (v) {
@@ -322,6 +372,7 @@ entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err
         goto oom;
     atomic_init(&e->refs, 1);
     e->id = xmldoc_attr(root, "id");
+    e->dpia = xmldoc_attr(root, "dpia");
     e->file = strdup(file);
     e->recipient = ROLE_PROCESSOR;
     e->status = STATUS_UNKNOWN;
@@ -355,7 +406,7 @@ int entry_render(entry *e)
 {
     int v;
 
-    for (v = 0; v < 2; v++) {
+    for (v = 0; v < VIEW_COUNT; v++) {
         cJSON *j;
         char *txt;
         if (e->json[v])
@@ -374,6 +425,24 @@ int entry_render(entry *e)
     return 0;
 }
 
+static void free_places(entry_location *locs, size_t nlocs, entry_transfer *trs, size_t ntrs)
+{
+    size_t i;
+
+    for (i = 0; i < nlocs; i++) {
+        free(locs[i].provider);
+        free(locs[i].region);
+    }
+    free(locs);
+    for (i = 0; i < ntrs; i++) {
+        free(trs[i].clauses);
+        free(trs[i].module_text);
+        free(trs[i].approval);
+        free(trs[i].measures);
+    }
+    free(trs);
+}
+
 void entry_free(entry *e)
 {
     size_t i;
@@ -385,9 +454,10 @@ void entry_free(entry *e)
     assert(left > 0); /* a reference dropped twice */
     if (left != 1)
         return;
-    free(e->json[0]);
-    free(e->json[1]);
+    for (i = 0; i < VIEW_COUNT; i++)
+        free(e->json[i]);
     free(e->id);
+    free(e->dpia);
     free(e->file);
     free(e->name);
     free(e->entity_address);
@@ -398,17 +468,16 @@ void entry_free(entry *e)
     for (i = 0; i < e->ncategories; i++)
         free(e->categories[i]);
     free(e->categories);
-    for (i = 0; i < e->nlocations; i++) {
-        free(e->locations[i].provider);
-        free(e->locations[i].region);
+    free(e->category_announced);
+    free(e->category_effective);
+    free_places(e->locations, e->nlocations, e->transfers, e->ntransfers);
+    for (i = 0; i < e->nonward; i++) {
+        free(e->onward[i].name);
+        free(e->onward[i].purpose);
+        free_places(e->onward[i].locations, e->onward[i].nlocations, e->onward[i].transfers,
+                    e->onward[i].ntransfers);
     }
-    free(e->locations);
-    for (i = 0; i < e->ntransfers; i++) {
-        free(e->transfers[i].clauses);
-        free(e->transfers[i].module_text);
-        free(e->transfers[i].approval);
-    }
-    free(e->transfers);
+    free(e->onward);
     for (i = 0; i < e->nhosting; i++)
         free(e->hosting[i]);
     free(e->hosting);
@@ -426,6 +495,47 @@ static const char *country_out(const entry_country *c)
     return c->cc[0] ? c->cc : c->raw;
 }
 
+size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < e->nlocations; i++) {
+        const entry_location *l = &e->locations[i];
+        if (l->effective == DATE_NONE || l->effective <= day)
+            continue;
+        if (n < max) {
+            snprintf(out[n].what, sizeof(out[n].what), "location %s (%s)", country_out(&l->country),
+                     entry_use_name(l->use));
+            out[n].announced = l->announced;
+            out[n].effective = l->effective;
+        }
+        n++;
+    }
+    for (i = 0; i < e->ntransfers; i++) {
+        const entry_transfer *t = &e->transfers[i];
+        if (t->effective == DATE_NONE || t->effective <= day)
+            continue;
+        if (n < max) {
+            snprintf(out[n].what, sizeof(out[n].what), "transfer to %s (%s)", country_out(&t->country),
+                     entry_mechanism_name(t->mechanism));
+            out[n].announced = t->announced;
+            out[n].effective = t->effective;
+        }
+        n++;
+    }
+    for (i = 0; i < e->ncategories; i++) {
+        if (e->category_effective[i] == DATE_NONE || e->category_effective[i] <= day)
+            continue;
+        if (n < max) {
+            snprintf(out[n].what, sizeof(out[n].what), "category %s", e->categories[i] ? e->categories[i] : "?");
+            out[n].announced = e->category_announced[i];
+            out[n].effective = e->category_effective[i];
+        }
+        n++;
+    }
+    return n;
+}
+
 static void add_str(cJSON *o, const char *k, const char *v)
 {
     if (v)
@@ -440,9 +550,64 @@ static void add_date(cJSON *o, const char *k, int day)
         cJSON_AddStringToObject(o, k, date_format(day, s));
 }
 
-cJSON *entry_to_json(const entry *e, int internal)
+static cJSON *locations_json(const entry_location *locs, size_t n, int internal)
+{
+    cJSON *a = cJSON_CreateArray(), *x;
+    size_t i;
+
+    for (i = 0; a && i < n; i++) {
+        const entry_location *l = &locs[i];
+        if (!(x = cJSON_CreateObject()))
+            break;
+        add_str(x, "country", country_out(&l->country));
+        add_str(x, "use", entry_use_name(l->use));
+        add_date(x, "announced", l->announced);
+        add_date(x, "effective", l->effective);
+        if (internal) {
+            add_str(x, "provider", l->provider);
+            add_str(x, "region", l->region);
+        }
+        cJSON_AddItemToArray(a, x);
+    }
+    return a;
+}
+
+static cJSON *transfers_json(const entry_transfer *trs, size_t n, int internal)
+{
+    static const char *outcomes[] = {NULL, "adequate", "adequate-with-measures", "not-adequate"};
+    cJSON *a = cJSON_CreateArray(), *x;
+    size_t i;
+
+    for (i = 0; a && i < n; i++) {
+        const entry_transfer *t = &trs[i];
+        if (!(x = cJSON_CreateObject()))
+            break;
+        add_str(x, "country", country_out(&t->country));
+        add_str(x, "mechanism", entry_mechanism_name(t->mechanism));
+        add_str(x, "clauses", t->clauses);
+        add_str(x, "module", t->module_text);
+        add_date(x, "announced", t->announced);
+        add_date(x, "effective", t->effective);
+        if (internal) {
+            add_date(x, "signed", t->signed_on);
+            add_date(x, "tia", t->tia);
+            add_str(x, "tia_outcome", outcomes[t->tia_outcome]);
+            add_str(x, "measures", t->measures);
+            add_date(x, "verified", t->verified);
+            add_str(x, "approval", t->approval);
+            add_date(x, "approved", t->approved);
+            if (t->hr)
+                cJSON_AddBoolToObject(x, "hr", 1);
+        }
+        cJSON_AddItemToArray(a, x);
+    }
+    return a;
+}
+
+cJSON *entry_to_json(const entry *e, int view)
 {
     cJSON *o = cJSON_CreateObject(), *a, *x;
+    int internal = view == VIEW_INTERNAL, customer = view == VIEW_CUSTOMER;
     size_t i;
 
     if (!o)
@@ -452,7 +617,7 @@ cJSON *entry_to_json(const entry *e, int internal)
     x = cJSON_AddObjectToObject(o, "entity");
     if (x) {
         add_str(x, "country", country_out(&e->entity_country));
-        if (internal)
+        if (internal || customer)
             add_str(x, "address", e->entity_address);
     }
     add_str(o, "website", e->website);
@@ -460,6 +625,21 @@ cJSON *entry_to_json(const entry *e, int internal)
     a = cJSON_AddArrayToObject(o, "categories");
     for (i = 0; a && i < e->ncategories; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(e->categories[i]));
+    for (i = 0; i < e->ncategories; i++)
+        if (e->category_effective[i] != DATE_NONE)
+            break;
+    if (i < e->ncategories) { /* categories added by a material change, with their dates */
+        a = cJSON_AddArrayToObject(o, "category_changes");
+        for (i = 0; a && i < e->ncategories; i++) {
+            if (e->category_effective[i] == DATE_NONE)
+                continue;
+            x = cJSON_CreateObject();
+            add_str(x, "category", e->categories[i]);
+            add_date(x, "announced", e->category_announced[i]);
+            add_date(x, "effective", e->category_effective[i]);
+            cJSON_AddItemToArray(a, x);
+        }
+    }
     if (internal) {
         a = cJSON_AddArrayToObject(o, "flows");
         if (a && (e->flows & ROLE_PROCESSOR))
@@ -467,6 +647,7 @@ cJSON *entry_to_json(const entry *e, int internal)
         if (a && (e->flows & ROLE_CONTROLLER))
             cJSON_AddItemToArray(a, cJSON_CreateString("controller"));
         add_str(o, "recipient", e->recipient == ROLE_CONTROLLER ? "controller" : "processor");
+        add_str(o, "dpia", e->dpia);
     }
     add_str(o, "status", entry_status_name(e->status));
     add_date(o, "announced", e->announced);
@@ -479,41 +660,25 @@ cJSON *entry_to_json(const entry *e, int internal)
             add_date(x, "expires", e->dpa_expires);
             add_str(x, "reference", e->dpa_reference);
         }
+    } else if (customer) {
+        cJSON_AddBoolToObject(o, "dpa", e->has_dpa);
     }
-    a = cJSON_AddArrayToObject(o, "locations");
-    for (i = 0; a && i < e->nlocations; i++) {
-        const entry_location *l = &e->locations[i];
-        x = cJSON_CreateObject();
-        if (!x)
-            break;
-        add_str(x, "country", country_out(&l->country));
-        add_str(x, "use", entry_use_name(l->use));
-        if (internal) {
-            add_str(x, "provider", l->provider);
-            add_str(x, "region", l->region);
+    cJSON_AddItemToObject(o, "locations", locations_json(e->locations, e->nlocations, internal));
+    cJSON_AddItemToObject(o, "transfers", transfers_json(e->transfers, e->ntransfers, internal));
+    if (e->nonward) {
+        a = cJSON_AddArrayToObject(o, "onward");
+        for (i = 0; a && i < e->nonward; i++) {
+            const entry_onward *w = &e->onward[i];
+            if (!(x = cJSON_CreateObject()))
+                break;
+            add_str(x, "name", w->name ? w->name : "");
+            add_str(x, "country", country_out(&w->country));
+            add_str(x, "purpose", w->purpose ? w->purpose : "");
+            cJSON_AddItemToObject(x, "locations", locations_json(w->locations, w->nlocations, internal));
+            if (internal || customer)
+                cJSON_AddItemToObject(x, "transfers", transfers_json(w->transfers, w->ntransfers, internal));
+            cJSON_AddItemToArray(a, x);
         }
-        cJSON_AddItemToArray(a, x);
-    }
-    a = cJSON_AddArrayToObject(o, "transfers");
-    for (i = 0; a && i < e->ntransfers; i++) {
-        const entry_transfer *t = &e->transfers[i];
-        x = cJSON_CreateObject();
-        if (!x)
-            break;
-        add_str(x, "country", country_out(&t->country));
-        add_str(x, "mechanism", entry_mechanism_name(t->mechanism));
-        add_str(x, "clauses", t->clauses);
-        add_str(x, "module", t->module_text);
-        if (internal) {
-            add_date(x, "signed", t->signed_on);
-            add_date(x, "tia", t->tia);
-            add_date(x, "verified", t->verified);
-            add_str(x, "approval", t->approval);
-            add_date(x, "approved", t->approved);
-            if (t->hr)
-                cJSON_AddBoolToObject(x, "hr", 1);
-        }
-        cJSON_AddItemToArray(a, x);
     }
     if (internal) {
         a = cJSON_AddArrayToObject(o, "hosting");

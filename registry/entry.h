@@ -27,8 +27,11 @@ typedef struct entry_location {
     entry_country country;
     entry_use use;
     char *provider, *region; /* or NULL */
+    int announced, effective; /* a material change's dates, DATE_NONE when absent */
     int line;
 } entry_location;
+
+typedef enum { TIA_NONE, TIA_ADEQUATE, TIA_WITH_MEASURES, TIA_NOT_ADEQUATE } entry_tia_outcome;
 
 typedef struct entry_transfer {
     entry_country country;
@@ -39,9 +42,23 @@ typedef struct entry_transfer {
     int signed_on, tia, verified; /* DATE_NONE when absent */
     char *approval;          /* the approving decision or approved code/certification, or NULL */
     int approved;            /* DATE_NONE when absent */
+    entry_tia_outcome tia_outcome;
+    char *measures;          /* supplementary measures, or NULL */
+    int announced, effective; /* a material change's dates, DATE_NONE when absent */
     int hr;
     int line;
 } entry_transfer;
+
+/* One of the vendor's own sub-processors (the chain of processors). */
+typedef struct entry_onward {
+    char *name, *purpose;
+    entry_country country;
+    struct entry_location *locations;
+    size_t nlocations;
+    struct entry_transfer *transfers;
+    size_t ntransfers;
+    int line;
+} entry_onward;
 
 typedef struct entry_waiver {
     char *rule, *owner, *reason;
@@ -49,17 +66,23 @@ typedef struct entry_waiver {
     int line;
 } entry_waiver;
 
+/* The views of an entry: what the public sees, what a customer's token sees (entity address
+ * and website, the full onward chain, whether a DPA exists), and everything. */
+typedef enum { VIEW_PUBLIC = 0, VIEW_INTERNAL = 1, VIEW_CUSTOMER = 2, VIEW_COUNT = 3 } entry_view;
+
 typedef struct entry {
     atomic_int refs;         /* entries are shared between registries (entry_ref) */
     char blob[41];           /* git blob id of the file, "" outside git */
-    char *json[2];           /* rendered views ([0] public, [1] internal), or NULL */
-    size_t json_len[2];
+    char *json[VIEW_COUNT];  /* rendered views (entry_view), or NULL */
+    size_t json_len[VIEW_COUNT];
     char *id;
     char *file;              /* as shown in diagnostics */
     char *name, *entity_address, *website, *purpose, *internal;
     entry_country entity_country;
     char **categories;
+    int *category_announced, *category_effective; /* per category, DATE_NONE when absent */
     size_t ncategories;
+    char *dpia;              /* the DPIA covering it, or NULL */
     unsigned flows;          /* entry_role flags */
     entry_role recipient;
     entry_status status;
@@ -70,6 +93,8 @@ typedef struct entry {
     size_t nlocations;
     entry_transfer *transfers;
     size_t ntransfers;
+    entry_onward *onward;
+    size_t nonward;
     char **hosting;
     size_t nhosting;
     entry_waiver *waivers;
@@ -90,13 +115,23 @@ entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err
  * on the last. An entry is immutable once it is in a registry (but for entry_render). */
 entry *entry_ref(entry *e);
 void entry_free(entry *e);
-/* Render e->json[0] and [1] (unformatted) if not yet. Not thread-safe: call before the
+/* Render every view into e->json (unformatted) if not yet. Not thread-safe: call before the
  * entry is shared. Returns 0, -1 when out of memory. */
 int entry_render(entry *e);
 
-/* JSON of the entry: internal = 0 gives the public view (only the public fields of the
- * format), 1 the internal view (everything). Caller owns it; NULL when out of memory. */
-cJSON *entry_to_json(const entry *e, int internal);
+/* JSON of the entry in a view (entry_view): the public view holds only the public fields of
+ * the format, the customer view adds what a customer's DPO needs, the internal view holds
+ * everything. Caller owns it; NULL when out of memory. */
+cJSON *entry_to_json(const entry *e, int view);
+
+/* An addition to an entry (a material change) that takes effect after a day. */
+typedef struct entry_upcoming {
+    char what[160];           /* "location US (access)", "transfer to US (scc)", "category voiceprints" */
+    int announced, effective; /* announced may be DATE_NONE */
+} entry_upcoming;
+/* The additions of e whose effective date is after day, in file order, into out (at most
+ * max). Returns how many there are (may exceed max). */
+size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size_t max);
 
 const char *entry_status_name(entry_status s);
 const char *entry_use_name(entry_use u);

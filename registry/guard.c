@@ -74,6 +74,33 @@ static int check_hosting_claims(const schemas *xs, source *src, const registry *
     return rc;
 }
 
+/* A material change against the entry's version in src (the tip), if there is one. */
+static int compare_with_tip(const schemas *xs, source *src, const registry *r, const entry *neu,
+                            const char *file, int day, diag_list *d, sr_err *err)
+{
+    char *data = NULL;
+    size_t len;
+    diag_list ignore = {0};
+    entry *old;
+    int rc = source_read(src, file, XMLDOC_MAX_BYTES, &data, &len, NULL, err);
+
+    if (rc == STORE_NOTFOUND) {
+        err->msg[0] = '\0';
+        return 0; /* a new entry */
+    }
+    if (rc != 0)
+        return -1;
+    old = registry_parse_entry(xs, data, len, file, &ignore, err);
+    free(data);
+    if (old) {
+        registry_check_entry(r->ref, old, NULL, &ignore);
+        rules_check_change(r, old, neu, day, d);
+    }
+    entry_free(old);
+    diag_list_free(&ignore);
+    return old || !err->msg[0] ? 0 : -1;
+}
+
 int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
                       size_t len, int day, const registry *known, diag_list *d, sr_err *err)
 {
@@ -104,7 +131,10 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
         goto out;
     }
     registry_check_entry(r->ref, e, id, d);
+    registry_check_categories(r, e, d);
     if (check_hosting_claims(xs, src, known, e, d, err) != 0)
+        goto out;
+    if (compare_with_tip(xs, src, r, e, file, day, d, err) != 0)
         goto out;
     /* The rules need the entry inside the registry (waivers are looked up by id). */
     if (registry_add(r, e, NULL) != 0) {
@@ -314,8 +344,8 @@ static int range_commit(const char *id, const char *summary, void *ctx)
 int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
                      int every_commit, diag_list *d, sr_err *err)
 {
-    store_snap *snap = NULL;
-    source *src = NULL;
+    store_snap *snap = NULL, *bsnap = NULL;
+    source *src = NULL, *bsrc = NULL;
     registry *r = NULL;
     store_delta *deltas = NULL;
     size_t nd = 0, i, from = d->n;
@@ -330,8 +360,11 @@ int guard_check_push(store *s, const schemas *xs, const char *base, const char *
     }
     if (store_diff(s, base, new_id, "subprocessors", &deltas, &nd, err) != 0)
         goto out;
+    if (base && *base && (store_snap_open(s, base, &bsnap, err) != 0 ||
+                          source_from_snap(bsnap, &bsrc, err) != 0))
+        goto out;
     for (i = 0; i < nd; i++) {
-        char id[256];
+        char id[256], file[300];
         size_t nl = strlen(deltas[i].name);
         entry *e;
 
@@ -339,14 +372,20 @@ int guard_check_push(store *s, const schemas *xs, const char *base, const char *
             continue;
         snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), deltas[i].name);
         e = registry_find(r, id, NULL);
-        if (e)
-            rules_check_entry(r, e, day, d);
+        if (!e)
+            continue;
+        rules_check_entry(r, e, day, d);
+        snprintf(file, sizeof(file), "subprocessors/%s", deltas[i].name);
+        if (deltas[i].status == 'M' && bsrc && compare_with_tip(xs, bsrc, r, e, file, day, d, err) != 0)
+            goto out;
     }
     rc = blocking(d, from) ? GUARD_BLOCKED : 0;
 out:
     store_deltas_free(deltas, nd);
     registry_free(r);
     source_close(src);
+    source_close(bsrc);
+    store_snap_free(bsnap);
     store_snap_free(snap);
     return rc;
 }

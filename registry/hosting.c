@@ -273,7 +273,7 @@ static int place(const registry *r, hosting_deploy *h)
 /* 1 when e declares cc with a use that covers a deployment needing use need (storage:
  * storage; processing: processing or storage); *uses gets the bits (1 << use) e lists cc
  * with. */
-static int declared(const entry *e, const char *cc, entry_use need, unsigned *uses)
+static int declared(const entry *e, const char *cc, entry_use need, int day, unsigned *uses)
 {
     size_t k;
     int ok = 0;
@@ -283,6 +283,8 @@ static int declared(const entry *e, const char *cc, entry_use need, unsigned *us
         const entry_location *loc = &e->locations[k];
         if (strcmp(loc->country.cc, cc) != 0)
             continue;
+        if (loc->effective != DATE_NONE && loc->effective > day)
+            continue; /* announced, not in force yet: it declares nothing before its date */
         *uses |= 1u << loc->use;
         ok |= loc->use == USE_STORAGE || (need == USE_PROCESSING && loc->use == USE_PROCESSING);
     }
@@ -296,7 +298,7 @@ static void check_country(const registry *r, const hosting_list *l, const hostin
     unsigned uses;
     size_t k;
 
-    if (!declared(e, cc, need, &uses))
+    if (!declared(e, cc, need, day, &uses))
         diag_add(d, l->file, h->line, h->col, SEV_ERROR, "hosting-undeclared", e->id,
                  "%s (%s: %s) deploys to %s (%s %s), which %s %s%s%s%s: add <location "
                  "country=\"%s\" use=\"%s\"/> to %s, or deploy in a declared country",

@@ -461,6 +461,12 @@ int reference_in_eea_on(const reference *r, const char *cc, int day)
     return 0;
 }
 
+int reference_in_eu_on(const reference *r, const char *cc, int day)
+{
+    return reference_in_eea_on(r, cc, day) && strcmp(cc, "IS") != 0 && strcmp(cc, "LI") != 0 &&
+           strcmp(cc, "NO") != 0;
+}
+
 const char *reference_country_name(const reference *r, const char *cc)
 {
     int i = code_index(cc);

@@ -60,6 +60,9 @@ int reference_in_eea(const reference *r, const char *cc);
  * EEA on day (membership, or eea-until for a State that left), or a bridge agreement
  * covered day. */
 int reference_in_eea_on(const reference *r, const char *cc, int day);
+/* 1 when cc was a member State of the EU on day: the EEA less Iceland, Liechtenstein and
+ * Norway (the EU's outermost regions are inside it). */
+int reference_in_eu_on(const reference *r, const char *cc, int day);
 /* English short name of cc, or NULL. */
 const char *reference_country_name(const reference *r, const char *cc);
 /* The adequacy decision for cc in force on day (from its in-force or adopted day to its end

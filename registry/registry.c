@@ -109,6 +109,16 @@ void registry_check_entry(const reference *ref, entry *e, const char *expected_i
                          "a second %s transfer to %s: keep one <transfer> per country and mechanism",
                          entry_mechanism_name(t->mechanism), t->country.cc);
     }
+    for (i = 0; i < e->nonward; i++) {
+        entry_onward *o = &e->onward[i];
+        norm_country(ref, e, &o->country, o->line, "onward country", d);
+        for (j = 0; j < o->nlocations; j++)
+            norm_country(ref, e, &o->locations[j].country, o->locations[j].line,
+                         "onward location country", d);
+        for (j = 0; j < o->ntransfers; j++)
+            norm_country(ref, e, &o->transfers[j].country, o->transfers[j].line,
+                         "onward transfer country", d);
+    }
     for (i = 0; i < e->nwaivers; i++) {
         const entry_waiver *w = &e->waivers[i];
         if (w->rule && !rules_find(w->rule))
@@ -134,10 +144,35 @@ void registry_check_entry(const reference *ref, entry *e, const char *expected_i
                  "<effective> is before <announced>: processing cannot start before the notice");
 }
 
+void registry_check_categories(const registry *r, const entry *e, diag_list *d)
+{
+    size_t i;
+
+    if (!r->settings.ncategories)
+        return; /* a registry without a vocabulary takes any category */
+    for (i = 0; i < e->ncategories; i++)
+        if (e->categories[i] && !registry_category(r, e->categories[i]))
+            diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
+                     "category \"%s\" is not declared in registry.xml's <categories>: use a "
+                     "declared id, or declare it there", e->categories[i]);
+}
+
+const registry_category_def *registry_category(const registry *r, const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < r->settings.ncategories; i++)
+        if (strcmp(r->settings.categories[i].id, id) == 0)
+            return &r->settings.categories[i];
+    return NULL;
+}
+
 void registry_check_all(registry *r, diag_list *d)
 {
     size_t i, j, k;
 
+    for (i = 0; i < r->n; i++)
+        registry_check_categories(r, r->entries[i], d);
     for (i = 1; i < r->n; i++) {
         entry *a = r->entries[i - 1], *b = r->entries[i];
         if (a->id && b->id && strcmp(a->id, b->id) == 0)
@@ -189,10 +224,27 @@ registry *registry_new_like(const registry *other)
     r->settings.owner = o->owner ? strdup(o->owner) : NULL;
     r->settings.public_url = o->public_url ? strdup(o->public_url) : NULL;
     r->settings.contact = o->contact ? strdup(o->contact) : NULL;
+    r->settings.categories = NULL;
+    r->settings.ncategories = 0;
     if ((o->owner && !r->settings.owner) || (o->public_url && !r->settings.public_url) ||
         (o->contact && !r->settings.contact)) {
         registry_free(r);
         return NULL;
+    }
+    if (o->ncategories) {
+        size_t i;
+        r->settings.categories = calloc(o->ncategories, sizeof(*r->settings.categories));
+        if (!r->settings.categories) {
+            registry_free(r);
+            return NULL;
+        }
+        r->settings.ncategories = o->ncategories;
+        for (i = 0; i < o->ncategories; i++) {
+            const registry_category_def *c = &o->categories[i];
+            r->settings.categories[i].id = c->id ? strdup(c->id) : NULL;
+            r->settings.categories[i].label = c->label ? strdup(c->label) : NULL;
+            r->settings.categories[i].special = c->special ? strdup(c->special) : NULL;
+        }
     }
     return r;
 }
@@ -272,8 +324,63 @@ void registry_free(registry *r)
     free(r->settings.owner);
     free(r->settings.public_url);
     free(r->settings.contact);
+    for (i = 0; i < r->settings.ncategories; i++) {
+        free(r->settings.categories[i].id);
+        free(r->settings.categories[i].label);
+        free(r->settings.categories[i].special);
+    }
+    free(r->settings.categories);
     reference_free(r->ref);
     free(r);
+}
+
+static void read_promises(registry *r, xmlNodePtr n)
+{
+    xmlNodePtr k;
+
+    for (k = xmldoc_elem(n->children); k; k = xmldoc_elem(k->next)) {
+        if (xmldoc_is(k, "storage")) {
+            char *region = xmldoc_attr(k, "region"), *cs = xmldoc_attr(k, "countries");
+            r->settings.promise_storage = region && strcmp(region, "EU") == 0    ? PROMISE_EU
+                                          : region && strcmp(region, "EEA") == 0 ? PROMISE_EEA
+                                          : cs                                   ? PROMISE_COUNTRIES
+                                                                                 : PROMISE_NONE;
+            snprintf(r->settings.promise_countries, sizeof(r->settings.promise_countries), "%s",
+                     cs ? cs : "");
+            free(region);
+            free(cs);
+        } else if (xmldoc_is(k, "transfers")) {
+            char *m = xmldoc_attr(k, "mechanisms"), *p, *save = NULL;
+            r->settings.promise_mechanisms = 0;
+            for (p = m ? strtok_r(m, " ", &save) : NULL; p; p = strtok_r(NULL, " ", &save))
+                r->settings.promise_mechanisms |= 1u << entry_mechanism_parse(p);
+            r->settings.has_mechanism_promise = 1;
+            free(m);
+        }
+    }
+}
+
+static int read_categories_vocab(registry *r, xmlNodePtr n)
+{
+    xmlNodePtr k;
+
+    for (k = xmldoc_elem(n->children); k; k = xmldoc_elem(k->next)) {
+        registry_category_def *v, *c;
+        char *sp;
+        if (!xmldoc_is(k, "category"))
+            continue;
+        v = realloc(r->settings.categories, (r->settings.ncategories + 1) * sizeof(*v));
+        if (!v)
+            return -1;
+        r->settings.categories = v;
+        c = &v[r->settings.ncategories++];
+        c->id = xmldoc_attr(k, "id");
+        c->label = xmldoc_text(k);
+        sp = xmldoc_attr(k, "special");
+        c->special = sp ? strdup(sp) : NULL;
+        free(sp);
+    }
+    return 0;
 }
 
 static int load_settings(registry *r, source *src, const schemas *xs, diag_list *d,
@@ -325,6 +432,16 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
                 free(r->settings.contact);
                 r->settings.contact = t;
                 t = NULL;
+            } else if (xmldoc_is(n, "promises")) {
+                read_promises(r, n);
+            } else if (xmldoc_is(n, "categories")) {
+                if (read_categories_vocab(r, n) != 0) {
+                    free(t);
+                    xmlFreeDoc(doc);
+                    free(data);
+                    sr_err_set(err, "out of memory");
+                    return -1;
+                }
             }
             free(t);
         }

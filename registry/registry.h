@@ -12,6 +12,14 @@
 #include "store.h"
 #include "xmldoc.h"
 
+/* A data category of the registry's vocabulary (registry.xml <categories>). */
+typedef struct registry_category_def {
+    char *id, *label;
+    char *special;                /* "art9", "biometric", "criminal", or NULL */
+} registry_category_def;
+
+typedef enum { PROMISE_NONE, PROMISE_EU, PROMISE_EEA, PROMISE_COUNTRIES } promise_area;
+
 typedef struct registry_settings {
     char *owner;
     char owner_country[3];
@@ -20,6 +28,12 @@ typedef struct registry_settings {
     int max_waiver_days;          /* longest waiver of an error, from the check date */
     int max_file_mib;             /* push guard: files outside the registry's own */
     int allow_tags;               /* push guard: tags may be pushed */
+    promise_area promise_storage; /* where the privacy policy promises storage */
+    char promise_countries[300];  /* PROMISE_COUNTRIES: "BE NL" */
+    unsigned promise_mechanisms;  /* bit (1 << entry_mechanism) for each promised one */
+    int has_mechanism_promise;
+    registry_category_def *categories; /* the vocabulary, or none (any category allowed) */
+    size_t ncategories;
     char *public_url, *contact;   /* or NULL */
 } registry_settings;
 
@@ -46,7 +60,12 @@ entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char
  * expected_id may be NULL. */
 void registry_check_entry(const reference *ref, entry *e, const char *expected_id,
                           diag_list *d);
-/* The checks across entries: ids unique, a hosting provider claimed by one entry only. */
+/* Categories of e declared in r's vocabulary (when it has one): "registry" errors in d. */
+void registry_check_categories(const registry *r, const entry *e, diag_list *d);
+/* The vocabulary's definition of category id, or NULL. */
+const registry_category_def *registry_category(const registry *r, const char *id);
+/* The checks across entries: ids unique, a hosting provider claimed by one entry only,
+ * categories declared. */
 void registry_check_all(registry *r, diag_list *d);
 
 /* Load the whole registry from src: registry.xml, the reference files, every subprocessors/ file,

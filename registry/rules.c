@@ -67,6 +67,34 @@ static const rule_info table[] = {
      "add <hosting provider=\"...\"/> to the provider's entry, or add the provider as a sub-processor"},
     {"waiver-expired", SEV_WARNING, "a waiver is past its until date and suppresses nothing",
      "registry practice", "fix the finding, or extend until=\"...\" with a reason"},
+    {"promise-storage", SEV_ERROR,
+     "a planned or active entry stores data outside the area the privacy policy promises",
+     "GDPR Art. 5(1)(a), 13(1)(f) and 14(1)(f) (transparency: the policy must be true); "
+     "registry.xml <promises>",
+     "store the data inside the promised area, or change the policy and its promise first"},
+    {"promise-mechanism", SEV_ERROR,
+     "a transfer relies only on mechanisms the privacy policy does not name",
+     "GDPR Art. 13(1)(f), 14(1)(f) (the policy names the safeguards); registry.xml <promises>",
+     "add a transfer with a promised mechanism (e.g. SCCs beside the DPF), or change the policy first"},
+    {"change-notice", SEV_ERROR,
+     "a material change (a country, a use, a data category or a transfer added to a live entry) takes effect before the notice period",
+     "GDPR Art. 28(2); SCC Clause 9(a) option 2 (general written authorisation: notice of intended changes)",
+     "set effective=\"YYYY-MM-DD\" on the added element to today + notice-days or later, and announce it"},
+    {"onward-transfer-missing", SEV_ERROR,
+     "an onward sub-processor has a location outside the EEA with no transfer mechanism",
+     "GDPR Art. 28(4) and 44; SCC Clause 9(b) and 8.8 (onward transfers); EDPB Opinion 22/2024",
+     "add the vendor's <transfer> for that country to the <onward> element, or remove the location"},
+    {"dpia-missing", SEV_WARNING,
+     "an entry handles a special category of data and names no DPIA",
+     "GDPR Art. 35(3)(b) (large-scale special categories), Art. 9 and 10",
+     "carry out the DPIA and record it in dpia=\"...\" on <subprocessor>"},
+    {"tia-negative", SEV_ERROR,
+     "the transfer impact assessment concluded that the transfer does not give essentially equivalent protection",
+     "CJEU C-311/18 (Schrems II); EDPB Recommendations 01/2020, step 5 (suspend the transfer)",
+     "suspend the transfer, or put measures in place and assess again"},
+    {"tia-measures-missing", SEV_WARNING,
+     "the TIA relies on supplementary measures that the transfer does not name",
+     "EDPB Recommendations 01/2020, step 4", "describe the measures in <measures> inside the <transfer>"},
     {"dpa-after-start", SEV_WARNING,
      "the DPA was signed after processing started (effective): processing ran without a contract",
      "GDPR Art. 28(3) (processing shall be governed by a contract)",
@@ -354,6 +382,15 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
                      "the TIA of %s is older than the review interval of %d months: review it "
                      "and update tia=\"...\"",
                      date_format(t->tia, s), r->settings.tia_months);
+        if (t->tia_outcome == TIA_NOT_ADEQUATE)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "tia-negative", e->id,
+                     "the TIA for %s concluded not-adequate: the transfer must be suspended "
+                     "(EDPB Recommendations 01/2020, step 5) or measures put in place and the TIA "
+                     "done again", cc);
+        else if (t->tia_outcome == TIA_WITH_MEASURES && !t->measures)
+            diag_add(d, e->file, t->line, 0, SEV_WARNING, "tia-measures-missing", e->id,
+                     "the TIA for %s relies on supplementary measures: describe them in "
+                     "<measures> inside this <transfer>", cc);
         break;
     default:
         break;
@@ -398,6 +435,166 @@ void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from)
     }
 }
 
+
+/* The privacy policy's promises (registry.xml <promises>). */
+static int promised_area(const registry *r, const char *cc, int day)
+{
+    char pat[4];
+
+    switch (r->settings.promise_storage) {
+    case PROMISE_EU: return reference_in_eu_on(r->ref, cc, day);
+    case PROMISE_EEA: return reference_in_eea_on(r->ref, cc, day);
+    case PROMISE_COUNTRIES:
+        snprintf(pat, sizeof(pat), "%s", cc);
+        return strstr(r->settings.promise_countries, pat) != NULL;
+    default: return 1;
+    }
+}
+
+static void check_promises(const registry *r, const entry *e, int day, diag_list *d)
+{
+    size_t i, j;
+
+    /* a controller recipient's own storage is its own business (see transfer-missing) */
+    for (i = 0; e->recipient != ROLE_CONTROLLER && i < e->nlocations; i++) {
+        const entry_location *l = &e->locations[i];
+        if (l->use != USE_STORAGE || !l->country.cc[0] || promised_area(r, l->country.cc, day))
+            continue;
+        diag_add(d, e->file, l->line, 0, SEV_ERROR, "promise-storage", e->id,
+                 "data is stored in %s, outside the %s the privacy policy promises "
+                 "(registry.xml <promises>): store it inside, or change the policy first",
+                 l->country.cc,
+                 r->settings.promise_storage == PROMISE_EU    ? "EU"
+                 : r->settings.promise_storage == PROMISE_EEA ? "EEA"
+                                                              : "countries");
+    }
+    if (!r->settings.has_mechanism_promise)
+        return;
+    for (i = 0; i < e->ntransfers; i++) {
+        const entry_transfer *t = &e->transfers[i];
+        int promised = 0, first = 1;
+        if (!t->country.cc[0] || reference_in_eea_on(r->ref, t->country.cc, day))
+            continue;
+        for (j = 0; j < e->ntransfers; j++) {
+            if (strcmp(e->transfers[j].country.cc, t->country.cc) != 0)
+                continue;
+            if (j < i)
+                first = 0;
+            promised |= (r->settings.promise_mechanisms >> e->transfers[j].mechanism) & 1;
+        }
+        if (!promised && first)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "promise-mechanism", e->id,
+                     "the transfer to %s relies on %s, which the privacy policy does not name: "
+                     "add a transfer with a promised mechanism beside it (e.g. SCCs), or change "
+                     "the policy first", t->country.cc, entry_mechanism_name(t->mechanism));
+    }
+}
+
+/* The chain: an onward sub-processor's locations outside the EEA need its transfers. */
+static void check_onward(const registry *r, const entry *e, int day, diag_list *d)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < e->nonward; i++) {
+        const entry_onward *o = &e->onward[i];
+        for (j = 0; j < o->nlocations; j++) {
+            const entry_location *l = &o->locations[j];
+            int covered = 0;
+            if (!l->country.cc[0] || reference_in_eea_on(r->ref, l->country.cc, day))
+                continue;
+            for (k = 0; k < o->ntransfers; k++)
+                covered |= strcmp(o->transfers[k].country.cc, l->country.cc) == 0;
+            if (!covered)
+                diag_add(d, e->file, l->line, 0, SEV_ERROR, "onward-transfer-missing", e->id,
+                         "%s (onward sub-processor of %s) has a location in %s, outside the EEA, "
+                         "with no transfer: add <transfer country=\"%s\" mechanism=\"...\"/> "
+                         "to its <onward>", o->name ? o->name : "?", e->id, l->country.cc,
+                         l->country.cc);
+        }
+    }
+}
+
+/* Special categories (Art. 9, biometric, Art. 10) need a DPIA. */
+static void check_special(const registry *r, const entry *e, diag_list *d)
+{
+    size_t i;
+
+    if (e->dpia)
+        return;
+    for (i = 0; i < e->ncategories; i++) {
+        const registry_category_def *c = e->categories[i] ? registry_category(r, e->categories[i]) : NULL;
+        if (c && c->special) {
+            diag_add(d, e->file, e->line_root, 0, SEV_WARNING, "dpia-missing", e->id,
+                     "%s handles %s (a special category: %s) and names no DPIA: record it in "
+                     "dpia=\"...\" on <subprocessor>", e->id, c->label ? c->label : c->id,
+                     c->special);
+            return;
+        }
+    }
+}
+
+/* One addition found by rules_check_change. */
+static void change_needs_notice(const registry *r, const entry *e, int line, int effective,
+                                int day, const char *what, diag_list *d)
+{
+    char s[11], s2[11];
+    int first = day + r->settings.notice_days;
+
+    if (effective != DATE_NONE && effective >= first)
+        return;
+    diag_add(d, e->file, line, 0, SEV_ERROR, "change-notice", e->id,
+             "adding %s to %s is a material change: customers are owed %d days of notice; %s: "
+             "set effective=\"%s\" or later on it, and announce it",
+             what, e->id, r->settings.notice_days,
+             effective == DATE_NONE ? "it has no effective date" : "its effective date is too early",
+             date_format(first, s));
+    (void)s2;
+}
+
+void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
+                        diag_list *d)
+{
+    size_t i, j;
+    char what[128];
+
+    if (!old || !(neu->flows & ROLE_PROCESSOR) ||
+        (neu->status != STATUS_PLANNED && neu->status != STATUS_ACTIVE))
+        return;
+    for (i = 0; i < neu->nlocations; i++) {
+        const entry_location *l = &neu->locations[i];
+        int found = 0;
+        for (j = 0; j < old->nlocations; j++)
+            found |= strcmp(old->locations[j].country.cc, l->country.cc) == 0 &&
+                     old->locations[j].use == l->use;
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "the location %s (%s)", l->country.cc, entry_use_name(l->use));
+        change_needs_notice(r, neu, l->line, l->effective, day, what, d);
+    }
+    for (i = 0; i < neu->ntransfers; i++) {
+        const entry_transfer *t = &neu->transfers[i];
+        int found = 0;
+        if (!t->country.cc[0] || reference_in_eea_on(r->ref, t->country.cc, day))
+            continue;
+        for (j = 0; j < old->ntransfers; j++)
+            found |= strcmp(old->transfers[j].country.cc, t->country.cc) == 0;
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "a transfer to %s", t->country.cc);
+        change_needs_notice(r, neu, t->line, t->effective, day, what, d);
+    }
+    for (i = 0; i < neu->ncategories; i++) {
+        int found = 0;
+        for (j = 0; j < old->ncategories; j++)
+            found |= neu->categories[i] && old->categories[j] &&
+                     strcmp(old->categories[j], neu->categories[i]) == 0;
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "the data category %s", neu->categories[i] ? neu->categories[i] : "?");
+        change_needs_notice(r, neu, neu->line_root, neu->category_effective[i], day, what, d);
+    }
+}
+
 /* A retired entry is live up to and including its last day of processing. */
 static int entry_live(const entry *e, int day)
 {
@@ -417,6 +614,8 @@ static void check_locations(const registry *r, const entry *e, int day, diag_lis
         const entry_location *l = &e->locations[i];
         int seen = 0;
 
+        if (l->effective != DATE_NONE && l->effective > day)
+            continue; /* an upcoming addition: not in force yet */
         if (!l->country.cc[0] || reference_in_eea_on(r->ref, l->country.cc, day) ||
             transfer_for(e, l->country.cc))
             continue;
@@ -479,9 +678,14 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
         check_locations(r, e, day, d);
         for (i = 0; i < e->ntransfers; i++) {
             const entry_transfer *t = &e->transfers[i];
+            if (t->effective != DATE_NONE && t->effective > day)
+                continue; /* upcoming */
             if (t->country.cc[0] && !reference_in_eea_on(r->ref, t->country.cc, day))
                 check_mechanism(r, e, t, day, d);
         }
+        check_promises(r, e, day, d);
+        check_onward(r, e, day, d);
+        check_special(r, e, d);
         if ((e->flows & ROLE_PROCESSOR) && e->recipient == ROLE_CONTROLLER)
             diag_add(d, e->file, e->line_flow ? e->line_flow : e->line_root, 0, SEV_ERROR,
                      "recipient-controller", e->id,

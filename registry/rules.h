@@ -29,4 +29,11 @@ void rules_check(const registry *r, int day, diag_list *d);
  * matches, day <= until) as waived, keeping them in the list. rules_check_entry calls it;
  * the hosting check calls it for its own findings. */
 void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from);
+/* The material changes from old (the entry on the tip) to neu (the change being written) as
+ * of day: each location country or use, data category or third-country transfer added to a
+ * planned or active entry with a processor flow must carry an effective date at least
+ * notice-days after day ("change-notice" errors in d). old NULL: a new entry, nothing to
+ * compare (its own notice is the rule notice-period). */
+void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
+                        diag_list *d);
 #endif

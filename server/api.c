@@ -73,8 +73,9 @@ static int refuse(server *s, struct MHD_Connection *c, req *r, int need, char *n
         return 1;
     }
     if (role < need) {
-        *ret = srv_error(c, r, 403, "token %s is a %s; this needs an %s token", name,
-                         auth_role_name((auth_role)role), need == ROLE_EDITOR ? "editor" : "reader");
+        *ret = srv_error(c, r, 403, "token %s is a %s token; this needs %s token", name,
+                         auth_role_name((auth_role)role),
+                         need == ROLE_EDITOR ? "an editor" : need == ROLE_READER ? "a reader" : "a customer");
         return 1;
     }
     return 0;
@@ -129,10 +130,35 @@ static void fnv_etag(const char *body, size_t len, char out[48])
 
 /* ---- reads ---- */
 
-static int want_internal(struct MHD_Connection *c)
+/* The view asked for: ?view=internal (a reader's token), ?view=customer (a customer's
+ * token or more), else public. -1 for another value. */
+static int want_view(struct MHD_Connection *c)
 {
     const char *v = arg(c, "view");
-    return v && strcmp(v, "internal") == 0;
+
+    if (!v || strcmp(v, "public") == 0)
+        return VIEW_PUBLIC;
+    if (strcmp(v, "internal") == 0)
+        return VIEW_INTERNAL;
+    if (strcmp(v, "customer") == 0)
+        return VIEW_CUSTOMER;
+    return -1;
+}
+
+static int want_internal(struct MHD_Connection *c)
+{
+    return want_view(c) != VIEW_PUBLIC;
+}
+
+/* The role a view needs. */
+static int view_role(int view)
+{
+    return view == VIEW_INTERNAL ? ROLE_READER : view == VIEW_CUSTOMER ? ROLE_CUSTOMER : ROLE_NONE;
+}
+
+static const char *view_cache(int view)
+{
+    return view == VIEW_PUBLIC ? PUBLIC_CACHE : PRIVATE_CACHE;
 }
 
 /* An index query failed: a damaged index is moved aside (a new one is built from git by
@@ -235,13 +261,15 @@ static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
     export_filter f = {0};
     enum MHD_Result ret = MHD_NO;
     char name[80], cc[3], etag[48];
-    int view = want_internal(c);
+    int view = want_view(c);
     snapshot *sn;
     char *body;
     size_t len;
 
     r->route = R_LIST;
-    if (view && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+    if (view < 0)
+        return srv_error(c, r, 400, "view: public, customer or internal");
+    if (view && refuse(s, c, r, view_role(view), name, sizeof(name), &ret))
         return ret;
     f.statuses = arg(c, "status");
     f.use = arg(c, "use");
@@ -267,7 +295,7 @@ static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
     }
     if (!f.statuses && !f.country && !f.use && !f.mechanism && !f.q) {
         const char *list = snapshot_default_list(sn, view, &len);
-        ret = list ? send_cached(c, r, "application/json", list, len, view ? PRIVATE_CACHE : PUBLIC_CACHE,
+        ret = list ? send_cached(c, r, "application/json", list, len, view_cache(view),
                                  sn->etag[view])
                    : srv_error(c, r, 500, "out of memory");
         goto out;
@@ -278,7 +306,7 @@ static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
         goto out;
     }
     fnv_etag(body, len, etag);
-    ret = send_cached(c, r, "application/json", body, len, view ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
+    ret = send_cached(c, r, "application/json", body, len, view_cache(view), etag);
     free(body);
 out:
     snapshot_unref(sn);
@@ -289,12 +317,14 @@ static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, co
 {
     enum MHD_Result ret = MHD_NO;
     char name[80], etag[64];
-    int view = xml || want_internal(c);
+    int view = xml ? VIEW_INTERNAL : want_view(c);
     snapshot *sn;
     size_t idx;
 
     r->route = xml ? R_ENTRY_XML : R_ENTRY;
-    if (view && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+    if (view < 0)
+        return srv_error(c, r, 400, "view: public, customer or internal");
+    if (view && refuse(s, c, r, view_role(view), name, sizeof(name), &ret))
         return ret;
     sn = pick_snapshot(s, c, r, &ret);
     if (!sn)
@@ -303,7 +333,8 @@ static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, co
         ret = srv_error(c, r, 404, "no sub-processor %s", id);
         goto out;
     }
-    snprintf(etag, sizeof(etag), "\"%s%s\"", sn->reg->entries[idx]->blob, view ? "" : "-p");
+    snprintf(etag, sizeof(etag), "\"%s%s\"", sn->reg->entries[idx]->blob,
+             view == VIEW_INTERNAL ? "" : view == VIEW_CUSTOMER ? "-c" : "-p");
     if (xml) {
         sr_err err = {{0}};
         store *st = srv_store(s, &err);
@@ -321,7 +352,7 @@ static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, co
         goto out;
     }
     ret = send_cached(c, r, "application/json", sn->reg->entries[idx]->json[view], sn->reg->entries[idx]->json_len[view],
-                      view ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
+                      view_cache(view), etag);
 out:
     snapshot_unref(sn);
     return ret;
@@ -364,6 +395,35 @@ static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int 
     return arr;
 }
 
+/* Announced material changes not in force yet (today), of one entry (id) or all. */
+static cJSON *upcoming_json(const registry *reg, const char *id)
+{
+    cJSON *arr = cJSON_CreateArray();
+    entry_upcoming up[32];
+    size_t i, k, n;
+    char d[11];
+    int today = date_today();
+
+    for (i = 0; arr && i < reg->n; i++) {
+        const entry *e = reg->entries[i];
+        if (id && strcmp(e->id, id) != 0)
+            continue;
+        if (e->status == STATUS_RETIRED)
+            continue;
+        n = entry_upcoming_changes(e, today, up, 32);
+        for (k = 0; k < n && k < 32; k++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "id", e->id);
+            cJSON_AddStringToObject(o, "change", up[k].what);
+            if (up[k].announced != DATE_NONE)
+                cJSON_AddStringToObject(o, "announced", date_format(up[k].announced, d));
+            cJSON_AddStringToObject(o, "effective", date_format(up[k].effective, d));
+            cJSON_AddItemToArray(arr, o);
+        }
+    }
+    return arr;
+}
+
 static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, const char *id)
 {
     enum MHD_Result ret = MHD_NO;
@@ -379,7 +439,12 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
     char *txt;
 
     r->route = id ? R_HISTORY : R_CHANGES;
+    if (want_view(c) < 0)
+        return srv_error(c, r, 400, "view: public, customer or internal");
+    internal = want_view(c) == VIEW_INTERNAL; /* history has no customer fields */
     if (internal && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
+        return ret;
+    if (want_view(c) == VIEW_CUSTOMER && refuse(s, c, r, ROLE_CUSTOMER, name, sizeof(name), &ret))
         return ret;
     idx = srv_index(s, &err);
     if (!idx)
@@ -406,6 +471,10 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
     {
         snapshot *sn = srv_current(s); /* one view of the state: the served revision */
         cJSON_AddStringToObject(root, "revision", sn ? sn->rev : index_tip(idx));
+        if (sn && !id)
+            cJSON_AddItemToObject(root, "upcoming", upcoming_json(sn->reg, NULL));
+        else if (sn)
+            cJSON_AddItemToObject(root, "upcoming", upcoming_json(sn->reg, id));
         snapshot_unref(sn);
     }
     cJSON_AddItemToObject(root, id ? "history" : "changes", changes_json(idx, ch, shown, internal));
@@ -473,6 +542,27 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         buf_puts(&out, "    <summary>");
         buf_xml_escape(&out, e->purpose ? e->purpose : "");
         buf_printf(&out, " (starts %s)</summary>\n  </entry>\n", date_format(e->effective, d));
+    }
+    for (i = 0; i < sn->reg->n; i++) {
+        const entry *e = sn->reg->entries[i];
+        entry_upcoming up[16];
+        size_t k, nu;
+        if (e->status == STATUS_RETIRED)
+            continue;
+        nu = entry_upcoming_changes(e, today, up, 16);
+        for (k = 0; k < nu && k < 16; k++) {
+            buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming-change:%s:%s:", e->id, date_format(up[k].effective, d));
+            buf_xml_escape(&out, up[k].what);
+            buf_puts(&out, "</id>\n    <title>Upcoming change: ");
+            buf_xml_escape(&out, e->name ? e->name : e->id);
+            buf_puts(&out, " adds ");
+            buf_xml_escape(&out, up[k].what);
+            buf_printf(&out, " from %s</title>\n", date_format(up[k].effective, d));
+            buf_printf(&out, "    <updated>%sT00:00:00Z</updated>\n", date_format(up[k].announced != DATE_NONE ? up[k].announced : today, d));
+            buf_puts(&out, "    <summary>");
+            buf_xml_escape(&out, up[k].what);
+            buf_printf(&out, " (from %s)</summary>\n  </entry>\n", date_format(up[k].effective, d));
+        }
     }
     for (i = 0; i < n && i < 50; i++) {
         line.len = 0;
@@ -666,10 +756,11 @@ static void release_known(void *ctx)
 static int preconditions(void *ctx, int existed, const char *cur_blob, char *why, size_t n)
 {
     const write_ctx *w = ctx;
-    char etag[64], pub[64];
+    char etag[64], pub[64], cust[64];
 
     snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
-    snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob); /* the public view's ETag: same blob */
+    snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob); /* the other views' ETags: same blob */
+    snprintf(cust, sizeof(cust), "\"%s-c\"", cur_blob);
     if (w->if_none && strcmp(w->if_none, "*") == 0 && existed) {
         snprintf(why, n, "%s exists (If-None-Match: *)", w->id);
         return 412;
@@ -679,7 +770,8 @@ static int preconditions(void *ctx, int existed, const char *cur_blob, char *why
         return 412;
     }
     if (w->if_match && strcmp(w->if_match, "*") != 0 &&
-        (!existed || (!etag_match(w->if_match, etag) && !etag_match(w->if_match, pub)))) {
+        (!existed || (!etag_match(w->if_match, etag) && !etag_match(w->if_match, pub) &&
+                      !etag_match(w->if_match, cust)))) {
         snprintf(why, n, "%s changed since you read it (If-Match does not match its ETag): read "
                          "it again", w->id);
         return 412;
@@ -1134,13 +1226,13 @@ static const route routes[] = {
     {M_EXACT, "/v1/openapi.json", R_OPENAPI, "GET", no_args, 0},
     {M_EXACT, "/v1/reference/countries", R_COUNTRIES, "GET", no_args, 1},
     {M_PREFIX, "/v1/schemas/", R_SCHEMA, "GET", no_args, 0},
-    {M_EXACT, "/v1/changes", R_CHANGES, "GET", changes_args, 1},
+    {M_EXACT, "/v1/changes", R_CHANGES, "GET", changes_args, 2},
     {M_EXACT, "/v1/feed.atom", R_FEED, "GET", no_args, 2},
     {M_EXACT, "/v1/compliance", R_COMPLIANCE, "GET", compliance_args, 0},
     {M_EXACT, "/v1/validate", R_VALIDATE, "POST", no_args, 0},
     {M_EXACT, "/v1/subprocessors", R_LIST, "GET", list_args, 1},
     {M_ENTRY_XML, "/v1/subprocessors/", R_ENTRY_XML, "GET", xml_args, 0},
-    {M_HISTORY, "/v1/subprocessors/", R_HISTORY, "GET", changes_args, 1},
+    {M_HISTORY, "/v1/subprocessors/", R_HISTORY, "GET", changes_args, 2},
     {M_ENTRY, "/v1/subprocessors/", R_ENTRY, "GET, PUT, DELETE", entry_args, 0},
 };
 

@@ -27,12 +27,18 @@ struct auth {
 
 const char *auth_role_name(auth_role r)
 {
-    return r == ROLE_EDITOR ? "editor" : r == ROLE_READER ? "reader" : "none";
+    return r == ROLE_EDITOR     ? "editor"
+           : r == ROLE_READER   ? "reader"
+           : r == ROLE_CUSTOMER ? "customer"
+                                : "none";
 }
 
 static auth_role role_parse(const char *s)
 {
-    return strcmp(s, "editor") == 0 ? ROLE_EDITOR : strcmp(s, "reader") == 0 ? ROLE_READER : ROLE_NONE;
+    return strcmp(s, "editor") == 0     ? ROLE_EDITOR
+           : strcmp(s, "reader") == 0   ? ROLE_READER
+           : strcmp(s, "customer") == 0 ? ROLE_CUSTOMER
+                                        : ROLE_NONE;
 }
 
 int auth_name_valid(const char *name)

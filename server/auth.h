@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include "../registry/diag.h"
 
-typedef enum { ROLE_NONE = 0, ROLE_READER = 1, ROLE_EDITOR = 2 } auth_role;
+/* Roles, each allowed what the ones before it are: a customer (a controller's DPO: the
+ * customer view), a reader (everything, read only), an editor (writes). */
+typedef enum { ROLE_NONE = 0, ROLE_CUSTOMER = 1, ROLE_READER = 2, ROLE_EDITOR = 3 } auth_role;
 
 typedef struct auth auth;
 

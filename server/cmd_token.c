@@ -8,13 +8,15 @@
 #include "commands.h"
 
 static const char usage[] =
-    "usage: subreg token add NAME --role reader|editor [--state DIR]\n"
+    "usage: subreg token add NAME --role customer|reader|editor [--state DIR]\n"
     "       subreg token list [--state DIR]\n"
     "       subreg token revoke NAME [--state DIR]\n"
     "\n"
     "Manage the API tokens of `subreg serve` (same --state, default " DEFAULT_STATE ").\n"
     "add prints the new token once, alone on the last line; only its SHA-256 is stored.\n"
     "A running server accepts new tokens and drops revoked ones at once.\n"
+    "  customer: the customer view (?view=customer): entity addresses, the full chain of\n"
+    "            sub-processors, whether a DPA exists; never DPA references, TIAs, notes\n"
     "  reader: the internal view, stored XML, compliance findings\n"
     "  editor: reader, plus PUT/DELETE of entries and POST /v1/validate\n";
 
@@ -63,11 +65,12 @@ int cmd_token(int argc, char **argv)
     if (!name || !auth_name_valid(name))
         return cli_fail("token", "give a NAME of 1 to 64 characters of A-Z a-z 0-9 . _ -");
     if (strcmp(verb, "add") == 0) {
-        auth_role r = role && strcmp(role, "editor") == 0   ? ROLE_EDITOR
-                      : role && strcmp(role, "reader") == 0 ? ROLE_READER
-                                                            : ROLE_NONE;
+        auth_role r = role && strcmp(role, "editor") == 0     ? ROLE_EDITOR
+                      : role && strcmp(role, "reader") == 0   ? ROLE_READER
+                      : role && strcmp(role, "customer") == 0 ? ROLE_CUSTOMER
+                                                              : ROLE_NONE;
         if (r == ROLE_NONE)
-            return cli_fail("token", "add needs --role reader or --role editor");
+            return cli_fail("token", "add needs --role customer, --role reader or --role editor");
         if (cli_mkdirs(state) != 0)
             return cli_fail("token", "cannot create %s: %s", state, strerror(errno));
         if (auth_add(state, name, r, tok, &err) != 0)

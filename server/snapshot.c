@@ -31,8 +31,8 @@ static void free_snapshot(snapshot *sn)
     }
     free(sn->cache);
     pthread_mutex_destroy(&sn->cache_mu);
-    free(sn->list[0]);
-    free(sn->list[1]);
+    for (i = 0; i < VIEW_COUNT; i++)
+        free(sn->list[i]);
     registry_free(sn->reg);
     pthread_mutex_destroy(&sn->list_mu);
     free(sn);
@@ -221,8 +221,9 @@ snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const sna
     if (!sn->reg)
         goto fail;
     snprintf(sn->reg->revision, sizeof(sn->reg->revision), "%s", sn->rev);
-    for (v = 0; v < 2; v++)
-        snprintf(sn->etag[v], sizeof(sn->etag[v]), "\"%.20s-%s\"", sn->rev, v ? "i" : "p");
+    for (v = 0; v < VIEW_COUNT; v++)
+        snprintf(sn->etag[v], sizeof(sn->etag[v]), "\"%.20s-%s\"", sn->rev,
+                 v == VIEW_INTERNAL ? "i" : v == VIEW_CUSTOMER ? "c" : "p");
     diag_list_free(&d);
     source_close(src);
     store_snap_free(snap);

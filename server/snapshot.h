@@ -22,9 +22,9 @@ typedef struct snapshot {
     char rev[STORE_OID_HEX];
     registry *reg;           /* every entry rendered (entry_render) */
     pthread_mutex_t list_mu; /* guards list[] */
-    char *list[2];           /* default list (planned + active), [0] public, [1] internal */
-    size_t list_len[2];
-    char etag[2][48];        /* of the default lists */
+    char *list[VIEW_COUNT];  /* default list (planned + active) per entry_view */
+    size_t list_len[VIEW_COUNT];
+    char etag[VIEW_COUNT][48]; /* of the default lists */
     int counted;             /* errors/warnings computed (under list_mu) */
     size_t errors, warnings; /* unwaived findings as of `day` */
     int day;
@@ -41,7 +41,7 @@ snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const sna
 /* Take / drop a reference; the last drop frees. */
 snapshot *snapshot_ref(snapshot *sn);
 void snapshot_unref(snapshot *sn);
-/* The default list in view (0 public, 1 internal), rendered on first use; valid while the
+/* The default list in view (entry_view), rendered on first use; valid while the
  * caller holds its reference. NULL when out of memory. */
 const char *snapshot_default_list(snapshot *sn, int view, size_t *len);
 /* The unwaived error and warning findings of the snapshot as of the day it was first asked
