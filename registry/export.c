@@ -226,3 +226,88 @@ int export_md(const registry *r, const export_filter *f, int internal, buf *out)
     buf_free(&t);
     return out->failed ? -1 : 0;
 }
+
+/* Each category once, in the vocabulary's order first, then as entries name them. */
+static size_t art30_categories(const registry *r, const char **out, size_t max)
+{
+    size_t n = 0, i, k, j;
+
+    for (i = 0; i < r->settings.ncategories && n < max; i++)
+        out[n++] = r->settings.categories[i].id;
+    for (i = 0; i < r->n; i++)
+        for (k = 0; k < r->entries[i]->ncategories; k++) {
+            const char *c = r->entries[i]->categories[k];
+            int seen = 0;
+            for (j = 0; c && j < n; j++)
+                seen |= strcmp(out[j], c) == 0;
+            if (c && !seen && n < max)
+                out[n++] = c;
+        }
+    return n;
+}
+
+static int has_category(const entry *e, const char *c)
+{
+    size_t k;
+
+    for (k = 0; k < e->ncategories; k++)
+        if (e->categories[k] && strcmp(e->categories[k], c) == 0)
+            return 1;
+    return 0;
+}
+
+int export_art30(const registry *r, int md, buf *out)
+{
+    const char *cats[512];
+    size_t nc = art30_categories(r, cats, 512), i, k, m;
+    buf vendors, countries, transfers;
+
+    buf_init(&vendors, 0);
+    buf_init(&countries, 0);
+    buf_init(&transfers, 0);
+    if (md)
+        buf_puts(out, "| data category | special | sub-processors | countries | transfers to third countries and safeguards |\n"
+                      "|---|---|---|---|---|\n");
+    else
+        buf_puts(out, "category,label,special,subprocessors,countries,transfers\r\n");
+    for (i = 0; i < nc; i++) {
+        const registry_category_def *def = registry_category(r, cats[i]);
+        vendors.len = countries.len = transfers.len = 0;
+        buf_puts(&vendors, "");
+        buf_puts(&countries, "");
+        buf_puts(&transfers, "");
+        for (k = 0; k < r->n; k++) {
+            const entry *e = r->entries[k];
+            if (!has_category(e, cats[i]) || !export_status_match(e, NULL))
+                continue;
+            buf_printf(&vendors, "%s%s", vendors.len ? "; " : "", e->name ? e->name : e->id);
+            for (m = 0; m < e->nlocations; m++) {
+                const char *cc = e->locations[m].country.cc;
+                if (cc[0] && !strstr(buf_str(&countries), cc))
+                    buf_printf(&countries, "%s%s", countries.len ? " " : "", cc);
+            }
+            for (m = 0; m < e->ntransfers; m++) {
+                const entry_transfer *t = &e->transfers[m];
+                buf_printf(&transfers, "%s%s: %s %s%s%s", transfers.len ? "; " : "",
+                           e->id, t->country.cc, entry_mechanism_name(t->mechanism),
+                           t->clauses ? " " : "", t->clauses ? t->clauses : "");
+            }
+        }
+        if (md) {
+            buf_printf(out, "| %s | %s | %s | %s | %s |\n",
+                       def && def->label ? def->label : cats[i], def && def->special ? def->special : "",
+                       buf_str(&vendors), buf_str(&countries), buf_str(&transfers));
+        } else {
+            csv_field(out, cats[i], 0);
+            csv_field(out, def && def->label ? def->label : "", 0);
+            csv_field(out, def && def->special ? def->special : "", 0);
+            csv_field(out, buf_str(&vendors), 0);
+            csv_field(out, buf_str(&countries), 0);
+            csv_field(out, buf_str(&transfers), 1);
+        }
+    }
+    buf_free(&vendors);
+    buf_free(&countries);
+    buf_free(&transfers);
+    return out->failed ? -1 : 0;
+}

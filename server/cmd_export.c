@@ -9,13 +9,16 @@
 #include "commands.h"
 
 static const char usage[] =
-    "usage: subreg export [--format json|csv|md] [--at DATE|REV] [--internal] [--status LIST]\n"
+    "usage: subreg export [--format json|csv|md|art30] [--md] [--at DATE|REV] [--internal] [--status LIST]\n"
     "                     [--country CC] [--use USE] [--mechanism M] [--q TEXT]\n"
     "                     [--registry PATH] [--state DIR]\n"
     "\n"
     "Print the list of sub-processors. Public fields only unless --internal.\n"
     "\n"
-    "  --format F     json (default), csv or md (a Markdown table for a privacy page)\n"
+    "  --format F     json (default), csv, md (a Markdown table for a privacy page), or art30:\n"
+    "                 the processor's records under GDPR Art. 30(2), one row per data category\n"
+    "                 (sub-processors, countries, third-country transfers and safeguards), CSV\n"
+    "  --md           with --format art30: a Markdown table instead of CSV\n"
     "  --at X         the list as it stood at the end of day X (YYYY-MM-DD), or at revision X\n"
     "  --internal     include internal fields (addresses, DPAs, TIAs, providers, waivers, notes)\n"
     "  --status L     planned, active, retired, a comma list, or all (default planned,active)\n"
@@ -37,6 +40,7 @@ int cmd_export(int argc, char **argv)
                                          {"use", required_argument, NULL, 'u'},
                                          {"mechanism", required_argument, NULL, 'm'},
                                          {"q", required_argument, NULL, 'q'},
+                                         {"md", no_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *format = "json", *at = NULL;
@@ -44,7 +48,7 @@ int cmd_export(int argc, char **argv)
     char rev[STORE_OID_HEX] = "", cc[3];
     const char *country = NULL;
     export_filter f = {0};
-    int internal = 0, c, rc = EXIT_USAGE, day;
+    int internal = 0, md = 0, c, rc = EXIT_USAGE, day;
     diag_list d = {0};
     registry *r = NULL;
     buf out;
@@ -62,11 +66,13 @@ int cmd_export(int argc, char **argv)
         case 'u': f.use = optarg; break;
         case 'm': f.mechanism = optarg; break;
         case 'q': f.q = optarg; break;
+        case 'M': md = 1; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
-    if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md"))) {
+    if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") &&
+                           strcmp(format, "art30"))) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
@@ -112,6 +118,8 @@ int cmd_export(int argc, char **argv)
         cJSON_Delete(j);
     } else if (strcmp(format, "csv") == 0) {
         export_csv(r, &f, internal, &out);
+    } else if (strcmp(format, "art30") == 0) {
+        export_art30(r, md, &out);
     } else {
         export_md(r, &f, internal, &out);
     }

@@ -832,3 +832,99 @@ class Hostile(Server):
         self.assertEqual((st, health["status"], health["revision"]), (200, "ok", self.tip()))
         self.assertIn("damaged", self.server_log())
         self.assertIn("subreg_index_rebuilds_total 1", self.req("GET", "/metrics")[2].decode())
+
+
+class MaterialChange(Server):
+    """A country added to an active entry (a material change) needs the notice period."""
+
+    def push_hetzner(self, effective, round_):
+        clone = os.path.join(self.tmp, "mc-%d" % round_)
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        path = os.path.join(clone, "subprocessors", "hetzner.xml")
+        with open(path) as f:
+            s = f.read()
+        eff = ' announced="2026-11-28" effective="%s"' % effective if effective else ""
+        s = s.replace('<location country="DE" use="storage"/>',
+                      '<location country="DE" use="storage"/>\n    <location country="IN" use="access"%s/>' % eff)
+        s = s.replace("  </locations>\n", "  </locations>\n  <transfers>\n    <transfer country=\"IN\" mechanism=\"scc\" "
+                      "clauses=\"2021/914\" module=\"2 3\" signed=\"2026-11-20\" tia=\"2026-11-20\"%s/>\n  </transfers>\n" % eff)
+        with open(path, "w") as f:
+            f.write(s)
+        git(["commit", "-qam", "hetzner: support from India"], cwd=clone)
+        return git(["push", "origin", "main"], cwd=clone, check=False)
+
+    def test_notice_for_an_added_country(self):
+        p = self.push_hetzner(None, 1)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("error[change-notice]", p.stderr)
+        self.assertIn('effective="2026-12-12"', p.stderr)       # today + 14 days
+        p = self.push_hetzner("2026-12-03", 2)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("too early", p.stderr)
+        p = self.push_hetzner("2026-12-18", 3)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        t0 = time.time()
+        while time.time() - t0 < 2:
+            st, _, doc = self.jreq("GET", "/v1/changes")
+            if doc.get("upcoming") and any(u["id"] == "hetzner" for u in doc["upcoming"]):
+                break
+            time.sleep(0.1)
+        ups = [u for u in doc["upcoming"] if u["id"] == "hetzner"]
+        self.assertEqual(sorted(u["change"] for u in ups), ["location IN (access)", "transfer to IN (scc)"])
+        self.assertEqual({u["effective"] for u in ups}, {"2026-12-18"})
+        feed = self.req("GET", "/v1/feed.atom")[2].decode()
+        self.assertIn("Upcoming change: Hetzner", feed)
+        self.assertIn("location IN (access) from 2026-12-18", feed)
+        st, _, entry = self.jreq("GET", "/v1/subprocessors/hetzner")
+        marked = [l for l in entry["locations"] if l["country"] == "IN"]
+        self.assertEqual(marked[0]["effective"], "2026-12-18")
+        # the API's writes are held to the same rule
+        st, _, doc = self.put("mistral", self.seed_xml("mistral").replace(
+            '<location country="SE" use="processing"/>', '<location country="SE" use="processing"/>\n    <location country="PL" use="storage"/>'))
+        self.assertEqual(st, 422)
+        self.assertIn("change-notice", json.dumps(doc))
+        # on its date it is in force: no longer upcoming
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+        env_today = os.environ.get("SUBREG_TODAY")
+        os.environ["SUBREG_TODAY"] = "2026-12-18"
+        try:
+            self.port = free_port()
+            self.proc = subprocess.Popen([subreg_bin(), "serve", "--registry", self.repo, "--state", self.state,
+                                          "--listen", "127.0.0.1:%d" % self.port],
+                                         stdout=self.log, stderr=self.log, env=dict(os.environ))
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                try:
+                    if self.req("GET", "/healthz")[0] == 200:
+                        break
+                except OSError:
+                    time.sleep(0.05)
+            st, _, doc = self.jreq("GET", "/v1/changes")
+            self.assertFalse([u for u in doc["upcoming"] if u["id"] == "hetzner"])
+        finally:
+            if env_today is None:
+                del os.environ["SUBREG_TODAY"]
+            else:
+                os.environ["SUBREG_TODAY"] = env_today
+
+
+class CustomerView(Server):
+    def test_customer_token_sees_the_chain_not_the_internals(self):
+        tok = run(["token", "add", "acme-dpo", "--role", "customer", "--state", self.state]).stdout.splitlines()[-1]
+        st, _, doc = self.jreq("GET", "/v1/subprocessors/twilio?view=customer", token=tok)
+        self.assertEqual(st, 200)
+        self.assertTrue(doc["entity"]["address"])
+        self.assertIs(doc["dpa"], True)
+        self.assertEqual(doc["onward"][0]["name"], "Amazon Web Services, Inc.")
+        self.assertEqual(doc["onward"][0]["transfers"][0]["mechanism"], "scc")
+        text = json.dumps(doc)
+        for hidden in ('"tia"', '"signed"', '"waivers"', '"internal"', '"reference"', '"verified"'):
+            self.assertNotIn(hidden, text)
+        st, _, pub = self.jreq("GET", "/v1/subprocessors/twilio")
+        self.assertNotIn("address", pub["entity"])
+        self.assertNotIn("transfers", pub["onward"][0])
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/twilio?view=internal", token=tok)[0], 403)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors/twilio?view=customer")[0], 401)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?view=customer", token=self.reader)[0], 200)
+        self.assertEqual(self.jreq("GET", "/v1/subprocessors?view=everything", token=self.reader)[0], 400)

@@ -374,6 +374,88 @@ class FailClosed(RuleCase):
         self.assertEqual(self.rules(adq, "2025-12-19"), [])                    # 2025/2574: to 2031-12-27
 
 
+class LegalModel(RuleCase):
+    """Promises, the chain, special categories, TIA outcomes and upcoming changes."""
+
+    def settings(self, fragment):
+        reg = os.path.join(self.tmp, "reg")
+        self.check(entry(), "2026-11-28")  # makes the copy
+        path = os.path.join(reg, "registry.xml")
+        with open(path) as f:
+            body = f.read()
+        with open(path, "w") as f:
+            f.write(body.replace("</registry>", fragment + "\n</registry>"))
+
+    def test_promise_storage(self):
+        self.settings('<promises><storage region="EU"/></promises>')
+        self.assertEqual(self.rules(entry(locations=(("DE", "storage"),)), "2026-11-28"), [])
+        self.assertEqual(self.rules(entry(locations=(("NO", "storage"),)), "2026-11-28"), ["promise-storage"])
+        self.assertEqual(self.rules(entry(locations=(("NO", "processing"),)), "2026-11-28"), [])
+        # a controller recipient's own storage is its own business
+        self.assertEqual(self.rules(entry(flows=("controller",), recipient="controller", dpa=None,
+                                          locations=(("US", "storage"),)), "2026-11-28"), [])
+
+    def test_promise_storage_countries_and_eea(self):
+        self.settings('<promises><storage countries="BE NL"/></promises>')
+        self.assertEqual(self.rules(entry(locations=(("DE", "storage"),)), "2026-11-28"), ["promise-storage"])
+        self.assertEqual(self.rules(entry(locations=(("NL", "storage"),)), "2026-11-28"), [])
+
+    def test_promise_mechanism(self):
+        self.settings('<promises><transfers mechanisms="scc"/></promises>')
+        us = dict(locations=(("US", "processing"),))
+        dpf = {"country": "US", "mechanism": "dpf", "verified": "2026-11-01"}
+        scc = {"country": "US", "mechanism": "scc", "clauses": "2021/914", "module": "3", "signed": "2024-01-15", "tia": "2026-06-01"}
+        self.assertEqual(self.rules(entry(transfers=(dpf,), **us), "2026-11-28"), ["promise-mechanism"])
+        self.assertEqual(self.rules(entry(transfers=(dpf, scc), **us), "2026-11-28"), [])
+
+    def test_onward_chain(self):
+        onward = ('  <onward name="Cloud Inc." country="US">\n    <purpose>Hosting</purpose>\n'
+                  '    <location country="US" use="processing"/>\n  </onward>\n')
+        e = entry().replace("</subprocessor>", onward + "</subprocessor>")
+        self.assertEqual(self.rules(e, "2026-11-28"), ["onward-transfer-missing"])
+        e = entry().replace("</subprocessor>", onward.replace("  </onward>", '    <transfer country="US" mechanism="scc"/>\n  </onward>') + "</subprocessor>")
+        self.assertEqual(self.rules(e, "2026-11-28"), [])
+        doc = self.check(e, "2026-11-28")
+        self.assertEqual(doc["summary"]["errors"], 0)
+
+    def test_categories_and_dpia(self):
+        self.settings('<categories><category id="contact-data">Contact data</category>'
+                      '<category id="voiceprints" special="biometric">Voiceprints</category></categories>')
+        self.assertEqual(self.rules(entry(), "2026-11-28"), [])
+        e = entry().replace("<category>contact-data</category>", "<category>contact-data</category><category>voiceprints</category>")
+        self.assertEqual(self.rules(e, "2026-11-28"), ["dpia-missing"])
+        self.assertEqual(self.rules(e.replace('id="t"', 'id="t" dpia="DPIA-1"'), "2026-11-28"), [])
+        e = entry().replace("<category>contact-data</category>", "<category>shoe-sizes</category>")
+        self.assertEqual(self.rules(e, "2026-11-28"), ["registry"])
+
+    def test_tia_outcome(self):
+        self.assertEqual(self.rules(self.scc(**{"tia-outcome": "not-adequate"}), "2026-11-28"), ["tia-negative"])
+        self.assertEqual(self.rules(self.scc(**{"tia-outcome": "adequate-with-measures"}), "2026-11-28"), ["tia-measures-missing"])
+        e = self.scc(**{"tia-outcome": "adequate-with-measures"}).replace(
+            'tia-outcome="adequate-with-measures"/>', 'tia-outcome="adequate-with-measures"><measures>Encryption</measures></transfer>')
+        self.assertEqual(self.rules(e, "2026-11-28"), [])
+        self.assertEqual(self.rules(self.scc(**{"tia-outcome": "adequate"}), "2026-11-28"), [])
+
+    def test_upcoming_addition_in_force_on_its_date(self):
+        e = entry(locations=(("DE", "storage"),)).replace(
+            '<location country="DE" use="storage"/>',
+            '<location country="DE" use="storage"/>\n    <location country="US" use="access" announced="2026-11-28" effective="2026-12-18"/>')
+        self.assertEqual(self.rules(e, "2026-12-17"), [])
+        self.assertEqual(self.rules(e, "2026-12-18"), ["transfer-missing"])
+
+    def test_seed_uses_the_model(self):
+        p = run(["check", "--registry", SEED, "--format", "json"])
+        self.assertEqual(json.loads(p.stdout)["summary"]["errors"], 0)
+        with open(os.path.join(SEED, "registry.xml")) as f:
+            settings = f.read()
+        self.assertIn("<promises>", settings)
+        self.assertIn('special="biometric"', settings)
+        onward = [n for n in os.listdir(os.path.join(SEED, "subprocessors"))
+                  if "<onward" in open(os.path.join(SEED, "subprocessors", n)).read()]
+        self.assertGreaterEqual(len(onward), 2)
+        self.assertIn('effective="2027-01-15"', open(os.path.join(SEED, "subprocessors", "mistral.xml")).read())
+
+
 class Seed(TempDirTest):
     def test_seed_clean_every_fortnight_to_2030(self):
         day = datetime.date(2026, 11, 28)

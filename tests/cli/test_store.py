@@ -336,3 +336,17 @@ class PushShape(StoreCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         p = self.push("v1")
         self.assertEqual(p.returncode, 0, p.stderr)
+
+
+class Records(StoreCase):
+    def test_art30_export(self):
+        p = run(["export", "--registry", SEED, "--format", "art30"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = list(__import__("csv").DictReader(p.stdout.splitlines()))
+        byid = {r["category"]: r for r in rows}
+        self.assertEqual(byid["voiceprints"]["special"], "biometric")
+        self.assertIn("Speechmatics", byid["voiceprints"]["subprocessors"])
+        self.assertIn("GB", byid["voiceprints"]["countries"])
+        self.assertIn("speechmatics: GB scc 2021/914", byid["voiceprints"]["transfers"])
+        p = run(["export", "--registry", SEED, "--format", "art30", "--md"])
+        self.assertTrue(p.stdout.startswith("| data category |"), p.stdout[:80])
