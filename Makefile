@@ -20,7 +20,8 @@ LIB_SRC := $(wildcard registry/*.c)
 CLI_SRC := $(wildcard server/*.c)
 EMBED   := registry/embed_data.S
 EMBEDDED := schemas/subprocessor.xsd schemas/registry.xsd schemas/reference.xsd schemas/hosting.xsd \
-            data/seed/reference/countries.xml data/seed/reference/regions.xml docs/openapi.json
+            data/seed/reference/countries.xml data/seed/reference/regions.xml docs/openapi.json \
+            web/embed.js
 HDRS    := $(wildcard registry/*.h server/*.h)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 

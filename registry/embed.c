@@ -9,6 +9,7 @@ DECL(subreg_xsd_hosting)
 DECL(subreg_ref_countries)
 DECL(subreg_ref_regions)
 DECL(subreg_openapi)
+DECL(subreg_embed_js)
 
 static const struct {
     const char *name;
@@ -21,6 +22,7 @@ static const struct {
     {"reference/countries.xml", subreg_ref_countries_start, subreg_ref_countries_end},
     {"reference/regions.xml", subreg_ref_regions_start, subreg_ref_regions_end},
     {"docs/openapi.json", subreg_openapi_start, subreg_openapi_end},
+    {"web/embed.js", subreg_embed_js_start, subreg_embed_js_end},
 };
 
 const char *embed_get(const char *name, size_t *len)

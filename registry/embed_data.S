@@ -11,4 +11,5 @@ EMBED(subreg_xsd_hosting, "schemas/hosting.xsd")
 EMBED(subreg_ref_countries, "data/seed/reference/countries.xml")
 EMBED(subreg_ref_regions, "data/seed/reference/regions.xml")
 EMBED(subreg_openapi, "docs/openapi.json")
+EMBED(subreg_embed_js, "web/embed.js")
     .section .note.GNU-stack,"",@progbits

@@ -8,6 +8,7 @@
 #include "../registry/embed.h"
 #include "../registry/entry.h"
 #include "../registry/export.h"
+#include "../registry/page.h"
 #include "../registry/guard.h"
 #include "../registry/report.h"
 #include "../registry/rules.h"
@@ -521,7 +522,8 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
     buf_puts(&out, ": sub-processors</title>\n  <subtitle>Added, changed and removed sub-processors, and those announced ahead of their start.</subtitle>\n");
     buf_printf(&out, "  <id>urn:subreg:feed:%.12s</id>\n", n ? ch[n - 1].commit : sn->rev);
     date_format_time(n ? ch[0].time : (int64_t)time(NULL), when);
-    buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"/v1/feed.atom\"/>\n", when);
+    buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"/v1/feed.atom\"/>\n"
+                     "  <link rel=\"alternate\" type=\"text/html\" href=\"/\"/>\n", when);
     if (url) {
         buf_puts(&out, "  <link rel=\"alternate\" href=\"");
         buf_xml_escape(&out, url);
@@ -534,7 +536,9 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         const entry *e = sn->reg->entries[i];
         if (e->status != STATUS_PLANNED || e->effective == DATE_NONE || e->effective < today)
             continue;
-        buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming:%s:%s</id>\n    <title>", e->id, date_format(e->effective, d));
+        buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming:%s:%s</id>\n"
+                         "    <link rel=\"alternate\" type=\"text/html\" href=\"/subprocessors/%s\"/>\n    <title>",
+                   e->id, date_format(e->effective, d), e->id);
         buf_puts(&out, "Upcoming: ");
         buf_xml_escape(&out, e->name ? e->name : e->id);
         buf_printf(&out, " from %s</title>\n", d);
@@ -553,7 +557,8 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         for (k = 0; k < nu && k < 16; k++) {
             buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming-change:%s:%s:", e->id, date_format(up[k].effective, d));
             buf_xml_escape(&out, up[k].what);
-            buf_puts(&out, "</id>\n    <title>Upcoming change: ");
+            buf_printf(&out, "</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"/subprocessors/%s\"/>\n"
+                             "    <title>Upcoming change: ", e->id);
             buf_xml_escape(&out, e->name ? e->name : e->id);
             buf_puts(&out, " adds ");
             buf_xml_escape(&out, up[k].what);
@@ -568,7 +573,9 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         line.len = 0;
         index_change_summary(idx, &ch[i], 1, &line);
         date_format_time(ch[i].time, when);
-        buf_printf(&out, "  <entry>\n    <id>urn:subreg:change:%s:%s</id>\n    <title>", ch[i].commit, ch[i].id);
+        buf_printf(&out, "  <entry>\n    <id>urn:subreg:change:%s:%s</id>\n"
+                         "    <link rel=\"alternate\" type=\"text/html\" href=\"/subprocessors/%s\"/>\n    <title>",
+                   ch[i].commit, ch[i].id, ch[i].id);
         buf_xml_escape(&out, buf_str(&line));
         buf_printf(&out, "</title>\n    <updated>%s</updated>\n    <summary>", when);
         buf_xml_escape(&out, buf_str(&line));
@@ -924,7 +931,8 @@ void api_metrics_text(server *s, buf *out)
 {
     static const char *routes[R_COUNT] = {"list", "entry", "entry_xml", "history", "changes", "feed",
                                           "countries", "schema", "openapi", "healthz", "metrics",
-                                          "compliance", "put", "delete", "validate", "options", "other"};
+                                          "compliance", "put", "delete", "validate", "options",
+                                          "page", "asset", "other"};
     static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
     snapshot *sn = srv_current(s);
     unsigned long cum = 0;
@@ -1000,6 +1008,7 @@ static const char *const entry_args[] = {"view", "at", NULL};
 static const char *const xml_args[] = {"at", NULL};
 static const char *const changes_args[] = {"since", "view", NULL};
 static const char *const compliance_args[] = {"date", "at", NULL};
+static const char *const page_args[] = {"lang", "at", NULL};
 
 typedef struct arg_count {
     const char *name;
@@ -1208,6 +1217,130 @@ static enum MHD_Result get_metrics(server *s, struct MHD_Connection *c, req *r)
     return ret;
 }
 
+/* ---- the public page ---- */
+
+/* The page's security headers: no script at all, styles from this origin only, never in a
+ * frame (the widget, /embed.js, is how other sites show the list). */
+static const char *const page_headers[] = {
+    "Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+                               "form-action 'none'; frame-ancestors 'none'",
+    "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", "Content-Language", NULL, NULL};
+
+/* The days on which the public list changed, newest first, with their public summaries. */
+static size_t page_versions(server *s, page_version *v, size_t max, int *last)
+{
+    sr_err err = {{0}};
+    index_db *idx = srv_index(s, &err);
+    index_change *ch = NULL;
+    size_t n = 0, i, k = 0;
+    buf line;
+
+    *last = DATE_NONE;
+    if (!idx || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0)
+        return 0;
+    buf_init(&line, 0);
+    for (i = 0; i < n; i++) {
+        int day = (int)(ch[i].time / 86400);
+        line.len = 0;
+        index_change_summary(idx, &ch[i], 1, &line);
+        if (k && v[k - 1].day == day) {
+            size_t l = strlen(v[k - 1].summary);
+            if (l + 3 < sizeof(v[k - 1].summary))
+                snprintf(v[k - 1].summary + l, sizeof(v[k - 1].summary) - l, "; %s", buf_str(&line));
+            continue;
+        }
+        if (k == max)
+            break;
+        v[k].day = day;
+        snprintf(v[k].summary, sizeof(v[k].summary), "%s", buf_str(&line));
+        utf8_sanitize(v[k].summary); /* a cut may split a character */
+        k++;
+    }
+    if (k)
+        *last = v[0].day;
+    buf_free(&line);
+    index_changes_free(ch, n);
+    return k;
+}
+
+static enum MHD_Result get_page(server *s, struct MHD_Connection *c, req *r, const char *only)
+{
+    const char *lang = page_lang(arg(c, "lang"), hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+    const char *at = arg(c, "at");
+    char key[160], rev[STORE_OID_HEX], d[11], etag[48];
+    const char *body, *cetag, *ctype;
+    const char *hs[sizeof(page_headers) / sizeof(page_headers[0])];
+    page_version versions[30];
+    page_opts o;
+    snapshot *sn;
+    enum MHD_Result ret = MHD_NO;
+    size_t len, i;
+    int day = date_today(), atday = DATE_NONE;
+    buf out;
+
+    for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
+        hs[i] = page_headers[i];
+    hs[sizeof(hs) / sizeof(hs[0]) - 2] = lang;
+    if (only && (!entry_id_valid(only)))
+        return srv_error(c, r, 404, "no such page");
+    if (at) {
+        if (date_parse(at, &atday) != 0)
+            return srv_error(c, r, 400, "at: a day as YYYY-MM-DD");
+    }
+    sn = pick_snapshot(s, c, r, &ret);
+    if (!sn)
+        return ret;
+    snprintf(key, sizeof(key), "page|%s|%s|%s|%s", lang, date_format(day, d), at ? at : "", only ? only : "");
+    if (snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
+        if (etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), cetag))
+            ret = srv_send(c, r, 304, NULL, "", 0, PUBLIC_CACHE, cetag, hs);
+        else
+            ret = srv_send(c, r, 200, ctype, body, len, PUBLIC_CACHE, cetag, hs);
+        snapshot_unref(sn);
+        return ret;
+    }
+    if (only && !registry_find(sn->reg, only, NULL)) {
+        snapshot_unref(sn);
+        return srv_error(c, r, 404, "no sub-processor %s", only);
+    }
+    memset(&o, 0, sizeof(o));
+    o.lang = lang;
+    o.day = day;
+    o.at = atday;
+    o.only = only;
+    o.versions = versions;
+    o.nversions = page_versions(s, versions, 30, &o.last_updated);
+    (void)rev;
+    buf_init(&out, 0);
+    if (page_render(sn->reg, &o, &out) != 0) {
+        ret = srv_error(c, r, 500, "out of memory");
+    } else {
+        fnv_etag(buf_str(&out), out.len, etag);
+        snapshot_cache_put(sn, key, buf_str(&out), out.len, etag, "text/html; charset=utf-8");
+        if (etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
+            ret = srv_send(c, r, 304, NULL, "", 0, PUBLIC_CACHE, etag, hs);
+        else
+            ret = srv_send(c, r, 200, "text/html; charset=utf-8", buf_str(&out), out.len, PUBLIC_CACHE, etag, hs);
+    }
+    buf_free(&out);
+    snapshot_unref(sn);
+    return ret;
+}
+
+static enum MHD_Result get_asset(struct MHD_Connection *c, req *r, const char *url)
+{
+    if (strcmp(url, "/favicon.ico") == 0) /* browsers ask; there is none */
+        return srv_send(c, r, 204, NULL, "", 0, "public, max-age=86400", NULL, NULL);
+    if (strcmp(url, "/page.css") == 0) {
+        size_t len;
+        const char *css = page_css(&len);
+        char etag[48];
+        fnv_etag(css, len, etag);
+        return send_cached(c, r, "text/css; charset=utf-8", css, len, PUBLIC_CACHE, etag);
+    }
+    return get_embedded(c, r, "web/embed.js", "text/javascript; charset=utf-8");
+}
+
 /* How a route's path is matched after /v1/ (or at the root for the service routes). */
 typedef enum { M_EXACT, M_PREFIX, M_ENTRY, M_ENTRY_XML, M_HISTORY } match_kind;
 
@@ -1221,6 +1354,11 @@ typedef struct route {
 } route;
 
 static const route routes[] = {
+    {M_EXACT, "/", R_PAGE, "GET", page_args, 0},
+    {M_PREFIX, "/subprocessors/", R_PAGE, "GET", page_args, 0},
+    {M_EXACT, "/page.css", R_ASSET, "GET", no_args, 0},
+    {M_EXACT, "/embed.js", R_ASSET, "GET", no_args, 0},
+    {M_EXACT, "/favicon.ico", R_ASSET, "GET", no_args, 0},
     {M_EXACT, "/healthz", R_HEALTH, "GET", NULL, 0},
     {M_EXACT, "/metrics", R_METRICS, "GET", NULL, 0},
     {M_EXACT, "/v1/openapi.json", R_OPENAPI, "GET", no_args, 0},
@@ -1323,6 +1461,8 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
         from_cache(s, c, r, url, rt->args, rt->cache == 2, &ret))
         return ret;
     switch (rt->id) {
+    case R_PAGE: return get_page(s, c, r, strncmp(url, "/subprocessors/", 15) == 0 ? url + 15 : NULL);
+    case R_ASSET: return get_asset(c, r, url);
     case R_HEALTH: return get_health(s, c, r);
     case R_METRICS: return get_metrics(s, c, r);
     case R_OPENAPI: return get_embedded(c, r, "docs/openapi.json", "application/json");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "../registry/date.h"
 #include "../registry/export.h"
+#include "../registry/page.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -19,6 +20,7 @@ static const char usage[] =
     "                 the processor's records under GDPR Art. 30(2), one row per data category\n"
     "                 (sub-processors, countries, third-country transfers and safeguards), CSV\n"
     "  --md           with --format art30: a Markdown table instead of CSV\n"
+    "  --format html  the public privacy page as one static file (styles inline); --lang en|fr|nl\n"
     "  --at X         the list as it stood at the end of day X (YYYY-MM-DD), or at revision X\n"
     "  --internal     include internal fields (addresses, DPAs, TIAs, providers, waivers, notes)\n"
     "  --status L     planned, active, retired, a comma list, or all (default planned,active)\n"
@@ -41,6 +43,7 @@ int cmd_export(int argc, char **argv)
                                          {"mechanism", required_argument, NULL, 'm'},
                                          {"q", required_argument, NULL, 'q'},
                                          {"md", no_argument, NULL, 'M'},
+                                         {"lang", required_argument, NULL, 'L'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *format = "json", *at = NULL;
@@ -48,7 +51,8 @@ int cmd_export(int argc, char **argv)
     char rev[STORE_OID_HEX] = "", cc[3];
     const char *country = NULL;
     export_filter f = {0};
-    int internal = 0, md = 0, c, rc = EXIT_USAGE, day;
+    int internal = 0, md = 0, c, rc = EXIT_USAGE, day, atday = DATE_NONE;
+    const char *lang = "en";
     diag_list d = {0};
     registry *r = NULL;
     buf out;
@@ -67,12 +71,13 @@ int cmd_export(int argc, char **argv)
         case 'm': f.mechanism = optarg; break;
         case 'q': f.q = optarg; break;
         case 'M': md = 1; break;
+        case 'L': lang = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") &&
-                           strcmp(format, "art30"))) {
+                           strcmp(format, "art30") && strcmp(format, "html"))) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
@@ -85,6 +90,7 @@ int cmd_export(int argc, char **argv)
     f.statuses = status;
     buf_init(&out, 0);
     if (at && date_parse(at, &day) == 0) {
+        atday = day;
         cli_repo repo;
         sr_err err = {{0}};
         if ((rc = cli_open_repo("export", path, state, &repo)) != 0)
@@ -120,6 +126,15 @@ int cmd_export(int argc, char **argv)
         export_csv(r, &f, internal, &out);
     } else if (strcmp(format, "art30") == 0) {
         export_art30(r, md, &out);
+    } else if (strcmp(format, "html") == 0) {
+        page_opts o;
+        memset(&o, 0, sizeof(o));
+        o.lang = page_lang(lang, NULL);
+        o.day = date_today();
+        o.at = atday;
+        o.last_updated = DATE_NONE;
+        o.standalone = 1;
+        page_render(r, &o, &out);
     } else {
         export_md(r, &f, internal, &out);
     }

@@ -78,7 +78,7 @@ def main():
     ap.add_argument("--release-bin", help="also run the CLI tests against this binary")
     ap.add_argument("-k", default="test_*.py", help="file pattern of black-box tests")
     ap.add_argument("--fuzz", help="the fuzz corpus replay driver")
-    ap.add_argument("--only", choices=["cli", "api"], help="only these black-box tests")
+    ap.add_argument("--only", choices=["cli", "api", "browser"], help="only these black-box tests")
     a = ap.parse_args()
     os.environ["SUBREG_BIN"] = a.bin
     # ASan: fail on leaks and on any report; UBSan: stop on the first problem.
@@ -91,7 +91,7 @@ def main():
     pz, fz = run_fuzz_replay(a.fuzz)
     p1, f1 = p1 + pz, f1 + fz
     print("== black-box tests against %s" % a.bin)
-    p2, f2 = run_blackbox([a.only] if a.only else ["cli", "api"], a.k)
+    p2, f2 = run_blackbox([a.only] if a.only else ["cli", "api", "browser"], a.k)
     p3 = f3 = 0
     if a.release_bin:
         print("== CLI tests against the release build %s" % a.release_bin)

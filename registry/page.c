@@ -1,0 +1,537 @@
+#include "page.h"
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "date.h"
+#include "entry.h"
+#include "reference.h"
+
+/* ---- the page's own words, in English, French and Dutch ---- */
+
+enum {
+    T_TITLE, T_INTRO, T_CURRENT, T_NAME, T_PURPOSE, T_CATS, T_WHERE, T_ENTITY, T_SAFEGUARD,
+    T_UPCOMING, T_UPCOMING_INTRO, T_NEW, T_ADDS, T_FROM, T_REMOVED, T_REMOVED_SINCE,
+    T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
+    T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
+    T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_COUNT
+};
+
+static const char *const words[T_COUNT][3] = {
+    [T_TITLE] = {"Sub-processors of %s", "Sous-traitants ult\xc3\xa9rieurs de %s", "Subverwerkers van %s"},
+    [T_INTRO] = {"These companies process personal data for us when we provide our services. Each has signed a data processing agreement with us, and every transfer outside the European Economic Area rests on a safeguard recognised by EU law.",
+                 "Ces entreprises traitent des donn\xc3\xa9" "es \xc3\xa0 caract\xc3\xa8re personnel pour notre compte lorsque nous fournissons nos services. Chacune a sign\xc3\xa9 avec nous un accord de traitement des donn\xc3\xa9" "es, et tout transfert hors de l'Espace \xc3\xa9" "conomique europ\xc3\xa9" "en repose sur une garantie reconnue par le droit de l'UE.",
+                 "Deze bedrijven verwerken persoonsgegevens voor ons wanneer wij onze diensten leveren. Elk heeft met ons een verwerkersovereenkomst gesloten, en elke doorgifte buiten de Europese Economische Ruimte berust op een waarborg die het EU-recht erkent."},
+    [T_CURRENT] = {"Current sub-processors", "Sous-traitants ult\xc3\xa9rieurs actuels", "Huidige subverwerkers"},
+    [T_NAME] = {"Sub-processor", "Sous-traitant", "Subverwerker"},
+    [T_PURPOSE] = {"Purpose", "Finalit\xc3\xa9", "Doel"},
+    [T_CATS] = {"Personal data", "Donn\xc3\xa9" "es personnelles", "Persoonsgegevens"},
+    [T_WHERE] = {"Where data is stored, processed or accessed", "O\xc3\xb9 les donn\xc3\xa9" "es sont stock\xc3\xa9" "es, trait\xc3\xa9" "es ou consult\xc3\xa9" "es", "Waar gegevens worden opgeslagen, verwerkt of ingezien"},
+    [T_ENTITY] = {"Corporate location", "Si\xc3\xa8ge de l'entit\xc3\xa9", "Vestiging van de entiteit"},
+    [T_SAFEGUARD] = {"Safeguard for transfers outside the EEA", "Garantie pour les transferts hors EEE", "Waarborg voor doorgiften buiten de EER"},
+    [T_UPCOMING] = {"Upcoming changes", "Changements \xc3\xa0 venir", "Komende wijzigingen"},
+    [T_UPCOMING_INTRO] = {"We announce new sub-processors and material changes at least %d days before they take effect.",
+                          "Nous annon\xc3\xa7ons les nouveaux sous-traitants ult\xc3\xa9rieurs et les changements importants au moins %d jours avant leur prise d'effet.",
+                          "Wij kondigen nieuwe subverwerkers en wezenlijke wijzigingen ten minste %d dagen vooraf aan."},
+    [T_NEW] = {"new sub-processor", "nouveau sous-traitant ult\xc3\xa9rieur", "nieuwe subverwerker"},
+    [T_ADDS] = {"adds", "ajoute", "voegt toe"},
+    [T_FROM] = {"from", "\xc3\xa0 partir du", "vanaf"},
+    [T_REMOVED] = {"Recently removed", "Retir\xc3\xa9s r\xc3\xa9" "cemment", "Onlangs verwijderd"},
+    [T_REMOVED_SINCE] = {"no longer used after", "plus utilis\xc3\xa9 apr\xc3\xa8s le", "niet meer gebruikt na"},
+    [T_UPDATED] = {"Last updated", "Derni\xc3\xa8re mise \xc3\xa0 jour", "Laatst bijgewerkt"},
+    [T_VERSIONS] = {"Earlier versions of this list", "Versions ant\xc3\xa9rieures de cette liste", "Eerdere versies van deze lijst"},
+    [T_AS_OF] = {"This is the list as it stood at the end of %s.", "Voici la liste telle qu'elle \xc3\xa9tait \xc3\xa0 la fin du %s.", "Dit is de lijst zoals die was op het einde van %s."},
+    [T_CURRENT_LINK] = {"See the current list", "Voir la liste actuelle", "Bekijk de huidige lijst"},
+    [T_FEED] = {"Follow changes (Atom feed)", "Suivre les changements (flux Atom)", "Wijzigingen volgen (Atom-feed)"},
+    [T_JSON] = {"This list as JSON", "Cette liste en JSON", "Deze lijst als JSON"},
+    [T_MAP] = {"Where personal data goes", "O\xc3\xb9 vont les donn\xc3\xa9" "es personnelles", "Waar persoonsgegevens naartoe gaan"},
+    [T_MAP_DESC] = {"%s sends personal data to %zu sub-processors in %zu countries.", "%s envoie des donn\xc3\xa9" "es personnelles \xc3\xa0 %zu sous-traitants ult\xc3\xa9rieurs dans %zu pays.", "%s stuurt persoonsgegevens naar %zu subverwerkers in %zu landen."},
+    [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
+    [T_STORED] = {"stored", "stock\xc3\xa9" "es", "opgeslagen"},
+    [T_PROCESSED] = {"processed", "trait\xc3\xa9" "es", "verwerkt"},
+    [T_ACCESSED] = {"accessed remotely", "consult\xc3\xa9" "es \xc3\xa0 distance", "op afstand ingezien"},
+    [T_CONTACT] = {"Questions about this list", "Questions sur cette liste", "Vragen over deze lijst"},
+    [T_NOTHING_UPCOMING] = {"Nothing is announced at the moment.", "Rien n'est annonc\xc3\xa9 pour le moment.", "Er is op dit moment niets aangekondigd."},
+    [T_LANG] = {"Language", "Langue", "Taal"},
+    [T_NONE] = {"none", "aucune", "geen"},
+    [T_ONWARD] = {"its own sub-processors", "ses propres sous-traitants", "eigen subverwerkers"},
+    [T_EEA] = {"in the EEA", "dans l'EEE", "in de EER"},
+    [T_OUTSIDE] = {"outside the EEA", "hors EEE", "buiten de EER"},
+};
+
+/* The safeguards in plain words. */
+static const char *const mechanisms[MECH_UNKNOWN + 1][3] = {
+    [MECH_ADEQUACY] = {"adequacy decision of the European Commission", "d\xc3\xa9" "cision d'ad\xc3\xa9quation de la Commission europ\xc3\xa9" "enne", "adequaatheidsbesluit van de Europese Commissie"},
+    [MECH_DPF] = {"EU-US Data Privacy Framework", "cadre de protection des donn\xc3\xa9" "es UE-\xc3\x89tats-Unis", "EU-VS-kader voor gegevensbescherming"},
+    [MECH_SCC] = {"EU Standard Contractual Clauses (2021)", "clauses contractuelles types de l'UE (2021)", "EU-modelcontractbepalingen (2021)"},
+    [MECH_BCR] = {"binding corporate rules", "r\xc3\xa8gles d'entreprise contraignantes", "bindende bedrijfsvoorschriften"},
+    [MECH_CODE] = {"approved code of conduct", "code de conduite approuv\xc3\xa9", "goedgekeurde gedragscode"},
+    [MECH_CERTIFICATION] = {"approved certification", "certification approuv\xc3\xa9" "e", "goedgekeurde certificering"},
+    [MECH_ADHOC] = {"contractual clauses authorised by a supervisory authority", "clauses contractuelles autoris\xc3\xa9" "es par une autorit\xc3\xa9 de contr\xc3\xb4le", "door een toezichthouder toegestane contractbepalingen"},
+    [MECH_DEROGATION] = {"derogation (GDPR Art. 49)", "d\xc3\xa9rogation (RGPD art. 49)", "afwijking (AVG art. 49)"},
+    [MECH_UNKNOWN] = {"?", "?", "?"},
+};
+
+static const char *const short_mech[MECH_UNKNOWN + 1] = {
+    [MECH_ADEQUACY] = "adequacy", [MECH_DPF] = "DPF", [MECH_SCC] = "SCC", [MECH_BCR] = "BCR",
+    [MECH_CODE] = "code", [MECH_CERTIFICATION] = "cert.", [MECH_ADHOC] = "ad hoc",
+    [MECH_DEROGATION] = "Art. 49", [MECH_UNKNOWN] = "?"};
+
+static const char *const langs[3] = {"en", "fr", "nl"};
+
+static int lang_index(const char *lang)
+{
+    int i;
+
+    for (i = 0; lang && i < 3; i++)
+        if (strcmp(lang, langs[i]) == 0)
+            return i;
+    return 0;
+}
+
+const char *page_lang(const char *param, const char *accept)
+{
+    const char *p;
+    int i;
+
+    for (i = 0; param && i < 3; i++)
+        if (strcasecmp(param, langs[i]) == 0)
+            return langs[i];
+    /* the first language of the header that the page has (weights are not weighed: the
+     * order is what browsers send by preference) */
+    for (p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        for (i = 0; i < 3; i++)
+            if (strncasecmp(p, langs[i], 2) == 0 && (p[2] == '\0' || p[2] == '-' || p[2] == ';' || p[2] == ','))
+                return langs[i];
+        p += strcspn(p, ",");
+    }
+    return "en";
+}
+
+/* ---- helpers ---- */
+
+static void esc(buf *out, const char *s)
+{
+    buf_xml_escape(out, s ? s : "");
+}
+
+static int http_url(const char *u)
+{
+    return u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0) &&
+           !strpbrk(u, " \"'<>\\`");
+}
+
+static const char *country_name(const registry *r, const entry_country *c)
+{
+    const char *n = c->cc[0] ? reference_country_name(r->ref, c->cc) : NULL;
+
+    return n ? n : c->raw;
+}
+
+static const char *use_word(entry_use u, int l)
+{
+    return words[u == USE_STORAGE ? T_STORED : u == USE_PROCESSING ? T_PROCESSED : T_ACCESSED][l];
+}
+
+static void date_words(buf *out, int day)
+{
+    char d[11];
+
+    buf_puts(out, "<time datetime=\"");
+    buf_puts(out, date_format(day, d));
+    buf_puts(out, "\">");
+    buf_puts(out, d);
+    buf_puts(out, "</time>");
+}
+
+static int in_force(int effective, int day)
+{
+    return effective == DATE_NONE || effective <= day;
+}
+
+/* The category in words (the vocabulary's label), or its id. */
+static const char *category_words(const registry *r, const char *id)
+{
+    const registry_category_def *c = id ? registry_category(r, id) : NULL;
+
+    return c && c->label ? c->label : id ? id : "";
+}
+
+static void row(const registry *r, const entry *e, int day, int l, buf *out)
+{
+    size_t i, j;
+    int any = 0;
+
+    buf_printf(out, "<tr id=\"%s\"><th scope=\"row\">", e->id);
+    if (http_url(e->website)) {
+        buf_puts(out, "<a href=\"");
+        esc(out, e->website);
+        buf_puts(out, "\" rel=\"noopener noreferrer\">");
+        esc(out, e->name);
+        buf_puts(out, "</a>");
+    } else {
+        esc(out, e->name);
+    }
+    buf_puts(out, "</th><td>");
+    esc(out, e->purpose);
+    buf_puts(out, "</td><td><ul>");
+    for (i = 0; i < e->ncategories; i++) {
+        if (!in_force(e->category_effective[i], day))
+            continue;
+        buf_puts(out, "<li>");
+        esc(out, category_words(r, e->categories[i]));
+        buf_puts(out, "</li>");
+    }
+    buf_puts(out, "</ul></td><td><ul>");
+    for (i = 0; i < e->nlocations; i++) {
+        const entry_location *loc = &e->locations[i];
+        if (!in_force(loc->effective, day))
+            continue;
+        buf_puts(out, "<li>");
+        esc(out, country_name(r, &loc->country));
+        buf_puts(out, " (");
+        buf_puts(out, use_word(loc->use, l));
+        buf_puts(out, ")</li>");
+    }
+    for (i = 0; i < e->nonward; i++) {
+        buf_puts(out, "<li>");
+        buf_puts(out, words[T_ONWARD][l]);
+        buf_puts(out, ": ");
+        esc(out, e->onward[i].name);
+        buf_puts(out, " (");
+        for (j = 0; j < e->onward[i].nlocations; j++) {
+            if (j)
+                buf_puts(out, ", ");
+            esc(out, country_name(r, &e->onward[i].locations[j].country));
+        }
+        buf_puts(out, ")</li>");
+    }
+    buf_puts(out, "</ul></td><td>");
+    esc(out, country_name(r, &e->entity_country));
+    buf_puts(out, "</td><td><ul>");
+    for (i = 0; i < e->ntransfers; i++) {
+        const entry_transfer *t = &e->transfers[i];
+        if (!in_force(t->effective, day) || !t->country.cc[0] ||
+            reference_in_eea_on(r->ref, t->country.cc, day))
+            continue;
+        any = 1;
+        buf_puts(out, "<li>");
+        esc(out, country_name(r, &t->country));
+        buf_puts(out, ": ");
+        buf_puts(out, mechanisms[t->mechanism][l]);
+        buf_puts(out, "</li>");
+    }
+    if (!any) {
+        buf_puts(out, "<li>");
+        buf_puts(out, words[T_INSIDE][l]);
+        buf_puts(out, "</li>");
+    }
+    buf_puts(out, "</ul></td></tr>\n");
+}
+
+static void table_head(buf *out, int l, const char *caption)
+{
+    buf_puts(out, "<div class=\"scroll\"><table>\n<caption>");
+    buf_puts(out, caption);
+    buf_printf(out, "</caption>\n<thead><tr><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                    "<th scope=\"col\">%s</th><th scope=\"col\">%s</th><th scope=\"col\">%s</th>"
+                    "<th scope=\"col\">%s</th></tr></thead>\n<tbody>\n",
+               words[T_NAME][l], words[T_PURPOSE][l], words[T_CATS][l], words[T_WHERE][l],
+               words[T_ENTITY][l], words[T_SAFEGUARD][l]);
+}
+
+/* ---- the picture: owner -> sub-processors -> countries ---- */
+
+/* s escaped, cut to at most max characters (UTF-8 aware) with an ellipsis. */
+static void svg_label(buf *out, const char *s, size_t max)
+{
+    char cut[400];
+    size_t i = 0, chars = 0;
+
+    s = s ? s : "";
+    while (s[i] && chars < max && i + 4 < sizeof(cut)) {
+        i++;
+        while ((s[i] & 0xc0) == 0x80)
+            i++;
+        chars++;
+    }
+    snprintf(cut, sizeof(cut), "%.*s%s", (int)i, s, s[i] ? "\xe2\x80\xa6" : "");
+    esc(out, cut);
+}
+
+#define SVG_ROW 30
+static void flow_svg(const registry *r, const entry *const *shown, size_t n, int day, int l, buf *out)
+{
+    char countries[64][3];
+    size_t nc = 0, i, j, k, rows;
+    int outside = 0;
+    const char *owner = r->settings.owner ? r->settings.owner : "";
+
+    for (i = 0; i < n; i++)
+        for (j = 0; j < shown[i]->nlocations; j++) {
+            const entry_location *loc = &shown[i]->locations[j];
+            int seen = 0;
+            if (!loc->country.cc[0] || !in_force(loc->effective, day))
+                continue;
+            for (k = 0; k < nc; k++)
+                seen |= strcmp(countries[k], loc->country.cc) == 0;
+            if (!seen && nc < 64)
+                memcpy(countries[nc++], loc->country.cc, 3);
+        }
+    rows = n > nc ? n : nc;
+    if (rows == 0)
+        return;
+    buf_printf(out, "<figure class=\"flow\"><svg role=\"img\" aria-labelledby=\"flow-title flow-desc\" "
+                    "viewBox=\"0 0 900 %zu\" xmlns=\"http://www.w3.org/2000/svg\">\n<title id=\"flow-title\">%s</title>\n"
+                    "<desc id=\"flow-desc\">",
+               rows * SVG_ROW + 60, words[T_MAP][l]);
+    {
+        char d[600];
+        snprintf(d, sizeof(d), words[T_MAP_DESC][l], owner, n, nc);
+        esc(out, d);
+    }
+    for (k = 0; k < nc; k++) {
+        buf_puts(out, " ");
+        esc(out, reference_country_name(r->ref, countries[k]));
+        buf_printf(out, ": %s.", reference_in_eea_on(r->ref, countries[k], day) ? words[T_EEA][l] : words[T_OUTSIDE][l]);
+    }
+    buf_puts(out, "</desc>\n");
+    /* owner */
+    buf_printf(out, "<rect class=\"owner\" x=\"4\" y=\"%zu\" width=\"150\" height=\"26\" rx=\"4\"/>"
+                    "<text x=\"12\" y=\"%zu\">",
+               (rows * SVG_ROW) / 2, (rows * SVG_ROW) / 2 + 17);
+    esc(out, owner);
+    buf_puts(out, "</text>\n");
+    for (i = 0; i < n; i++) {
+        size_t y = i * SVG_ROW + 10;
+        buf_printf(out, "<path class=\"link\" d=\"M154 %zu C200 %zu 200 %zu 250 %zu\"/>",
+                   (rows * SVG_ROW) / 2 + 13, (rows * SVG_ROW) / 2 + 13, y + 13, y + 13);
+        buf_printf(out, "<rect class=\"vendor\" x=\"250\" y=\"%zu\" width=\"240\" height=\"26\" rx=\"4\"/><text x=\"258\" y=\"%zu\">",
+                   y, y + 17);
+        svg_label(out, shown[i]->name, 30);
+        buf_puts(out, "</text>\n");
+        for (j = 0; j < shown[i]->nlocations; j++) {
+            const entry_location *loc = &shown[i]->locations[j];
+            if (!loc->country.cc[0] || !in_force(loc->effective, day))
+                continue;
+            for (k = 0; k < nc && strcmp(countries[k], loc->country.cc) != 0; k++)
+                ;
+            buf_printf(out, "<path class=\"use-%s\" d=\"M490 %zu C545 %zu 545 %zu 600 %zu\"/>\n",
+                       entry_use_name(loc->use), y + 13, y + 13, k * SVG_ROW + 23, k * SVG_ROW + 23);
+        }
+    }
+    for (k = 0; k < nc; k++) {
+        int eea = reference_in_eea_on(r->ref, countries[k], day);
+        char label[64] = "";
+        size_t y = k * SVG_ROW + 10;
+        for (i = 0; !eea && i < n; i++)
+            for (j = 0; j < shown[i]->ntransfers; j++) {
+                const entry_transfer *t = &shown[i]->transfers[j];
+                if (strcmp(t->country.cc, countries[k]) == 0 && in_force(t->effective, day) &&
+                    !strstr(label, short_mech[t->mechanism]))
+                    snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
+                             label[0] ? ", " : "", short_mech[t->mechanism]);
+            }
+        outside |= !eea;
+        buf_printf(out, "<rect class=\"%s\" x=\"600\" y=\"%zu\" width=\"296\" height=\"26\" rx=\"4\"/><text x=\"608\" y=\"%zu\">",
+                   eea ? "eea" : "third", y, y + 17);
+        {
+            char text[160];
+            snprintf(text, sizeof(text), "%s%s%s", reference_country_name(r->ref, countries[k]),
+                     label[0] ? " \xe2\x80\x93 " : "", label);
+            svg_label(out, text, 38);
+        }
+        buf_puts(out, "</text>\n");
+    }
+    /* legend */
+    {
+        size_t y = rows * SVG_ROW + 30;
+        buf_printf(out, "<path class=\"use-storage\" d=\"M4 %zu h30\"/><text x=\"40\" y=\"%zu\">%s</text>"
+                        "<path class=\"use-processing\" d=\"M150 %zu h30\"/><text x=\"186\" y=\"%zu\">%s</text>"
+                        "<path class=\"use-access\" d=\"M320 %zu h30\"/><text x=\"356\" y=\"%zu\">%s</text>"
+                        "<rect class=\"eea\" x=\"520\" y=\"%zu\" width=\"14\" height=\"14\"/><text x=\"540\" y=\"%zu\">%s</text>",
+                   y, y + 5, words[T_STORED][l], y, y + 5, words[T_PROCESSED][l], y, y + 5,
+                   words[T_ACCESSED][l], y - 8, y + 5, words[T_EEA][l]);
+        if (outside)
+            buf_printf(out, "<rect class=\"third\" x=\"630\" y=\"%zu\" width=\"14\" height=\"14\"/><text x=\"650\" y=\"%zu\">%s</text>",
+                       y - 8, y + 5, words[T_OUTSIDE][l]);
+    }
+    buf_puts(out, "\n</svg></figure>\n");
+}
+
+/* ---- the page ---- */
+
+static const char css[] =
+    ":root{--fg:#1a1a1a;--bg:#fff;--muted:#4a4a4a;--line:#c8c8c8;--accent:#0b5394}"
+    "*{box-sizing:border-box}"
+    "body{font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:1rem}"
+    "main{max-width:72rem;margin:0 auto;overflow-wrap:anywhere}"
+    "h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2rem}"
+    "a{color:var(--accent)}"
+    ".muted{color:var(--muted)}"
+    ".scroll{overflow-x:auto;max-width:100%}"
+    "table{border-collapse:collapse;width:100%;min-width:40rem}"
+    "caption{text-align:left;font-weight:600;padding:.4rem 0}"
+    "th,td{border-top:1px solid var(--line);padding:.5rem;text-align:left;vertical-align:top}"
+    "thead th{border-bottom:2px solid var(--fg)}"
+    "td ul{margin:0;padding-left:1.1rem}"
+    "nav.lang a{margin-right:.6rem}"
+    "figure.flow{margin:1rem 0;max-width:100%;overflow-x:auto}"
+    "figure.flow svg{width:100%;min-width:20rem;height:auto;font:13px system-ui,sans-serif}"
+    "svg .owner{fill:#0b5394}svg .owner+text{fill:#fff}"
+    "svg .vendor{fill:#f2f2f2;stroke:#6b6b6b}"
+    "svg .eea{fill:#e1efe3;stroke:#2e7d32}svg .third{fill:#fde9d9;stroke:#b45309}"
+    "svg path{fill:none;stroke-width:2}svg .link{stroke:#8a8a8a}"
+    "svg .use-storage{stroke:#1b5e20}svg .use-processing{stroke:#0b5394}svg .use-access{stroke:#b45309;stroke-dasharray:5 4}"
+    "footer{margin-top:2rem;border-top:1px solid var(--line);padding-top:1rem}"
+    "@media (max-width:40rem){body{padding:.5rem}h1{font-size:1.35rem}}";
+
+const char *page_css(size_t *len)
+{
+    *len = sizeof(css) - 1;
+    return css;
+}
+
+int page_render(const registry *r, const page_opts *o, buf *out)
+{
+    const entry *current[2048], *upcoming[512], *removed[512];
+    size_t nc = 0, nu = 0, nr = 0, i, k;
+    int l = lang_index(o->lang), day = o->at != DATE_NONE ? o->at : o->day, any_change = 0;
+    const char *owner = r->settings.owner ? r->settings.owner : "";
+    char title[400];
+
+    for (i = 0; i < r->n; i++) {
+        const entry *e = r->entries[i];
+        if (o->only && strcmp(e->id, o->only) != 0)
+            continue;
+        if (e->status == STATUS_ACTIVE && in_force(e->effective, day) && nc < 2048)
+            current[nc++] = e;
+        else if ((e->status == STATUS_PLANNED || (e->status == STATUS_ACTIVE && !in_force(e->effective, day))) && nu < 512)
+            upcoming[nu++] = e;
+        else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE && e->retired >= day - 365 && nr < 512)
+            removed[nr++] = e;
+    }
+    snprintf(title, sizeof(title), words[T_TITLE][l], owner);
+    buf_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+               langs[l]);
+    esc(out, title);
+    buf_puts(out, "</title>\n");
+    if (o->standalone) {
+        buf_puts(out, "<style>");
+        buf_puts(out, css);
+        buf_puts(out, "</style>\n");
+    } else {
+        buf_puts(out, "<link rel=\"stylesheet\" href=\"/page.css\">\n"
+                      "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/v1/feed.atom\">\n");
+    }
+    buf_puts(out, "</head>\n<body>\n<main>\n<nav class=\"lang\" aria-label=\"");
+    buf_puts(out, words[T_LANG][l]);
+    buf_puts(out, "\">");
+    for (i = 0; i < 3; i++)
+        buf_printf(out, "<a href=\"?lang=%s\" hreflang=\"%s\" lang=\"%s\"%s>%s</a>", langs[i], langs[i],
+                   langs[i], (int)i == l ? " aria-current=\"true\"" : "",
+                   i == 0 ? "English" : i == 1 ? "Fran\xc3\xa7" "ais" : "Nederlands");
+    buf_puts(out, "</nav>\n<h1>");
+    esc(out, title);
+    buf_puts(out, "</h1>\n<p>");
+    buf_puts(out, words[T_INTRO][l]);
+    buf_puts(out, "</p>\n");
+    if (o->at != DATE_NONE) {
+        char d[11], msg[300];
+        snprintf(msg, sizeof(msg), words[T_AS_OF][l], date_format(o->at, d));
+        buf_puts(out, "<p><strong>");
+        esc(out, msg);
+        buf_printf(out, "</strong> <a href=\"?lang=%s\">%s</a></p>\n", langs[l], words[T_CURRENT_LINK][l]);
+    }
+    if (o->last_updated != DATE_NONE) {
+        buf_printf(out, "<p class=\"muted\">%s: ", words[T_UPDATED][l]);
+        date_words(out, o->last_updated);
+        buf_puts(out, "</p>\n");
+    }
+    buf_printf(out, "<h2>%s</h2>\n", words[T_CURRENT][l]);
+    table_head(out, l, words[T_CURRENT][l]);
+    for (i = 0; i < nc; i++)
+        row(r, current[i], day, l, out);
+    buf_puts(out, "</tbody></table></div>\n");
+    flow_svg(r, current, nc, day, l, out);
+
+    buf_printf(out, "<h2>%s</h2>\n<p>", words[T_UPCOMING][l]);
+    buf_printf(out, words[T_UPCOMING_INTRO][l], r->settings.notice_days);
+    buf_puts(out, "</p>\n<ul class=\"upcoming\">\n");
+    for (i = 0; i < nu; i++) {
+        buf_printf(out, "<li id=\"%s\"><strong>", upcoming[i]->id);
+        esc(out, upcoming[i]->name);
+        buf_printf(out, "</strong> (%s): ", words[T_NEW][l]);
+        esc(out, upcoming[i]->purpose);
+        buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
+        date_words(out, upcoming[i]->effective);
+        buf_puts(out, "</li>\n");
+        any_change = 1;
+    }
+    for (i = 0; i < nc; i++) {
+        entry_upcoming up[16];
+        size_t n = entry_upcoming_changes(current[i], day, up, 16);
+        for (k = 0; k < n && k < 16; k++) {
+            buf_puts(out, "<li><strong>");
+            esc(out, current[i]->name);
+            buf_printf(out, "</strong> %s ", words[T_ADDS][l]);
+            esc(out, up[k].what);
+            buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
+            date_words(out, up[k].effective);
+            buf_puts(out, "</li>\n");
+            any_change = 1;
+        }
+    }
+    if (!any_change)
+        buf_printf(out, "<li>%s</li>\n", words[T_NOTHING_UPCOMING][l]);
+    buf_puts(out, "</ul>\n");
+    if (nr) {
+        buf_printf(out, "<h2>%s</h2>\n<ul class=\"removed\">\n", words[T_REMOVED][l]);
+        for (i = 0; i < nr; i++) {
+            buf_printf(out, "<li id=\"%s\"><strong>", removed[i]->id);
+            esc(out, removed[i]->name);
+            buf_puts(out, "</strong>: ");
+            esc(out, removed[i]->purpose);
+            buf_printf(out, " \xe2\x80\x93 %s ", words[T_REMOVED_SINCE][l]);
+            date_words(out, removed[i]->retired);
+            buf_puts(out, "</li>\n");
+        }
+        buf_puts(out, "</ul>\n");
+    }
+    if (o->nversions) {
+        buf_printf(out, "<h2>%s</h2>\n<ul class=\"versions\">\n", words[T_VERSIONS][l]);
+        for (i = 0; i < o->nversions; i++) {
+            char d[11];
+            date_format(o->versions[i].day, d);
+            if (o->standalone)
+                buf_printf(out, "<li><time datetime=\"%s\">%s</time>: ", d, d);
+            else
+                buf_printf(out, "<li><a href=\"?at=%s&amp;lang=%s\"><time datetime=\"%s\">%s</time></a>: ", d, langs[l], d, d);
+            esc(out, o->versions[i].summary);
+            buf_puts(out, "</li>\n");
+        }
+        buf_puts(out, "</ul>\n");
+    }
+    buf_puts(out, "<footer>\n<p>");
+    if (!o->standalone)
+        buf_printf(out, "<a href=\"/v1/feed.atom\">%s</a> \xc2\xb7 <a href=\"/v1/subprocessors\">%s</a>",
+                   words[T_FEED][l], words[T_JSON][l]);
+    buf_puts(out, "</p>\n");
+    if (r->settings.contact) {
+        buf_printf(out, "<p>%s: ", words[T_CONTACT][l]);
+        if (strchr(r->settings.contact, '@') && !strpbrk(r->settings.contact, " \"'<>")) {
+            buf_puts(out, "<a href=\"mailto:");
+            esc(out, r->settings.contact);
+            buf_puts(out, "\">");
+            esc(out, r->settings.contact);
+            buf_puts(out, "</a>");
+        } else {
+            esc(out, r->settings.contact);
+        }
+        buf_puts(out, "</p>\n");
+    }
+    buf_puts(out, "</footer>\n</main>\n</body>\n</html>\n");
+    return out->failed ? -1 : 0;
+}

@@ -1,0 +1,83 @@
+// Drives Debian's chromium with playwright-core: loads the public page and a page of another
+// origin that embeds the widget, and prints what a person (and axe-core) would find, as JSON.
+// usage: node check_page.js PAGE_URL WIDGET_URL OUT_DIR
+"use strict";
+const { chromium } = require("playwright-core");
+const path = require("path");
+
+const [pageUrl, widgetUrl, outDir] = process.argv.slice(2);
+const axePath = require.resolve("axe-core/axe.min.js");
+
+async function collect(page, sink) {
+  page.on("console", (m) => { if (m.type() === "error") sink.push(m.text()); });
+  page.on("pageerror", (e) => sink.push(String(e)));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      (window.__csp = window.__csp || []).push(e.violatedDirective + " " + e.blockedURI);
+    });
+  });
+}
+
+(async () => {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+                                          args: ["--no-sandbox"] });
+  const out = {};
+  try {
+    // the page, as a visitor sees it
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    const errors = [];
+    await collect(page, errors);
+    const resp = await page.goto(pageUrl, { waitUntil: "load" });
+    out.status = resp.status();
+    out.headers = resp.headers();
+    out.lang = await page.evaluate(() => document.documentElement.lang);
+    out.rows = await page.$$eval("table tbody th[scope=row]", (ths) => ths.map((t) => t.textContent.trim()));
+    out.upcoming = await page.$$eval("ul.upcoming li", (lis) => lis.map((l) => l.textContent.trim()));
+    out.text = await page.evaluate(() => document.body.innerText);
+    out.html = await page.content();
+    out.scripts = await page.$$eval("script", (s) => s.length);
+    out.images = await page.$$eval("img", (s) => s.length);
+    out.hrefs = await page.$$eval("a[href]", (as) => as.map((a) => a.getAttribute("href")));
+    out.svg = await page.$$eval("svg[role=img]", (s) => s.map((x) => x.getAttribute("aria-labelledby")));
+    out.xss = await page.evaluate(() => window.__xss === true);
+    out.csp = await page.evaluate(() => window.__csp || []);
+    out.errors = errors;
+    await page.screenshot({ path: path.join(outDir, "page.png"), fullPage: true });
+    // a phone
+    await page.setViewportSize({ width: 375, height: 800 });
+    out.mobileOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    await page.screenshot({ path: path.join(outDir, "page-mobile.png"), fullPage: true });
+    await ctx.close();
+
+    // axe-core, in a context that lets its script in past the page's CSP
+    const actx = await browser.newContext({ bypassCSP: true });
+    const apage = await actx.newPage();
+    await apage.goto(pageUrl, { waitUntil: "load" });
+    await apage.addScriptTag({ path: axePath });
+    out.axe = await apage.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.map((v) => v.id + ": " + v.help + " (" + v.nodes.length + ")");
+    });
+    await actx.close();
+
+    // the widget on another origin, whose page has a strict CSP of its own
+    const wctx = await browser.newContext();
+    const wpage = await wctx.newPage();
+    const werrors = [];
+    await collect(wpage, werrors);
+    await wpage.goto(widgetUrl, { waitUntil: "load" });
+    await wpage.waitForSelector("[data-subreg-count]", { timeout: 15000 });
+    out.widgetRows = await wpage.evaluate(() => {
+      const host = document.querySelector("[data-subreg]");
+      return Array.from(host.shadowRoot.querySelectorAll("tbody th")).map((t) => t.textContent.trim());
+    });
+    out.widgetCsp = await wpage.evaluate(() => window.__csp || []);
+    out.widgetErrors = werrors;
+    await wpage.screenshot({ path: path.join(outDir, "widget.png"), fullPage: true });
+    await wctx.close();
+  } finally {
+    await browser.close();
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exit(1); });

@@ -1,0 +1,141 @@
+"""The public page and the widget in a real browser (Debian's chromium through playwright-core),
+against the real server on a loopback port and a second origin that embeds the widget.
+Screenshots go to tests/out/ (ignored) for a person to look at."""
+import datetime
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from api.test_api import Server, free_port  # noqa: E402
+from helpers import SEED  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(os.path.dirname(HERE), "out")
+NODE = shutil.which("node")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+XSS = """<?xml version="1.0" encoding="UTF-8"?>
+<subprocessor xmlns="urn:subreg:1" id="xss">
+  <name>&lt;script&gt;window.__xss=true&lt;/script&gt;Evil Corp</name>
+  <entity country="DE">Secret Street 1</entity>
+  <website>https://evil.example/"&gt;&lt;img/src=x/onerror=window.__xss=true&gt;</website>
+  <purpose>"&gt;&lt;img src=x onerror=window.__xss=true&gt; and javascript:window.__xss=true</purpose>
+  <categories><category>contact-data</category></categories>
+  <flow>processor</flow>
+  <status>active</status>
+  <announced>2019-01-01</announced>
+  <effective>2019-02-01</effective>
+  <dpa signed="2019-01-15" reference="contracts/evil-secret-dpa.pdf"/>
+  <locations><location country="DE" use="storage"/></locations>
+  <internal>INTERNAL-NOTE-xyzzy</internal>
+</subprocessor>
+"""
+
+
+class WidgetHost(http.server.SimpleHTTPRequestHandler):
+    """A customer's site on another origin, with a strict Content-Security-Policy."""
+    registry_origin = ""
+
+    def do_GET(self):
+        body = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Acme</title></head>"
+                "<body><h1>Acme</h1><div data-subreg></div>"
+                "<script src=\"%s/embed.js\" data-lang=\"en\" defer></script></body></html>" % self.registry_origin).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Security-Policy", "default-src 'none'; script-src %s; connect-src %s" %
+                         (self.registry_origin, self.registry_origin))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+class Page(Server):
+    def setUp(self):
+        if not NODE or not os.path.exists(CHROMIUM):
+            self.fail("the browser tests need node and %s (tools/deps.sh test installs them)" % CHROMIUM)
+        super().setUp()
+
+    def browse(self, path="/"):
+        os.makedirs(OUT, exist_ok=True)
+        WidgetHost.registry_origin = "http://127.0.0.1:%d" % self.port
+        host = http.server.ThreadingHTTPServer(("127.0.0.2", free_port()), WidgetHost)
+        t = threading.Thread(target=host.serve_forever, daemon=True)
+        t.start()
+        try:
+            p = subprocess.run([NODE, os.path.join(HERE, "check_page.js"), "http://127.0.0.1:%d%s" % (self.port, path),
+                                "http://127.0.0.2:%d/" % host.server_address[1], OUT],
+                               capture_output=True, text=True, timeout=180, cwd=os.path.dirname(HERE))
+        finally:
+            host.shutdown()
+            host.server_close()
+        self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+        return json.loads(p.stdout)
+
+    def test_page_and_widget_in_a_browser(self):
+        st, _, doc = self.put("xss", XSS)
+        self.assertEqual(st, 201, doc)
+        got = self.browse("/")
+        self.assertEqual(got["status"], 200)
+        csp = got["headers"]["content-security-policy"]
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertIn("frame-ancestors 'none'", csp)
+        self.assertEqual(got["headers"]["x-frame-options"], "DENY")
+        self.assertEqual(got["lang"], "en")
+        st, _, public = self.jreq("GET", "/v1/subprocessors")
+        active = sorted(e["name"] for e in public["subprocessors"] if e["status"] == "active")
+        self.assertEqual(sorted(got["rows"]), active)
+        self.assertTrue(any("Gladia" in u for u in got["upcoming"]), got["upcoming"])       # planned
+        self.assertTrue(any("location NL (processing)" in u for u in got["upcoming"]))   # material change
+        # hostile text renders inert: no script, no image, no javascript: link ran or exists
+        self.assertIn("<script>window.__xss=true</script>Evil Corp", got["rows"])
+        self.assertEqual((got["scripts"], got["images"], got["xss"]), (0, 0, False))
+        self.assertFalse([h for h in got["hrefs"] if h.lower().startswith("javascript:")])
+        # no internal or customer-only value on the page
+        for secret in ("INTERNAL-NOTE-xyzzy", "evil-secret-dpa", "Secret Street", "contracts/aws-dpa-2023.pdf",
+                       "38 Avenue John F. Kennedy", "DPIA-2025-03", "Follow-the-sun"):
+            self.assertNotIn(secret, got["html"])
+        self.assertEqual(got["svg"], ["flow-title flow-desc"])
+        self.assertEqual((got["errors"], got["csp"]), ([], []))
+        self.assertEqual(got["axe"], [])
+        self.assertFalse(got["mobileOverflow"])
+        # the widget on another origin shows the same entries, within that site's CSP
+        self.assertEqual(sorted(got["widgetRows"]), sorted(e["name"] for e in public["subprocessors"]))
+        self.assertEqual((got["widgetErrors"], got["widgetCsp"]), ([], []))
+        for shot in ("page.png", "page-mobile.png", "widget.png"):
+            self.assertTrue(os.path.getsize(os.path.join(OUT, shot)) > 1000)
+
+    def test_languages_versions_and_static_export(self):
+        st, h, body = self.req("GET", "/?lang=fr")
+        self.assertEqual((st, h["content-language"]), (200, "fr"))
+        self.assertIn("Sous-traitants ult\u00e9rieurs de CallNex BV", body.decode())
+        st, h, body = self.req("GET", "/", headers={"Accept-Language": "nl-BE,nl;q=0.9,en;q=0.5"})
+        self.assertIn("Subverwerkers van CallNex BV", body.decode())
+        self.assertEqual(self.req("GET", "/?lang=fr", headers={"If-None-Match": h["etag"]})[0], 200)
+        st, h2, _ = self.req("GET", "/?lang=nl")
+        self.assertEqual(self.req("GET", "/?lang=nl", headers={"If-None-Match": h2["etag"]})[0], 304)
+        page = self.req("GET", "/")[2].decode()
+        self.assertIn("Last updated", page)
+        self.assertIn("?at=", page)                 # the dates on which the list changed
+        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()  # commits carry the real time
+        st, _, old = self.req("GET", "/?at=" + today)
+        self.assertEqual(st, 200)
+        self.assertIn("as it stood at the end of " + today, old.decode())
+        self.assertEqual(self.req("GET", "/?at=main")[0], 400)
+        self.assertEqual(self.req("GET", "/subprocessors/aws")[0], 200)
+        self.assertEqual(self.req("GET", "/subprocessors/nope")[0], 404)
+        feed = self.req("GET", "/v1/feed.atom")[2].decode()
+        self.assertIn('rel="alternate" type="text/html" href="/subprocessors/', feed)
+        from helpers import run
+        p = run(["export", "--registry", SEED, "--format", "html", "--lang", "nl"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("<style>", p.stdout)
+        self.assertIn('<html lang="nl">', p.stdout)
+        self.assertNotIn("Follow-the-sun", p.stdout)
