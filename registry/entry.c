@@ -292,8 +292,19 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
         free(e->website);
         e->website = xmldoc_text(n);
     } else if (strcmp(name, "purpose") == 0) {
-        free(e->purpose);
-        e->purpose = xmldoc_text(n);
+        xmlChar *lang = xmlNodeGetLang(n);
+        if (lang && n->properties && xmlHasNsProp(n, (const xmlChar *)"lang", XML_XML_NAMESPACE)) {
+            struct entry_text *v = grow(e->purposes, e->npurposes, sizeof(*v), rd);
+            if (v) {
+                e->purposes = v;
+                snprintf(v[e->npurposes].lang, sizeof(v[e->npurposes].lang), "%.7s", (const char *)lang);
+                v[e->npurposes].text = xmldoc_text(n);
+                e->npurposes++;
+            }
+        } else if (!e->purpose) {
+            e->purpose = xmldoc_text(n);
+        }
+        xmlFree(lang);
     } else if (strcmp(name, "categories") == 0) {
         read_categories(rd, e, n);
     } else if (strcmp(name, "flow") == 0) {
@@ -463,6 +474,9 @@ void entry_free(entry *e)
     free(e->entity_address);
     free(e->website);
     free(e->purpose);
+    for (i = 0; i < e->npurposes; i++)
+        free(e->purposes[i].text);
+    free(e->purposes);
     free(e->internal);
     free(e->dpa_reference);
     for (i = 0; i < e->ncategories; i++)
@@ -493,6 +507,16 @@ void entry_free(entry *e)
 static const char *country_out(const entry_country *c)
 {
     return c->cc[0] ? c->cc : c->raw;
+}
+
+const char *entry_purpose(const entry *e, const char *lang)
+{
+    size_t i;
+
+    for (i = 0; lang && i < e->npurposes; i++)
+        if (strncmp(e->purposes[i].lang, lang, 2) == 0)
+            return e->purposes[i].text;
+    return e->purpose;
 }
 
 size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size_t max)
@@ -622,6 +646,11 @@ cJSON *entry_to_json(const entry *e, int view)
     }
     add_str(o, "website", e->website);
     add_str(o, "purpose", e->purpose ? e->purpose : "");
+    if (e->npurposes) {
+        x = cJSON_AddObjectToObject(o, "purpose_i18n");
+        for (i = 0; x && i < e->npurposes; i++)
+            add_str(x, e->purposes[i].lang, e->purposes[i].text);
+    }
     a = cJSON_AddArrayToObject(o, "categories");
     for (i = 0; a && i < e->ncategories; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(e->categories[i]));

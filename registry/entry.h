@@ -78,6 +78,8 @@ typedef struct entry {
     char *id;
     char *file;              /* as shown in diagnostics */
     char *name, *entity_address, *website, *purpose, *internal;
+    struct entry_text { char lang[8]; char *text; } *purposes; /* purpose in other languages */
+    size_t npurposes;
     entry_country entity_country;
     char **categories;
     int *category_announced, *category_effective; /* per category, DATE_NONE when absent */
@@ -136,6 +138,8 @@ size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size
 const char *entry_status_name(entry_status s);
 const char *entry_use_name(entry_use u);
 const char *entry_mechanism_name(entry_mechanism m);
+/* The purpose in language lang ("fr"), else the default one. */
+const char *entry_purpose(const entry *e, const char *lang);
 /* Parse enumeration names; return the UNKNOWN value (or 0 for roles) when not one. */
 entry_status entry_status_parse(const char *s);
 entry_use entry_use_parse(const char *s);

@@ -174,7 +174,7 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
         esc(out, e->name);
     }
     buf_puts(out, "</th><td>");
-    esc(out, e->purpose);
+    esc(out, entry_purpose(e, langs[l]));
     buf_puts(out, "</td><td><ul>");
     for (i = 0; i < e->ncategories; i++) {
         if (!in_force(e->category_effective[i], day))
@@ -464,7 +464,7 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_printf(out, "<li id=\"%s\"><strong>", upcoming[i]->id);
         esc(out, upcoming[i]->name);
         buf_printf(out, "</strong> (%s): ", words[T_NEW][l]);
-        esc(out, upcoming[i]->purpose);
+        esc(out, entry_purpose(upcoming[i], langs[l]));
         buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
         date_words(out, upcoming[i]->effective);
         buf_puts(out, "</li>\n");
@@ -493,7 +493,7 @@ int page_render(const registry *r, const page_opts *o, buf *out)
             buf_printf(out, "<li id=\"%s\"><strong>", removed[i]->id);
             esc(out, removed[i]->name);
             buf_puts(out, "</strong>: ");
-            esc(out, removed[i]->purpose);
+            esc(out, entry_purpose(removed[i], langs[l]));
             buf_printf(out, " \xe2\x80\x93 %s ", words[T_REMOVED_SINCE][l]);
             date_words(out, removed[i]->retired);
             buf_puts(out, "</li>\n");

@@ -1293,11 +1293,8 @@ static enum MHD_Result get_page(server *s, struct MHD_Connection *c, req *r, con
     snprintf(key, sizeof(key), "page|%s|%s|%s|%s", lang, date_format(day, d), at ? at : "", only ? only : "");
     if (snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
         if (etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), cetag))
-            ret = srv_send(c, r, 304, NULL, "", 0, PUBLIC_CACHE, cetag, hs);
-        else
-            ret = srv_send(c, r, 200, ctype, body, len, PUBLIC_CACHE, cetag, hs);
-        snapshot_unref(sn);
-        return ret;
+            return srv_send_held(c, r, sn, 304, NULL, "", 0, PUBLIC_CACHE, cetag, hs);
+        return srv_send_held(c, r, sn, 200, ctype, body, len, PUBLIC_CACHE, cetag, hs);
     }
     if (only && !registry_find(sn->reg, only, NULL)) {
         snapshot_unref(sn);

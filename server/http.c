@@ -254,15 +254,16 @@ void srv_log(server *s, const char *fmt, ...)
     funlockfile(f);
 }
 
-enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const char *ctype,
-                         const char *body, size_t len, const char *cache, const char *etag,
-                         const char *const *headers)
+static enum MHD_Result send_mode(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                                  const char *body, size_t len, const char *cache,
+                                  const char *etag, const char *const *headers,
+                                  enum MHD_ResponseMemoryMode mode)
 {
     struct MHD_Response *resp;
     enum MHD_Result ret;
     size_t i;
 
-    resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    resp = MHD_create_response_from_buffer(len, (void *)body, mode);
     if (!resp)
         return MHD_NO;
     if (ctype)
@@ -285,6 +286,22 @@ enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const cha
     ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const char *ctype,
+                         const char *body, size_t len, const char *cache, const char *etag,
+                         const char *const *headers)
+{
+    return send_mode(c, r, status, ctype, body, len, cache, etag, headers, MHD_RESPMEM_MUST_COPY);
+}
+
+enum MHD_Result srv_send_held(struct MHD_Connection *c, req *r, snapshot *sn, int status,
+                              const char *ctype, const char *body, size_t len, const char *cache,
+                              const char *etag, const char *const *headers)
+{
+    snapshot_unref(r->cache_sn); /* the request keeps sn (and so body) until it completes */
+    r->cache_sn = sn;
+    return send_mode(c, r, status, ctype, body, len, cache, etag, headers, MHD_RESPMEM_PERSISTENT);
 }
 
 enum MHD_Result srv_json(struct MHD_Connection *c, req *r, int status, void *cjson,

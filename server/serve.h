@@ -112,6 +112,11 @@ void srv_log(server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3
 enum MHD_Result srv_send(struct MHD_Connection *c, req *r, int status, const char *ctype,
                          const char *body, size_t len, const char *cache, const char *etag,
                          const char *const *headers);
+/* As srv_send for a body owned by snapshot sn, sent without a copy: the request takes over
+ * the caller's reference to sn and drops it when it completes. */
+enum MHD_Result srv_send_held(struct MHD_Connection *c, req *r, snapshot *sn, int status,
+                              const char *ctype, const char *body, size_t len, const char *cache,
+                              const char *etag, const char *const *headers);
 /* {"error": {"status": N, "message": "..."}} */
 enum MHD_Result srv_error(struct MHD_Connection *c, req *r, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

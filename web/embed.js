@@ -60,7 +60,7 @@
       });
       if (!safe.children.length) safe.appendChild(el("li", W.none));
       row.appendChild(name);
-      row.appendChild(el("td", s.purpose));
+      row.appendChild(el("td", (s.purpose_i18n && s.purpose_i18n[lang]) || s.purpose));
       var c1 = el("td"); c1.appendChild(where); row.appendChild(c1);
       var c2 = el("td"); c2.appendChild(safe); row.appendChild(c2);
       body.appendChild(row);

@@ -314,8 +314,8 @@ class Writes(Server):
         st, _, doc = self.put("aws", xml)
         self.assertEqual(st, 422)
         probs = doc["error"]["problems"]
-        self.assertTrue(any(p["rule"] == "schema" and p["line"] == 15 for p in probs), probs)
-        self.assertTrue(any(p["rule"] == "transfer-missing" and p["line"] == 23 for p in probs), probs)
+        self.assertTrue(any(p["rule"] == "schema" and p["line"] == 17 for p in probs), probs)
+        self.assertTrue(any(p["rule"] == "transfer-missing" and p["line"] == 25 for p in probs), probs)
         self.assertTrue(all({"file", "line", "column", "severity", "rule", "message"} <= set(p) for p in probs))
         self.assertEqual(self.tip(), before)
         # POST /v1/validate: the same answer, nothing written

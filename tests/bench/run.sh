@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks, each measured as a ratio against a real peer in the same run (the machines are
 # shared and noisy: absolute times drift, ratios much less). Results go to tests/bench/out/.
-# usage: tests/bench/run.sh [validate|store|check|plan|puts|http ...]   (default: all)
+# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http ...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=tests/bench/out
 mkdir -p "$OUT"
 BIN=$PWD/bin/subreg
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts http)
+[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http)
 echo "machine: $(nproc) cores, $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ)"
 
 mean_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.1f' % (x['mean']*1000) for x in r))" "$1"; }
@@ -123,6 +123,44 @@ bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 err = re.search(r"Socket errors: (.*)", t)
 print("%.0f %.3f %s %s" % (rps, p99, bad.group(1) if bad else 0, "errors" if err else "ok"))
 PY
+}
+
+bench_page() {
+  echo "== page: GET / (the public page, English) of the seed, keep-alive, 50 connections, wrk; nginx serving the same bytes"
+  local port=18183 nport=18184 d="$OUT/page"
+  rm -rf "$d"; mkdir -p "$d/www"
+  "$BIN" init --registry "$d/r.git" --from data/seed >/dev/null
+  "$BIN" serve --registry "$d/r.git" --state "$d/state" --listen 127.0.0.1:$port --threads 2 --log off 2>"$d/serve.err" &
+  local spid=$!
+  for i in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  curl -sf http://127.0.0.1:$port/ > "$d/www/index.html"
+  cat > "$d/nginx.conf" <<NGX
+worker_processes 2;
+pid $PWD/$d/nginx.pid;
+error_log $PWD/$d/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$nport; location / { root $PWD/$d/www; default_type text/html; } }
+}
+NGX
+  nginx -c "$PWD/$d/nginx.conf"
+  sleep 0.5
+  for round in 1 2 3; do
+    wrk -t2 -c50 -d10s --latency http://127.0.0.1:$nport/ > "$d/wrk-nginx-$round.txt"
+    wrk -t2 -c50 -d10s --latency http://127.0.0.1:$port/ > "$d/wrk-subreg-$round.txt"
+  done
+  nginx -c "$PWD/$d/nginx.conf" -s stop
+  kill -TERM $spid; wait $spid || true
+  for r in 1 2 3; do echo "$r $(wrk_field "$d/wrk-subreg-$r.txt") $(wrk_field "$d/wrk-nginx-$r.txt")"; done |
+    python3 -c "
+import sys, statistics
+rows = [l.split() for l in sys.stdin]
+ratios = [float(r[1]) / float(r[5]) for r in rows]
+print('page: subreg median %.0f req/s, nginx median %.0f req/s (%d bytes), ratio per round %s, median %.2f' % (
+    statistics.median(float(r[1]) for r in rows), statistics.median(float(r[5]) for r in rows),
+    $(stat -c %s "$d/www/index.html"), ' '.join('%.2f' % x for x in ratios), statistics.median(ratios)))" | tee "$OUT/page.txt"
 }
 
 bench_http() {

@@ -580,7 +580,7 @@ class Formats(TempDirTest):
         self.assertEqual(p.returncode, 1)
         lines = p.stdout.splitlines()
         self.assertRegex(lines[0], r"^.*/subprocessors/[a-z]+\.xml:\d+:\d+: (error|warning)\[[a-z-]+\]: ")
-        self.assertIn("twilio.xml:20:1: error[transfer-missing]", p.stdout)
+        self.assertIn("twilio.xml:22:1: error[transfer-missing]", p.stdout)
         self.assertIn("(waived: ", p.stdout)
         self.assertEqual(lines[-1], "1 error, 0 warnings, 1 waived (13 entries checked as of 2027-03-01)")
 
@@ -621,7 +621,7 @@ class Formats(TempDirTest):
         ids = [r["id"] for r in run0["tool"]["driver"]["rules"]]
         self.assertIn("transfer-missing", ids)
         res = [r for r in run0["results"] if r["ruleId"] == "transfer-missing" and "twilio" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
-        self.assertEqual(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 20)
+        self.assertEqual(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 22)
         self.assertEqual(ids[res[0]["ruleIndex"]], "transfer-missing")
         self.assertTrue(any("suppressions" in r for r in run0["results"]))
         # and a document that is not SARIF fails the same validator (the check can fail)
@@ -635,7 +635,7 @@ class Formats(TempDirTest):
     def test_github_commands(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
         self.assertEqual(p.returncode, 1)
-        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=20,col=1,title=transfer-missing::IN \(access\) is outside the EEA")
+        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=22,col=1,title=transfer-missing::IN \(access\) is outside the EEA")
         self.assertRegex(p.stdout, r"(?m)^::notice file=.*elevenlabs\.xml,line=19,col=1,title=tia-stale::")
 
     def test_json_shape(self):

@@ -72,7 +72,7 @@ class Store(StoreCase):
             f.write(s.replace("<status>active</status>", "<status>x</status>"))
         p = run(["init", "--registry", os.path.join(self.tmp, "bad.git"), "--from", src])
         self.assertEqual(p.returncode, 1)
-        self.assertIn("aws.xml:15:", p.stderr)
+        self.assertIn("aws.xml:17:", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "bad.git")))
 
     def test_invalid_push_rejected_with_lines(self):
@@ -83,8 +83,8 @@ class Store(StoreCase):
         git(["commit", "-qam", "break two files"], cwd=self.clone)
         p = self.push()
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn("subprocessors/aws.xml:15:1: error[schema]:", p.stderr)
-        self.assertIn("subprocessors/twilio.xml:20:1: error[transfer-missing]:", p.stderr)
+        self.assertIn("subprocessors/aws.xml:17:1: error[schema]:", p.stderr)
+        self.assertIn("subprocessors/twilio.xml:22:1: error[transfer-missing]:", p.stderr)
         self.assertIn("pre-receive hook declined", p.stderr)
         self.assertEqual(self.tip(), before)
         self.assertSanitizerClean(p)
