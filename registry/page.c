@@ -13,7 +13,7 @@ enum {
     T_UPCOMING, T_UPCOMING_INTRO, T_NEW, T_ADDS, T_FROM, T_REMOVED, T_REMOVED_SINCE,
     T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
-    T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_COUNT
+    T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -56,6 +56,8 @@ static const char *const words[T_COUNT][3] = {
     [T_ONWARD] = {"its own sub-processors", "ses propres sous-traitants", "eigen subverwerkers"},
     [T_EEA] = {"in the EEA", "dans l'EEE", "in de EER"},
     [T_OUTSIDE] = {"outside the EEA", "hors EEE", "buiten de EER"},
+    [T_FOR_CUSTOMERS] = {"Processing our customers' data (our service)", "Traitement des donn\xc3\xa9" "es de nos clients (notre service)", "Verwerking van de gegevens van onze klanten (onze dienst)"},
+    [T_FOR_US] = {"Processing our own data (accounts, billing, website)", "Traitement de nos propres donn\xc3\xa9" "es (comptes, facturation, site web)", "Verwerking van onze eigen gegevens (accounts, facturatie, website)"},
 };
 
 /* The safeguards in plain words. */
@@ -451,10 +453,19 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_puts(out, "</p>\n");
     }
     buf_printf(out, "<h2>%s</h2>\n", words[T_CURRENT][l]);
-    table_head(out, l, words[T_CURRENT][l]);
-    for (i = 0; i < nc; i++)
-        row(r, current[i], day, l, out);
-    buf_puts(out, "</tbody></table></div>\n");
+    /* one table per purpose of the data: our customers' (the service), our own */
+    for (k = 0; k < 2; k++) {
+        int rows = 0;
+        for (i = 0; i < nc; i++)
+            rows += (current[i]->flows & ROLE_PROCESSOR) ? k == 0 : k == 1;
+        if (!rows)
+            continue;
+        table_head(out, l, words[k == 0 ? T_FOR_CUSTOMERS : T_FOR_US][l]);
+        for (i = 0; i < nc; i++)
+            if (((current[i]->flows & ROLE_PROCESSOR) != 0) == (k == 0))
+                row(r, current[i], day, l, out);
+        buf_puts(out, "</tbody></table></div>\n");
+    }
     flow_svg(r, current, nc, day, l, out);
 
     buf_printf(out, "<h2>%s</h2>\n<p>", words[T_UPCOMING][l]);
