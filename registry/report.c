@@ -1,4 +1,7 @@
 #include "report.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -164,44 +167,22 @@ static int write_json(const diag_list *d, const report_meta *m, buf *out)
     return append_json(out, root);
 }
 
-/* JUnit: one testcase per entry (and per other file with findings); a failure per error,
- * warnings and waived findings in system-out. */
-static void junit_case(const char *name, const char *file, const diag_list *d, buf *cases,
-                       size_t *failures)
+/* JUnit, as Jenkins (junit-10.xsd), GitLab and Azure DevOps read it: per entry (and per other
+ * file with findings) one passing testcase when it has no unwaived error, else one testcase
+ * per rule that fails, with one <failure> each; warnings and waived findings in system-out. */
+static void junit_out(const diag_list *d, const char *file, buf *cases)
 {
     size_t i;
-    int out_open = 0;
+    int open = 0;
 
-    buf_puts(cases, "    <testcase classname=\"subreg\" name=\"");
-    buf_xml_escape(cases, name);
-    buf_puts(cases, "\" file=\"");
-    buf_xml_escape(cases, file);
-    buf_puts(cases, "\">\n");
-    for (i = 0; i < d->n; i++) {
-        const diag *g = &d->v[i];
-        if (strcmp(g->file, file) != 0 || g->sev != SEV_ERROR || g->waived)
-            continue;
-        (*failures)++;
-        buf_puts(cases, "      <failure type=\"");
-        buf_xml_escape(cases, g->rule);
-        buf_puts(cases, "\" message=\"");
-        buf_xml_escape(cases, g->message);
-        buf_puts(cases, "\">");
-        buf_xml_escape(cases, g->file);
-        buf_printf(cases, ":%d:%d: error[", g->line, g->col > 0 ? g->col : 1);
-        buf_xml_escape(cases, g->rule);
-        buf_puts(cases, "]: ");
-        buf_xml_escape(cases, g->message);
-        buf_puts(cases, "</failure>\n");
-    }
     for (i = 0; i < d->n; i++) {
         const diag *g = &d->v[i];
         buf line;
         if (strcmp(g->file, file) != 0 || (g->sev == SEV_ERROR && !g->waived))
             continue;
-        if (!out_open)
+        if (!open)
             buf_puts(cases, "      <system-out>");
-        out_open = 1;
+        open = 1;
         buf_init(&line, 0);
         diag_format(g, &line);
         if (g->waived)
@@ -210,8 +191,64 @@ static void junit_case(const char *name, const char *file, const diag_list *d, b
         buf_puts(cases, "\n");
         buf_free(&line);
     }
-    if (out_open)
+    if (open)
         buf_puts(cases, "</system-out>\n");
+}
+
+static void junit_case(const char *name, const char *file, const diag_list *d, buf *cases,
+                       size_t *tests, size_t *failures)
+{
+    size_t i, j;
+    int any = 0;
+
+    for (i = 0; i < d->n; i++) {
+        const diag *g = &d->v[i];
+        int first = 1;
+        if (strcmp(g->file, file) != 0 || g->sev != SEV_ERROR || g->waived)
+            continue;
+        for (j = 0; j < i && first; j++) /* one testcase per rule */
+            first = !(strcmp(d->v[j].file, file) == 0 && d->v[j].sev == SEV_ERROR &&
+                      !d->v[j].waived && strcmp(d->v[j].rule, g->rule) == 0);
+        if (!first)
+            continue;
+        any = 1;
+        (*tests)++;
+        (*failures)++;
+        buf_puts(cases, "    <testcase classname=\"subreg.");
+        buf_xml_escape(cases, name);
+        buf_puts(cases, "\" name=\"");
+        buf_xml_escape(cases, name);
+        buf_puts(cases, " [");
+        buf_xml_escape(cases, g->rule);
+        buf_puts(cases, "]\">\n      <failure type=\"");
+        buf_xml_escape(cases, g->rule);
+        buf_puts(cases, "\" message=\"");
+        buf_xml_escape(cases, g->message);
+        buf_puts(cases, "\">");
+        for (j = i; j < d->n; j++) {
+            const diag *h = &d->v[j];
+            if (strcmp(h->file, file) != 0 || h->sev != SEV_ERROR || h->waived || strcmp(h->rule, g->rule) != 0)
+                continue;
+            buf_xml_escape(cases, h->file);
+            buf_printf(cases, ":%d:%d: error[", h->line, h->col > 0 ? h->col : 1);
+            buf_xml_escape(cases, h->rule);
+            buf_puts(cases, "]: ");
+            buf_xml_escape(cases, h->message);
+            buf_puts(cases, "\n");
+        }
+        buf_puts(cases, "</failure>\n");
+        junit_out(d, file, cases);
+        buf_puts(cases, "    </testcase>\n");
+    }
+    if (any)
+        return;
+    (*tests)++;
+    buf_puts(cases, "    <testcase classname=\"subreg.");
+    buf_xml_escape(cases, name);
+    buf_puts(cases, "\" name=\"");
+    buf_xml_escape(cases, name);
+    buf_puts(cases, "\">\n");
+    junit_out(d, file, cases);
     buf_puts(cases, "    </testcase>\n");
 }
 
@@ -223,8 +260,7 @@ static int write_junit(const diag_list *d, const report_meta *m, buf *out)
     buf_init(&cases, 0);
     for (i = 0; m->reg && i < m->reg->n; i++) {
         const entry *e = m->reg->entries[i];
-        junit_case(e->id ? e->id : e->file, e->file, d, &cases, &failures);
-        tests++;
+        junit_case(e->id ? e->id : e->file, e->file, d, &cases, &tests, &failures);
     }
     /* files with findings that are no entry of the registry (reference data, hosting files,
      * unreadable entries) */
@@ -234,10 +270,8 @@ static int write_junit(const diag_list *d, const report_meta *m, buf *out)
             seen = strcmp(m->reg->entries[j]->file, d->v[i].file) == 0;
         for (j = 0; j < i && !seen; j++)
             seen = strcmp(d->v[j].file, d->v[i].file) == 0;
-        if (!seen) {
-            junit_case(d->v[i].file, d->v[i].file, d, &cases, &failures);
-            tests++;
-        }
+        if (!seen)
+            junit_case(d->v[i].file, d->v[i].file, d, &cases, &tests, &failures);
     }
     buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<testsuites name=\"subreg check\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
@@ -249,11 +283,52 @@ static int write_junit(const diag_list *d, const report_meta *m, buf *out)
     return out->failed ? -1 : 0;
 }
 
+/* The path of file relative to the working directory (the repository's root in CI), or NULL
+ * when it is not below it. */
+static const char *relative_to_cwd(const char *file, char *cwd, size_t n)
+{
+    size_t l;
+
+    if (file[0] != '/')
+        return strncmp(file, "./", 2) == 0 ? file + 2 : file;
+    if (!getcwd(cwd, n))
+        return NULL;
+    l = strlen(cwd);
+    if (strncmp(file, cwd, l) == 0 && file[l] == '/')
+        return file + l + 1;
+    return NULL;
+}
+
+static void fnv_hex(const char *parts[], size_t n, char out[17])
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *p;
+        for (p = parts[i] ? parts[i] : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        h = (h ^ 0x1f) * 1099511628211ULL; /* a separator */
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* What a finding is about, beside its rule and file: the entry, and for hosting findings the
+ * resource (the first word of the message). Stable when lines move. */
+static void finding_subject(const diag *g, char *out, size_t n)
+{
+    if (strncmp(g->rule, "hosting-", 8) == 0 || (!g->entry && g->message))
+        snprintf(out, n, "%.*s", (int)strcspn(g->message, " :"), g->message);
+    else
+        out[0] = '\0';
+}
+
 static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
 {
-    cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results;
+    cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results, *bases;
     const rule_info *all;
     size_t nrules, i, k;
+    char cwd[4096] = "";
 
     if (!root)
         return -1;
@@ -267,27 +342,54 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
     driver = cJSON_AddObjectToObject(tool, "driver");
     cJSON_AddStringToObject(driver, "name", "subreg");
     cJSON_AddStringToObject(driver, "version", m->version ? m->version : "dev");
-    cJSON_AddStringToObject(driver, "informationUri", "https://callnex.example/subreg/docs/rules.md");
+    if (m->docs_url)
+        cJSON_AddStringToObject(driver, "informationUri", m->docs_url);
     rules = cJSON_AddArrayToObject(driver, "rules");
     for (i = 0; i < nrules; i++) {
-        cJSON *r = cJSON_CreateObject(), *t, *cfg, *props;
+        cJSON *r = cJSON_CreateObject(), *t, *cfg, *props, *tags;
+        int hosting = strncmp(all[i].id, "hosting-", 8) == 0;
+        int transfer = strstr(all[i].id, "transfer") || strncmp(all[i].id, "promise-", 8) == 0;
         cJSON_AddStringToObject(r, "id", all[i].id);
+        cJSON_AddStringToObject(r, "name", all[i].id);
         t = cJSON_AddObjectToObject(r, "shortDescription");
         cJSON_AddStringToObject(t, "text", all[i].title);
         t = cJSON_AddObjectToObject(r, "fullDescription");
         cJSON_AddStringToObject(t, "text", all[i].source);
         t = cJSON_AddObjectToObject(r, "help");
         cJSON_AddStringToObject(t, "text", all[i].fix);
+        if (m->docs_url) {
+            char uri[600];
+            snprintf(uri, sizeof(uri), "%s#%s", m->docs_url, all[i].id);
+            cJSON_AddStringToObject(r, "helpUri", uri);
+        }
         cfg = cJSON_AddObjectToObject(r, "defaultConfiguration");
         cJSON_AddStringToObject(cfg, "level", sev_name(all[i].sev));
         props = cJSON_AddObjectToObject(r, "properties");
         cJSON_AddStringToObject(props, "legalSource", all[i].source);
+        tags = cJSON_AddArrayToObject(props, "tags");
+        cJSON_AddItemToArray(tags, cJSON_CreateString("gdpr"));
+        cJSON_AddItemToArray(tags, cJSON_CreateString("privacy"));
+        cJSON_AddItemToArray(tags, cJSON_CreateString(hosting ? "hosting" : transfer ? "international-transfers" : "compliance"));
+        cJSON_AddStringToObject(props, "precision", "very-high");
+        cJSON_AddStringToObject(props, "problem.severity", all[i].sev == SEV_ERROR ? "error" : "warning");
+        if (all[i].sev == SEV_ERROR && (hosting || transfer))
+            cJSON_AddStringToObject(props, "security-severity", "7.0");
         cJSON_AddItemToArray(rules, r);
+    }
+    bases = cJSON_AddObjectToObject(run, "originalUriBaseIds");
+    if (getcwd(cwd, sizeof(cwd))) {
+        cJSON *b = cJSON_AddObjectToObject(bases, "%SRCROOT%");
+        char uri[4200];
+        snprintf(uri, sizeof(uri), "file://%s/", cwd);
+        cJSON_AddStringToObject(b, "uri", uri);
     }
     results = cJSON_AddArrayToObject(run, "results");
     for (i = 0; i < d->n; i++) {
         const diag *g = &d->v[i];
-        cJSON *r = cJSON_CreateObject(), *msg, *locs, *loc, *phys, *art;
+        cJSON *r = cJSON_CreateObject(), *msg, *locs, *loc, *phys, *art, *fp;
+        char subject[300], hex[17], buf2[4096];
+        const char *rel = relative_to_cwd(g->file, buf2, sizeof(buf2));
+        const char *parts[4];
         cJSON_AddStringToObject(r, "ruleId", g->rule);
         for (k = 0; k < nrules; k++)
             if (strcmp(all[k].id, g->rule) == 0)
@@ -300,12 +402,30 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         cJSON_AddItemToArray(locs, loc);
         phys = cJSON_AddObjectToObject(loc, "physicalLocation");
         art = cJSON_AddObjectToObject(phys, "artifactLocation");
-        cJSON_AddStringToObject(art, "uri", g->file);
-        if (g->line > 0) {
-            cJSON *region = cJSON_AddObjectToObject(phys, "region");
-            cJSON_AddNumberToObject(region, "startLine", g->line);
-            cJSON_AddNumberToObject(region, "startColumn", g->col > 0 ? g->col : 1);
+        if (rel) {
+            cJSON_AddStringToObject(art, "uri", rel);
+            cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
+        } else {
+            char uri[4200];
+            snprintf(uri, sizeof(uri), "file://%s", g->file);
+            cJSON_AddStringToObject(art, "uri", uri);
         }
+        {
+            cJSON *region = cJSON_AddObjectToObject(phys, "region");
+            int line = g->line > 0 ? g->line : 1, col = g->col > 0 ? g->col : 1;
+            cJSON_AddNumberToObject(region, "startLine", line);
+            cJSON_AddNumberToObject(region, "startColumn", col);
+            cJSON_AddNumberToObject(region, "endLine", line);
+            cJSON_AddNumberToObject(region, "endColumn", col + 1);
+        }
+        finding_subject(g, subject, sizeof(subject));
+        parts[0] = g->rule;
+        parts[1] = rel ? rel : g->file;
+        parts[2] = g->entry;
+        parts[3] = subject;
+        fnv_hex(parts, 4, hex);
+        fp = cJSON_AddObjectToObject(r, "partialFingerprints");
+        cJSON_AddStringToObject(fp, "subregFinding/v1", hex);
         if (g->entry) {
             cJSON *props = cJSON_AddObjectToObject(r, "properties");
             cJSON_AddStringToObject(props, "entry", g->entry);

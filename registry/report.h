@@ -18,6 +18,8 @@ typedef struct report_meta {
     const hosting_list *hosting; /* the checked hosting files (the audit trail), or NULL */
     size_t nhosting;
     int explain;            /* text: list every placement before the findings */
+    const char *docs_url;   /* SARIF: the rules' documentation (informationUri, helpUri
+                             * DOCS#RULE), or NULL */
 } report_meta;
 
 /* Parse "text", "json", "junit", "sarif", "github"; -1 when none. */

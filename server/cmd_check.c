@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: subreg check [--registry PATH] [--rev REV] [--date YYYY-MM-DD] [--hosting FILE]...\n"
     "                    [--format text|json|junit|sarif|github] [--output FILE] [--strict]\n"
-    "                    [--explain]\n"
+    "                    [--explain] [--docs-url URL]\n"
     "\n"
     "Check the registry against every rule as of a date, and what a deployment puts where:\n"
     "fails when anything is hosted outside the EEA without a valid transfer mechanism.\n"
@@ -31,6 +31,7 @@ static const char usage[] =
     "  --format F     text (default), json, junit, sarif or github (workflow commands)\n"
     "  --output FILE  write the report there instead of standard output\n"
     "  --strict       fail on warnings and on waived errors too\n"
+    "  --docs-url U   SARIF: where docs/rules.md is published (rules get helpUri U#RULE)\n"
     "  -h, --help     this help\n"
     "\n"
     "Exit status: 0 no error (warnings allowed), 1 errors (or warnings with --strict),\n"
@@ -48,9 +49,10 @@ int cmd_check(int argc, char **argv)
                                          {"output", required_argument, NULL, 'o'},
                                          {"strict", no_argument, NULL, 's'},
                                          {"explain", no_argument, NULL, 'x'},
+                                         {"docs-url", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL;
+    const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL, *docs_url = NULL;
     const char *hosting[MAX_HOSTING];
     hosting_list lists[MAX_HOSTING];
     int nh = 0, nl = 0, strict = 0, explain = 0, c, i, rc = EXIT_USAGE, day = date_today(), fmt = REPORT_TEXT;
@@ -82,6 +84,11 @@ int cmd_check(int argc, char **argv)
         case 'o': output = optarg; break;
         case 's': strict = 1; break;
         case 'x': explain = 1; break;
+        case 'D':
+            if (strncmp(optarg, "https://", 8) != 0 && strncmp(optarg, "http://", 7) != 0)
+                return cli_fail("check", "--docs-url %s: give an http(s) URL", optarg);
+            docs_url = optarg;
+            break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -112,6 +119,7 @@ int cmd_check(int argc, char **argv)
     m.hosting = lists;
     m.nhosting = (size_t)nl;
     m.explain = explain;
+    m.docs_url = docs_url;
     if (report_write((report_format)fmt, &d, &m, &out) != 0) {
         rc = cli_fail("check", "out of memory writing the report");
         goto out;

@@ -596,9 +596,13 @@ class Formats(TempDirTest):
         self.assertEqual(suite.get("failures"), "1")
         cases = {c.get("name"): c for c in suite.findall("testcase")}
         self.assertEqual(len(cases), 13)
-        self.assertEqual(cases["twilio"].find("failure").get("type"), "transfer-missing")
+        self.assertEqual(cases["twilio [transfer-missing]"].find("failure").get("type"), "transfer-missing")
         self.assertIsNone(cases["aws"].find("failure"))
         self.assertIn("waived", cases["elevenlabs"].find("system-out").text)
+        # what Jenkins' junit-10.xsd and GitLab accept: no file attribute, one failure per testcase
+        for c in suite.findall("testcase"):
+            self.assertEqual(set(c.attrib), {"classname", "name"})
+            self.assertLessEqual(len(c.findall("failure")), 1)
 
     def test_sarif_validates_against_the_schema(self):
         ajv = os.path.join(ROOT, "tests", "node_modules", ".bin", "ajv")
@@ -631,6 +635,44 @@ class Formats(TempDirTest):
         v = subprocess.run([ajv, "validate", "--spec=draft7", "-c", "ajv-formats", "-s", schema7, "-d", bad],
                            capture_output=True, text=True)
         self.assertNotEqual(v.returncode, 0)
+
+    def test_sarif_what_github_code_scanning_needs(self):
+        reg = self.copy_seed()
+        plan = os.path.join(reg, "plan.json")
+        shutil.copy(os.path.join(FIXTURES, "terraform", "checkov-aws-55.json"), plan)
+        out = os.path.join(self.tmp, "out.sarif")
+        p = run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif", "--output", out,
+                 "--docs-url", "https://docs.example.org/subreg/rules.md"], cwd=reg)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        doc = json.load(open(out))
+        run0 = doc["runs"][0]
+        self.assertEqual(run0["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file://" + os.path.realpath(reg) + "/")
+        fps = []
+        for r in run0["results"]:
+            loc = r["locations"][0]["physicalLocation"]
+            self.assertEqual(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%")
+            self.assertFalse(loc["artifactLocation"]["uri"].startswith("/"))
+            self.assertIn("endLine", loc["region"])
+            fps.append(r["partialFingerprints"]["subregFinding/v1"])
+        self.assertGreater(len(fps), 10)
+        self.assertEqual(len(fps), len(set(fps)))          # one alert per finding, not merged
+        lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run0["results"]}
+        self.assertGreater(len(lines), 10)                  # each at its resource, not all at line 1
+        for rule in run0["tool"]["driver"]["rules"]:
+            self.assertEqual(rule["helpUri"], "https://docs.example.org/subreg/rules.md#" + rule["id"])
+            self.assertIn("tags", rule["properties"])
+            self.assertIn(rule["properties"]["problem.severity"], ("error", "warning"))
+        self.assertNotIn("callnex.example/subreg", json.dumps(run0["tool"]))
+        # the fingerprints stay when lines move
+        p2 = run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif"], cwd=reg)
+        with open(plan) as f:
+            body = f.read()
+        with open(plan, "w") as f:
+            f.write("\n\n\n" + body)
+        p3 = run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif"], cwd=reg)
+        fp2 = sorted(r["partialFingerprints"]["subregFinding/v1"] for r in json.loads(p2.stdout)["runs"][0]["results"])
+        fp3 = sorted(r["partialFingerprints"]["subregFinding/v1"] for r in json.loads(p3.stdout)["runs"][0]["results"])
+        self.assertEqual(fp2, fp3)
 
     def test_github_commands(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
