@@ -14,7 +14,8 @@ static const command commands[] = {
     {"validate", "check registry files against the schemas and the date-free rules", cmd_validate},
     {"check", "the compliance gate for CI: every rule as of a date, plus hosting checks", cmd_check},
     {"log", "history of the registry or of one sub-processor", cmd_log},
-    {"export", "the list of sub-processors as JSON, CSV or Markdown, now or as it was", cmd_export},
+    {"export", "the list as JSON, CSV, Markdown or a static HTML page; Art. 30 records", cmd_export},
+    {"explain", "a rule: what it checks, its legal source, how to fix a finding", cmd_explain},
     {"hook", "the push guard git runs (installed by init)", cmd_hook},
 };
 

@@ -674,6 +674,14 @@ class Formats(TempDirTest):
         fp3 = sorted(r["partialFingerprints"]["subregFinding/v1"] for r in json.loads(p3.stdout)["runs"][0]["results"])
         self.assertEqual(fp2, fp3)
 
+    def test_explain(self):
+        p = run(["explain", "promise-storage"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("source: GDPR Art. 5(1)(a)", p.stdout)
+        p = run(["explain"])
+        self.assertIn("transfer-missing", p.stdout)
+        self.assertEqual(run(["explain", "nope"]).returncode, 2)
+
     def test_github_commands(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
         self.assertEqual(p.returncode, 1)

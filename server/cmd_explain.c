@@ -1,0 +1,42 @@
+/* subreg explain: a rule, its legal source and how to fix it, from the table the checks use. */
+#include <stdio.h>
+#include <string.h>
+#include "../registry/rules.h"
+#include "cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: subreg explain [RULE]\n"
+    "\n"
+    "Without RULE, list every rule with its severity and what it checks. With RULE, say what\n"
+    "it checks, its legal source and how to fix a finding (the same table as docs/rules.md).\n";
+
+int cmd_explain(int argc, char **argv)
+{
+    const rule_info *all, *r;
+    size_t n, i;
+
+    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc > 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    all = rules_all(&n);
+    if (argc == 1) {
+        for (i = 0; i < n; i++)
+            printf("%-26s %-7s %s\n", all[i].id, all[i].sev == SEV_ERROR ? "error" : "warning",
+                   all[i].title);
+        return EXIT_OK;
+    }
+    r = rules_find(argv[1]);
+    if (!r)
+        return cli_fail("explain", "no rule \"%s\": `subreg explain` lists them", argv[1]);
+    printf("%s (%s)\n\n  what:   %s\n  source: %s\n  fix:    %s\n", r->id,
+           r->sev == SEV_ERROR ? "error: fails the check and blocks a write of the entry"
+                               : "warning: fails the check only with --strict",
+           r->title, r->source, r->fix);
+    return EXIT_OK;
+}
