@@ -133,6 +133,8 @@ bench: deps-bench bin/subreg
 
 install: bin/subreg
 	install -D -m 0755 bin/subreg $(DESTDIR)$(PREFIX)/bin/subreg
+	install -D -m 0644 man/subreg.1 $(DESTDIR)$(PREFIX)/share/man/man1/subreg.1
+	install -D -m 0644 completions/subreg.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/subreg
 
 clean:
 	rm -rf build bin

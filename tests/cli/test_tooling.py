@@ -1,0 +1,61 @@
+"""The man page, the bash completion and the container image (where docker or podman runs)."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import ROOT, SEED, run  # noqa: E402
+
+
+def commands():
+    out = run(["--help"]).stdout
+    return re.findall(r"(?m)^  ([a-z]+) ", out)
+
+
+class Tooling(unittest.TestCase):
+    def test_man_page_covers_every_command(self):
+        with open(os.path.join(ROOT, "man", "subreg.1")) as f:
+            man = f.read()
+        for cmd in commands():
+            self.assertRegex(man, r"(?m)^\.B %s\b" % cmd, cmd)
+
+    def test_bash_completion(self):
+        script = os.path.join(ROOT, "completions", "subreg.bash")
+        binary = os.path.dirname(os.environ.get("SUBREG_BIN") or os.path.join(ROOT, "bin", "subreg"))
+        p = subprocess.run(["bash", "-c", 'PATH="%s:$PATH"; source "%s"; COMP_WORDS=(subreg ex); COMP_CWORD=1; _subreg; '
+                            'echo "${COMPREPLY[*]}"; COMP_WORDS=(subreg explain promise); COMP_CWORD=2; _subreg; echo "${COMPREPLY[*]}"'
+                            % (binary, script)], capture_output=True, text=True)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["export", "explain"])
+        self.assertEqual(sorted(lines[1].split()), ["promise-mechanism", "promise-storage"])
+
+    def test_make_install_puts_man_and_completion(self):
+        dest = tempfile.mkdtemp()
+        try:
+            p = subprocess.run(["make", "-s", "install", "DESTDIR=" + dest, "PREFIX=/usr"], cwd=ROOT,
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(os.path.isfile(os.path.join(dest, "usr/share/man/man1/subreg.1")))
+            self.assertTrue(os.path.isfile(os.path.join(dest, "usr/share/bash-completion/completions/subreg")))
+        finally:
+            shutil.rmtree(dest, ignore_errors=True)
+
+    def test_container_image(self):
+        engine = next((e for e in ("docker", "podman") if shutil.which(e)), None)
+        if not engine or subprocess.run([engine, "info"], capture_output=True).returncode != 0:
+            self.skipTest("no docker or podman daemon here: the image is built and tried where one runs")
+        tag = "subreg-test:latest"
+        p = subprocess.run([engine, "build", "-q", "-t", tag, ROOT], capture_output=True, text=True, timeout=1800)
+        self.assertEqual(p.returncode, 0, p.stderr[-2000:])
+        p = subprocess.run([engine, "run", "--rm", "-v", SEED + ":/work:ro", tag, "check", "--registry", "/work"],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("0 errors", p.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
