@@ -16,6 +16,7 @@ static const command commands[] = {
     {"log", "history of the registry or of one sub-processor", cmd_log},
     {"export", "the list as JSON, CSV, Markdown or a static HTML page; Art. 30 records", cmd_export},
     {"explain", "a rule: what it checks, its legal source, how to fix a finding", cmd_explain},
+    {"new", "a new entry from a commented template, with today's dates", cmd_new},
     {"hook", "the push guard git runs (installed by init)", cmd_hook},
 };
 

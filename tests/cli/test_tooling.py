@@ -44,6 +44,28 @@ class Tooling(unittest.TestCase):
         finally:
             shutil.rmtree(dest, ignore_errors=True)
 
+    def test_new_entry_from_the_template(self):
+        reg = tempfile.mkdtemp()
+        try:
+            shutil.rmtree(reg)
+            shutil.copytree(SEED, reg)
+            p = run(["new", "acme", "--registry", reg])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            path = os.path.join(reg, "subprocessors", "acme.xml")
+            self.assertNotEqual(run(["validate", reg]).returncode, 0)    # the XX placeholders
+            self.assertNotEqual(run(["new", "acme", "--registry", reg]).returncode, 0)  # never overwritten
+            with open(path) as f:
+                body = f.read()
+            with open(path, "w") as f:
+                f.write(body.replace('"XX"', '"DE"'))
+            p = run(["validate", reg])
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            p = run(["check", "--registry", reg])
+            self.assertEqual(p.returncode, 0, p.stdout)
+            self.assertEqual(run(["new", "Bad_Id", "--stdout"]).returncode, 2)
+        finally:
+            shutil.rmtree(reg, ignore_errors=True)
+
     def test_container_image(self):
         engine = next((e for e in ("docker", "podman") if shutil.which(e)), None)
         if not engine or subprocess.run([engine, "info"], capture_output=True).returncode != 0:
