@@ -323,6 +323,27 @@ static void finding_subject(const diag *g, char *out, size_t n)
         out[0] = '\0';
 }
 
+/* SARIF wants a rule's name to differ from its opaque id, ignoring case (SARIF1001):
+ * "tia-missing" is named "TiaMissing", a one-word id "schema" "SchemaCheck". */
+static void rule_name(const char *id, char *out, size_t n)
+{
+    const char *start = id;
+    size_t o = 0;
+    int up = 1;
+
+    for (; *id && o + 1 < n; id++) {
+        if (*id == '-') {
+            up = 1;
+            continue;
+        }
+        out[o++] = up && *id >= 'a' && *id <= 'z' ? (char)(*id - 'a' + 'A') : *id;
+        up = 0;
+    }
+    out[o] = '\0';
+    if (!strchr(start, '-') && o + sizeof("Check") <= n)
+        memcpy(out + o, "Check", sizeof("Check"));
+}
+
 static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results, *bases;
@@ -347,10 +368,12 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
     rules = cJSON_AddArrayToObject(driver, "rules");
     for (i = 0; i < nrules; i++) {
         cJSON *r = cJSON_CreateObject(), *t, *cfg, *props, *tags;
+        char name[128];
         int hosting = strncmp(all[i].id, "hosting-", 8) == 0;
         int transfer = strstr(all[i].id, "transfer") || strncmp(all[i].id, "promise-", 8) == 0;
         cJSON_AddStringToObject(r, "id", all[i].id);
-        cJSON_AddStringToObject(r, "name", all[i].id);
+        rule_name(all[i].id, name, sizeof(name));
+        cJSON_AddStringToObject(r, "name", name);
         t = cJSON_AddObjectToObject(r, "shortDescription");
         cJSON_AddStringToObject(t, "text", all[i].title);
         t = cJSON_AddObjectToObject(r, "fullDescription");

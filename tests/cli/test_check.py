@@ -674,6 +674,42 @@ class Formats(TempDirTest):
         fp3 = sorted(r["partialFingerprints"]["subregFinding/v1"] for r in json.loads(p3.stdout)["runs"][0]["results"])
         self.assertEqual(fp2, fp3)
 
+    def multitool(self, sarif):
+        """Microsoft's SARIF Multitool `validate`: the schema plus the rules its consumers
+        (GitHub, Azure DevOps, the viewers) rely on. Returns its findings as (rule, level)."""
+        tool = os.path.join(ROOT, "tests", "node_modules", ".bin", "sarif-multitool")
+        if not os.access(tool, os.X_OK):
+            self.fail("sarif-multitool is not installed: make test runs npm install in tests/")
+        log = sarif + ".validation.sarif"
+        v = subprocess.run([tool, "validate", sarif, "-o", log], capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        return [(r["ruleId"], r.get("level", "warning"), json.dumps(r["message"]))
+                for r in json.load(open(log))["runs"][0]["results"]]
+
+    def test_sarif_multitool_finds_nothing(self):
+        reg = self.copy_seed("gate")
+        shutil.copy(os.path.join(FIXTURES, "terraform", "checkov-aws-55.json"), os.path.join(reg, "plan.json"))
+        out = os.path.join(self.tmp, "gate.sarif")
+        p = run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif", "--output", out,
+                 "--docs-url", "https://docs.example.org/subreg/rules.md"], cwd=reg)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(self.multitool(out), [])
+        # waivers (suppressions), schema errors and entry findings together
+        out = os.path.join(self.tmp, "broken.sarif")
+        run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "sarif", "--output", out,
+             "--docs-url", "https://docs.example.org/subreg/rules.md"])
+        self.assertEqual(self.multitool(out), [])
+        # without --docs-url only the advice to name an informationUri remains: no errors
+        out = os.path.join(self.tmp, "plain.sarif")
+        run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif", "--output", out], cwd=reg)
+        self.assertEqual({(r, lvl) for r, lvl, _ in self.multitool(out)}, {("SARIF2005", "warning")})
+        # and the tool does report what consumers reject (the check can fail)
+        bad = os.path.join(self.tmp, "bad.sarif")
+        with open(bad, "w") as f:
+            f.write('{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}},'
+                    ' "results": [{"message": {"text": "m"}, "ruleId": "a", "ruleIndex": 3}]}]}')
+        self.assertIn("error", {lvl for _, lvl, _ in self.multitool(bad)})
+
     def test_explain(self):
         p = run(["explain", "promise-storage"])
         self.assertEqual(p.returncode, 0)
