@@ -224,6 +224,13 @@ class PublicReads(Server):
         self.assertIn('subreg_revision_info{revision="%s"} 1' % self.tip(), text)
         self.assertIn("subreg_entries 13", text)
         self.assertIn('subreg_findings{severity="error"} 0', text)
+        # Prometheus' own linter accepts the exposition (names, HELP/TYPE, units, counters)
+        lint = subprocess.run(["promtool", "check", "metrics"], input=m, capture_output=True)
+        self.assertEqual(lint.returncode, 0, lint.stdout + lint.stderr)
+        self.assertEqual(lint.stdout + lint.stderr, b"")
+        bad = subprocess.run(["promtool", "check", "metrics"], capture_output=True,
+                             input=b"# TYPE subreg_requests counter\nsubreg_requests 1\n")
+        self.assertNotEqual(bad.stdout + bad.stderr, b"")   # the linter does speak up
 
     def test_options_and_unknown(self):
         st, h, _ = self.req("OPTIONS", "/v1/subprocessors/aws")
