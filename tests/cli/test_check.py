@@ -604,6 +604,30 @@ class Formats(TempDirTest):
             self.assertEqual(set(c.attrib), {"classname", "name"})
             self.assertLessEqual(len(c.findall("failure")), 1)
 
+    def test_junit_what_ci_servers_accept(self):
+        """tests/fixtures/schemas/junit-ci.xsd: the JUnit XML Jenkins (xunit's junit-10.xsd),
+        Ant, GitLab and Azure DevOps all accept, checked with xmllint."""
+        xsd = os.path.join(FIXTURES, "schemas", "junit-ci.xsd")
+        reg = self.copy_seed("gate")
+        shutil.copy(os.path.join(FIXTURES, "terraform", "checkov-aws-55.json"), os.path.join(reg, "plan.json"))
+        outs = [os.path.join(self.tmp, n) for n in ("gate.xml", "broken.xml", "clean.xml")]
+        self.assertEqual(run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "junit",
+                              "--output", outs[0]], cwd=reg).returncode, 1)
+        self.assertEqual(run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "junit",
+                              "--output", outs[1]]).returncode, 1)
+        self.assertEqual(run(["check", "--registry", SEED, "--date", "2026-11-29", "--format", "junit", "--output", outs[2]]).returncode, 0)
+        for out in outs:
+            v = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", xsd, out], capture_output=True, text=True)
+            self.assertEqual(v.returncode, 0, v.stderr)
+        # the schema does reject what Jenkins' junit-10.xsd rejected in our old output
+        with open(outs[0]) as f:
+            bad = f.read().replace('<testcase classname=', '<testcase file="plan.json" classname=', 1)
+        with open(outs[0], "w") as f:
+            f.write(bad)
+        v = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", xsd, outs[0]], capture_output=True, text=True)
+        self.assertNotEqual(v.returncode, 0)
+        self.assertIn("file", v.stderr)
+
     def test_sarif_validates_against_the_schema(self):
         ajv = os.path.join(ROOT, "tests", "node_modules", ".bin", "ajv")
         if not os.access(ajv, os.X_OK):
