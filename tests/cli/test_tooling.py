@@ -8,7 +8,8 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import ROOT, SEED, run  # noqa: E402
+from helpers import ROOT, SEED, git, run  # noqa: E402
+import json  # noqa: E402
 
 
 def commands():
@@ -63,6 +64,46 @@ class Tooling(unittest.TestCase):
             p = run(["check", "--registry", reg])
             self.assertEqual(p.returncode, 0, p.stdout)
             self.assertEqual(run(["new", "Bad_Id", "--stdout"]).returncode, 2)
+        finally:
+            shutil.rmtree(reg, ignore_errors=True)
+
+    def test_diff_for_a_reviewer(self):
+        reg = tempfile.mkdtemp()
+        try:
+            shutil.rmtree(reg)
+            shutil.copytree(SEED, reg)
+            git(["init", "-q", "-b", "main"], reg)
+            git(["add", "-A"], reg)
+            git(["commit", "-qm", "the seed"], reg)
+            twilio = os.path.join(reg, "subprocessors", "twilio.xml")
+            with open(twilio) as f:
+                body = f.read()
+            with open(twilio, "w") as f:
+                f.write(body.replace('<location country="US" use="processing"/>',
+                                     '<location country="US" use="processing"/>\n    <location country="IN" use="access"/>', 1))
+            git(["rm", "-q", "subprocessors/voicebase.xml"], reg)
+            git(["commit", "-qam", "twilio support from India; voicebase gone"], reg)
+            p = run(["diff", "HEAD~1..", "--registry", reg, "--date", "2026-11-29"])
+            self.assertEqual(p.returncode, 1, p.stderr)        # an unwaived error introduced
+            self.assertIn("- Changed: twilio: location IN access added\n", p.stdout)
+            self.assertIn("- Removed: VoiceBase, Inc.\n", p.stdout)
+            self.assertIn("error `transfer-missing` twilio: IN (access) is outside the EEA", p.stdout)
+            self.assertIn("**Findings resolved** (0)", p.stdout)
+            self.assertNotIn("aws", p.stdout.split("**Findings introduced**")[0])   # unchanged entries stay out
+            p = run(["diff", "HEAD..HEAD~1", "--registry", reg, "--date", "2026-11-29", "--format", "json"])
+            self.assertEqual(p.returncode, 0, p.stderr)        # going back resolves, introduces nothing
+            d = json.loads(p.stdout)
+            self.assertEqual([(c["id"], c["status"]) for c in d["changes"]], [("twilio", "changed"), ("voicebase", "added")])
+            self.assertEqual(d["introduced"], [])
+            self.assertIn("transfer-missing", [f["rule"] for f in d["resolved"]])
+            self.assertEqual(d["to"], git(["rev-parse", "HEAD~1"], reg).stdout.strip())
+            p = run(["diff", "HEAD..HEAD", "--registry", reg, "--date", "2026-11-29"])
+            self.assertEqual(p.returncode, 0)
+            self.assertIn("No sub-processor changed.", p.stdout)
+            self.assertEqual(run(["diff", "HEAD", "--registry", reg]).returncode, 2)
+            p = run(["diff", "nope..HEAD", "--registry", reg])
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("nope", p.stderr)
         finally:
             shutil.rmtree(reg, ignore_errors=True)
 
