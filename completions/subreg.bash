@@ -5,7 +5,7 @@ _subreg() {
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "serve token init validate check log export explain new diff hook --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "serve token init validate check log export explain new fmt diff hook --help --version" -- "$cur"))
         return
     fi
     case "$prev" in

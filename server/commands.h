@@ -13,4 +13,5 @@ int cmd_export(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
 #endif

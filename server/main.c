@@ -17,6 +17,7 @@ static const command commands[] = {
     {"export", "the list as JSON, CSV, Markdown or a static HTML page; Art. 30 records", cmd_export},
     {"explain", "a rule: what it checks, its legal source, how to fix a finding", cmd_explain},
     {"new", "a new entry from a commented template, with today's dates", cmd_new},
+    {"fmt", "rewrite registry files in the one canonical layout (--check for CI)", cmd_fmt},
     {"diff", "what changed between two revisions, with the findings introduced and resolved", cmd_diff},
     {"hook", "the push guard git runs (installed by init)", cmd_hook},
 };

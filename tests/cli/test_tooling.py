@@ -107,6 +107,57 @@ class Tooling(unittest.TestCase):
         finally:
             shutil.rmtree(reg, ignore_errors=True)
 
+    def test_fmt_canonical_layout(self):
+        reg = tempfile.mkdtemp()
+        try:
+            shutil.rmtree(reg)
+            shutil.copytree(SEED, reg)
+            p = run(["fmt", "--check", reg])
+            self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)   # the seed is in the layout
+            aws = os.path.join(reg, "subprocessors", "aws.xml")
+            with open(aws) as f:
+                canonical = f.read()
+            # the same entry, laid out by hand: tabs, reordered attributes, padded text, blank lines
+            messy = canonical.replace("\n  ", "\n\t\t").replace('<name>', '<name>\n   ', 1)
+            messy = re.sub(r'<location country="(\w\w)" use="(\w+)"', r'<location use="\2"   country="\1"', messy)
+            messy = messy.replace("</locations>", "<!-- keep: the legal team's note -->\n\n\n</locations>", 1)
+            self.assertNotEqual(messy, canonical)
+            with open(aws, "w") as f:
+                f.write(messy)
+            os.chmod(aws, 0o640)
+            p = run(["fmt", "--check", reg])
+            self.assertEqual((p.returncode, p.stdout), (1, aws + "\n"))
+            with open(aws) as f:
+                self.assertEqual(f.read(), messy)                 # --check writes nothing
+            p = run(["fmt", reg])
+            self.assertEqual((p.returncode, p.stdout), (0, aws + "\n"), p.stderr)
+            with open(aws) as f:
+                once = f.read()
+            self.assertEqual(once, canonical.replace("</locations>", "  <!-- keep: the legal team's note -->\n  </locations>", 1))
+            self.assertEqual(os.stat(aws).st_mode & 0o777, 0o640)
+            p = run(["fmt", aws])
+            self.assertEqual((p.returncode, p.stdout), (0, ""))   # idempotent
+            p = run(["validate", reg])
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            # the template of `subreg new` is in the layout too, comments and all
+            self.assertEqual(run(["new", "acme", "--registry", reg]).returncode, 0)
+            self.assertEqual(run(["fmt", "--check", os.path.join(reg, "subprocessors", "acme.xml")]).stdout, "")
+            # what is not well-formed, or has a DOCTYPE, is left as it is, with file and line
+            bad = os.path.join(reg, "subprocessors", "broken.xml")
+            for body in ('<subprocessor xmlns="urn:subreg:1" id="broken">\n<name>x</nom>\n</subprocessor>\n',
+                         '<!DOCTYPE s [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<s>&e;</s>\n'):
+                with open(bad, "w") as f:
+                    f.write(body)
+                p = run(["fmt", bad])
+                self.assertEqual(p.returncode, 1)
+                self.assertRegex(p.stderr, re.escape(bad) + r":\d+:\d+: error\[schema\]")
+                with open(bad) as f:
+                    self.assertEqual(f.read(), body)
+            self.assertEqual(run(["fmt", os.path.join(reg, "nope.xml")]).returncode, 2)
+            self.assertEqual(run(["fmt"]).returncode, 2)
+        finally:
+            shutil.rmtree(reg, ignore_errors=True)
+
     def test_container_image(self):
         engine = next((e for e in ("docker", "podman") if shutil.which(e)), None)
         if not engine or subprocess.run([engine, "info"], capture_output=True).returncode != 0:

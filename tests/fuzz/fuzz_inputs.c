@@ -1,6 +1,7 @@
 /* Fuzz target for the project's own parsers of untrusted input: an entry file (XML, with
  * the DOCTYPE refusal, XSD, entry model, date-free checks and rules) and a hosting file
- * (Terraform plan JSON or manifest XML, with the hosting check). The first byte picks the
+ * (Terraform plan JSON or manifest XML, with the hosting check); an entry is also formatted
+ * twice (subreg fmt: content kept, idempotent). The first byte picks the
  * parser. Built with libFuzzer by `make fuzz`; replayed over tests/fuzz/corpus by
  * `make test` with the plain driver in fuzz_replay.c (the system libraries are not
  * instrumented, the project's code is). */
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../../registry/date.h"
+#include "../../registry/fmt.h"
 #include "../../registry/hosting.h"
 #include "../../registry/registry.h"
 #include "../../registry/rules.h"
@@ -55,6 +57,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (data[0] % 2 == 0) {
         entry *e = registry_parse_entry(&xs, (const char *)data + 1, size - 1, "fuzz.xml", &d, &err);
+        buf once_, twice;
+        buf_init(&once_, 0);
+        buf_init(&twice, 0);
+        /* fmt never loses content (it checks itself) and is idempotent */
+        if (fmt_document((const char *)data + 1, size - 1, "fuzz.xml", &once_, &d) == 0 &&
+            (fmt_document(once_.p, once_.len, "fuzz.xml", &twice, &d) != 0 || twice.len != once_.len ||
+             memcmp(twice.p, once_.p, once_.len) != 0))
+            abort();
+        buf_free(&once_);
+        buf_free(&twice);
         if (e) {
             registry_check_entry(r->ref, e, "fuzz", &d);
             if (registry_add(r, e, NULL) == 0) {
