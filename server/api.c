@@ -988,12 +988,14 @@ static enum MHD_Result get_embedded(struct MHD_Connection *c, req *r, const char
     return send_cached(c, r, ctype, data, len, PUBLIC_CACHE, etag);
 }
 
-static enum MHD_Result method_not_allowed(struct MHD_Connection *c, req *r, const char *allow)
+/* 405 with Allow: the route's methods, HEAD beside GET, and OPTIONS (every route). */
+static enum MHD_Result method_not_allowed(struct MHD_Connection *c, req *r, const char *route_allow)
 {
+    char allow[96], msg[160];
     const char *hs[] = {"Allow", allow, NULL};
     cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
-    char msg[128];
 
+    snprintf(allow, sizeof(allow), "%s%s, OPTIONS", route_allow, strstr(route_allow, "GET") ? ", HEAD" : "");
     snprintf(msg, sizeof(msg), "method not allowed here; allowed: %s", allow);
     cJSON_AddNumberToObject(e, "status", 405);
     cJSON_AddStringToObject(e, "message", msg);

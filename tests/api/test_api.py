@@ -240,7 +240,11 @@ class PublicReads(Server):
         self.assertEqual(self.jreq("GET", "/nope")[0], 404)
         st, h, _ = self.jreq("POST", "/v1/subprocessors")
         self.assertEqual(st, 405)
-        self.assertEqual(h["allow"], "GET")
+        self.assertEqual(h["allow"], "GET, HEAD, OPTIONS")
+        st, h, _ = self.jreq("POST", "/v1/subprocessors/aws")
+        self.assertEqual((st, h["allow"]), (405, "GET, PUT, DELETE, HEAD, OPTIONS"))
+        st, h, _ = self.jreq("GET", "/v1/validate")
+        self.assertEqual((st, h["allow"]), (405, "POST, OPTIONS"))
 
     def test_at_date_and_rev(self):
         first = self.tip()

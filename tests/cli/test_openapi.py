@@ -27,7 +27,8 @@ class OpenAPI(unittest.TestCase):
         for path, method, op in ops:
             self.assertIn("operationId", op, (path, method))
             self.assertIn("security", op, (path, method))
-            self.assertTrue(any(c.startswith("4") for c in op["responses"]), (path, method))
+            if method != "options":                      # a CORS preflight is always 204
+                self.assertTrue(any(c.startswith("4") for c in op["responses"]), (path, method))
         put = doc["paths"]["/v1/subprocessors/{id}"]["put"]["responses"]
         self.assertIn("503", put)
         self.assertNotIn("409", put)
