@@ -40,11 +40,14 @@ deps-test:
 deps-bench:
 	@tools/deps.sh bench
 
-# The version: rewritten only when `git describe` changes, so a new commit rebuilds the
+# The version: `git describe` (a release tag such as 1.2.0, or 0.0.0-dev.HASH before the first
+# tag: tools such as the SARIF Multitool want a numeric version). Rewritten only when it changes, so a new commit rebuilds the
 # few objects that include it (header dependencies come from -MMD) and nothing else.
 build/gen/version.h: FORCE
 	@mkdir -p $(dir $@)
-	@v='#define SUBREG_VERSION "'"$$(git describe --always --dirty 2>/dev/null || echo dev)"'"'; \
+	@d=$$(git describe --tags --always --dirty 2>/dev/null || echo unknown); \
+	  case "$$d" in [0-9]*) ;; *) d="0.0.0-dev.$$d" ;; esac; \
+	  v='#define SUBREG_VERSION "'"$$d"'"'; \
 	  [ -f $@ ] && [ "$$(cat $@)" = "$$v" ] || echo "$$v" > $@
 
 # Objects: one rule per flavour; header dependencies in the .d files beside them.
