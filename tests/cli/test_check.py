@@ -742,6 +742,14 @@ class Formats(TempDirTest):
         self.assertIn("transfer-missing", p.stdout)
         self.assertEqual(run(["explain", "nope"]).returncode, 2)
 
+    def test_every_rule_has_its_anchor_in_rules_md(self):
+        """SARIF helpUri is --docs-url + "#" + rule: docs/rules.md carries an anchor per rule."""
+        with open(os.path.join(ROOT, "docs", "rules.md")) as f:
+            anchors = set(re.findall(r'<a id="([a-z0-9-]+)"></a>', f.read()))
+        ids = re.findall(r"(?m)^([a-z][a-z0-9-]+)\s{2,}(?:error|warning)\s", run(["explain"]).stdout)
+        self.assertGreater(len(ids), 25)
+        self.assertEqual(set(ids) - anchors, set())
+
     def test_github_commands(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
         self.assertEqual(p.returncode, 1)
