@@ -78,6 +78,11 @@ int diag_move(diag_list *dst, diag_list *src)
     return 0;
 }
 
+const char *diag_severity_name(severity s)
+{
+    return s == SEV_ERROR ? "error" : "warning";
+}
+
 size_t diag_count(const diag_list *l, severity sev, int waived)
 {
     size_t i, n = 0;
@@ -115,7 +120,7 @@ int diag_format(const diag *d, buf *out)
 {
     /* Column 1 when only the line is known (libxml2's schema errors carry no column). */
     return buf_printf(out, "%s:%d:%d: %s[%s]: %s", d->file, d->line, d->col > 0 ? d->col : 1,
-                      d->sev == SEV_ERROR ? "error" : "warning", d->rule, d->message);
+                      diag_severity_name(d->sev), d->rule, d->message);
 }
 
 void diag_list_truncate(diag_list *l, size_t n)

@@ -51,6 +51,8 @@ int diag_add(diag_list *l, const char *file, int line, int col, severity sev,
     __attribute__((format(printf, 8, 9)));
 /* Move every item of src to the end of dst (src is left empty). Returns 0 or -1. */
 int diag_move(diag_list *dst, diag_list *src);
+/* "error" or "warning". */
+const char *diag_severity_name(severity s);
 /* Count items of a severity; waived: 0 = unwaived only, 1 = waived only, -1 = both. */
 size_t diag_count(const diag_list *l, severity sev, int waived);
 /* Sort by file, line, column, then rule (stable for equal keys). */

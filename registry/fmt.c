@@ -62,12 +62,31 @@ static int is_text(const xmlNode *n)
     return n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE;
 }
 
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static int blank(const xmlChar *s)
 {
     for (; s && *s; s++)
-        if (!strchr(" \t\r\n", *s))
+        if (!is_space((char)*s))
             return 0;
     return 1;
+}
+
+/* s without leading and trailing white space: its start, and its length in *n. */
+static const char *trimmed(const char *s, size_t *n)
+{
+    const char *e;
+
+    while (is_space(*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && is_space(e[-1]))
+        e--;
+    *n = (size_t)(e - s);
+    return s;
 }
 
 /* Drop white space between elements, trim text-only elements, sort attributes; leaves
@@ -97,14 +116,10 @@ static int canonical(xmlNodePtr node)
             }
         }
     } else if (texts == 1 && node->children->type == XML_TEXT_NODE) {
-        const char *s = (const char *)node->children->content, *e;
-        char *t;
-        while (*s && strchr(" \t\r\n", *s))
-            s++;
-        e = s + strlen(s);
-        while (e > s && strchr(" \t\r\n", e[-1]))
-            e--;
-        if (!(t = strndup(s, (size_t)(e - s))))
+        size_t n;
+        const char *s = trimmed((const char *)node->children->content, &n);
+        char *t = strndup(s, n);
+        if (!t)
             return -1;
         xmlNodeSetContent(node->children, (const xmlChar *)t);
         free(t);
@@ -139,13 +154,9 @@ static void digest(const xmlNode *n, buf *out)
             digest(n->children, out);
             buf_puts(out, "</>");
         } else if (is_text(n) && !blank(n->content)) {
-            const char *s = (const char *)n->content, *e;
-            while (strchr(" \t\r\n", *s))
-                s++;
-            e = s + strlen(s);
-            while (e > s && strchr(" \t\r\n", e[-1]))
-                e--;
-            buf_printf(out, "T%.*s\n", (int)(e - s), s);
+            size_t len;
+            const char *s = trimmed((const char *)n->content, &len);
+            buf_printf(out, "T%.*s\n", (int)len, s);
         } else if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE) {
             buf_printf(out, "C%s\n", n->content ? (const char *)n->content : "");
         }

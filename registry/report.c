@@ -18,11 +18,6 @@ int report_format_parse(const char *s)
     return -1;
 }
 
-static const char *sev_name(severity s)
-{
-    return s == SEV_ERROR ? "error" : "warning";
-}
-
 /* Append doc printed (formatted) and a newline; consumes doc. Returns 0 or -1. */
 static int append_json(buf *out, cJSON *doc)
 {
@@ -129,6 +124,28 @@ static int write_text(const diag_list *d, const report_meta *m, buf *out)
     return 0;
 }
 
+cJSON *report_finding_json(const diag *g)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "file", g->file);
+    cJSON_AddNumberToObject(o, "line", g->line);
+    cJSON_AddNumberToObject(o, "column", g->col > 0 ? g->col : 1);
+    cJSON_AddStringToObject(o, "severity", diag_severity_name(g->sev));
+    cJSON_AddStringToObject(o, "rule", g->rule);
+    if (g->entry)
+        cJSON_AddStringToObject(o, "entry", g->entry);
+    else
+        cJSON_AddNullToObject(o, "entry");
+    cJSON_AddStringToObject(o, "message", g->message);
+    cJSON_AddBoolToObject(o, "waived", g->waived);
+    if (g->waived)
+        cJSON_AddStringToObject(o, "waiver", g->waiver ? g->waiver : "");
+    return o;
+}
+
 static int write_json(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *sum, *arr;
@@ -144,24 +161,8 @@ static int write_json(const diag_list *d, const report_meta *m, buf *out)
     cJSON_AddNumberToObject(sum, "warnings", (double)diag_count(d, SEV_WARNING, 0));
     cJSON_AddNumberToObject(sum, "waived", (double)(diag_count(d, SEV_ERROR, 1) + diag_count(d, SEV_WARNING, 1)));
     arr = cJSON_AddArrayToObject(root, "findings");
-    for (i = 0; arr && i < d->n; i++) {
-        const diag *g = &d->v[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "file", g->file);
-        cJSON_AddNumberToObject(o, "line", g->line);
-        cJSON_AddNumberToObject(o, "column", g->col > 0 ? g->col : 1);
-        cJSON_AddStringToObject(o, "severity", sev_name(g->sev));
-        cJSON_AddStringToObject(o, "rule", g->rule);
-        if (g->entry)
-            cJSON_AddStringToObject(o, "entry", g->entry);
-        else
-            cJSON_AddNullToObject(o, "entry");
-        cJSON_AddStringToObject(o, "message", g->message);
-        cJSON_AddBoolToObject(o, "waived", g->waived);
-        if (g->waived)
-            cJSON_AddStringToObject(o, "waiver", g->waiver ? g->waiver : "");
-        cJSON_AddItemToArray(arr, o);
-    }
+    for (i = 0; arr && i < d->n; i++)
+        cJSON_AddItemToArray(arr, report_finding_json(&d->v[i]));
     if (m->nhosting)
         cJSON_AddItemToObject(root, "placements", placements_json(m));
     return append_json(out, root);
@@ -386,7 +387,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
             cJSON_AddStringToObject(r, "helpUri", uri);
         }
         cfg = cJSON_AddObjectToObject(r, "defaultConfiguration");
-        cJSON_AddStringToObject(cfg, "level", sev_name(all[i].sev));
+        cJSON_AddStringToObject(cfg, "level", diag_severity_name(all[i].sev));
         props = cJSON_AddObjectToObject(r, "properties");
         cJSON_AddStringToObject(props, "legalSource", all[i].source);
         tags = cJSON_AddArrayToObject(props, "tags");
@@ -394,7 +395,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         cJSON_AddItemToArray(tags, cJSON_CreateString("privacy"));
         cJSON_AddItemToArray(tags, cJSON_CreateString(hosting ? "hosting" : transfer ? "international-transfers" : "compliance"));
         cJSON_AddStringToObject(props, "precision", "very-high");
-        cJSON_AddStringToObject(props, "problem.severity", all[i].sev == SEV_ERROR ? "error" : "warning");
+        cJSON_AddStringToObject(props, "problem.severity", diag_severity_name(all[i].sev));
         if (all[i].sev == SEV_ERROR && (hosting || transfer))
             cJSON_AddStringToObject(props, "security-severity", "7.0");
         cJSON_AddItemToArray(rules, r);
@@ -417,7 +418,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         for (k = 0; k < nrules; k++)
             if (strcmp(all[k].id, g->rule) == 0)
                 cJSON_AddNumberToObject(r, "ruleIndex", (double)k);
-        cJSON_AddStringToObject(r, "level", sev_name(g->sev));
+        cJSON_AddStringToObject(r, "level", diag_severity_name(g->sev));
         msg = cJSON_AddObjectToObject(r, "message");
         cJSON_AddStringToObject(msg, "text", g->message);
         locs = cJSON_AddArrayToObject(r, "locations");
@@ -489,7 +490,7 @@ static int write_github(const diag_list *d, const report_meta *m, buf *out)
 
     for (i = 0; i < d->n; i++) {
         const diag *g = &d->v[i];
-        const char *kind = g->waived ? "notice" : g->sev == SEV_ERROR ? "error" : "warning";
+        const char *kind = g->waived ? "notice" : diag_severity_name(g->sev);
         buf_printf(out, "::%s file=", kind);
         gh_escape(out, g->file, 1);
         if (g->line > 0)

@@ -3,6 +3,7 @@
 #ifndef SUBREG_REPORT_H
 #define SUBREG_REPORT_H
 #include <stddef.h>
+#include <cjson/cJSON.h>
 #include "buf.h"
 #include "diag.h"
 #include "hosting.h"
@@ -22,6 +23,10 @@ typedef struct report_meta {
                              * DOCS#RULE), or NULL */
 } report_meta;
 
+/* One finding as `--format json` writes it (file, line, column, severity, rule, entry or
+ * null, message, waived, waiver when waived): the one JSON shape of a finding. Caller owns
+ * it; NULL when out of memory. */
+cJSON *report_finding_json(const diag *g);
 /* Parse "text", "json", "junit", "sarif", "github"; -1 when none. */
 int report_format_parse(const char *s);
 /* Append the report of d (sorted by the caller) in format f to out. Returns 0 or -1. */

@@ -644,7 +644,7 @@ static cJSON *problems_json(const diag_list *d, int sev_filter)
         cJSON_AddStringToObject(o, "file", g->file);
         cJSON_AddNumberToObject(o, "line", g->line);
         cJSON_AddNumberToObject(o, "column", g->col > 0 ? g->col : 1);
-        cJSON_AddStringToObject(o, "severity", g->sev == SEV_ERROR ? "error" : "warning");
+        cJSON_AddStringToObject(o, "severity", diag_severity_name(g->sev));
         cJSON_AddStringToObject(o, "rule", g->rule);
         cJSON_AddStringToObject(o, "message", g->message);
         if (g->waived)

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include "../registry/buf.h"
 #include "../registry/date.h"
+#include "../registry/report.h"
 #include "../registry/rules.h"
 #include "../registry/summary.h"
 #include "cli.h"
@@ -135,28 +136,13 @@ out:
     return rc;
 }
 
-static const char *sev_word(severity s)
-{
-    return s == SEV_ERROR ? "error" : s == SEV_WARNING ? "warning" : "notice";
-}
-
 static cJSON *findings_json(const diag **v, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t i;
 
-    for (i = 0; arr && i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToArray(arr, o);
-        cJSON_AddStringToObject(o, "rule", v[i]->rule);
-        cJSON_AddStringToObject(o, "severity", sev_word(v[i]->sev));
-        if (v[i]->entry)
-            cJSON_AddStringToObject(o, "entry", v[i]->entry);
-        cJSON_AddStringToObject(o, "file", v[i]->file);
-        cJSON_AddNumberToObject(o, "line", v[i]->line);
-        cJSON_AddStringToObject(o, "message", v[i]->message);
-        cJSON_AddBoolToObject(o, "waived", v[i]->waived);
-    }
+    for (i = 0; arr && i < n; i++)
+        cJSON_AddItemToArray(arr, report_finding_json(v[i]));
     return arr;
 }
 
@@ -179,7 +165,7 @@ static void md_findings(buf *out, const char *title, const diag **v, size_t n)
     if (n == 0)
         buf_puts(out, "- none\n");
     for (i = 0; i < n; i++) {
-        buf_printf(out, "- %s%s `%s` %s: ", sev_word(v[i]->sev), v[i]->waived ? " (waived)" : "", v[i]->rule,
+        buf_printf(out, "- %s%s `%s` %s: ", diag_severity_name(v[i]->sev), v[i]->waived ? " (waived)" : "", v[i]->rule,
                    v[i]->entry ? v[i]->entry : v[i]->file);
         md_text(out, v[i]->message);
         buf_puts(out, "\n");

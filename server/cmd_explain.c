@@ -27,7 +27,7 @@ int cmd_explain(int argc, char **argv)
     all = rules_all(&n);
     if (argc == 1) {
         for (i = 0; i < n; i++)
-            printf("%-26s %-7s %s\n", all[i].id, all[i].sev == SEV_ERROR ? "error" : "warning",
+            printf("%-26s %-7s %s\n", all[i].id, diag_severity_name(all[i].sev),
                    all[i].title);
         return EXIT_OK;
     }

@@ -1,5 +1,4 @@
 /* subreg fmt: rewrite registry files in the one canonical layout. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,11 +27,6 @@ static const char usage[] =
     "\n"
     "Exit status: 0 all formatted; 1 --check found files to format, or a file is not\n"
     "well-formed XML (left as it is); 2 usage or I/O error.\n";
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* Write data to path through a temporary file in the same directory, keeping path's mode.
  * Returns 0, or -1 with errno set. */
@@ -125,56 +119,42 @@ out:
     return rc;
 }
 
-/* Format the *.xml files of dir (sorted); a missing DIR is no error when optional. Returns the worst
- * fmt_file result. */
-static int fmt_dir(const char *dir, int check, int optional)
+/* Format the *.xml files of dir and of dir/subprocessors, sorted (source_list: the same
+ * files `subreg validate DIR` reads). Returns the worst fmt_file result. */
+static int fmt_dir(const char *dir, int check)
 {
-    DIR *dh = opendir(dir);
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, cap = 0, i;
+    static const char *const subdirs[] = {".", "subprocessors"};
+    source *src = NULL;
+    sr_err err = {{0}};
+    char **names = NULL, path[8192];
+    size_t n = 0, i, k;
     int rc = 0;
 
-    if (!dh) {
-        if (optional && errno == ENOENT)
-            return 0;
-        return cli_fail("fmt", "%s: %s", dir, strerror(errno));
+    if (source_open(dir, NULL, &src, &err) != 0)
+        return cli_fail("fmt", "%s", err.msg);
+    if (source_revision(src)) {
+        rc = cli_fail("fmt", "%s is a bare git repository: fmt rewrites the files of a checkout", dir);
+        goto out;
     }
-    while ((de = readdir(dh))) {
-        size_t l = strlen(de->d_name);
-        char path[4200], **grown;
-        struct stat st;
-        if (de->d_name[0] == '.' || l < 5 || strcmp(de->d_name + l - 4, ".xml") != 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            if (!(grown = realloc(names, cap * sizeof(*names)))) {
-                rc = cli_fail("fmt", "out of memory");
-                goto out;
-            }
-            names = grown;
-        }
-        if (!(names[n] = strdup(path))) {
-            rc = cli_fail("fmt", "out of memory");
+    for (k = 0; k < 2 && rc < 2; k++) {
+        if (source_list(src, subdirs[k], &names, &n, &err) != 0) {
+            rc = cli_fail("fmt", "%s", err.msg);
             goto out;
         }
-        n++;
-    }
-    if (n)
-        qsort(names, n, sizeof(*names), cmp_names);
-    for (i = 0; i < n; i++) {
-        int r = fmt_file(names[i], check);
-        if (r > rc)
-            rc = r;
+        for (i = 0; i < n; i++) {
+            int r;
+            if (k == 0)
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+            else
+                snprintf(path, sizeof(path), "%s/%s/%s", dir, subdirs[k], names[i]);
+            r = fmt_file(path, check);
+            rc = r > rc ? r : rc;
+        }
+        source_names_free(names, n);
+        names = NULL;
     }
 out:
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    closedir(dh);
+    source_close(src);
     return rc;
 }
 
@@ -203,13 +183,7 @@ int cmd_fmt(int argc, char **argv)
         if (stat(argv[i], &st) != 0) {
             r = cli_fail("fmt", "%s: %s", argv[i], strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
-            char sub[4200];
-            snprintf(sub, sizeof(sub), "%s/subprocessors", argv[i]);
-            r = fmt_dir(argv[i], check, 0);
-            if (r < 2) {
-                int r2 = fmt_dir(sub, check, 1);
-                r = r2 > r ? r2 : r;
-            }
+            r = fmt_dir(argv[i], check);
         } else {
             r = fmt_file(argv[i], check);
         }

@@ -8,7 +8,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import ROOT, SEED, git, run  # noqa: E402
+from helpers import ROOT, SEED, TempDirTest, git, run  # noqa: E402
 import json  # noqa: E402
 
 
@@ -17,7 +17,7 @@ def commands():
     return re.findall(r"(?m)^  ([a-z]+) ", out)
 
 
-class Tooling(unittest.TestCase):
+class Tooling(TempDirTest):
     def test_man_page_covers_every_command(self):
         with open(os.path.join(ROOT, "man", "subreg.1")) as f:
             man = f.read()
@@ -46,117 +46,102 @@ class Tooling(unittest.TestCase):
             shutil.rmtree(dest, ignore_errors=True)
 
     def test_new_entry_from_the_template(self):
-        reg = tempfile.mkdtemp()
-        try:
-            shutil.rmtree(reg)
-            shutil.copytree(SEED, reg)
-            p = run(["new", "acme", "--registry", reg])
-            self.assertEqual(p.returncode, 0, p.stderr)
-            path = os.path.join(reg, "subprocessors", "acme.xml")
-            self.assertNotEqual(run(["validate", reg]).returncode, 0)    # the XX placeholders
-            self.assertNotEqual(run(["new", "acme", "--registry", reg]).returncode, 0)  # never overwritten
-            with open(path) as f:
-                body = f.read()
-            with open(path, "w") as f:
-                f.write(body.replace('"XX"', '"DE"'))
-            p = run(["validate", reg])
-            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-            p = run(["check", "--registry", reg])
-            self.assertEqual(p.returncode, 0, p.stdout)
-            self.assertEqual(run(["new", "Bad_Id", "--stdout"]).returncode, 2)
-        finally:
-            shutil.rmtree(reg, ignore_errors=True)
+        reg = self.copy_seed()
+        p = run(["new", "acme", "--registry", reg])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        path = os.path.join(reg, "subprocessors", "acme.xml")
+        self.assertNotEqual(run(["validate", reg]).returncode, 0)    # the XX placeholders
+        self.assertNotEqual(run(["new", "acme", "--registry", reg]).returncode, 0)  # never overwritten
+        with open(path) as f:
+            body = f.read()
+        with open(path, "w") as f:
+            f.write(body.replace('"XX"', '"DE"'))
+        p = run(["validate", reg])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        p = run(["check", "--registry", reg])
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(run(["new", "Bad_Id", "--stdout"]).returncode, 2)
 
     def test_diff_for_a_reviewer(self):
-        reg = tempfile.mkdtemp()
-        try:
-            shutil.rmtree(reg)
-            shutil.copytree(SEED, reg)
-            git(["init", "-q", "-b", "main"], reg)
-            git(["add", "-A"], reg)
-            git(["commit", "-qm", "the seed"], reg)
-            twilio = os.path.join(reg, "subprocessors", "twilio.xml")
-            with open(twilio) as f:
-                body = f.read()
-            with open(twilio, "w") as f:
-                f.write(body.replace('<location country="US" use="processing"/>',
-                                     '<location country="US" use="processing"/>\n    <location country="IN" use="access"/>', 1))
-            git(["rm", "-q", "subprocessors/voicebase.xml"], reg)
-            git(["commit", "-qam", "twilio support from India; voicebase gone"], reg)
-            p = run(["diff", "HEAD~1..", "--registry", reg, "--date", "2026-11-29"])
-            self.assertEqual(p.returncode, 1, p.stderr)        # an unwaived error introduced
-            self.assertIn("- Changed: twilio: location IN access added\n", p.stdout)
-            self.assertIn("- Removed: VoiceBase, Inc.\n", p.stdout)
-            self.assertIn("error `transfer-missing` twilio: IN (access) is outside the EEA", p.stdout)
-            self.assertIn("**Findings resolved** (0)", p.stdout)
-            self.assertNotIn("aws", p.stdout.split("**Findings introduced**")[0])   # unchanged entries stay out
-            p = run(["diff", "HEAD..HEAD~1", "--registry", reg, "--date", "2026-11-29", "--format", "json"])
-            self.assertEqual(p.returncode, 0, p.stderr)        # going back resolves, introduces nothing
-            d = json.loads(p.stdout)
-            self.assertEqual([(c["id"], c["status"]) for c in d["changes"]], [("twilio", "changed"), ("voicebase", "added")])
-            self.assertEqual(d["introduced"], [])
-            self.assertIn("transfer-missing", [f["rule"] for f in d["resolved"]])
-            self.assertEqual(d["to"], git(["rev-parse", "HEAD~1"], reg).stdout.strip())
-            p = run(["diff", "HEAD..HEAD", "--registry", reg, "--date", "2026-11-29"])
-            self.assertEqual(p.returncode, 0)
-            self.assertIn("No sub-processor changed.", p.stdout)
-            self.assertEqual(run(["diff", "HEAD", "--registry", reg]).returncode, 2)
-            p = run(["diff", "nope..HEAD", "--registry", reg])
-            self.assertEqual(p.returncode, 2)
-            self.assertIn("nope", p.stderr)
-        finally:
-            shutil.rmtree(reg, ignore_errors=True)
+        reg = self.copy_seed()
+        git(["init", "-q", "-b", "main"], reg)
+        git(["add", "-A"], reg)
+        git(["commit", "-qm", "the seed"], reg)
+        twilio = os.path.join(reg, "subprocessors", "twilio.xml")
+        with open(twilio) as f:
+            body = f.read()
+        with open(twilio, "w") as f:
+            f.write(body.replace('<location country="US" use="processing"/>',
+                                 '<location country="US" use="processing"/>\n    <location country="IN" use="access"/>', 1))
+        git(["rm", "-q", "subprocessors/voicebase.xml"], reg)
+        git(["commit", "-qam", "twilio support from India; voicebase gone"], reg)
+        p = run(["diff", "HEAD~1..", "--registry", reg, "--date", "2026-11-29"])
+        self.assertEqual(p.returncode, 1, p.stderr)        # an unwaived error introduced
+        self.assertIn("- Changed: twilio: location IN access added\n", p.stdout)
+        self.assertIn("- Removed: VoiceBase, Inc.\n", p.stdout)
+        self.assertIn("error `transfer-missing` twilio: IN (access) is outside the EEA", p.stdout)
+        self.assertIn("**Findings resolved** (0)", p.stdout)
+        self.assertNotIn("aws", p.stdout.split("**Findings introduced**")[0])   # unchanged entries stay out
+        p = run(["diff", "HEAD..HEAD~1", "--registry", reg, "--date", "2026-11-29", "--format", "json"])
+        self.assertEqual(p.returncode, 0, p.stderr)        # going back resolves, introduces nothing
+        d = json.loads(p.stdout)
+        self.assertEqual([(c["id"], c["status"]) for c in d["changes"]], [("twilio", "changed"), ("voicebase", "added")])
+        self.assertEqual(d["introduced"], [])
+        self.assertIn("transfer-missing", [f["rule"] for f in d["resolved"]])
+        self.assertEqual(d["to"], git(["rev-parse", "HEAD~1"], reg).stdout.strip())
+        p = run(["diff", "HEAD..HEAD", "--registry", reg, "--date", "2026-11-29"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("No sub-processor changed.", p.stdout)
+        self.assertEqual(run(["diff", "HEAD", "--registry", reg]).returncode, 2)
+        p = run(["diff", "nope..HEAD", "--registry", reg])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("nope", p.stderr)
 
     def test_fmt_canonical_layout(self):
-        reg = tempfile.mkdtemp()
-        try:
-            shutil.rmtree(reg)
-            shutil.copytree(SEED, reg)
-            p = run(["fmt", "--check", reg])
-            self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)   # the seed is in the layout
-            aws = os.path.join(reg, "subprocessors", "aws.xml")
-            with open(aws) as f:
-                canonical = f.read()
-            # the same entry, laid out by hand: tabs, reordered attributes, padded text, blank lines
-            messy = canonical.replace("\n  ", "\n\t\t").replace('<name>', '<name>\n   ', 1)
-            messy = re.sub(r'<location country="(\w\w)" use="(\w+)"', r'<location use="\2"   country="\1"', messy)
-            messy = messy.replace("</locations>", "<!-- keep: the legal team's note -->\n\n\n</locations>", 1)
-            self.assertNotEqual(messy, canonical)
-            with open(aws, "w") as f:
-                f.write(messy)
-            os.chmod(aws, 0o640)
-            p = run(["fmt", "--check", reg])
-            self.assertEqual((p.returncode, p.stdout), (1, aws + "\n"))
-            with open(aws) as f:
-                self.assertEqual(f.read(), messy)                 # --check writes nothing
-            p = run(["fmt", reg])
-            self.assertEqual((p.returncode, p.stdout), (0, aws + "\n"), p.stderr)
-            with open(aws) as f:
-                once = f.read()
-            self.assertEqual(once, canonical.replace("</locations>", "  <!-- keep: the legal team's note -->\n  </locations>", 1))
-            self.assertEqual(os.stat(aws).st_mode & 0o777, 0o640)
-            p = run(["fmt", aws])
-            self.assertEqual((p.returncode, p.stdout), (0, ""))   # idempotent
-            p = run(["validate", reg])
-            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
-            # the template of `subreg new` is in the layout too, comments and all
-            self.assertEqual(run(["new", "acme", "--registry", reg]).returncode, 0)
-            self.assertEqual(run(["fmt", "--check", os.path.join(reg, "subprocessors", "acme.xml")]).stdout, "")
-            # what is not well-formed, or has a DOCTYPE, is left as it is, with file and line
-            bad = os.path.join(reg, "subprocessors", "broken.xml")
-            for body in ('<subprocessor xmlns="urn:subreg:1" id="broken">\n<name>x</nom>\n</subprocessor>\n',
-                         '<!DOCTYPE s [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<s>&e;</s>\n'):
-                with open(bad, "w") as f:
-                    f.write(body)
-                p = run(["fmt", bad])
-                self.assertEqual(p.returncode, 1)
-                self.assertRegex(p.stderr, re.escape(bad) + r":\d+:\d+: error\[schema\]")
-                with open(bad) as f:
-                    self.assertEqual(f.read(), body)
-            self.assertEqual(run(["fmt", os.path.join(reg, "nope.xml")]).returncode, 2)
-            self.assertEqual(run(["fmt"]).returncode, 2)
-        finally:
-            shutil.rmtree(reg, ignore_errors=True)
+        reg = self.copy_seed()
+        p = run(["fmt", "--check", reg])
+        self.assertEqual((p.returncode, p.stdout), (0, ""), p.stderr)   # the seed is in the layout
+        aws = os.path.join(reg, "subprocessors", "aws.xml")
+        with open(aws) as f:
+            canonical = f.read()
+        # the same entry, laid out by hand: tabs, reordered attributes, padded text, blank lines
+        messy = canonical.replace("\n  ", "\n\t\t").replace('<name>', '<name>\n   ', 1)
+        messy = re.sub(r'<location country="(\w\w)" use="(\w+)"', r'<location use="\2"   country="\1"', messy)
+        messy = messy.replace("</locations>", "<!-- keep: the legal team's note -->\n\n\n</locations>", 1)
+        self.assertNotEqual(messy, canonical)
+        with open(aws, "w") as f:
+            f.write(messy)
+        os.chmod(aws, 0o640)
+        p = run(["fmt", "--check", reg])
+        self.assertEqual((p.returncode, p.stdout), (1, aws + "\n"))
+        with open(aws) as f:
+            self.assertEqual(f.read(), messy)                 # --check writes nothing
+        p = run(["fmt", reg])
+        self.assertEqual((p.returncode, p.stdout), (0, aws + "\n"), p.stderr)
+        with open(aws) as f:
+            once = f.read()
+        self.assertEqual(once, canonical.replace("</locations>", "  <!-- keep: the legal team's note -->\n  </locations>", 1))
+        self.assertEqual(os.stat(aws).st_mode & 0o777, 0o640)
+        p = run(["fmt", aws])
+        self.assertEqual((p.returncode, p.stdout), (0, ""))   # idempotent
+        p = run(["validate", reg])
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # the template of `subreg new` is in the layout too, comments and all
+        self.assertEqual(run(["new", "acme", "--registry", reg]).returncode, 0)
+        self.assertEqual(run(["fmt", "--check", os.path.join(reg, "subprocessors", "acme.xml")]).stdout, "")
+        # what is not well-formed, or has a DOCTYPE, is left as it is, with file and line
+        bad = os.path.join(reg, "subprocessors", "broken.xml")
+        for body in ('<subprocessor xmlns="urn:subreg:1" id="broken">\n<name>x</nom>\n</subprocessor>\n',
+                     '<!DOCTYPE s [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<s>&e;</s>\n'):
+            with open(bad, "w") as f:
+                f.write(body)
+            p = run(["fmt", bad])
+            self.assertEqual(p.returncode, 1)
+            self.assertRegex(p.stderr, re.escape(bad) + r":\d+:\d+: error\[schema\]")
+            with open(bad) as f:
+                self.assertEqual(f.read(), body)
+        self.assertEqual(run(["fmt", os.path.join(reg, "nope.xml")]).returncode, 2)
+        self.assertEqual(run(["fmt"]).returncode, 2)
 
     def test_container_image(self):
         engine = next((e for e in ("docker", "podman") if shutil.which(e)), None)
