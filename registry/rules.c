@@ -80,6 +80,11 @@ static const rule_info table[] = {
      "a material change (a country, a use, a data category or a transfer added to a live entry) takes effect before the notice period",
      "GDPR Art. 28(2); SCC Clause 9(a) option 2 (general written authorisation: notice of intended changes)",
      "set effective=\"YYYY-MM-DD\" on the added element to today + notice-days or later, and announce it"},
+    {"notice-unsent", SEV_WARNING,
+     "an announced change's notice period has started but its notice has not reached every confirmed subscriber "
+     "(reported by the server's /v1/compliance only: it needs the server's records of notice)",
+     "GDPR Art. 28(2); SCC Clause 9(a) option 2 (inform the controller in advance); Art. 5(2) (accountability: be able to prove it)",
+     "see GET /v1/notices for the failing deliveries: fix the relay (serve --smtp) or the webhook, the server retries by itself"},
     {"onward-transfer-missing", SEV_ERROR,
      "an onward sub-processor has a location outside the EEA with no transfer mechanism",
      "GDPR Art. 28(4) and 44; SCC Clause 9(b) and 8.8 (onward transfers); EDPB Opinion 22/2024",

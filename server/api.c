@@ -15,6 +15,7 @@
 #include "../registry/writer.h"
 #include "../registry/xmldoc.h"
 #include "cli.h"
+#include "notify.h"
 #include "serve.h"
 
 #define PUBLIC_CACHE "public, max-age=30"
@@ -80,6 +81,12 @@ static int refuse(server *s, struct MHD_Connection *c, req *r, int need, char *n
         return 1;
     }
     return 0;
+}
+
+int api_require(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
+                enum MHD_Result *ret)
+{
+    return refuse(s, c, r, need, name, n, ret);
 }
 
 /* If-None-Match against etag (comma list, weak prefixes ignored, * matches). */
@@ -612,6 +619,8 @@ static enum MHD_Result get_compliance(server *s, struct MHD_Connection *c, req *
     if (!sn)
         return ret;
     rules_check(sn->reg, day, &d);
+    if (s->notify)
+        api_notice_findings(s, day, &d);
     diag_sort(&d);
     m.date = date_format(day, ds);
     m.revision = sn->rev;
@@ -932,7 +941,7 @@ void api_metrics_text(server *s, buf *out)
     static const char *routes[R_COUNT] = {"list", "entry", "entry_xml", "history", "changes", "feed",
                                           "countries", "schema", "openapi", "healthz", "metrics",
                                           "compliance", "put", "delete", "validate", "options",
-                                          "page", "asset", "other"};
+                                          "page", "asset", "notify", "notice_page", "other"};
     static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
     snapshot *sn = srv_current(s);
     unsigned long cum = 0;
@@ -964,6 +973,19 @@ void api_metrics_text(server *s, buf *out)
     buf_printf(out, "# HELP subreg_stale_locks_removed_total Locks of main left by crashed writers and removed by the server.\n"
                     "# TYPE subreg_stale_locks_removed_total counter\nsubreg_stale_locks_removed_total %lu\n",
                atomic_load(&s->stale_locks));
+    if (s->notify) {
+        notify_stats *ns = notify_counters(s->notify);
+        buf_printf(out, "# HELP subreg_notices_changesets_total Change sets recorded for notice.\n"
+                        "# TYPE subreg_notices_changesets_total counter\nsubreg_notices_changesets_total %lu\n"
+                        "# HELP subreg_notices_delivered_total Emails and webhooks delivered.\n"
+                        "# TYPE subreg_notices_delivered_total counter\nsubreg_notices_delivered_total %lu\n"
+                        "# HELP subreg_notices_failed_attempts_total Delivery attempts that failed (retried later).\n"
+                        "# TYPE subreg_notices_failed_attempts_total counter\nsubreg_notices_failed_attempts_total %lu\n"
+                        "# HELP subreg_notices_given_up_total Deliveries given up after the retry period.\n"
+                        "# TYPE subreg_notices_given_up_total counter\nsubreg_notices_given_up_total %lu\n",
+                   atomic_load(&ns->changesets), atomic_load(&ns->sent), atomic_load(&ns->failed_attempts),
+                   atomic_load(&ns->given_up));
+    }
     if (sn) {
         size_t errors, warnings;
         snapshot_findings(sn, &errors, &warnings);
@@ -1011,6 +1033,7 @@ static const char *const xml_args[] = {"at", NULL};
 static const char *const changes_args[] = {"since", "view", NULL};
 static const char *const compliance_args[] = {"date", "at", NULL};
 static const char *const page_args[] = {"lang", "at", NULL};
+static const char *const notices_args[] = {"since", NULL};
 
 typedef struct arg_count {
     const char *name;
@@ -1371,6 +1394,16 @@ static const route routes[] = {
     {M_ENTRY_XML, "/v1/subprocessors/", R_ENTRY_XML, "GET", xml_args, 0},
     {M_HISTORY, "/v1/subprocessors/", R_HISTORY, "GET", changes_args, 2},
     {M_ENTRY, "/v1/subprocessors/", R_ENTRY, "GET, PUT, DELETE", entry_args, 0},
+    {M_EXACT, "/v1/subscriptions", R_NOTIFY, "POST", no_args, 0},
+    {M_EXACT, "/v1/subscribers", R_NOTIFY, "GET, POST", no_args, 0},
+    {M_PREFIX, "/v1/subscribers/", R_NOTIFY, "DELETE", no_args, 0},
+    {M_EXACT, "/v1/webhooks", R_NOTIFY, "GET, POST", no_args, 0},
+    {M_PREFIX, "/v1/webhooks/", R_NOTIFY, "DELETE", no_args, 0},
+    {M_EXACT, "/v1/notices", R_NOTIFY, "GET", notices_args, 0},
+    {M_EXACT, "/v1/objections", R_NOTIFY, "GET", no_args, 0},
+    {M_PREFIX, "/subscriptions/confirm/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
+    {M_PREFIX, "/unsubscribe/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
+    {M_PREFIX, "/objections/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
 };
 
 /* The id in /v1/subprocessors/<id><tail>; 0 when url is of that shape with that tail, 1
@@ -1474,6 +1507,8 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
     case R_LIST: return get_list(s, c, r);
     case R_ENTRY_XML: return get_entry(s, c, r, id, 1);
     case R_HISTORY: return get_changes(s, c, r, id);
+    case R_NOTIFY:
+    case R_NOTICE_PAGE: return api_notify(s, c, r, method, url);
     default:
         if (get)
             return get_entry(s, c, r, id, 0);

@@ -10,11 +10,14 @@
 #include <unistd.h>
 #include "cli.h"
 #include "commands.h"
+#include "noticedb.h"
+#include "notify.h"
 #include "serve.h"
 
 static const char usage[] =
     "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
-    "                    [--log FILE|-|off]\n"
+    "                    [--log FILE|-|off] [--smtp URL --mail-from ADDR] [--public-url URL]\n"
+    "                    [--webhook-allow CIDR]... [--retry-base SECONDS]\n"
     "\n"
     "Serve the registry over HTTP: public JSON list and feed, authenticated reads and\n"
     "validated writes (see docs/api.md and /v1/openapi.json).\n"
@@ -24,6 +27,16 @@ static const char usage[] =
     "  --threads N    request threads (default 2)\n"
     "  --state DIR    index and tokens (default " DEFAULT_STATE ")\n"
     "  --log L        one line per request to FILE, - (standard error, the default) or off\n"
+    "\n"
+    "Notices of changes (docs/notify.md): subscribers, webhooks and the proof of notice live\n"
+    "in STATE/notify.sqlite. Without --smtp, emails wait in its outbox.\n"
+    "  --smtp URL          the relay: smtp://HOST:PORT (STARTTLS when offered; required when\n"
+    "                      SUBREG_SMTP_USER and SUBREG_SMTP_PASSWORD are set) or smtps://HOST:PORT\n"
+    "  --mail-from ADDR    the sender of notices (needed with --smtp)\n"
+    "  --public-url URL    where links in emails point (default http://HOST:PORT of --listen)\n"
+    "  --webhook-allow C   let webhooks reach the internal range C (e.g. 10.1.0.0/16); repeatable\n"
+    "  --retry-base S      seconds before a failed delivery's first retry (default 60; doubles\n"
+    "                      up to an hour; given up after 4 days)\n"
     "  -h, --help     this help\n"
     "\n"
     "A push to the repository shows within a second. SIGTERM or SIGINT: stop accepting,\n"
@@ -74,6 +87,11 @@ int cmd_serve(int argc, char **argv)
                                          {"threads", required_argument, NULL, 't'},
                                          {"state", required_argument, NULL, 's'},
                                          {"log", required_argument, NULL, 'L'},
+                                         {"smtp", required_argument, NULL, 'S'},
+                                         {"mail-from", required_argument, NULL, 'F'},
+                                         {"public-url", required_argument, NULL, 'U'},
+                                         {"webhook-allow", required_argument, NULL, 'A'},
+                                         {"retry-base", required_argument, NULL, 'B'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *listen = "127.0.0.1:8080", *logto = "-";
@@ -86,10 +104,15 @@ int cmd_serve(int argc, char **argv)
     sigset_t set;
     int c, sig, rc = EXIT_USAGE, i;
     store *probe = NULL;
+    notify_cfg nc;
+    char public_url[300], why[300];
+    long retry_base = 60;
+    int curl_ready = 0;
 
     memset(&s, 0, sizeof(s));
     s.registry_path = DEFAULT_REGISTRY;
     s.state_dir = DEFAULT_STATE;
+    memset(&nc, 0, sizeof(nc));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -98,6 +121,14 @@ int cmd_serve(int argc, char **argv)
         case 't': threads = strtol(optarg, NULL, 10); break;
         case 's': s.state_dir = optarg; break;
         case 'L': logto = optarg; break;
+        case 'S': nc.smtp.url = optarg; break;
+        case 'F': nc.mail_from = optarg; break;
+        case 'U': nc.public_url = optarg; break;
+        case 'A':
+            if (deliver_allow(&nc.policy, optarg, &err) != 0)
+                return cli_fail("serve", "%s", err.msg);
+            break;
+        case 'B': retry_base = strtol(optarg, NULL, 10); break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -114,6 +145,29 @@ int cmd_serve(int argc, char **argv)
     *colon = '\0';
     if (threads < 1 || threads > 64)
         return cli_fail("serve", "--threads: 1 to 64");
+    if (retry_base < 1 || retry_base > NOTIFY_MAX_DELAY_S)
+        return cli_fail("serve", "--retry-base: 1 to %d seconds", NOTIFY_MAX_DELAY_S);
+    nc.retry_base = (int)retry_base;
+    if (nc.smtp.url && !deliver_smtp_url_ok(nc.smtp.url, why, sizeof(why)))
+        return cli_fail("serve", "%s", why);
+    if (nc.smtp.url && !nc.mail_from)
+        return cli_fail("serve", "--smtp needs --mail-from ADDR, the sender of notices");
+    if (nc.mail_from && !notice_email_valid(nc.mail_from, why, sizeof(why)))
+        return cli_fail("serve", "--mail-from %s: %s", nc.mail_from, why);
+    nc.smtp.user = getenv("SUBREG_SMTP_USER");
+    nc.smtp.password = getenv("SUBREG_SMTP_PASSWORD");
+    if (nc.public_url) {
+        size_t l;
+        snprintf(public_url, sizeof(public_url), "%s", nc.public_url);
+        l = strlen(public_url);
+        while (l && public_url[l - 1] == '/')
+            public_url[--l] = '\0';
+        if (strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0)
+            return cli_fail("serve", "--public-url %s: give the http(s) URL the server is reached at", nc.public_url);
+    } else {
+        snprintf(public_url, sizeof(public_url), "http://%s", listen);
+    }
+    nc.public_url = public_url;
     s.xs = cli_schemas();
     if (!s.xs)
         return EXIT_USAGE;
@@ -173,6 +227,15 @@ int cmd_serve(int argc, char **argv)
         rc = cli_fail("serve", "cannot load %s: %s", s.registry_path, err.msg);
         goto out;
     }
+    if (deliver_init(&err) != 0) {
+        rc = cli_fail("serve", "%s", err.msg);
+        goto out;
+    }
+    curl_ready = 1;
+    if (notify_start(&s, &nc, &s.notify, &err) != 0) {
+        rc = cli_fail("serve", "notices: %s", err.msg);
+        goto out;
+    }
     d = srv_start(&s, host, (unsigned short)port, (int)threads, &err);
     if (!d) {
         rc = cli_fail("serve", "%s", err.msg);
@@ -209,6 +272,9 @@ int cmd_serve(int argc, char **argv)
     pthread_join(w.t, NULL);
     rc = EXIT_OK;
 out:
+    notify_stop(s.notify);
+    if (curl_ready)
+        deliver_cleanup();
     srv_thread_done();
     snapshot_unref(s.cur);
     for (i = 0; i < 4; i++)

@@ -14,4 +14,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fmt(int argc, char **argv);
+int cmd_subscribers(int argc, char **argv);
+int cmd_notices(int argc, char **argv);
+int cmd_objections(int argc, char **argv);
 #endif

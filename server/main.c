@@ -10,6 +10,9 @@
 static const command commands[] = {
     {"serve", "the HTTP/JSON API: public list and feed, authenticated reads, validated writes", cmd_serve},
     {"token", "API tokens for serve: add, list, revoke", cmd_token},
+    {"subscribers", "who is notified of changes: add, list, remove (and erase)", cmd_subscribers},
+    {"notices", "the proof of notice: every delivery of every change set, as CSV or JSON", cmd_notices},
+    {"objections", "objections customers made through the link in a notice", cmd_objections},
     {"init", "create the registry's git repository from a directory, with the push guard", cmd_init},
     {"validate", "check registry files against the schemas and the date-free rules", cmd_validate},
     {"check", "the compliance gate for CI: every rule as of a date, plus hosting checks", cmd_check},
@@ -29,7 +32,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: subreg COMMAND [OPTIONS]\n\n"
                "A git-backed registry of GDPR sub-processors.\n\nCommands:\n");
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun `subreg COMMAND --help` for a command's options. `subreg --version` prints "
                "the version.\n");
 }

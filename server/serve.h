@@ -21,7 +21,7 @@
 typedef enum {
     R_LIST, R_ENTRY, R_ENTRY_XML, R_HISTORY, R_CHANGES, R_FEED, R_COUNTRIES, R_SCHEMA,
     R_OPENAPI, R_HEALTH, R_METRICS, R_COMPLIANCE, R_PUT, R_DELETE, R_VALIDATE, R_OPTIONS,
-    R_PAGE, R_ASSET, R_OTHER, R_COUNT
+    R_PAGE, R_ASSET, R_NOTIFY, R_NOTICE_PAGE, R_OTHER, R_COUNT
 } route_id;
 
 #define N_BUCKETS 10
@@ -43,6 +43,7 @@ typedef struct server {
     char index_path[4200];
     const schemas *xs;
     auth *tokens;
+    struct notifier *notify;   /* notices of changes (notify.c) */
     writer *writer;            /* every API write goes through it */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */
     atomic_ulong stale_locks;  /* stale locks of main removed */
@@ -131,6 +132,17 @@ struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, i
 /* The route handlers (api.c): answer the request, always queueing a response. */
 enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,
                            const char *url);
+/* Answer 401/403 unless the caller has at least role need (auth_role); 0 when it has,
+ * with its token's name in name (api.c). */
+int api_require(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
+                enum MHD_Result *ret);
+/* The routes of notices (api_notify.c): /v1/subscriptions, /v1/subscribers, /v1/webhooks,
+ * /v1/notices, /v1/objections and the pages of the links in emails. */
+enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const char *method,
+                           const char *url);
+/* Add a notice-unsent warning to d for each change set whose notice period started by day
+ * and which has not reached every recipient (api_notify.c). */
+void api_notice_findings(server *s, int day, diag_list *d);
 /* Prometheus text of the metrics (api.c). */
 void api_metrics_text(server *s, buf *out);
 #endif

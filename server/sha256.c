@@ -36,31 +36,113 @@ static void block(uint32_t h[8], const unsigned char *p)
     h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
-void sha256_hex(const void *data, size_t len, char out[65])
+void sha256_init(sha256_ctx *c)
 {
-    static const char hex[] = "0123456789abcdef";
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    const unsigned char *p = data;
-    unsigned char tail[128];
-    size_t rest = len % 64, n = len - rest, tl, i;
-    uint64_t bits = (uint64_t)len * 8;
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, iv, sizeof(iv));
+    c->len = 0;
+    c->fill = 0;
+}
 
-    for (i = 0; i < n; i += 64)
-        block(h, p + i);
+void sha256_update(sha256_ctx *c, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+
+    c->len += len;
+    if (c->fill) {
+        size_t take = 64 - c->fill < len ? 64 - c->fill : len;
+        memcpy(c->buf + c->fill, p, take);
+        c->fill += take, p += take, len -= take;
+        if (c->fill < 64)
+            return;
+        block(c->h, c->buf);
+        c->fill = 0;
+    }
+    for (; len >= 64; p += 64, len -= 64)
+        block(c->h, p);
+    memcpy(c->buf, p, len);
+    c->fill = len;
+}
+
+void sha256_final(sha256_ctx *c, unsigned char out[32])
+{
+    uint64_t bits = c->len * 8;
+    size_t i, tl = c->fill + 1 + 8 <= 64 ? 64 : 128;
+    unsigned char tail[128];
+
     memset(tail, 0, sizeof(tail));
-    memcpy(tail, p + n, rest);
-    tail[rest] = 0x80;
-    tl = rest + 1 + 8 <= 64 ? 64 : 128;
+    memcpy(tail, c->buf, c->fill);
+    tail[c->fill] = 0x80;
     for (i = 0; i < 8; i++)
         tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
-    block(h, tail);
+    block(c->h, tail);
     if (tl == 128)
-        block(h, tail + 64);
-    for (i = 0; i < 32; i++) {
-        unsigned char byte = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-        out[2 * i] = hex[byte >> 4];
-        out[2 * i + 1] = hex[byte & 15];
+        block(c->h, tail + 64);
+    for (i = 0; i < 32; i++)
+        out[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void sha256_to_hex(const unsigned char *raw, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
     }
-    out[64] = '\0';
+    out[2 * n] = '\0';
+}
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+    sha256_ctx c;
+    unsigned char raw[32];
+
+    sha256_init(&c);
+    sha256_update(&c, data, len);
+    sha256_final(&c, raw);
+    sha256_to_hex(raw, 32, out);
+}
+
+void hmac_sha256(const void *key, size_t klen, const void *a, size_t alen, const void *b,
+                 size_t blen, unsigned char out[32])
+{
+    unsigned char k[64], pad[64], inner[32];
+    sha256_ctx c;
+    size_t i;
+
+    memset(k, 0, sizeof(k));
+    if (klen > 64) {
+        sha256_init(&c);
+        sha256_update(&c, key, klen);
+        sha256_final(&c, k);
+    } else {
+        memcpy(k, key, klen);
+    }
+    for (i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x36;
+    sha256_init(&c);
+    sha256_update(&c, pad, 64);
+    sha256_update(&c, a, alen);
+    if (b)
+        sha256_update(&c, b, blen);
+    sha256_final(&c, inner);
+    for (i = 0; i < 64; i++)
+        pad[i] = k[i] ^ 0x5c;
+    sha256_init(&c);
+    sha256_update(&c, pad, 64);
+    sha256_update(&c, inner, 32);
+    sha256_final(&c, out);
+}
+
+int sha256_equal(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), i;
+    unsigned char d = la != lb;
+
+    for (i = 0; i < la && i < lb; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
 }

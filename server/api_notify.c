@@ -1,0 +1,572 @@
+/* The HTTP routes of notices (docs/notify.md): public subscription, the pages behind the
+ * links in emails (confirm, unsubscribe and erase, object), and the editors' subscribers,
+ * webhooks, proof of notice and objections. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cjson/cJSON.h>
+#include "../registry/date.h"
+#include "message.h"
+#include "noticedb.h"
+#include "notify.h"
+#include "serve.h"
+
+/* Per client address and per email address: enough for a person who mistyped, far too few
+ * to flood anyone's mailbox. */
+#define RATE_IP 10
+#define RATE_IP_WINDOW 600
+#define RATE_EMAIL 3
+#define RATE_EMAIL_WINDOW 3600
+#define COMMENT_MAX 4000
+
+static const char *const notice_page_headers[] = {
+    "Content-Security-Policy", "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'self'; "
+                               "frame-ancestors 'none'",
+    "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", /* the token is in the URL */
+    "X-Robots-Tag", "noindex", NULL};
+
+static enum MHD_Result page(struct MHD_Connection *c, req *r, int status, const char *title, const char *body,
+                            const char *action, const char *button, const char *hidden_name,
+                            const char *hidden_value, int comment)
+{
+    buf out;
+    enum MHD_Result ret;
+
+    buf_init(&out, 0);
+    if (message_page(title, body, action, button, hidden_name, hidden_value, comment, &out) != 0)
+        ret = srv_error(c, r, 500, "out of memory");
+    else
+        ret = srv_send(c, r, status, "text/html; charset=utf-8", out.p, out.len, "no-store", NULL, notice_page_headers);
+    buf_free(&out);
+    return ret;
+}
+
+static enum MHD_Result bad_link(struct MHD_Connection *c, req *r)
+{
+    return page(c, r, 404, "This link is not valid",
+                "<p>This link is not valid, or no longer: the subscription it belonged to may have been removed. "
+                "Check that the whole link was copied from the email.</p>", NULL, NULL, NULL, NULL, 0);
+}
+
+/* The value of name in an application/x-www-form-urlencoded body, decoded, into out.
+ * Returns 1 found, 0 absent. */
+static int form_value(const char *body, const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name), k = 0;
+    const char *p = body;
+
+    while (p && *p) {
+        if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            for (p += nl + 1; *p && *p != '&' && k + 1 < n; p++) {
+                if (*p == '+') {
+                    out[k++] = ' ';
+                } else if (*p == '%' && p[1] && p[2]) {
+                    char hex[3] = {p[1], p[2], 0};
+                    out[k++] = (char)strtol(hex, NULL, 16);
+                    p += 2;
+                } else {
+                    out[k++] = *p;
+                }
+            }
+            out[k] = '\0';
+            return 1;
+        }
+        p = strchr(p, '&');
+        if (p)
+            p++;
+    }
+    out[0] = '\0';
+    return 0;
+}
+
+static const char *json_str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(out, n, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+}
+
+static enum MHD_Result too_many(struct MHD_Connection *c, req *r, int after)
+{
+    char ra[16];
+    const char *hs[] = {"Retry-After", ra, NULL};
+    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+
+    snprintf(ra, sizeof(ra), "%d", after > 0 ? after : 1);
+    cJSON_AddNumberToObject(e, "status", 429);
+    cJSON_AddStringToObject(e, "message", "too many subscription requests: try again later");
+    return srv_json(c, r, 429, root, "no-store", NULL, hs);
+}
+
+/* The body as a JSON object, or NULL after answering 400. */
+static cJSON *json_body(struct MHD_Connection *c, req *r, enum MHD_Result *ret)
+{
+    cJSON *o = r->body.len ? cJSON_ParseWithLength(r->body.p, r->body.len) : NULL;
+
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        *ret = srv_error(c, r, 400, "send a JSON object, e.g. {\"email\": \"dpo@example.com\", \"lang\": \"en\"}");
+        return NULL;
+    }
+    return o;
+}
+
+/* email and lang of a subscription body, checked; 0, or 1 after answering 400. */
+static int subscription_fields(struct MHD_Connection *c, req *r, const cJSON *o, const char **email,
+                               const char **lang, enum MHD_Result *ret)
+{
+    char why[200];
+
+    *email = json_str(o, "email");
+    *lang = json_str(o, "lang") ? json_str(o, "lang") : "en";
+    if (!*email) {
+        *ret = srv_error(c, r, 400, "email: a string is required");
+        return 1;
+    }
+    if (!notice_email_valid(*email, why, sizeof(why))) {
+        *ret = srv_error(c, r, 400, "email: %s", why);
+        return 1;
+    }
+    if (!message_lang_known(*lang)) {
+        *ret = srv_error(c, r, 400, "lang: en, fr or nl");
+        return 1;
+    }
+    return 0;
+}
+
+static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, req *r)
+{
+    enum MHD_Result ret = MHD_NO;
+    char ip[64], key[300];
+    const char *email, *lang;
+    notice_subscriber sub;
+    sr_err err = {{0}};
+    noticedb *db;
+    cJSON *o, *root;
+    int after, created, found;
+
+    client_ip(c, ip, sizeof(ip));
+    snprintf(key, sizeof(key), "ip:%s", ip);
+    if (!notify_rate(s->notify, key, RATE_IP, RATE_IP_WINDOW, &after))
+        return too_many(c, r, after);
+    if (!(o = json_body(c, r, &ret)))
+        return ret;
+    if (subscription_fields(c, r, o, &email, &lang, &ret)) {
+        cJSON_Delete(o);
+        return ret;
+    }
+    snprintf(key, sizeof(key), "email:%s", email);
+    for (char *p = key; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    if (!notify_rate(s->notify, key, RATE_EMAIL, RATE_EMAIL_WINDOW, &after)) {
+        cJSON_Delete(o);
+        return too_many(c, r, after);
+    }
+    db = notify_db(s->notify);
+    found = notice_find(db, 0, email, &sub, &err);
+    /* a confirmed address gets the same answer and nothing else: the answer tells nobody
+     * who is subscribed, and nobody can change a subscriber's settings */
+    if (found == 0 || (found == 1 && !sub.confirmed)) {
+        if (notice_subscribe(db, email, lang, NULL, "self", 0, &sub, &created, &err) != 0 ||
+            notice_queue_confirmation(db, sub.id, &err) != 0)
+            found = -1;
+    }
+    notify_db_done(s->notify);
+    cJSON_Delete(o);
+    if (found < 0)
+        return srv_error(c, r, 500, "%s", err.msg);
+    notify_wake(s->notify);
+    root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "status", "pending");
+    cJSON_AddStringToObject(root, "message", "unless this address is subscribed already, a confirmation email is on "
+                                             "its way: open its link to confirm");
+    return srv_json(c, r, 202, root, "no-store", NULL, NULL);
+}
+
+/* The subscriber a token of kind names, checked: 1 found (sub filled), 0 not valid. */
+static int token_subscriber(server *s, const char *tok, char kind, int64_t *b, notice_subscriber *sub)
+{
+    char k;
+    int64_t a;
+    sr_err err = {{0}};
+    noticedb *db;
+    int ok = 0;
+
+    if (notify_token_parse(tok, &k, &a, b) != 0 || k != kind)
+        return 0;
+    db = notify_db(s->notify);
+    if (notice_find(db, a, NULL, sub, &err) == 1 && notify_token_valid(notice_key(db), tok, kind, a, *b, sub->nonce))
+        ok = 1;
+    notify_db_done(s->notify);
+    return ok;
+}
+
+static enum MHD_Result confirm_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
+{
+    notice_subscriber sub;
+    sr_err err = {{0}};
+    int64_t b;
+    int rc;
+
+    if (!token_subscriber(s, tok, 'c', &b, &sub))
+        return bad_link(c, r);
+    if (!post)
+        return sub.confirmed ? page(c, r, 410, "Already confirmed", "<p>This subscription is confirmed already.</p>",
+                                    NULL, NULL, NULL, NULL, 0)
+                             : page(c, r, 200, "Confirm your subscription",
+                                    "<p>Press the button to receive notices of changes to the sub-processors by email.</p>",
+                                    r->path, "Confirm my subscription", NULL, NULL, 0);
+    rc = notice_confirm(notify_db(s->notify), sub.id, &err);
+    notify_db_done(s->notify);
+    if (rc < 0)
+        return srv_error(c, r, 500, "%s", err.msg);
+    if (rc == 0)
+        return page(c, r, 410, "Already confirmed", "<p>This link was used already: the subscription is confirmed.</p>",
+                    NULL, NULL, NULL, NULL, 0);
+    return page(c, r, 200, "Subscription confirmed",
+                "<p>Thank you: you will receive an email before each change to the sub-processors. Every email has "
+                "a link to unsubscribe.</p>", NULL, NULL, NULL, NULL, 0);
+}
+
+static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
+{
+    notice_subscriber sub;
+    sr_err err = {{0}};
+    char action[16], *txt = NULL;
+    buf body;
+    cJSON *data = NULL;
+    enum MHD_Result ret;
+    int64_t b;
+    int rc, erase;
+
+    if (!token_subscriber(s, tok, 'u', &b, &sub))
+        return bad_link(c, r);
+    if (post) {
+        /* RFC 8058: the one-click POST carries List-Unsubscribe=One-Click; the page's
+         * button asks for the erasure as well */
+        erase = form_value(r->body.p ? r->body.p : "", "action", action, sizeof(action)) && strcmp(action, "erase") == 0;
+        rc = notice_unsubscribe(notify_db(s->notify), sub.id, NULL, erase, &err);
+        notify_db_done(s->notify);
+        if (rc < 0)
+            return srv_error(c, r, 500, "%s", err.msg);
+        return page(c, r, 200, "Unsubscribed",
+                    erase ? "<p>You are unsubscribed. Your address is erased: the records that notices were delivered "
+                            "keep only a one-way hash of it.</p>"
+                          : "<p>You are unsubscribed: no more notices will be sent to this address.</p>",
+                    NULL, NULL, NULL, NULL, 0);
+    }
+    rc = notice_subscriber_data(notify_db(s->notify), sub.id, &data, &err);
+    notify_db_done(s->notify);
+    if (rc != 0 || !data)
+        return srv_error(c, r, 500, "%s", err.msg[0] ? err.msg : "subscriber vanished");
+    txt = cJSON_Print(data);
+    buf_init(&body, 0);
+    buf_puts(&body, "<p>This is everything stored about your subscription:</p>\n<pre>");
+    buf_xml_escape(&body, txt ? txt : "");
+    buf_puts(&body, "</pre>\n<p>Unsubscribing removes the subscription and erases the address; the records that "
+                    "past notices were delivered keep only a one-way hash of it, so that delivery can still be "
+                    "proven to whoever knows the address.</p>");
+    ret = page(c, r, 200, "Your subscription", body.p, r->path, "Unsubscribe and erase my address", "action", "erase", 0);
+    buf_free(&body);
+    cJSON_free(txt);
+    cJSON_Delete(data);
+    return ret;
+}
+
+static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
+{
+    notice_subscriber sub;
+    sr_err err = {{0}};
+    char comment[COMMENT_MAX + 1], deadline[11] = "";
+    cJSON *cs, *it;
+    buf body;
+    enum MHD_Result ret;
+    int64_t b;
+    int rc, day, end = DATE_NONE;
+    const char *eff, *rec;
+
+    if (!token_subscriber(s, tok, 'o', &b, &sub))
+        return bad_link(c, r);
+    cs = notice_changeset(notify_db(s->notify), b, &err);
+    notify_db_done(s->notify);
+    if (!cs)
+        return bad_link(c, r);
+    eff = json_str(cs, "effective");
+    rec = json_str(cs, "recorded");
+    if (eff && date_parse(eff, &day) == 0)
+        end = day;
+    else if (rec && strlen(rec) >= 10) {
+        char d[11];
+        snapshot *sn = srv_current(s);
+        snprintf(d, sizeof(d), "%.10s", rec);
+        if (date_parse(d, &day) == 0)
+            end = day + (sn ? sn->reg->settings.notice_days : 30);
+        snapshot_unref(sn);
+    }
+    if (end != DATE_NONE)
+        date_format(end, deadline);
+    if (end != DATE_NONE && date_today() > end) {
+        cJSON_Delete(cs);
+        buf_init(&body, 0);
+        buf_printf(&body, "<p>The notice period of this change ended on %s. To raise a concern, write to the "
+                          "company directly.</p>", deadline);
+        ret = page(c, r, 410, "The notice period has ended", body.p, NULL, NULL, NULL, NULL, 0);
+        buf_free(&body);
+        return ret;
+    }
+    if (post) {
+        form_value(r->body.p ? r->body.p : "", "comment", comment, sizeof(comment));
+        utf8_sanitize(comment);
+        rc = notice_object(notify_db(s->notify), b, sub.id, comment[0] ? comment : NULL, time(NULL), &err);
+        notify_db_done(s->notify);
+        cJSON_Delete(cs);
+        if (rc < 0)
+            return srv_error(c, r, 500, "%s", err.msg);
+        if (rc == 0)
+            return page(c, r, 410, "Objection already recorded",
+                        "<p>Your objection to this change was recorded already.</p>", NULL, NULL, NULL, NULL, 0);
+        return page(c, r, 201, "Objection recorded",
+                    "<p>Your objection is recorded with the date. The company will contact you about it.</p>",
+                    NULL, NULL, NULL, NULL, 0);
+    }
+    buf_init(&body, 0);
+    buf_puts(&body, "<p>The change you were notified of:</p>\n<ul>\n");
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(cs, "items")) {
+        buf_puts(&body, "<li>");
+        buf_xml_escape(&body, json_str(it, "summary") ? json_str(it, "summary") : "");
+        buf_puts(&body, "</li>\n");
+    }
+    buf_puts(&body, "</ul>\n");
+    if (deadline[0])
+        buf_printf(&body, "<p>You may object until %s.</p>", deadline);
+    ret = page(c, r, 200, "Object to a change of sub-processors", body.p, r->path, "Record my objection", NULL, NULL, 1);
+    buf_free(&body);
+    cJSON_Delete(cs);
+    return ret;
+}
+
+/* The numeric id at the end of url after prefix; 0 when it is not one. */
+static int64_t tail_id(const char *url, const char *prefix)
+{
+    const char *p = url + strlen(prefix);
+    char *end;
+    long long v;
+
+    if (*p < '1' || *p > '9')
+        return 0;
+    v = strtoll(p, &end, 10);
+    return *end ? 0 : v;
+}
+
+static enum MHD_Result send_list(struct MHD_Connection *c, req *r, const char *name, cJSON *arr, int rc,
+                                 const sr_err *err)
+{
+    cJSON *root;
+
+    if (rc != 0)
+        return srv_error(c, r, 500, "%s", err->msg);
+    root = cJSON_CreateObject();
+    cJSON_AddItemToObject(root, name, arr);
+    return srv_json(c, r, 200, root, "private, no-store", NULL, NULL);
+}
+
+static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, const char *method,
+                                   const char *url, const char *who)
+{
+    enum MHD_Result ret = MHD_NO;
+    sr_err err = {{0}};
+    cJSON *arr = NULL, *o, *root;
+    notice_subscriber sub;
+    const char *email, *lang, *customer;
+    int rc, created;
+
+    if (strcmp(method, "DELETE") == 0) {
+        int64_t id = tail_id(url, "/v1/subscribers/");
+        if (!id)
+            return srv_error(c, r, 400, "give the subscriber's number: /v1/subscribers/ID");
+        rc = notice_unsubscribe(notify_db(s->notify), id, NULL, 0, &err);
+        notify_db_done(s->notify);
+        if (rc < 0)
+            return srv_error(c, r, 500, "%s", err.msg);
+        if (rc == 0)
+            return srv_error(c, r, 404, "no subscriber %" PRId64, id);
+        return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
+    }
+    if (strcmp(url, "/v1/subscribers") != 0)
+        return srv_error(c, r, 405, "use DELETE /v1/subscribers/ID");
+    if (strcmp(method, "POST") != 0) {
+        rc = notice_subscribers(notify_db(s->notify), &arr, &err);
+        notify_db_done(s->notify);
+        return send_list(c, r, "subscribers", arr, rc, &err);
+    }
+    if (!(o = json_body(c, r, &ret)))
+        return ret;
+    customer = json_str(o, "customer");
+    if (subscription_fields(c, r, o, &email, &lang, &ret)) {
+        cJSON_Delete(o);
+        return ret;
+    }
+    if (customer && (strlen(customer) > 200 || strpbrk(customer, "\r\n\t"))) {
+        cJSON_Delete(o);
+        return srv_error(c, r, 400, "customer: one line of at most 200 characters");
+    }
+    {
+        char src[120];
+        snprintf(src, sizeof(src), "editor:%s", who);
+        rc = notice_subscribe(notify_db(s->notify), email, lang, customer, src, 1, &sub, &created, &err);
+        notify_db_done(s->notify);
+    }
+    cJSON_Delete(o);
+    if (rc != 0)
+        return srv_error(c, r, 500, "%s", err.msg);
+    root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "id", (double)sub.id);
+    cJSON_AddStringToObject(root, "email", sub.email);
+    cJSON_AddStringToObject(root, "lang", sub.lang);
+    cJSON_AddBoolToObject(root, "confirmed", 1);
+    return srv_json(c, r, created ? 201 : 200, root, "no-store", NULL, NULL);
+}
+
+static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, const char *method,
+                                const char *url, const char *who)
+{
+    enum MHD_Result ret = MHD_NO;
+    sr_err err = {{0}};
+    cJSON *arr = NULL, *o, *root;
+    const char *hook, *customer;
+    char why[400], secret[72];
+    int64_t id;
+    int rc;
+
+    if (strcmp(method, "DELETE") == 0) {
+        id = tail_id(url, "/v1/webhooks/");
+        if (!id)
+            return srv_error(c, r, 400, "give the webhook's number: /v1/webhooks/ID");
+        rc = notice_webhook_remove(notify_db(s->notify), id, &err);
+        notify_db_done(s->notify);
+        if (rc < 0)
+            return srv_error(c, r, 500, "%s", err.msg);
+        if (rc == 0)
+            return srv_error(c, r, 404, "no webhook %" PRId64, id);
+        return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
+    }
+    if (strcmp(url, "/v1/webhooks") != 0)
+        return srv_error(c, r, 405, "use DELETE /v1/webhooks/ID");
+    if (strcmp(method, "POST") != 0) {
+        rc = notice_webhooks(notify_db(s->notify), &arr, &err);
+        notify_db_done(s->notify);
+        return send_list(c, r, "webhooks", arr, rc, &err);
+    }
+    if (!(o = json_body(c, r, &ret)))
+        return ret;
+    hook = json_str(o, "url");
+    customer = json_str(o, "customer");
+    if (!hook || strlen(hook) > 1000 || strpbrk(hook, " \r\n\t")) {
+        cJSON_Delete(o);
+        return srv_error(c, r, 400, "url: an http or https URL of at most 1000 characters is required");
+    }
+    if (customer && (strlen(customer) > 200 || strpbrk(customer, "\r\n\t"))) {
+        cJSON_Delete(o);
+        return srv_error(c, r, 400, "customer: one line of at most 200 characters");
+    }
+    if (!deliver_url_ok(&notify_config(s->notify)->policy, hook, why, sizeof(why))) {
+        cJSON_Delete(o);
+        return srv_error(c, r, 400, "%s", why);
+    }
+    rc = notice_webhook_add(notify_db(s->notify), hook, customer, who, &id, secret, &err);
+    notify_db_done(s->notify);
+    if (rc != 0) {
+        cJSON_Delete(o);
+        return srv_error(c, r, 500, "%s", err.msg);
+    }
+    root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "id", (double)id);
+    cJSON_AddStringToObject(root, "url", hook);
+    cJSON_AddStringToObject(root, "secret", secret);
+    cJSON_AddStringToObject(root, "signature", "X-Subreg-Signature: t=UNIX,v1=hex(HMAC-SHA256(secret, t + \".\" + body))");
+    cJSON_Delete(o);
+    return srv_json(c, r, 201, root, "no-store", NULL, NULL);
+}
+
+enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const char *method, const char *url)
+{
+    enum MHD_Result ret = MHD_NO;
+    sr_err err = {{0}};
+    cJSON *arr = NULL;
+    char who[80];
+    int post = strcmp(method, "POST") == 0, rc, day;
+    const char *since;
+
+    if (strncmp(url, "/subscriptions/confirm/", 23) == 0)
+        return confirm_page(s, c, r, url + 23, post);
+    if (strncmp(url, "/unsubscribe/", 13) == 0)
+        return unsubscribe_page(s, c, r, url + 13, post);
+    if (strncmp(url, "/objections/", 12) == 0)
+        return objection_page(s, c, r, url + 12, post);
+    if (strcmp(url, "/v1/subscriptions") == 0)
+        return post_subscription(s, c, r);
+    /* the rest is for editors */
+    if (api_require(s, c, r, ROLE_EDITOR, who, sizeof(who), &ret))
+        return ret;
+    if (strncmp(url, "/v1/subscribers", 15) == 0)
+        return subscribers(s, c, r, method, url, who);
+    if (strncmp(url, "/v1/webhooks", 12) == 0)
+        return webhooks(s, c, r, method, url, who);
+    if (strcmp(url, "/v1/notices") == 0) {
+        since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+        if (since && date_parse(since, &day) != 0)
+            return srv_error(c, r, 400, "since: a day as YYYY-MM-DD");
+        rc = notice_proof(notify_db(s->notify), since ? (int64_t)day * 86400 : 0, &arr, &err);
+        notify_db_done(s->notify);
+        return send_list(c, r, "notices", arr, rc, &err);
+    }
+    rc = notice_objections(notify_db(s->notify), &arr, &err);
+    notify_db_done(s->notify);
+    return send_list(c, r, "objections", arr, rc, &err);
+}
+
+void api_notice_findings(server *s, int day, diag_list *d)
+{
+    char today[11], file[120];
+    sr_err err = {{0}};
+    cJSON *rows = NULL, *row, *it;
+    int rc;
+
+    rc = notice_unsent(notify_db(s->notify), date_format(day, today), &rows, &err);
+    notify_db_done(s->notify);
+    if (rc != 0) {
+        /* never silent: a state that cannot be read is itself a finding */
+        diag_add(d, "notify.sqlite", 0, 0, SEV_WARNING, "notice-unsent", NULL,
+                 "cannot read the records of notice: %s", err.msg);
+        return;
+    }
+    cJSON_ArrayForEach(row, rows) {
+        const char *eff = json_str(row, "effective"), *to = json_str(row, "to");
+        int pending = cJSON_GetObjectItemCaseSensitive(row, "pending")->valueint;
+        int all = cJSON_GetObjectItemCaseSensitive(row, "recipients")->valueint;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(row, "items")) {
+            snprintf(file, sizeof(file), "subprocessors/%.80s.xml", json_str(it, "id") ? json_str(it, "id") : "?");
+            diag_add(d, file, 0, 0, SEV_WARNING, "notice-unsent", json_str(it, "id"),
+                     "the notice of change set %d (revision %.12s%s%s) has not reached %d of its %d subscribers "
+                     "(see GET /v1/notices)", cJSON_GetObjectItemCaseSensitive(row, "changeset")->valueint,
+                     to ? to : "?", eff ? ", effective " : "", eff ? eff : "", pending, all);
+        }
+    }
+    cJSON_Delete(rows);
+}

@@ -1,0 +1,307 @@
+/* subreg subscribers, subreg notices, subreg objections: the records of notice in
+ * STATE/notify.sqlite, from the command line (the same records /v1/subscribers,
+ * /v1/notices and /v1/objections serve). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cjson/cJSON.h>
+#include "cli.h"
+#include "commands.h"
+#include "message.h"
+#include "noticedb.h"
+
+static const char subscribers_usage[] =
+    "usage: subreg subscribers add EMAIL [--customer NAME] [--lang en|fr|nl] [--state DIR]\n"
+    "       subreg subscribers list [--format text|csv|json] [--state DIR]\n"
+    "       subreg subscribers remove EMAIL [--erase] [--state DIR]\n"
+    "\n"
+    "The people notified of changes to the sub-processors (docs/notify.md), kept in\n"
+    "STATE/notify.sqlite (default state " DEFAULT_STATE "), never in git. add records a customer's\n"
+    "notice contact as confirmed (you vouch for it; people who subscribe themselves on the\n"
+    "page confirm by email). remove stops notices; --erase also replaces the address in the\n"
+    "delivery records by its SHA-256 (an erasure request: delivery stays provable to whoever\n"
+    "knows the address). A running server sees the change at once.\n";
+
+static const char notices_usage[] =
+    "usage: subreg notices [--since YYYY-MM-DD] [--format csv|json] [--state DIR]\n"
+    "\n"
+    "The proof of notice: every email and webhook delivery of a change set (and every\n"
+    "confirmation email), with its recipient, status, times, attempts, the relay's or the\n"
+    "receiver's last answer and the Message-ID. CSV (the default) or JSON on standard output.\n";
+
+static const char objections_usage[] =
+    "usage: subreg objections [--format text|csv|json] [--state DIR]\n"
+    "\n"
+    "Objections customers made through the link in a notice, newest first: the change set,\n"
+    "who, their customer, when, their comment. What happens next is a human decision.\n";
+
+/* One CSV field (RFC 4180), with a leading ' on text a spreadsheet would run as a formula. */
+static void csv_field(const char *s)
+{
+    const char *p;
+
+    if (!s)
+        return;
+    putchar('"');
+    if (strchr("=+-@\t\r", s[0]) && s[0])
+        putchar('\'');
+    for (p = s; *p; p++) {
+        if (*p == '"')
+            putchar('"');
+        putchar(*p);
+    }
+    putchar('"');
+}
+
+/* A value as text: numbers plain, arrays of changes as their summaries joined by "; ". */
+static void value_text(const cJSON *v, char *out, size_t n)
+{
+    const cJSON *it;
+    size_t used = 0;
+
+    out[0] = '\0';
+    if (cJSON_IsString(v))
+        snprintf(out, n, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v))
+        snprintf(out, n, "%.0f", v->valuedouble);
+    else if (cJSON_IsArray(v))
+        cJSON_ArrayForEach(it, v) {
+            const cJSON *sm = cJSON_GetObjectItemCaseSensitive(it, "summary");
+            if (cJSON_IsString(sm) && used + 3 < n)
+                used += (size_t)snprintf(out + used, n - used, "%s%s", used ? "; " : "", sm->valuestring);
+        }
+}
+
+static int print_rows(const cJSON *rows, const char *format)
+{
+    const cJSON *row, *col, *first = cJSON_GetArrayItem(rows, 0);
+    static char text[8192];
+    char *txt;
+
+    if (strcmp(format, "json") == 0) {
+        txt = cJSON_Print(rows);
+        if (!txt)
+            return -1;
+        puts(txt);
+        cJSON_free(txt);
+        return 0;
+    }
+    if (strcmp(format, "csv") == 0) {
+        int k = 0;
+        cJSON_ArrayForEach(col, first)
+            printf("%s%s", k++ ? "," : "", col->string);
+        if (first)
+            printf("\r\n");
+        cJSON_ArrayForEach(row, rows) {
+            k = 0;
+            cJSON_ArrayForEach(col, row) {
+                if (k++)
+                    putchar(',');
+                value_text(col, text, sizeof(text));
+                if (cJSON_IsNumber(col))
+                    fputs(text, stdout);
+                else if (!cJSON_IsNull(col))
+                    csv_field(text);
+            }
+            printf("\r\n");
+        }
+        return 0;
+    }
+    cJSON_ArrayForEach(row, rows) { /* text: one line each, tab-separated */
+        int k = 0;
+        cJSON_ArrayForEach(col, row) {
+            value_text(col, text, sizeof(text));
+            printf("%s%s", k++ ? "\t" : "", cJSON_IsNull(col) ? "-" : text);
+        }
+        putchar('\n');
+    }
+    return 0;
+}
+
+static int format_ok(const char *f, int text)
+{
+    return strcmp(f, "csv") == 0 || strcmp(f, "json") == 0 || (text && strcmp(f, "text") == 0);
+}
+
+/* Open the records in state (which must exist: no server ever ran there otherwise). */
+static noticedb *open_db(const char *cmd, const char *state, int create)
+{
+    noticedb *db = NULL;
+    sr_err err = {{0}};
+    struct stat stbuf;
+
+    if (create && cli_mkdirs(state) != 0) {
+        cli_fail(cmd, "cannot create %s: %s", state, strerror(errno));
+        return NULL;
+    }
+    if (!create && stat(state, &stbuf) != 0) {
+        cli_fail(cmd, "%s: %s (give the server's --state DIR)", state, strerror(errno));
+        return NULL;
+    }
+    if (notice_open(state, &db, &err) != 0)
+        cli_fail(cmd, "%s", err.msg);
+    return db;
+}
+
+/* The options the three commands share; returns the index of the first operand, or -1
+ * after printing usage (*rc says how to exit). */
+typedef struct notice_opts {
+    const char *state, *format, *customer, *lang, *since;
+    int erase;
+} notice_opts;
+
+static int parse(int argc, char **argv, const char *usage, notice_opts *o, int *rc)
+{
+    static const struct option opts[] = {{"state", required_argument, NULL, 's'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"customer", required_argument, NULL, 'c'},
+                                         {"lang", required_argument, NULL, 'l'},
+                                         {"since", required_argument, NULL, 'S'},
+                                         {"erase", no_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': o->state = optarg; break;
+        case 'f': o->format = optarg; break;
+        case 'c': o->customer = optarg; break;
+        case 'l': o->lang = optarg; break;
+        case 'S': o->since = optarg; break;
+        case 'e': o->erase = 1; break;
+        case 'h': fputs(usage, stdout); *rc = EXIT_OK; return -1;
+        default: fputs(usage, stderr); *rc = EXIT_USAGE; return -1;
+        }
+    }
+    return optind;
+}
+
+int cmd_subscribers(int argc, char **argv)
+{
+    notice_opts o = {DEFAULT_STATE, "text", NULL, "en", NULL, 0};
+    const char *verb, *email = NULL;
+    char why[200];
+    noticedb *db = NULL;
+    notice_subscriber sub;
+    sr_err err = {{0}};
+    cJSON *rows = NULL;
+    int rc = EXIT_USAGE, i = parse(argc, argv, subscribers_usage, &o, &rc), created, r;
+
+    if (i < 0)
+        return rc;
+    if (i >= argc || argc - i > 2) {
+        fputs(subscribers_usage, stderr);
+        return EXIT_USAGE;
+    }
+    verb = argv[i];
+    email = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(verb, "list") == 0 && !email) {
+        if (!format_ok(o.format, 1))
+            return cli_fail("subscribers", "--format: text, csv or json");
+        if (!(db = open_db("subscribers", o.state, 0)))
+            return EXIT_USAGE;
+        if (notice_subscribers(db, &rows, &err) != 0 || print_rows(rows, o.format) != 0)
+            rc = cli_fail("subscribers", "%s", err.msg[0] ? err.msg : "out of memory");
+        else
+            rc = EXIT_OK;
+        goto out;
+    }
+    if ((strcmp(verb, "add") != 0 && strcmp(verb, "remove") != 0) || !email) {
+        fputs(subscribers_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (!notice_email_valid(email, why, sizeof(why)))
+        return cli_fail("subscribers", "%s: %s", email, why);
+    if (strcmp(verb, "add") == 0) {
+        if (!message_lang_known(o.lang))
+            return cli_fail("subscribers", "--lang: en, fr or nl");
+        if (o.customer && (strlen(o.customer) > 200 || strpbrk(o.customer, "\r\n\t")))
+            return cli_fail("subscribers", "--customer: one line of at most 200 characters");
+        if (!(db = open_db("subscribers", o.state, 1)))
+            return EXIT_USAGE;
+        if (notice_subscribe(db, email, o.lang, o.customer, "editor:cli", 1, &sub, &created, &err) != 0) {
+            rc = cli_fail("subscribers", "%s", err.msg);
+            goto out;
+        }
+        printf("%s %s (subscriber %lld, %s, confirmed)\n", created ? "Added" : "Updated", sub.email,
+               (long long)sub.id, sub.lang);
+        rc = EXIT_OK;
+        goto out;
+    }
+    if (!(db = open_db("subscribers", o.state, 0)))
+        return EXIT_USAGE;
+    r = notice_unsubscribe(db, 0, email, o.erase, &err);
+    if (r < 0)
+        rc = cli_fail("subscribers", "%s", err.msg);
+    else if (r == 0)
+        rc = cli_fail("subscribers", "no subscriber %s", email);
+    else {
+        printf("Removed %s%s.\n", email, o.erase ? "; the delivery records keep only its SHA-256" : "");
+        rc = EXIT_OK;
+    }
+out:
+    cJSON_Delete(rows);
+    notice_close(db);
+    return rc;
+}
+
+int cmd_notices(int argc, char **argv)
+{
+    notice_opts o = {DEFAULT_STATE, "csv", NULL, NULL, NULL, 0};
+    noticedb *db;
+    sr_err err = {{0}};
+    cJSON *rows = NULL;
+    int rc = EXIT_USAGE, i = parse(argc, argv, notices_usage, &o, &rc), day = 0;
+
+    if (i < 0)
+        return rc;
+    if (i != argc) {
+        fputs(notices_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (!format_ok(o.format, 0))
+        return cli_fail("notices", "--format: csv or json");
+    if (o.since && cli_parse_date(o.since, &day) != 0)
+        return cli_fail("notices", "--since %s: give a day as YYYY-MM-DD", o.since);
+    if (!(db = open_db("notices", o.state, 0)))
+        return EXIT_USAGE;
+    if (notice_proof(db, (int64_t)day * 86400, &rows, &err) != 0 || print_rows(rows, o.format) != 0)
+        rc = cli_fail("notices", "%s", err.msg[0] ? err.msg : "out of memory");
+    else
+        rc = EXIT_OK;
+    cJSON_Delete(rows);
+    notice_close(db);
+    return rc;
+}
+
+int cmd_objections(int argc, char **argv)
+{
+    notice_opts o = {DEFAULT_STATE, "text", NULL, NULL, NULL, 0};
+    noticedb *db;
+    sr_err err = {{0}};
+    cJSON *rows = NULL;
+    int rc = EXIT_USAGE, i = parse(argc, argv, objections_usage, &o, &rc);
+
+    if (i < 0)
+        return rc;
+    if (i != argc) {
+        fputs(objections_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (!format_ok(o.format, 1))
+        return cli_fail("objections", "--format: text, csv or json");
+    if (!(db = open_db("objections", o.state, 0)))
+        return EXIT_USAGE;
+    if (notice_objections(db, &rows, &err) != 0 || print_rows(rows, o.format) != 0)
+        rc = cli_fail("objections", "%s", err.msg[0] ? err.msg : "out of memory");
+    else
+        rc = EXIT_OK;
+    cJSON_Delete(rows);
+    notice_close(db);
+    return rc;
+}

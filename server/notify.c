@@ -1,0 +1,528 @@
+#include "notify.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../registry/date.h"
+#include "../registry/entry.h"
+#include "../registry/summary.h"
+#include "message.h"
+#include "serve.h"
+#include "sha256.h"
+
+#define RATE_SLOTS 512
+#define BATCH 16
+
+typedef struct rate_slot {
+    char key[80];
+    int64_t start;
+    int count;
+} rate_slot;
+
+struct notifier {
+    struct server *s;
+    notify_cfg cfg;
+    noticedb *db;          /* the thread's */
+    noticedb *api_db;      /* the request threads', under api_mu */
+    pthread_mutex_t api_mu, mu, rate_mu;
+    pthread_cond_t cv;
+    int woken, stop, started;
+    pthread_t t;
+    rate_slot rate[RATE_SLOTS];
+    notify_stats stats;
+    char domain[256];      /* of mail_from, for Message-IDs */
+    char tag[9];           /* of this installation's key, for Message-IDs */
+    int told_no_smtp;
+};
+
+void notify_token(const unsigned char key[32], char kind, int64_t a, int64_t b, const char *nonce,
+                  char out[80])
+{
+    char msg[128], hex[65];
+    unsigned char mac[32];
+    int l = snprintf(msg, sizeof(msg), "%c:%" PRId64 ":%" PRId64 ":%s", kind, a, b, nonce);
+
+    hmac_sha256(key, 32, msg, (size_t)l, NULL, 0, mac);
+    sha256_to_hex(mac, 16, hex); /* 128 bits: enough against guessing, short in a link */
+    snprintf(out, 80, "%c%" PRId64 "-%" PRId64 "-%s", kind, a, b, hex);
+}
+
+int notify_token_parse(const char *tok, char *kind, int64_t *a, int64_t *b)
+{
+    const char *p = tok + 1;
+    char *end;
+    size_t i;
+
+    if (!strchr("cuo", tok[0]) || !tok[0] || p[0] < '0' || p[0] > '9')
+        return -1;
+    *kind = tok[0];
+    *a = strtoll(p, &end, 10);
+    if (*end != '-' || end[1] < '0' || end[1] > '9')
+        return -1;
+    *b = strtoll(end + 1, &end, 10);
+    if (*end != '-' || strlen(end + 1) != 32 || *a <= 0 || *b < 0)
+        return -1;
+    for (i = 1; end[i]; i++)
+        if (!((end[i] >= '0' && end[i] <= '9') || (end[i] >= 'a' && end[i] <= 'f')))
+            return -1;
+    return 0;
+}
+
+int notify_token_valid(const unsigned char key[32], const char *tok, char kind, int64_t a,
+                       int64_t b, const char *nonce)
+{
+    char want[80];
+
+    notify_token(key, kind, a, b, nonce, want);
+    return sha256_equal(want, tok);
+}
+
+int notify_rate(notifier *n, const char *key, int limit, int window_s, int *retry_after)
+{
+    int64_t now = time(NULL);
+    unsigned h = 2166136261u;
+    const char *p;
+    rate_slot *slot;
+    int ok;
+
+    for (p = key; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    pthread_mutex_lock(&n->rate_mu);
+    slot = &n->rate[h % RATE_SLOTS];
+    if (strcmp(slot->key, key) != 0 || now - slot->start >= window_s) {
+        /* a new window (or another key in the slot: the older one's count is dropped,
+         * which errs on the side of letting a request through) */
+        snprintf(slot->key, sizeof(slot->key), "%s", key);
+        slot->start = now;
+        slot->count = 0;
+    }
+    ok = slot->count < limit;
+    if (ok)
+        slot->count++;
+    *retry_after = (int)(slot->start + window_s - now);
+    pthread_mutex_unlock(&n->rate_mu);
+    return ok;
+}
+
+noticedb *notify_db(notifier *n)
+{
+    pthread_mutex_lock(&n->api_mu);
+    return n->api_db;
+}
+
+void notify_db_done(notifier *n)
+{
+    pthread_mutex_unlock(&n->api_mu);
+}
+
+const notify_cfg *notify_config(const notifier *n)
+{
+    return &n->cfg;
+}
+
+notify_stats *notify_counters(notifier *n)
+{
+    return &n->stats;
+}
+
+void notify_wake(notifier *n)
+{
+    if (!n)
+        return;
+    pthread_mutex_lock(&n->mu);
+    n->woken = 1;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* ---- change sets ---- */
+
+static int public_entry(const entry *e)
+{
+    return e && e->status != STATUS_RETIRED;
+}
+
+/* The latest announced addition of e that takes effect after today, for "from when". */
+static void upcoming_dates(const entry *e, int today, int *announced, int *effective)
+{
+    entry_upcoming up[32];
+    size_t k, n = entry_upcoming_changes(e, today, up, 32);
+
+    *announced = *effective = DATE_NONE;
+    for (k = 0; k < n && k < 32; k++) {
+        if (*effective == DATE_NONE || up[k].effective > *effective)
+            *effective = up[k].effective;
+        if (up[k].announced != DATE_NONE && (*announced == DATE_NONE || up[k].announced < *announced))
+            *announced = up[k].announced;
+    }
+}
+
+static void add_date(cJSON *o, const char *k, int day)
+{
+    char d[11];
+
+    if (day == DATE_NONE)
+        cJSON_AddNullToObject(o, k);
+    else
+        cJSON_AddStringToObject(o, k, date_format(day, d));
+}
+
+/* Append one change (status 'A', 'M', 'D') of an entry to items. */
+static int add_item(cJSON *items, char status, const entry *before, const entry *after, int announced,
+                    int effective)
+{
+    const entry *e = after ? after : before;
+    cJSON *o = cJSON_CreateObject(), *b = NULL, *a = NULL;
+    buf line;
+    int rc = -1;
+
+    buf_init(&line, 0);
+    if (!o)
+        goto out;
+    if (before)
+        b = cJSON_Parse(before->json[VIEW_INTERNAL]);
+    if (after)
+        a = cJSON_Parse(after->json[VIEW_INTERNAL]);
+    if (summary_change(status, e->id, b, a, 1, &line) != 0)
+        goto out;
+    cJSON_AddStringToObject(o, "id", e->id);
+    cJSON_AddStringToObject(o, "name", e->name ? e->name : e->id);
+    cJSON_AddStringToObject(o, "change", status == 'A' ? "added" : status == 'D' ? "removed" : "changed");
+    cJSON_AddStringToObject(o, "summary", buf_str(&line));
+    add_date(o, "announced", announced);
+    add_date(o, "effective", effective);
+    cJSON_AddItemToArray(items, o);
+    o = NULL;
+    rc = 0;
+out:
+    cJSON_Delete(o);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    buf_free(&line);
+    return rc;
+}
+
+/* The changes customers can see from old to cur, into items; the earliest announced and
+ * effective days into *ann, *eff (DATE_NONE when none). */
+static int diff_snapshots(const registry *old, const registry *cur, int today, cJSON *items,
+                          int *ann, int *eff)
+{
+    size_t i;
+    int a, e;
+
+    *ann = *eff = DATE_NONE;
+#define SEEN(x, y)                                                    \
+    do {                                                              \
+        if ((x) != DATE_NONE && (*ann == DATE_NONE || (x) < *ann))    \
+            *ann = (x);                                               \
+        if ((y) != DATE_NONE && (*eff == DATE_NONE || (y) < *eff))    \
+            *eff = (y);                                               \
+    } while (0)
+    for (i = 0; i < cur->n; i++) {
+        const entry *now = cur->entries[i], *was = registry_find(old, now->id, NULL);
+        if (public_entry(now) && !public_entry(was)) {
+            a = now->announced, e = now->effective;
+            if (add_item(items, 'A', NULL, now, a, e) != 0)
+                return -1;
+            SEEN(a, e);
+        } else if (!public_entry(now) && public_entry(was)) {
+            e = now->retired;
+            if (add_item(items, 'D', was, NULL, DATE_NONE, e) != 0)
+                return -1;
+            SEEN(DATE_NONE, e);
+        } else if (public_entry(now) && strcmp(now->json[VIEW_PUBLIC], was->json[VIEW_PUBLIC]) != 0) {
+            upcoming_dates(now, today, &a, &e);
+            if (add_item(items, 'M', was, now, a, e) != 0)
+                return -1;
+            SEEN(a, e);
+        }
+    }
+    for (i = 0; i < old->n; i++) {
+        const entry *was = old->entries[i];
+        if (public_entry(was) && !registry_find(cur, was->id, NULL)) {
+            if (add_item(items, 'D', was, NULL, DATE_NONE, DATE_NONE) != 0)
+                return -1;
+        }
+    }
+#undef SEEN
+    return 0;
+}
+
+/* Record what changed since the cursor, if the served revision moved. */
+static void detect(notifier *n)
+{
+    char cursor[41], a[11], e[11];
+    snapshot *cur = srv_current(n->s), *old = NULL;
+    cJSON *items = NULL;
+    char *txt = NULL;
+    sr_err err = {{0}};
+    int ann, eff;
+    int64_t cs;
+    size_t queued;
+
+    if (!cur || notice_cursor(n->db, cursor, &err) != 0)
+        goto out;
+    if (strcmp(cursor, cur->rev) == 0)
+        goto out;
+    if (!cursor[0]) {
+        /* the first start: what is already there was published before notices existed */
+        notice_set_cursor(n->db, cur->rev, &err);
+        goto out;
+    }
+    old = srv_snapshot_at(n->s, cursor, &err);
+    if (!old) {
+        srv_log(n->s, "notices: revision %.12s (the last one examined) is gone: %s; notices start again from %.12s",
+                cursor, err.msg, cur->rev);
+        notice_set_cursor(n->db, cur->rev, &err);
+        goto out;
+    }
+    items = cJSON_CreateArray();
+    if (!items || diff_snapshots(old->reg, cur->reg, date_today(), items, &ann, &eff) != 0) {
+        srv_log(n->s, "notices: out of memory while comparing %.12s and %.12s", cursor, cur->rev);
+        goto out;
+    }
+    if (cJSON_GetArraySize(items) == 0) {
+        notice_set_cursor(n->db, cur->rev, &err);
+        goto out;
+    }
+    txt = cJSON_PrintUnformatted(items);
+    if (!txt)
+        goto out;
+    if (notice_record(n->db, cursor, cur->rev, txt, ann == DATE_NONE ? NULL : date_format(ann, a),
+                      eff == DATE_NONE ? NULL : date_format(eff, e), &cs, &queued, &err) != 0) {
+        srv_log(n->s, "notices: cannot record the change set %.12s..%.12s: %s", cursor, cur->rev, err.msg);
+        goto out;
+    }
+    atomic_fetch_add(&n->stats.changesets, 1);
+    srv_log(n->s, "notices: change set %" PRId64 " (%.12s..%.12s, %d changes): %zu deliveries queued", cs, cursor,
+            cur->rev, cJSON_GetArraySize(items), queued);
+out:
+    if (err.msg[0] && !old && !items)
+        srv_log(n->s, "notices: %s", err.msg);
+    cJSON_free(txt);
+    cJSON_Delete(items);
+    snapshot_unref(old);
+    snapshot_unref(cur);
+}
+
+/* ---- delivery ---- */
+
+static void url_of(const notifier *n, char *out, size_t sz, const char *path, const char *tok)
+{
+    snprintf(out, sz, "%s%s%s", n->cfg.public_url, path, tok ? tok : "");
+}
+
+/* Compose delivery d into msg (email) or body (webhook). Returns 0, -1 (why in resp). */
+static int compose(notifier *n, const notice_due *d, const cJSON *cs, buf *out, char *msgid, size_t mn,
+                   char *resp, size_t rn)
+{
+    snapshot *sn = srv_current(n->s);
+    const unsigned char *key = notice_key(n->db);
+    char page[600], action[700], unsub[700], tok[80];
+    message_ctx m;
+    int rc = -1;
+
+    memset(&m, 0, sizeof(m));
+    m.owner = sn && sn->reg->settings.owner ? sn->reg->settings.owner : "subreg";
+    m.notice_days = sn ? sn->reg->settings.notice_days : 30;
+    url_of(n, page, sizeof(page), "/", NULL);
+    if (d->kind != DELIVER_WEBHOOK && strcmp(d->lang, "en") != 0)
+        url_of(n, page, sizeof(page), "/?lang=", d->lang); /* the page in the subscriber's language */
+    if (d->kind == DELIVER_WEBHOOK) {
+        rc = message_webhook(m.owner, d->idem, page, cs, out);
+        goto out;
+    }
+    snprintf(msgid, mn, "%s.%s@%s", d->idem, n->tag, n->domain);
+    m.from = n->cfg.mail_from;
+    m.to = d->recipient;
+    m.lang = d->lang;
+    m.message_id = msgid;
+    m.date = time(NULL);
+    m.page_url = page;
+    notify_token(key, 'u', d->subscriber, 0, d->nonce, tok);
+    url_of(n, unsub, sizeof(unsub), "/unsubscribe/", tok);
+    m.unsubscribe_url = unsub;
+    if (d->kind == DELIVER_CONFIRM) {
+        notify_token(key, 'c', d->subscriber, 0, d->nonce, tok);
+        url_of(n, action, sizeof(action), "/subscriptions/confirm/", tok);
+        m.action_url = action;
+        rc = message_confirmation(&m, out);
+    } else {
+        notify_token(key, 'o', d->subscriber, d->changeset, d->nonce, tok);
+        url_of(n, action, sizeof(action), "/objections/", tok);
+        m.action_url = action;
+        rc = message_changes(&m, cs, out);
+    }
+out:
+    if (rc != 0)
+        snprintf(resp, rn, "out of memory while composing the message");
+    snapshot_unref(sn);
+    return rc;
+}
+
+static int64_t next_attempt(const notifier *n, const notice_due *d, int64_t now)
+{
+    int64_t delay = n->cfg.retry_base;
+    int i;
+
+    for (i = 0; i < d->attempts && delay < NOTIFY_MAX_DELAY_S; i++)
+        delay *= 2;
+    if (delay > NOTIFY_MAX_DELAY_S)
+        delay = NOTIFY_MAX_DELAY_S;
+    return now - d->queued >= NOTIFY_GIVE_UP_S ? 0 : now + delay;
+}
+
+static void deliver_one(notifier *n, const notice_due *d)
+{
+    cJSON *cs = NULL;
+    buf out;
+    char resp[512] = "", msgid[400] = "", sig[200], delivery[160];
+    sr_err err = {{0}};
+    int64_t now = time(NULL), next;
+    int ok = 0;
+
+    buf_init(&out, 0);
+    if (d->kind != DELIVER_CONFIRM && !(cs = notice_changeset(n->db, d->changeset, &err))) {
+        snprintf(resp, sizeof(resp), "change set %" PRId64 " unreadable: %.400s", d->changeset, err.msg);
+    } else if (compose(n, d, cs, &out, msgid, sizeof(msgid), resp, sizeof(resp)) == 0) {
+        if (d->kind == DELIVER_WEBHOOK) {
+            unsigned char mac[32];
+            char hex[65], ts[24];
+            const char *hs[4];
+            int tl = snprintf(ts, sizeof(ts), "%" PRId64 ".", now);
+            hmac_sha256(d->secret, strlen(d->secret), ts, (size_t)tl, out.p, out.len, mac);
+            sha256_to_hex(mac, 32, hex);
+            snprintf(sig, sizeof(sig), "X-Subreg-Signature: t=%" PRId64 ",v1=%s", now, hex);
+            snprintf(delivery, sizeof(delivery), "X-Subreg-Delivery: %s", d->idem);
+            hs[0] = sig, hs[1] = delivery, hs[2] = "X-Subreg-Event: subprocessors.changed", hs[3] = NULL;
+            ok = deliver_http(&n->cfg.policy, d->recipient, hs, out.p, out.len, resp, sizeof(resp)) == 0;
+            snprintf(msgid, sizeof(msgid), "%s", d->idem);
+        } else {
+            ok = deliver_smtp(&n->cfg.smtp, n->cfg.mail_from, d->recipient, out.p, out.len, resp, sizeof(resp)) == 0;
+        }
+    }
+    next = ok ? 0 : next_attempt(n, d, now);
+    if (notice_attempt(n->db, d->id, now, ok, resp, msgid[0] ? msgid : NULL, next, &err) != 0)
+        srv_log(n->s, "notices: delivery %" PRId64 " made but not recorded: %s", d->id, err.msg);
+    if (ok) {
+        atomic_fetch_add(&n->stats.sent, 1);
+    } else {
+        atomic_fetch_add(&n->stats.failed_attempts, 1);
+        if (!next)
+            atomic_fetch_add(&n->stats.given_up, 1);
+    }
+    srv_log(n->s, "notices: delivery %" PRId64 " (%s, change set %" PRId64 ", attempt %d): %s: %s", d->id,
+            d->kind == DELIVER_WEBHOOK ? "webhook" : d->kind == DELIVER_CONFIRM ? "confirmation" : "email",
+            d->changeset, d->attempts + 1, ok ? "delivered" : next ? "will retry" : "given up", resp);
+    cJSON_Delete(cs);
+    buf_free(&out);
+}
+
+static void deliver_due(notifier *n)
+{
+    notice_due due[BATCH];
+    sr_err err = {{0}};
+    int k, got = notice_due_list(n->db, time(NULL), n->cfg.smtp.url != NULL, due, BATCH, &err);
+
+    if (got < 0)
+        srv_log(n->s, "notices: %s", err.msg);
+    for (k = 0; k < got && !n->stop; k++)
+        deliver_one(n, &due[k]);
+}
+
+static void *run(void *arg)
+{
+    notifier *n = arg;
+    struct timespec until;
+
+    while (1) {
+        pthread_mutex_lock(&n->mu);
+        if (!n->woken && !n->stop) {
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += 1;
+            pthread_cond_timedwait(&n->cv, &n->mu, &until);
+        }
+        n->woken = 0;
+        if (n->stop) {
+            pthread_mutex_unlock(&n->mu);
+            break;
+        }
+        pthread_mutex_unlock(&n->mu);
+        detect(n);
+        deliver_due(n);
+        if (!n->cfg.smtp.url && !n->told_no_smtp) {
+            sr_err err = {{0}};
+            if (notice_pending(n->db, &err) > 0) {
+                srv_log(n->s, "notices: emails are waiting in the outbox: start serve with --smtp to send them");
+                n->told_no_smtp = 1;
+            }
+        }
+    }
+    srv_thread_done();
+    return NULL;
+}
+
+int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err *err)
+{
+    notifier *n = calloc(1, sizeof(*n));
+    const char *at;
+    unsigned char h[32];
+    int rc = -1;
+
+    *out = NULL;
+    if (!n) {
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    n->s = s;
+    n->cfg = *cfg;
+    pthread_mutex_init(&n->api_mu, NULL);
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_mutex_init(&n->rate_mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
+    if (notice_open(s->state_dir, &n->db, err) != 0 || notice_open(s->state_dir, &n->api_db, err) != 0)
+        goto out;
+    /* after a restart, whatever was waiting is tried at once */
+    if (notice_retry_now(n->db, err) != 0)
+        goto out;
+    at = cfg->mail_from ? strrchr(cfg->mail_from, '@') : NULL;
+    snprintf(n->domain, sizeof(n->domain), "%s", at ? at + 1 : "localhost");
+    /* a tag of the installation in Message-IDs, derived so that it reveals nothing of the key */
+    hmac_sha256(notice_key(n->db), 32, "message-id", 10, NULL, 0, h);
+    sha256_to_hex(h, 4, n->tag);
+    if ((errno = pthread_create(&n->t, NULL, run, n)) != 0) {
+        sr_err_set(err, "cannot start the notices thread: %s", strerror(errno));
+        goto out;
+    }
+    n->started = 1;
+    rc = 0;
+out:
+    if (rc != 0)
+        notify_stop(n);
+    else
+        *out = n;
+    return rc;
+}
+
+void notify_stop(notifier *n)
+{
+    if (!n)
+        return;
+    if (n->started) {
+        pthread_mutex_lock(&n->mu);
+        n->stop = 1;
+        pthread_cond_signal(&n->cv);
+        pthread_mutex_unlock(&n->mu);
+        pthread_join(n->t, NULL);
+    }
+    notice_close(n->db);
+    notice_close(n->api_db);
+    pthread_mutex_destroy(&n->api_mu);
+    pthread_mutex_destroy(&n->mu);
+    pthread_mutex_destroy(&n->rate_mu);
+    pthread_cond_destroy(&n->cv);
+    free(n);
+}

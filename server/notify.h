@@ -1,0 +1,69 @@
+/* notify: notice of changes inside `subreg serve`. One thread follows the served revision:
+ * when main moved with a change customers can see (an entry added, removed or retired, or
+ * its public view changed) it records the change set and queues its deliveries in one
+ * transaction (noticedb), then delivers what is due: confirmation and change emails
+ * through the SMTP relay, signed POSTs to webhooks, with exponential backoff for
+ * NOTIFY_GIVE_UP_S. The links in emails carry signed tokens (HMAC-SHA256 with the
+ * installation's key) naming the subscriber and the change set.
+ *
+ * The API's request threads share one further database handle under a mutex
+ * (notify_db / notify_db_done): notices are rare next to reads. */
+#ifndef SUBREG_NOTIFY_H
+#define SUBREG_NOTIFY_H
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "deliver.h"
+#include "noticedb.h"
+
+struct server;
+
+/* Deliveries are retried for 4 days (the issue asks at least 3), the delay doubling from
+ * retry_base up to NOTIFY_MAX_DELAY_S. */
+#define NOTIFY_GIVE_UP_S (4 * 86400)
+#define NOTIFY_MAX_DELAY_S 3600
+
+typedef struct notify_cfg {
+    deliver_smtp_cfg smtp;     /* smtp.url NULL: emails wait in the outbox */
+    const char *mail_from;     /* the envelope and From: address */
+    const char *public_url;    /* where the links in emails point, without a trailing / */
+    deliver_policy policy;     /* where webhooks may go */
+    int retry_base;            /* seconds before the first retry */
+} notify_cfg;
+
+typedef struct notifier notifier;
+
+/* Counters for /metrics. */
+typedef struct notify_stats {
+    atomic_ulong sent, failed_attempts, given_up, changesets;
+} notify_stats;
+
+/* Open STATE/notify.sqlite and start the thread. cfg is copied (its strings must outlive
+ * the notifier). Returns 0, or -1 with err set. */
+int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err *err);
+/* Stop the thread (after the delivery in progress) and free everything. NULL is fine. */
+void notify_stop(notifier *n);
+/* Look for work now rather than within the second. */
+void notify_wake(notifier *n);
+const notify_cfg *notify_config(const notifier *n);
+notify_stats *notify_counters(notifier *n);
+
+/* The request threads' handle, locked; give it back with notify_db_done. */
+noticedb *notify_db(notifier *n);
+void notify_db_done(notifier *n);
+
+/* A link token: kind 'c' (confirm subscriber a), 'u' (unsubscribe/see/erase subscriber a),
+ * 'o' (subscriber a objects to change set b); nonce is the subscriber's. out: 80 bytes. */
+void notify_token(const unsigned char key[32], char kind, int64_t a, int64_t b, const char *nonce,
+                  char out[80]);
+/* Read a token's parts without checking it: 0, or -1 when it is not of a token's shape. */
+int notify_token_parse(const char *tok, char *kind, int64_t *a, int64_t *b);
+/* 1 when tok is the token notify_token makes for these parts. */
+int notify_token_valid(const unsigned char key[32], const char *tok, char kind, int64_t a,
+                       int64_t b, const char *nonce);
+
+/* Fixed-window rate limit: 1 when one more event for key (e.g. "ip:1.2.3.4") is allowed
+ * (and counts it), 0 when limit events happened in the current window of window_s seconds
+ * (*retry_after then says when the next is allowed). */
+int notify_rate(notifier *n, const char *key, int limit, int window_s, int *retry_after);
+#endif
