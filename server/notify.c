@@ -267,8 +267,7 @@ static void detect(notifier *n)
         goto out;
     if (strcmp(cursor, cur->rev) == 0)
         goto out;
-    if (!cursor[0]) {
-        /* the first start: what is already there was published before notices existed */
+    if (!cursor[0]) { /* first_cursor found no snapshot then */
         notice_set_cursor(n->db, cur->rev, &err);
         goto out;
     }
@@ -465,6 +464,24 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* On the very first start, what is already there was published before notices existed:
+ * the cursor starts at the served revision, before any request can move main. */
+static int first_cursor(notifier *n, sr_err *err)
+{
+    char cursor[41];
+    snapshot *cur;
+    int rc;
+
+    if (notice_cursor(n->db, cursor, err) != 0)
+        return -1;
+    if (cursor[0])
+        return 0;
+    cur = srv_current(n->s);
+    rc = cur ? notice_set_cursor(n->db, cur->rev, err) : 0;
+    snapshot_unref(cur);
+    return rc;
+}
+
 int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err *err)
 {
     notifier *n = calloc(1, sizeof(*n));
@@ -486,7 +503,7 @@ int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err
     if (notice_open(s->state_dir, &n->db, err) != 0 || notice_open(s->state_dir, &n->api_db, err) != 0)
         goto out;
     /* after a restart, whatever was waiting is tried at once */
-    if (notice_retry_now(n->db, err) != 0)
+    if (notice_retry_now(n->db, err) != 0 || first_cursor(n, err) != 0)
         goto out;
     at = cfg->mail_from ? strrchr(cfg->mail_from, '@') : NULL;
     snprintf(n->domain, sizeof(n->domain), "%s", at ? at + 1 : "localhost");

@@ -28,6 +28,10 @@ def free_port():
 class Server(TempDirTest):
     threads = 2
 
+    def serve_args(self):
+        """Further options of `subreg serve` (subclasses add theirs)."""
+        return []
+
     def setUp(self):
         super().setUp()
         self.repo = os.path.join(self.tmp, "registry.git")
@@ -42,7 +46,7 @@ class Server(TempDirTest):
         self.port = free_port()
         env = dict(os.environ, SUBREG_TODAY=today)
         self.proc = subprocess.Popen([subreg_bin(), "serve", "--registry", self.repo, "--state", self.state,
-                                      "--listen", "127.0.0.1:%d" % self.port, "--threads", str(self.threads)],
+                                      "--listen", "127.0.0.1:%d" % self.port, "--threads", str(self.threads)] + self.serve_args(),
                                      stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + 20
         while time.time() < deadline:
