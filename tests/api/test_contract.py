@@ -89,13 +89,20 @@ class Contract(Server):
                     "/v1/subprocessors/{id}.xml": "/v1/subprocessors/mistral.xml",
                     "/v1/subprocessors/{id}/history": "/v1/subprocessors/mistral/history",
                     "/v1/schemas/{name}.xsd": "/v1/schemas/subprocessor.xsd",
-                    "/subprocessors/{id}": "/subprocessors/mistral"}
+                    "/subprocessors/{id}": "/subprocessors/mistral",
+                    "/subscriptions/confirm/{token}": "/subscriptions/confirm/c1-0-" + "0" * 32,
+                    "/unsubscribe/{token}": "/unsubscribe/u1-0-" + "0" * 32,
+                    "/objections/{token}": "/objections/o1-1-" + "0" * 32,
+                    "/v1/subscribers/{id}": "/v1/subscribers/1",
+                    "/v1/webhooks/{id}": "/v1/webhooks/1"}
+        editor_only = {"/v1/subscribers", "/v1/webhooks", "/v1/notices", "/v1/objections"}
         gets = sorted(p for p, m in ops if m == "get")
         for path in gets:
             url = concrete.get(path, path)
             sec = doc["paths"][path]["get"].get("security", [])
-            token = None if {} in sec else self.reader
-            ok = 204 if path == "/favicon.ico" else 200
+            token = None if {} in sec else self.editor if path in editor_only else self.reader
+            # the links of emails: a real token comes only by email (tests/api/test_notify.py)
+            ok = 204 if path == "/favicon.ico" else 404 if "{token}" in path else 200
             _, h, _ = self.via((path, "get"), "GET", url, ok, token=token)
             if "etag" in h:
                 self.via((path, "get"), "GET", url, 304, headers={"If-None-Match": h["etag"]}, token=token)
@@ -120,6 +127,39 @@ class Contract(Server):
             if m == "options":
                 self.via((path, "options"), "OPTIONS", concrete.get(path, path), 204,
                          headers={"Origin": "https://callnex.example", "Access-Control-Request-Method": "GET"})
+        # notices (docs/notify.md)
+        js = {"Content-Type": "application/json"}
+        op = ("/v1/subscriptions", "post")
+        self.via(op, "POST", "/v1/subscriptions", 202, body=b'{"email": "dpo@customer.example", "lang": "fr"}', headers=js)
+        self.via(op, "POST", "/v1/subscriptions", 400, body=b'{"email": "not an address"}', headers=js)
+        op = ("/v1/subscribers", "post")
+        self.via(op, "POST", "/v1/subscribers", 201, body=b'{"email": "legal@customer.example", "customer": "C NV"}',
+                 headers=js, token=self.editor)
+        self.via(op, "POST", "/v1/subscribers", 200, body=b'{"email": "legal@customer.example", "lang": "nl"}',
+                 headers=js, token=self.editor)
+        self.via(op, "POST", "/v1/subscribers", 400, body=b'{"email": "a@b.example", "lang": "xx"}', headers=js,
+                 token=self.editor, valid=False)
+        self.via(op, "POST", "/v1/subscribers", 403, body=b'{"email": "a@b.example"}', headers=js, token=self.reader)
+        subs = self.req("GET", "/v1/subscribers", token=self.editor)[2]
+        sid = [x["id"] for x in json.loads(subs)["subscribers"] if x["email"] == "legal@customer.example"][0]
+        op = ("/v1/subscribers/{id}", "delete")
+        self.via(op, "DELETE", "/v1/subscribers/%d" % sid, 204, token=self.editor)
+        self.via(op, "DELETE", "/v1/subscribers/%d" % sid, 404, token=self.editor)
+        self.via(op, "DELETE", "/v1/subscribers/%d" % sid, 403, token=self.reader)
+        op = ("/v1/webhooks", "post")
+        # a public address literal: nothing is delivered to it (removed before any change)
+        _, _, created = self.via(op, "POST", "/v1/webhooks", 201, body=b'{"url": "http://93.184.215.14/hooks/subreg"}',
+                                 headers=js, token=self.editor)
+        self.via(op, "POST", "/v1/webhooks", 400, body=b'{"url": "http://127.0.0.1:9/x"}', headers=js, token=self.editor)
+        self.via(op, "POST", "/v1/webhooks", 403, body=b'{"url": "http://93.184.215.14/"}', headers=js, token=self.reader)
+        op = ("/v1/webhooks/{id}", "delete")
+        self.via(op, "DELETE", "/v1/webhooks/%d" % json.loads(created)["id"], 204, token=self.editor)
+        self.via(op, "DELETE", "/v1/webhooks/%d" % json.loads(created)["id"], 404, token=self.editor)
+        self.via(("/v1/notices", "get"), "GET", "/v1/notices?since=2026-01-01", 200, token=self.editor)
+        self.via(("/v1/notices", "get"), "GET", "/v1/notices?since=yesterday", 400, token=self.editor)
+        for path in ("/subscriptions/confirm/{token}", "/unsubscribe/{token}", "/objections/{token}"):
+            self.via((path, "post"), "POST", concrete[path], 404, body=b"List-Unsubscribe=One-Click",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
         # writes
         with open(os.path.join(ROOT, "data", "seed", "subprocessors", "mistral.xml")) as f:
             mistral = f.read()
