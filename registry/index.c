@@ -1,4 +1,5 @@
 #include "index.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +94,28 @@ static int meta_set(index_db *db, const char *key, const char *value)
     return rc;
 }
 
+int sqlite_open_private(const char *path, sqlite3 **out, sr_err *err)
+{
+    *out = NULL;
+    if (sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        sr_err_set(err, "cannot open %s: %s", path, *out ? sqlite3_errmsg(*out) : "out of memory");
+        sqlite3_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    /* chmod, never open()+close(): closing any descriptor of the file drops the POSIX
+     * locks of every connection of this process to it, and another process may then
+     * take the database for unused and delete its WAL under them. sqlite gives the -wal
+     * and -shm files the database's mode. */
+    if (chmod(path, 0600) != 0) {
+        sr_err_set(err, "cannot make %s private: %s", path, strerror(errno));
+        sqlite3_close(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int index_open(const char *path, const char *repo_path, index_db **out, sr_err *err)
 {
     index_db *db = calloc(1, sizeof(*db));
@@ -105,21 +128,9 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
         return -1;
     }
     snprintf(db->repo, sizeof(db->repo), "%s", repo_path);
-    {
-        /* internal fields (authors, messages) live here: readable by the owner only, and
-         * sqlite gives its -wal and -shm files the same mode */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            fchmod(fd, 0600);
-            close(fd);
-        }
-    }
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                           SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        sr_err_set(err, "index: cannot open %s: %s", path,
-                   db->db ? sqlite3_errmsg(db->db) : "out of memory");
+    /* internal fields (authors, messages) live here: readable by the owner only */
+    if (sqlite_open_private(path, &db->db, err) != 0)
         goto fail;
-    }
     sqlite3_busy_timeout(db->db, 10000);
     if (exec(db, schema_sql, err) != 0)
         goto fail;

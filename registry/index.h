@@ -16,6 +16,12 @@
 
 typedef struct index_db index_db;
 
+struct sqlite3;
+/* Open (creating it) the sqlite database at path, readable and writable by its owner only
+ * (mode 0600), without ever opening the file otherwise (that would drop the process's
+ * POSIX locks on it). Returns 0, or -1 with err set and *out NULL. */
+int sqlite_open_private(const char *path, struct sqlite3 **out, sr_err *err);
+
 /* Open (creating) the index file at path for the repository whose directory is repo_path;
  * an index made for another repository, or by another format version, is emptied. Returns
  * 0; SR_DAMAGED when the file is not a database or is damaged (move it aside: the index is

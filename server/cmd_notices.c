@@ -27,10 +27,13 @@ static const char subscribers_usage[] =
 
 static const char notices_usage[] =
     "usage: subreg notices [--since YYYY-MM-DD] [--format csv|json] [--state DIR]\n"
+    "       subreg notices --purge-before YYYY-MM-DD [--state DIR]\n"
     "\n"
     "The proof of notice: every email and webhook delivery of a change set (and every\n"
     "confirmation email), with its recipient, status, times, attempts, the relay's or the\n"
-    "receiver's last answer and the Message-ID. CSV (the default) or JSON on standard output.\n";
+    "receiver's last answer and the Message-ID. CSV (the default) or JSON on standard output.\n"
+    "--purge-before removes the records of change sets recorded before that day whose\n"
+    "deliveries are all done (the retention period is yours to set: docs/notify.md).\n";
 
 static const char objections_usage[] =
     "usage: subreg objections [--format text|csv|json] [--state DIR]\n"
@@ -149,7 +152,7 @@ static noticedb *open_db(const char *cmd, const char *state, int create)
 /* The options the three commands share; returns the index of the first operand, or -1
  * after printing usage (*rc says how to exit). */
 typedef struct notice_opts {
-    const char *state, *format, *customer, *lang, *since;
+    const char *state, *format, *customer, *lang, *since, *purge;
     int erase;
 } notice_opts;
 
@@ -161,6 +164,7 @@ static int parse(int argc, char **argv, const char *usage, notice_opts *o, int *
                                          {"lang", required_argument, NULL, 'l'},
                                          {"since", required_argument, NULL, 'S'},
                                          {"erase", no_argument, NULL, 'e'},
+                                         {"purge-before", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -174,6 +178,7 @@ static int parse(int argc, char **argv, const char *usage, notice_opts *o, int *
         case 'l': o->lang = optarg; break;
         case 'S': o->since = optarg; break;
         case 'e': o->erase = 1; break;
+        case 'P': o->purge = optarg; break;
         case 'h': fputs(usage, stdout); *rc = EXIT_OK; return -1;
         default: fputs(usage, stderr); *rc = EXIT_USAGE; return -1;
         }
@@ -183,7 +188,7 @@ static int parse(int argc, char **argv, const char *usage, notice_opts *o, int *
 
 int cmd_subscribers(int argc, char **argv)
 {
-    notice_opts o = {DEFAULT_STATE, "text", NULL, "en", NULL, 0};
+    notice_opts o = {DEFAULT_STATE, "text", NULL, "en", NULL, NULL, 0};
     const char *verb, *email = NULL;
     char why[200];
     noticedb *db = NULL;
@@ -252,11 +257,11 @@ out:
 
 int cmd_notices(int argc, char **argv)
 {
-    notice_opts o = {DEFAULT_STATE, "csv", NULL, NULL, NULL, 0};
+    notice_opts o = {DEFAULT_STATE, "csv", NULL, NULL, NULL, NULL, 0};
     noticedb *db;
     sr_err err = {{0}};
     cJSON *rows = NULL;
-    int rc = EXIT_USAGE, i = parse(argc, argv, notices_usage, &o, &rc), day = 0;
+    int rc = EXIT_USAGE, i = parse(argc, argv, notices_usage, &o, &rc), day = 0, n;
 
     if (i < 0)
         return rc;
@@ -268,8 +273,21 @@ int cmd_notices(int argc, char **argv)
         return cli_fail("notices", "--format: csv or json");
     if (o.since && cli_parse_date(o.since, &day) != 0)
         return cli_fail("notices", "--since %s: give a day as YYYY-MM-DD", o.since);
+    if (o.purge && cli_parse_date(o.purge, &day) != 0)
+        return cli_fail("notices", "--purge-before %s: give a day as YYYY-MM-DD", o.purge);
     if (!(db = open_db("notices", o.state, 0)))
         return EXIT_USAGE;
+    if (o.purge) {
+        n = notice_purge(db, (int64_t)day * 86400, &err);
+        if (n < 0)
+            rc = cli_fail("notices", "%s", err.msg);
+        else {
+            printf("Removed %d delivery records of change sets recorded before %s.\n", n, o.purge);
+            rc = EXIT_OK;
+        }
+        notice_close(db);
+        return rc;
+    }
     if (notice_proof(db, (int64_t)day * 86400, &rows, &err) != 0 || print_rows(rows, o.format) != 0)
         rc = cli_fail("notices", "%s", err.msg[0] ? err.msg : "out of memory");
     else
@@ -281,7 +299,7 @@ int cmd_notices(int argc, char **argv)
 
 int cmd_objections(int argc, char **argv)
 {
-    notice_opts o = {DEFAULT_STATE, "text", NULL, NULL, NULL, 0};
+    notice_opts o = {DEFAULT_STATE, "text", NULL, NULL, NULL, NULL, 0};
     noticedb *db;
     sr_err err = {{0}};
     cJSON *rows = NULL;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include "../registry/index.h"
 #include "sha256.h"
 
 struct noticedb {
@@ -163,7 +164,7 @@ int notice_open(const char *state_dir, noticedb **out, sr_err *err)
     noticedb *db = calloc(1, sizeof(*db));
     char path[4200], hex[65] = "";
     sqlite3_stmt *st = NULL;
-    int fd, i, rc = -1;
+    int i, rc = -1;
 
     *out = NULL;
     if (!db) {
@@ -172,16 +173,8 @@ int notice_open(const char *state_dir, noticedb **out, sr_err *err)
     }
     snprintf(path, sizeof(path), "%s/notify.sqlite", state_dir);
     /* personal data: readable by the server's user only */
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        sr_err_set(err, "%s: %s", path, strerror(errno));
+    if (sqlite_open_private(path, &db->db, err) != 0)
         goto out;
-    }
-    close(fd);
-    if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        sr_err_set(err, "%s: %s", path, db->db ? sqlite3_errmsg(db->db) : "cannot open");
-        goto out;
-    }
     sqlite3_busy_timeout(db->db, 10000);
     if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != 0 ||
         exec(db, "BEGIN IMMEDIATE", err) != 0)
@@ -660,4 +653,49 @@ int notice_unsent(noticedb *db, const char *today, cJSON **out, sr_err *err)
         "FROM changesets c JOIN outbox o ON o.changeset = c.id AND o.kind = 1 "
         "WHERE coalesce(c.announced, date(c.recorded, 'unixepoch')) <= ? "
         "GROUP BY c.id HAVING pending > 0 ORDER BY c.id", "t", today), out, err);
+}
+
+int notice_expire_unconfirmed(noticedb *db, int64_t before, sr_err *err)
+{
+    int rc = -1, n = 0;
+
+    if (exec(db, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    if (run(db, prep(db, err, "DELETE FROM outbox WHERE status='pending' AND subscriber IN "
+                              "(SELECT id FROM subscribers WHERE confirmed IS NULL AND created < ?)", "i", before), err) != 0 ||
+        run(db, prep(db, err, "DELETE FROM subscribers WHERE confirmed IS NULL AND created < ?", "i", before), err) != 0)
+        goto out;
+    n = sqlite3_changes(db->db);
+    rc = exec(db, "COMMIT", err);
+out:
+    if (rc != 0)
+        exec(db, "ROLLBACK", NULL);
+    return rc == 0 ? n : -1;
+}
+
+int notice_purge(noticedb *db, int64_t before, sr_err *err)
+{
+    int rc = -1, n = 0;
+
+    if (exec(db, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    /* whole change sets only, and only once nothing of them is pending */
+    if (run(db, prep(db, err, "CREATE TEMP TABLE IF NOT EXISTS gone(id INTEGER PRIMARY KEY)", ""), err) != 0 ||
+        run(db, prep(db, err, "DELETE FROM temp.gone", ""), err) != 0 ||
+        run(db, prep(db, err, "INSERT INTO temp.gone SELECT c.id FROM changesets c WHERE c.recorded < ? AND NOT EXISTS "
+                              "(SELECT 1 FROM outbox o WHERE o.changeset = c.id AND o.status = 'pending')", "i", before), err) != 0 ||
+        run(db, prep(db, err, "DELETE FROM attempts WHERE outbox IN (SELECT id FROM outbox WHERE changeset IN temp.gone "
+                              "OR (changeset IS NULL AND status <> 'pending' AND queued < ?))", "i", before), err) != 0 ||
+        run(db, prep(db, err, "DELETE FROM outbox WHERE changeset IN temp.gone OR (changeset IS NULL AND status <> 'pending' "
+                              "AND queued < ?)", "i", before), err) != 0)
+        goto out;
+    n = sqlite3_changes(db->db);
+    if (run(db, prep(db, err, "DELETE FROM objections WHERE changeset IN temp.gone", ""), err) != 0 ||
+        run(db, prep(db, err, "DELETE FROM changesets WHERE id IN temp.gone", ""), err) != 0)
+        goto out;
+    rc = exec(db, "COMMIT", err);
+out:
+    if (rc != 0)
+        exec(db, "ROLLBACK", NULL);
+    return rc == 0 ? n : -1;
 }

@@ -131,4 +131,12 @@ int notice_objections(noticedb *db, cJSON **out, sr_err *err);
  * today "YYYY-MM-DD") with deliveries not yet made: [{changeset, to, announced, effective,
  * pending, recipients}]. */
 int notice_unsent(noticedb *db, const char *today, cJSON **out, sr_err *err);
+
+/* Remove subscriptions never confirmed and made before before (unix seconds), with their
+ * pending confirmation: nobody asked to keep them. Returns how many, or -1. */
+int notice_expire_unconfirmed(noticedb *db, int64_t before, sr_err *err);
+/* The retention of proof: remove the change sets recorded before before whose deliveries
+ * are all done, with their deliveries, attempts and objections, and done confirmation
+ * emails queued before it. Returns the deliveries removed, or -1. */
+int notice_purge(noticedb *db, int64_t before, sr_err *err);
 #endif

@@ -36,6 +36,7 @@ struct notifier {
     char domain[256];      /* of mail_from, for Message-IDs */
     char tag[9];           /* of this installation's key, for Message-IDs */
     int told_no_smtp;
+    int64_t last_expiry;
 };
 
 void notify_token(const unsigned char key[32], char kind, int64_t a, int64_t b, const char *nonce,
@@ -452,6 +453,13 @@ static void *run(void *arg)
         pthread_mutex_unlock(&n->mu);
         detect(n);
         deliver_due(n);
+        if (time(NULL) - n->last_expiry >= 3600) { /* hourly: unconfirmed after a week go */
+            sr_err err = {{0}};
+            int gone = notice_expire_unconfirmed(n->db, time(NULL) - NOTIFY_UNCONFIRMED_S, &err);
+            if (gone > 0)
+                srv_log(n->s, "notices: removed %d subscriptions never confirmed", gone);
+            n->last_expiry = time(NULL);
+        }
         if (!n->cfg.smtp.url && !n->told_no_smtp) {
             sr_err err = {{0}};
             if (notice_pending(n->db, &err) > 0) {

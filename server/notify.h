@@ -22,6 +22,8 @@ struct server;
  * retry_base up to NOTIFY_MAX_DELAY_S. */
 #define NOTIFY_GIVE_UP_S (4 * 86400)
 #define NOTIFY_MAX_DELAY_S 3600
+/* A subscription not confirmed within a week is removed (nobody asked to keep it). */
+#define NOTIFY_UNCONFIRMED_S (7 * 86400)
 
 typedef struct notify_cfg {
     deliver_smtp_cfg smtp;     /* smtp.url NULL: emails wait in the outbox */

@@ -366,6 +366,13 @@ class RelayRefuses(Notify):
         self.assertTrue(row["response"].startswith("250"), row)
         time.sleep(1.5)
         self.assertEqual(len(self.mails()), 1)
+        # the retention of proof is the operator's: records of finished change sets go
+        p = run(["notices", "--purge-before", "2000-01-01", "--state", self.state])
+        self.assertIn("Removed 0 ", p.stdout)
+        p = run(["notices", "--purge-before", "2999-01-01", "--state", self.state])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Removed 1 ", p.stdout)
+        self.assertEqual(self.notices(), [])
 
 
 class Durability(Notify):
@@ -531,3 +538,15 @@ class NoticeCli(Notify):
             p = run([cmd, "--help"])
             self.assertEqual(p.returncode, 0)
             self.assertIn("usage: subreg " + cmd, p.stdout)
+
+    def test_the_command_line_and_the_server_see_each_others_writes(self):
+        """Regression: opening the database file with open()+close() dropped the server's
+        POSIX locks on it; a command closing its connection then deleted the WAL the server
+        was still writing to, and what the server wrote next was seen by nobody else."""
+        st = ["--state", self.state]
+        for i in range(3):
+            self.subscribe_confirmed("api%d@customer.example" % i)
+            rows = json.loads(run(["subscribers", "list", "--format", "json"] + st).stdout)
+            self.assertEqual(len(rows), i + 1, rows)
+        self.assertTrue(os.path.exists(os.path.join(self.state, "notify.sqlite-wal")))
+        self.assertEqual(os.stat(os.path.join(self.state, "notify.sqlite")).st_mode & 0o777, 0o600)
