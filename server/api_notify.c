@@ -308,7 +308,7 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
     if (!cs)
         return bad_link(c, r);
     eff = json_str(cs, "effective");
-    rec = json_str(cs, "recorded");
+    rec = json_str(cs, "announced") ? json_str(cs, "announced") : json_str(cs, "recorded"); /* as the email says */
     if (eff && date_parse(eff, &day) == 0)
         end = day;
     else if (rec && strlen(rec) >= 10) {
