@@ -16,7 +16,9 @@ enum {
     SR_CONFLICT = 2, /* main moved from the expected parent: re-read and retry */
     SR_BLOCKED = 3,  /* the change breaks the rules: the diagnostics say why */
     SR_LOCKED = 4,   /* another writer holds main's lock: retry the update shortly */
-    SR_DAMAGED = 5   /* a derived file (the index) is damaged: move it aside, build it anew */
+    SR_DAMAGED = 5,  /* a derived file (the index) is damaged: move it aside, build it anew */
+    SR_REJECTED = 6, /* the upstream remote refused an update (a hook, a protected branch) */
+    SR_OFFLINE = 7   /* the upstream remote could not be reached */
 };
 
 typedef struct sr_err {

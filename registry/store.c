@@ -20,6 +20,8 @@ struct store {
     size_t raw_len;
     uint32_t *offs;     /* where each entry of raw starts: the next write finds its place */
     size_t noffs;       /* by binary search instead of scanning 10,000 entries */
+    store_publish_fn publish; /* see store_set_publish */
+    void *publish_ctx;
 };
 
 struct store_snap {
@@ -779,9 +781,24 @@ int store_commit(store *s, const char *expected_parent, const store_change *chan
         git_fail(err, "cannot write the commit");
         goto out;
     }
+    if (s->publish) {
+        char c_hex[STORE_OID_HEX], p_hex[STORE_OID_HEX];
+        git_oid_tostr(c_hex, sizeof(c_hex), &commit_id);
+        git_oid_tostr(p_hex, sizeof(p_hex), &parent_id);
+        if ((rc = s->publish(s->publish_ctx, s, c_hex, p_hex, err)) != 0)
+            goto out;
+        rc = -1;
+    }
     /* Compare-and-swap: move main only if it still points at the parent. */
     grc = git_reference_create_matching(&ref, s->repo, STORE_REF, &commit_id, 1, &parent_id,
                                         message);
+    if (grc == GIT_EMODIFIED && s->publish) {
+        /* published: whoever moved main meanwhile (the follower of the upstream) moved it
+         * to this very commit */
+        git_oid now;
+        if (git_reference_name_to_id(&now, s->repo, STORE_REF) == 0 && git_oid_equal(&now, &commit_id))
+            grc = 0;
+    }
     if (grc == GIT_ELOCKED) {
         sr_err_set(err, "another writer holds %s.lock: retry shortly", STORE_REF);
         rc = STORE_LOCKED;
@@ -1170,4 +1187,209 @@ int store_clear_stale_lock(store *s, int max_age, sr_err *err)
         return -1;
     }
     return 1;
+}
+
+/* ---------------------------------------------------------------- remotes */
+
+void store_set_publish(store *s, store_publish_fn fn, void *ctx)
+{
+    s->publish = fn;
+    s->publish_ctx = ctx;
+}
+
+int store_set_main(store *s, const char *expected_old, const char *new_id, sr_err *err)
+{
+    git_oid old_id, id;
+    git_reference *ref = NULL;
+    int grc;
+
+    if (git_oid_fromstr(&old_id, expected_old) < 0 || git_oid_fromstr(&id, new_id) < 0) {
+        sr_err_set(err, "not a commit id");
+        return -1;
+    }
+    grc = git_reference_create_matching(&ref, s->repo, STORE_REF, &id, 1, &old_id, "subreg: follow the upstream");
+    git_reference_free(ref);
+    if (grc == GIT_ELOCKED) {
+        sr_err_set(err, "another writer holds %s.lock: retry shortly", STORE_REF);
+        return STORE_LOCKED;
+    }
+    if (grc == GIT_EMODIFIED || grc == GIT_EEXISTS) {
+        sr_err_set(err, "main moved meanwhile");
+        return STORE_CONFLICT;
+    }
+    if (grc < 0) {
+        git_fail(err, "cannot update " STORE_REF);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct remote_ctx {
+    const store_remote_auth *auth;
+    int tries;
+    char status[512];   /* the upstream's refusal of the ref update, if any */
+    char said[512];     /* what the upstream's hooks printed ("remote: ..."), the end of it */
+} remote_ctx;
+
+static int sideband(const char *str, int len, void *payload)
+{
+    remote_ctx *c = payload;
+    size_t have = strlen(c->said), room = sizeof(c->said) - 1 - have;
+    size_t n = (size_t)len < room ? (size_t)len : room;
+    size_t i;
+
+    memcpy(c->said + have, str, n);
+    c->said[have + n] = '\0';
+    for (i = have; i < have + n; i++)
+        if (c->said[i] == '\r' || c->said[i] == '\n')
+            c->said[i] = ' ';
+    return 0;
+}
+
+static int credentials(git_credential **out, const char *url, const char *user, unsigned int allowed,
+                       void *payload)
+{
+    remote_ctx *c = payload;
+    const store_remote_auth *a = c->auth;
+
+    (void)url;
+    if (c->tries++ > 0) /* the one we gave was refused: libgit2 would ask forever */
+        return GIT_EAUTH;
+    if ((allowed & GIT_CREDENTIAL_SSH_KEY) && a && a->ssh_key)
+        return git_credential_ssh_key_new(out, user ? user : "git", NULL, a->ssh_key, a->ssh_pass);
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && a && a->token)
+        return git_credential_userpass_plaintext_new(out, a->user ? a->user : "x-access-token", a->token);
+    if (allowed & GIT_CREDENTIAL_SSH_KEY)
+        return git_credential_ssh_key_from_agent(out, user ? user : "git");
+    return GIT_PASSTHROUGH;
+}
+
+static int update_status(const char *refname, const char *status, void *payload)
+{
+    remote_ctx *c = payload;
+
+    (void)refname;
+    if (status)
+        snprintf(c->status, sizeof(c->status), "%s", status);
+    return 0;
+}
+
+static void remote_callbacks(git_remote_callbacks *cb, remote_ctx *c)
+{
+    cb->credentials = credentials;
+    cb->push_update_reference = update_status;
+    cb->sideband_progress = sideband;
+    cb->payload = c;
+}
+
+/* A failed connection or transfer: STORE_OFFLINE, with the reason. */
+static int offline(sr_err *err, const char *url)
+{
+    const git_error *e = git_error_last();
+
+    sr_err_set(err, "the upstream %s cannot be reached: %s", url, e && e->message ? e->message : "unknown error");
+    return STORE_OFFLINE;
+}
+
+int store_clone_bare(const char *url, const char *path, const store_remote_auth *a, sr_err *err)
+{
+    git_clone_options o;
+    git_repository *repo = NULL;
+    remote_ctx c = {a, 0, "", ""};
+    int rc;
+
+    git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
+    o.bare = 1;
+    o.checkout_branch = "main";
+    remote_callbacks(&o.fetch_opts.callbacks, &c);
+    o.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    rc = git_clone(&repo, url, path, &o) < 0 ? offline(err, url) : 0;
+    git_repository_free(repo);
+    return rc;
+}
+
+int store_fetch(store *s, const char *url, const store_remote_auth *a, char tip[STORE_OID_HEX],
+                sr_err *err)
+{
+    git_remote *r = NULL;
+    git_fetch_options o;
+    char *spec = "+" STORE_REF ":" STORE_UPSTREAM_REF;
+    git_strarray specs = {&spec, 1};
+    remote_ctx c = {a, 0, "", ""};
+    git_oid id;
+    int rc = -1;
+
+    git_fetch_options_init(&o, GIT_FETCH_OPTIONS_VERSION);
+    tip[0] = '\0';
+    remote_callbacks(&o.callbacks, &c);
+    o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    if (git_remote_create_anonymous(&r, s->repo, url) < 0) {
+        git_fail(err, "upstream URL");
+        goto out;
+    }
+    if (git_remote_fetch(r, &specs, &o, "subreg: fetch the upstream") < 0) {
+        rc = offline(err, url);
+        goto out;
+    }
+    if (git_reference_name_to_id(&id, s->repo, STORE_UPSTREAM_REF) < 0) {
+        sr_err_set(err, "the upstream %s has no branch main", url);
+        rc = STORE_NOTFOUND;
+        goto out;
+    }
+    git_oid_tostr(tip, STORE_OID_HEX, &id);
+    rc = 0;
+out:
+    git_remote_free(r);
+    return rc;
+}
+
+int store_push(store *s, const char *url, const store_remote_auth *a, const char *commit, sr_err *err)
+{
+    git_remote *r = NULL;
+    git_reference *ref = NULL;
+    git_push_options o;
+    char *spec = "refs/subreg/outgoing:" STORE_REF;
+    git_strarray specs = {&spec, 1};
+    remote_ctx c = {a, 0, "", ""};
+    git_oid id;
+    const git_error *e;
+    int rc = -1, grc;
+
+    git_push_options_init(&o, GIT_PUSH_OPTIONS_VERSION);
+    remote_callbacks(&o.callbacks, &c);
+    if (git_oid_fromstr(&id, commit) < 0 ||
+        git_reference_create(&ref, s->repo, "refs/subreg/outgoing", &id, 1, "subreg: publish") < 0) {
+        git_fail(err, "cannot prepare the push");
+        goto out;
+    }
+    if (git_remote_create_anonymous(&r, s->repo, url) < 0) {
+        git_fail(err, "upstream URL");
+        goto out;
+    }
+    grc = git_remote_push(r, &specs, &o);
+    e = git_error_last();
+    if (grc == GIT_ENONFASTFORWARD ||
+        (grc < 0 && e && e->message && (strstr(e->message, "not present locally") || strstr(e->message, "fast-forward")))) {
+        sr_err_set(err, "the upstream's main moved");
+        rc = STORE_CONFLICT;
+    } else if (grc < 0) {
+        rc = offline(err, url);
+    } else if (c.status[0]) {
+        if (strstr(c.status, "fast-forward") || strstr(c.status, "fetch first") || strstr(c.status, "stale info")) {
+            sr_err_set(err, "the upstream's main moved: %s", c.status);
+            rc = STORE_CONFLICT;
+        } else {
+            size_t l = strlen(c.said);
+            while (l && c.said[l - 1] == ' ')
+                c.said[--l] = '\0';
+            sr_err_set(err, "%s%s%s%s", c.status, c.said[0] ? " (" : "", c.said, c.said[0] ? ")" : "");
+            rc = STORE_REJECTED;
+        }
+    } else {
+        rc = 0;
+    }
+out:
+    git_reference_free(ref);
+    git_remote_free(r);
+    return rc;
 }

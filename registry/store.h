@@ -19,6 +19,9 @@ typedef struct store_snap store_snap;
 #define STORE_NOTFOUND SR_NOTFOUND /* no such revision, file or entry */
 #define STORE_CONFLICT SR_CONFLICT /* main moved from the expected parent: re-read and retry */
 #define STORE_LOCKED SR_LOCKED     /* main's lock is held by another writer: retry shortly */
+#define STORE_REJECTED SR_REJECTED /* the upstream refused the update: err has its message */
+#define STORE_OFFLINE SR_OFFLINE   /* the upstream could not be reached */
+#define STORE_UPSTREAM_REF "refs/subreg/upstream" /* the upstream's main, as last fetched */
 
 /* Call once in main before threads: git_libgit2_init and durable writes (fsync). */
 int store_global_init(sr_err *err);
@@ -162,4 +165,38 @@ int store_clear_stale_lock(store *s, int max_age, sr_err *err);
 long store_lock_age_ms(store *s);
 /* The repository's directory (the .git directory for a work tree). */
 const char *store_path(const store *s);
+
+/* ---- an upstream remote (a repository on GitHub, GitLab, a git daemon, a directory) ---- */
+
+/* How to authenticate to the upstream: an HTTPS token (with user, default
+ * "x-access-token"), or an SSH key file (passphrase may be NULL); else the SSH agent. Any
+ * member may be NULL. */
+typedef struct store_remote_auth {
+    const char *user, *token, *ssh_key, *ssh_pass;
+} store_remote_auth;
+
+/* Clone url's main into a new bare repository at path. Returns 0, STORE_OFFLINE or -1. */
+int store_clone_bare(const char *url, const char *path, const store_remote_auth *a, sr_err *err);
+/* Fetch url's main into STORE_UPSTREAM_REF; tip gets its commit. Returns 0, STORE_NOTFOUND
+ * (the upstream has no main), STORE_OFFLINE (err says why) or -1. */
+int store_fetch(store *s, const char *url, const store_remote_auth *a, char tip[STORE_OID_HEX],
+                sr_err *err);
+/* Update url's main to commit, without force: the upstream takes it only if its main is
+ * still an ancestor of commit (a lease: receive-pack checks the old value atomically).
+ * Returns 0 (accepted), STORE_CONFLICT (the upstream's main moved: fetch and retry),
+ * STORE_REJECTED (refused by the upstream: err holds its message), STORE_OFFLINE or -1. */
+int store_push(store *s, const char *url, const store_remote_auth *a, const char *commit,
+               sr_err *err);
+/* Move main from expected_old to new_id (compare-and-swap). Returns 0, STORE_CONFLICT,
+ * STORE_LOCKED or -1. */
+int store_set_main(store *s, const char *expected_old, const char *new_id, sr_err *err);
+
+/* Called by store_commit after the commit object is written and before main moves: where
+ * main has to reach another repository first (the upstream). Returns 0 to move main, or a
+ * code store_commit then returns (main unmoved): STORE_CONFLICT, STORE_REJECTED,
+ * STORE_OFFLINE, -1, with err set. */
+typedef int (*store_publish_fn)(void *ctx, store *s, const char *commit, const char *parent,
+                                sr_err *err);
+/* Set (or with fn NULL, clear) the publish step of this handle's commits. */
+void store_set_publish(store *s, store_publish_fn fn, void *ctx);
 #endif

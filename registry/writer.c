@@ -13,6 +13,7 @@ struct writer {
     store *st;
     const schemas *xs;
     unsigned seed;        /* jitter */
+    long budget_ms;       /* WRITER_BUDGET_MS, or what writer_set_publish says */
 };
 
 int writer_open(const char *path, const schemas *xs, writer **out, sr_err *err)
@@ -73,6 +74,14 @@ static int clear_stale(writer *w, sr_err *err)
     return store_clear_stale_lock(w->st, WRITER_STALE_LOCK_MS / 1000, err);
 }
 
+void writer_set_publish(writer *w, store_publish_fn fn, void *ctx, long budget_ms)
+{
+    pthread_mutex_lock(&w->mu);
+    store_set_publish(w->st, fn, ctx);
+    w->budget_ms = budget_ms;
+    pthread_mutex_unlock(&w->mu);
+}
+
 int writer_clear_stale_lock(writer *w, sr_err *err)
 {
     int rc;
@@ -98,7 +107,7 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
     }
     snprintf(path, sizeof(path), "subprocessors/%s.xml", q->id);
     pthread_mutex_lock(&w->mu);
-    deadline = now_ms() + WRITER_BUDGET_MS;
+    deadline = now_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
     for (;;) {
         store_snap *snap = NULL;
         char *data = NULL, cur[STORE_OID_HEX];
@@ -152,6 +161,13 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
             rc = 0;
             goto out;
         }
+        if (grc == STORE_REJECTED || grc == STORE_OFFLINE) {
+            res->outcome = grc == STORE_REJECTED ? WRITE_REJECTED : WRITE_OFFLINE;
+            snprintf(res->why, sizeof(res->why), "%.255s", err->msg);
+            err->msg[0] = '\0';
+            rc = 0;
+            goto out;
+        }
         if (grc != STORE_CONFLICT && grc != STORE_LOCKED)
             goto out;
         /* another process moved or locked main: the findings of this round are void */
@@ -165,8 +181,8 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
         if (now_ms() >= deadline) {
             res->outcome = WRITE_BUSY;
             snprintf(res->why, sizeof(res->why),
-                     "other writers kept the registry %s for %d ms: retry",
-                     grc == STORE_LOCKED ? "locked" : "moving", WRITER_BUDGET_MS);
+                     "other writers kept the registry %s for %ld ms: retry",
+                     grc == STORE_LOCKED ? "locked" : "moving", w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
             rc = 0;
             goto out;
         }

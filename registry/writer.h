@@ -62,7 +62,9 @@ typedef enum {
     WRITE_REFUSED,    /* the check callback said no: status, why */
     WRITE_ABSENT,     /* removal of an entry that does not exist */
     WRITE_BLOCKED,    /* the guard refused it: the diagnostics say why */
-    WRITE_BUSY        /* other writers kept main moving or locked for the whole budget */
+    WRITE_BUSY,       /* other writers kept main moving or locked for the whole budget */
+    WRITE_REJECTED,   /* the upstream refused the commit (a hook, branch protection): why */
+    WRITE_OFFLINE     /* the upstream could not be reached: why */
 } writer_outcome;
 
 typedef struct writer_result {
@@ -87,6 +89,11 @@ void writer_close(writer *w);
  * concurrent calls are serialised. */
 int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *d,
                  sr_err *err);
+/* Publish every commit with fn before main moves (store_set_publish; the upstream of
+ * `serve --upstream`), and allow budget_ms for a write (retries included). A publish
+ * returning STORE_CONFLICT is retried like a moved main: fn is expected to have brought
+ * main up to date first. */
+void writer_set_publish(writer *w, store_publish_fn fn, void *ctx, long budget_ms);
 /* Remove main's lock when it is older than WRITER_STALE_LOCK_MS (a crashed writer's).
  * Returns 1 removed, 0 none, -1 (err set). Thread-safe. */
 int writer_clear_stale_lock(writer *w, sr_err *err);

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "notify.h"
 #include "serve.h"
+#include "upstream.h"
 
 #define PUBLIC_CACHE "public, max-age=30"
 #define PRIVATE_CACHE "private, no-cache"
@@ -852,8 +853,13 @@ static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, 
         ret = srv_error(c, r, 404, "no sub-processor %s", id);
     } else if (res.outcome == WRITE_BLOCKED) {
         ret = unprocessable(c, r, &d);
-    } else if (res.outcome == WRITE_BUSY) {
-        const char *hs[] = {"Retry-After", "1", NULL};
+    } else if (res.outcome == WRITE_REJECTED) {
+        /* the upstream's own words: a protected branch is a matter of rights (403), a hook
+         * or a required review a conflict with its rules (409) */
+        int st = strcasestr(res.why, "protected") || strcasestr(res.why, "permission") || strcasestr(res.why, "not allowed") ? 403 : 409;
+        ret = srv_error(c, r, st, "the upstream refused the change: %s", res.why);
+    } else if (res.outcome == WRITE_BUSY || res.outcome == WRITE_OFFLINE) {
+        const char *hs[] = {"Retry-After", res.outcome == WRITE_OFFLINE ? "10" : "1", NULL};
         cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
         cJSON_AddNumberToObject(e, "status", 503);
         cJSON_AddStringToObject(e, "message", res.why);
@@ -941,7 +947,7 @@ void api_metrics_text(server *s, buf *out)
     static const char *routes[R_COUNT] = {"list", "entry", "entry_xml", "history", "changes", "feed",
                                           "countries", "schema", "openapi", "healthz", "metrics",
                                           "compliance", "put", "delete", "validate", "options",
-                                          "page", "asset", "notify", "notice_page", "other"};
+                                          "page", "asset", "notify", "notice_page", "git_hook", "other"};
     static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
     snapshot *sn = srv_current(s);
     unsigned long cum = 0;
@@ -973,6 +979,24 @@ void api_metrics_text(server *s, buf *out)
     buf_printf(out, "# HELP subreg_stale_locks_removed_total Locks of main left by crashed writers and removed by the server.\n"
                     "# TYPE subreg_stale_locks_removed_total counter\nsubreg_stale_locks_removed_total %lu\n",
                atomic_load(&s->stale_locks));
+    if (s->upstream) {
+        upstream_status us;
+        upstream_get_status(s->upstream, &us);
+        buf_printf(out, "# HELP subreg_upstream_fetches_total Fetches of the upstream's main.\n"
+                        "# TYPE subreg_upstream_fetches_total counter\nsubreg_upstream_fetches_total %lu\n"
+                        "# HELP subreg_upstream_fetch_failures_total Fetches that could not reach the upstream.\n"
+                        "# TYPE subreg_upstream_fetch_failures_total counter\nsubreg_upstream_fetch_failures_total %lu\n"
+                        "# HELP subreg_upstream_invalid_revisions_total Upstream revisions refused as invalid.\n"
+                        "# TYPE subreg_upstream_invalid_revisions_total counter\nsubreg_upstream_invalid_revisions_total %lu\n"
+                        "# HELP subreg_upstream_webhooks_total Signed webhooks received from the upstream.\n"
+                        "# TYPE subreg_upstream_webhooks_total counter\nsubreg_upstream_webhooks_total %lu\n"
+                        "# HELP subreg_upstream_invalid 1 while the upstream's main is invalid and not served.\n"
+                        "# TYPE subreg_upstream_invalid gauge\nsubreg_upstream_invalid %d\n"
+                        "# HELP subreg_upstream_last_success_timestamp_seconds When a fetch last worked.\n"
+                        "# TYPE subreg_upstream_last_success_timestamp_seconds gauge\n"
+                        "subreg_upstream_last_success_timestamp_seconds %lld\n",
+                   us.fetches, us.failures, us.invalid, us.webhooks, us.bad[0] != 0, (long long)us.last_ok);
+    }
     if (s->notify) {
         notify_stats *ns = notify_counters(s->notify);
         buf_printf(out, "# HELP subreg_notices_changesets_total Change sets recorded for notice.\n"
@@ -1214,18 +1238,42 @@ static enum MHD_Result get_schema(struct MHD_Connection *c, req *r, const char *
 static enum MHD_Result get_health(server *s, struct MHD_Connection *c, req *r)
 {
     snapshot *sn = srv_current(s);
-    char body[300], tip[STORE_OID_HEX];
-    int lag = srv_lagging(s, tip);
+    char tip[STORE_OID_HEX], why[1200];
+    int lag = srv_lagging(s, tip), bad = 0;
+    cJSON *root = cJSON_CreateObject();
     enum MHD_Result ret;
 
-    if (!sn)
-        snprintf(body, sizeof(body), "{\"status\":\"loading\",\"revision\":\"\"}");
-    else if (lag)
-        snprintf(body, sizeof(body), "{\"status\":\"degraded\",\"revision\":\"%s\",\"main\":\"%s\","
-                                     "\"reason\":\"the served revision lags main: see the server's log\"}", sn->rev, tip);
-    else
-        snprintf(body, sizeof(body), "{\"status\":\"ok\",\"revision\":\"%s\"}", sn->rev);
-    ret = srv_send(c, r, sn && !lag ? 200 : 503, "application/json", body, strlen(body), NULL, NULL, NULL);
+    cJSON_AddStringToObject(root, "revision", sn ? sn->rev : "");
+    if (s->upstream) {
+        upstream_status us;
+        cJSON *u = cJSON_AddObjectToObject(root, "upstream");
+        char when[21];
+        upstream_get_status(s->upstream, &us);
+        cJSON_AddStringToObject(u, "main", us.tip);
+        if (us.last_ok)
+            cJSON_AddStringToObject(u, "fetched", date_format_time(us.last_ok, when));
+        /* an unreachable upstream does not make this server unhealthy: it serves reads */
+        if (us.error[0])
+            cJSON_AddStringToObject(u, "error", us.error);
+        if (us.bad[0]) {
+            bad = 1;
+            cJSON_AddStringToObject(u, "invalid", us.bad);
+            snprintf(why, sizeof(why), "the upstream's main %.12s is invalid and not served: %s", us.bad, us.bad_why);
+        }
+    }
+    if (!sn) {
+        cJSON_AddStringToObject(root, "status", "loading");
+    } else if (lag) {
+        cJSON_AddStringToObject(root, "status", "degraded");
+        cJSON_AddStringToObject(root, "main", tip);
+        cJSON_AddStringToObject(root, "reason", "the served revision lags main: see the server's log");
+    } else if (bad) {
+        cJSON_AddStringToObject(root, "status", "degraded");
+        cJSON_AddStringToObject(root, "reason", why);
+    } else {
+        cJSON_AddStringToObject(root, "status", "ok");
+    }
+    ret = srv_json(c, r, sn && !lag && !bad ? 200 : 503, root, NULL, NULL, NULL);
     snapshot_unref(sn);
     return ret;
 }
@@ -1404,6 +1452,7 @@ static const route routes[] = {
     {M_PREFIX, "/subscriptions/confirm/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_PREFIX, "/unsubscribe/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_PREFIX, "/objections/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
+    {M_EXACT, "/v1/hooks/git", R_GIT_HOOK, "POST", no_args, 0},
 };
 
 /* The id in /v1/subprocessors/<id><tail>; 0 when url is of that shape with that tail, 1
@@ -1489,6 +1538,18 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
         return method_not_allowed(c, r, rt->allow);
     if (rt->args && check_args(c, r, rt->args, &ret))
         return ret;
+    /* a replica takes no writes and keeps no notices: the primary does */
+    if (s->read_only && ((!get && rt->id != R_VALIDATE && rt->id != R_GIT_HOOK) || rt->id == R_NOTIFY ||
+                         rt->id == R_NOTICE_PAGE)) {
+        char loc[400];
+        const char *hs[] = {"Retry-After", "5", s->primary ? "Location" : NULL, loc, NULL};
+        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
+        snprintf(loc, sizeof(loc), "%s%s", s->primary ? s->primary : "", url);
+        cJSON_AddNumberToObject(e, "status", 503);
+        cJSON_AddStringToObject(e, "message", s->primary ? "this server is a read-only replica: send it to the primary (Location)"
+                                                         : "this server is a read-only replica: send it to the primary");
+        return srv_json(c, r, 503, root, "no-store", NULL, hs);
+    }
     if (get && rt->cache && (rt->id != R_LIST || MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0) &&
         from_cache(s, c, r, url, rt->args, rt->cache == 2, &ret))
         return ret;
@@ -1509,6 +1570,7 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
     case R_HISTORY: return get_changes(s, c, r, id);
     case R_NOTIFY:
     case R_NOTICE_PAGE: return api_notify(s, c, r, method, url);
+    case R_GIT_HOOK: return upstream_hook(s, c, r);
     default:
         if (get)
             return get_entry(s, c, r, id, 0);

@@ -8,16 +8,22 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include "../registry/date.h"
 #include "cli.h"
 #include "commands.h"
 #include "noticedb.h"
 #include "notify.h"
 #include "serve.h"
+#include "upstream.h"
+#include "../registry/guard.h"
 
 static const char usage[] =
     "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
     "                    [--log FILE|-|off] [--smtp URL --mail-from ADDR] [--public-url URL]\n"
     "                    [--webhook-allow CIDR]... [--retry-base SECONDS]\n"
+    "                    [--upstream URL [--fetch-interval S] [--webhook-secret-file F]]\n"
+    "                    [--read-only [--primary URL]]\n"
     "\n"
     "Serve the registry over HTTP: public JSON list and feed, authenticated reads and\n"
     "validated writes (see docs/api.md and /v1/openapi.json).\n"
@@ -37,6 +43,18 @@ static const char usage[] =
     "  --webhook-allow C   let webhooks reach the internal range C (e.g. 10.1.0.0/16); repeatable\n"
     "  --retry-base S      seconds before a failed delivery's first retry (default 60; doubles\n"
     "                      up to an hour; given up after 4 days)\n"
+    "\n"
+    "A registry kept on GitHub, GitLab or any git remote (docs/operations.md):\n"
+    "  --upstream URL      mirror URL's main into --registry (cloned when it does not exist):\n"
+    "                      fetched at start, every --fetch-interval and on POST /v1/hooks/git;\n"
+    "                      each revision is checked like a push before it is served; API writes\n"
+    "                      are pushed there before they are acknowledged. Credentials from\n"
+    "                      SUBREG_UPSTREAM_TOKEN (HTTPS, user SUBREG_UPSTREAM_USER) or\n"
+    "                      SUBREG_UPSTREAM_SSH_KEY (SSH), or STATE/upstream-credentials\n"
+    "  --fetch-interval S  seconds between fetches (default 60)\n"
+    "  --webhook-secret-file F  the secret of the upstream's webhook (GitHub or GitLab)\n"
+    "  --read-only         a replica: writes answer 503 with the primary's Location; no notices\n"
+    "  --primary URL       the primary's public URL, for that Location\n"
     "  -h, --help     this help\n"
     "\n"
     "A push to the repository shows within a second. SIGTERM or SIGINT: stop accepting,\n"
@@ -80,6 +98,68 @@ static void *watch(void *arg)
     return NULL;
 }
 
+/* The first line of file, into out; 0, or -1 after saying why. */
+static int read_secret(const char *file, char *out, size_t n)
+{
+    FILE *f = fopen(file, "r");
+
+    out[0] = '\0';
+    if (!f || !fgets(out, (int)n, f)) {
+        if (f)
+            fclose(f);
+        cli_fail("serve", "--webhook-secret-file %s: %s", file, f ? "empty" : strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    out[strcspn(out, "\r\n")] = '\0';
+    if (strlen(out) < 16) {
+        cli_fail("serve", "--webhook-secret-file %s: use a secret of at least 16 characters", file);
+        return -1;
+    }
+    return 0;
+}
+
+/* Credentials of the upstream: SUBREG_UPSTREAM_* in the environment, else the lines
+ * user=, token=, ssh-key=, ssh-passphrase= of STATE/upstream-credentials (mode 0600: it is
+ * refused when others may read it). Never on the command line, where ps shows them. */
+static int upstream_credentials(const char *state, store_remote_auth *a, char *user, size_t un, char *token,
+                                size_t tn, char *key, size_t kn, char *pass, size_t pn)
+{
+    char path[4200], line[1200];
+    struct stat sb;
+    FILE *f;
+
+    a->user = getenv("SUBREG_UPSTREAM_USER");
+    a->token = getenv("SUBREG_UPSTREAM_TOKEN");
+    a->ssh_key = getenv("SUBREG_UPSTREAM_SSH_KEY");
+    a->ssh_pass = getenv("SUBREG_UPSTREAM_SSH_PASSPHRASE");
+    snprintf(path, sizeof(path), "%s/upstream-credentials", state);
+    if (a->token || a->ssh_key || !(f = fopen(path, "r")))
+        return 0;
+    if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
+        fclose(f);
+        cli_fail("serve", "%s may be read by others: chmod 600 it", path);
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *v = strchr(line, '=');
+        if (!v || line[0] == '#')
+            continue;
+        *v++ = '\0';
+        v[strcspn(v, "\r\n")] = '\0';
+        if (strcmp(line, "user") == 0)
+            snprintf(user, un, "%s", v), a->user = user;
+        else if (strcmp(line, "token") == 0)
+            snprintf(token, tn, "%s", v), a->token = token;
+        else if (strcmp(line, "ssh-key") == 0)
+            snprintf(key, kn, "%s", v), a->ssh_key = key;
+        else if (strcmp(line, "ssh-passphrase") == 0)
+            snprintf(pass, pn, "%s", v), a->ssh_pass = pass;
+    }
+    fclose(f);
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
@@ -92,6 +172,11 @@ int cmd_serve(int argc, char **argv)
                                          {"public-url", required_argument, NULL, 'U'},
                                          {"webhook-allow", required_argument, NULL, 'A'},
                                          {"retry-base", required_argument, NULL, 'B'},
+                                         {"upstream", required_argument, NULL, 'u'},
+                                         {"fetch-interval", required_argument, NULL, 'i'},
+                                         {"webhook-secret-file", required_argument, NULL, 'W'},
+                                         {"read-only", no_argument, NULL, 'R'},
+                                         {"primary", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *listen = "127.0.0.1:8080", *logto = "-";
@@ -106,13 +191,17 @@ int cmd_serve(int argc, char **argv)
     store *probe = NULL;
     notify_cfg nc;
     char public_url[300], why[300];
-    long retry_base = 60;
+    long retry_base = 60, interval = 60;
+    upstream_cfg uc;
+    const char *secret_file = NULL;
+    char secret[256] = "", cred_user[128] = "", cred_token[512] = "", cred_key[1024] = "", cred_pass[256] = "";
     int curl_ready = 0;
 
     memset(&s, 0, sizeof(s));
     s.registry_path = DEFAULT_REGISTRY;
     s.state_dir = DEFAULT_STATE;
     memset(&nc, 0, sizeof(nc));
+    memset(&uc, 0, sizeof(uc));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -129,6 +218,11 @@ int cmd_serve(int argc, char **argv)
                 return cli_fail("serve", "%s", err.msg);
             break;
         case 'B': retry_base = strtol(optarg, NULL, 10); break;
+        case 'u': uc.url = optarg; break;
+        case 'i': interval = strtol(optarg, NULL, 10); break;
+        case 'W': secret_file = optarg; break;
+        case 'R': s.read_only = 1; break;
+        case 'P': s.primary = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -168,6 +262,47 @@ int cmd_serve(int argc, char **argv)
         snprintf(public_url, sizeof(public_url), "http://%s", listen);
     }
     nc.public_url = public_url;
+    if (interval < 1 || interval > 86400)
+        return cli_fail("serve", "--fetch-interval: 1 to 86400 seconds");
+    uc.interval_s = (int)interval;
+    if ((secret_file || interval != 60) && !uc.url)
+        return cli_fail("serve", "--fetch-interval and --webhook-secret-file go with --upstream URL");
+    if (s.primary && !s.read_only)
+        return cli_fail("serve", "--primary goes with --read-only");
+    if (s.primary && strncmp(s.primary, "http://", 7) != 0 && strncmp(s.primary, "https://", 8) != 0)
+        return cli_fail("serve", "--primary %s: give the primary's http(s) URL", s.primary);
+    if (secret_file && read_secret(secret_file, secret, sizeof(secret)) != 0)
+        return EXIT_USAGE;
+    if (secret[0]) {
+        uc.secret = secret;
+        uc.secret_len = strlen(secret);
+    }
+    if (uc.url && upstream_credentials(s.state_dir, &uc.auth, cred_user, sizeof(cred_user), cred_token,
+                                       sizeof(cred_token), cred_key, sizeof(cred_key), cred_pass, sizeof(cred_pass)) != 0)
+        return EXIT_USAGE;
+    if (uc.url && !store_is_repo(s.registry_path)) {
+        /* the first start of a follower: clone, and check what arrived like a push */
+        diag_list dl = {0};
+        store *st = NULL;
+        int grc;
+        char tip[STORE_OID_HEX];
+        fprintf(stderr, "subreg serve: cloning %s into %s\n", uc.url, s.registry_path);
+        if (store_clone_bare(uc.url, s.registry_path, &uc.auth, &err) != 0)
+            return cli_fail("serve", "%s", err.msg);
+        if (store_open(s.registry_path, 0, &st, &err) != 0 || store_resolve(st, NULL, tip, &err) != 0) {
+            store_close(st);
+            return cli_fail("serve", "%s", err.msg);
+        }
+        grc = guard_check_push(st, cli_schemas(), NULL, tip, date_today(), 0, &dl, &err);
+        store_close(st);
+        if (grc != 0) {
+            cli_print_diags(stderr, &dl);
+            diag_list_free(&dl);
+            return cli_fail("serve", "the upstream's main (%.12s) is not a valid registry%s%s: fix it there first",
+                            tip, err.msg[0] ? ": " : "", err.msg);
+        }
+        diag_list_free(&dl);
+    }
     s.xs = cli_schemas();
     if (!s.xs)
         return EXIT_USAGE;
@@ -232,7 +367,18 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     curl_ready = 1;
-    if (notify_start(&s, &nc, &s.notify, &err) != 0) {
+    if (uc.url) {
+        if (upstream_start(&s, &uc, &s.upstream, &err) != 0) {
+            rc = cli_fail("serve", "%s", err.msg);
+            goto out;
+        }
+        /* an API write is acknowledged once the upstream has it (a push takes a while:
+         * 10 s for the retries when the upstream moves meanwhile) */
+        if (!s.read_only)
+            writer_set_publish(s.writer, upstream_publish, s.upstream, 10000);
+    }
+    /* replicas notify nobody: the primary does, once */
+    if (!s.read_only && notify_start(&s, &nc, &s.notify, &err) != 0) {
         rc = cli_fail("serve", "notices: %s", err.msg);
         goto out;
     }
@@ -273,6 +419,7 @@ int cmd_serve(int argc, char **argv)
     rc = EXIT_OK;
 out:
     notify_stop(s.notify);
+    upstream_stop(s.upstream);
     if (curl_ready)
         deliver_cleanup();
     srv_thread_done();

@@ -21,7 +21,7 @@
 typedef enum {
     R_LIST, R_ENTRY, R_ENTRY_XML, R_HISTORY, R_CHANGES, R_FEED, R_COUNTRIES, R_SCHEMA,
     R_OPENAPI, R_HEALTH, R_METRICS, R_COMPLIANCE, R_PUT, R_DELETE, R_VALIDATE, R_OPTIONS,
-    R_PAGE, R_ASSET, R_NOTIFY, R_NOTICE_PAGE, R_OTHER, R_COUNT
+    R_PAGE, R_ASSET, R_NOTIFY, R_NOTICE_PAGE, R_GIT_HOOK, R_OTHER, R_COUNT
 } route_id;
 
 #define N_BUCKETS 10
@@ -43,7 +43,10 @@ typedef struct server {
     char index_path[4200];
     const schemas *xs;
     auth *tokens;
-    struct notifier *notify;   /* notices of changes (notify.c) */
+    struct notifier *notify;   /* notices of changes (notify.c); NULL on a read-only replica */
+    struct upstream *upstream; /* --upstream (upstream.c), or NULL */
+    int read_only;             /* --read-only: writes answer 503 with the primary's Location */
+    const char *primary;       /* --primary URL (no trailing /), or NULL */
     writer *writer;            /* every API write goes through it */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */
     atomic_ulong stale_locks;  /* stale locks of main removed */

@@ -1,0 +1,283 @@
+#include "upstream.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../registry/date.h"
+#include "../registry/guard.h"
+#include "serve.h"
+#include "sha256.h"
+
+struct upstream {
+    struct server *s;
+    upstream_cfg cfg;
+    pthread_mutex_t mu;      /* one fetch-check-move at a time */
+    pthread_mutex_t stat_mu; /* guards writes to st and its copies (health, metrics never wait
+                              * for a fetch) */
+    pthread_mutex_t wake_mu;
+    pthread_cond_t cv;
+    int woken, stop, started;
+    pthread_t t;
+    upstream_status st;
+};
+
+/* The first findings of d, on one line each, into out. */
+static void findings_text(const diag_list *d, char *out, size_t n)
+{
+    buf b;
+    size_t i, shown = 0;
+
+    buf_init(&b, 0);
+    for (i = 0; i < d->n && shown < 3; i++) {
+        if (d->v[i].sev != SEV_ERROR || d->v[i].waived)
+            continue;
+        if (shown++)
+            buf_puts(&b, "; ");
+        diag_format(&d->v[i], &b);
+    }
+    snprintf(out, n, "%s", b.p ? b.p : "invalid");
+    buf_free(&b);
+}
+
+/* Record the invalid upstream revision rev (NULL: none any more). */
+static void set_bad(upstream *u, const char *rev, const char *why)
+{
+    pthread_mutex_lock(&u->stat_mu);
+    if (rev && strcmp(rev, u->st.bad) != 0)
+        u->st.invalid++;
+    snprintf(u->st.bad, sizeof(u->st.bad), "%s", rev ? rev : "");
+    snprintf(u->st.bad_why, sizeof(u->st.bad_why), "%s", why ? why : "");
+    pthread_mutex_unlock(&u->stat_mu);
+}
+
+/* Fetch, check what arrived, move main to it when it is valid. Called with u->mu held, with
+ * the calling thread's store. Returns 0 (main is the upstream's valid tip, or the last valid
+ * one while the tip is invalid), STORE_OFFLINE, or -1; err says why. */
+static int sync_locked(upstream *u, store *st, sr_err *err)
+{
+    char tip[STORE_OID_HEX], main_id[STORE_OID_HEX], base[STORE_OID_HEX] = "";
+    diag_list d = {0};
+    int rc, grc;
+
+    rc = store_fetch(st, u->cfg.url, &u->cfg.auth, tip, err);
+    pthread_mutex_lock(&u->stat_mu);
+    u->st.last_fetch = time(NULL);
+    u->st.fetches++;
+    if (rc != 0) {
+        u->st.failures++;
+        snprintf(u->st.error, sizeof(u->st.error), "%s", err->msg);
+    } else {
+        u->st.error[0] = '\0';
+        u->st.last_ok = u->st.last_fetch;
+        snprintf(u->st.tip, sizeof(u->st.tip), "%s", tip);
+    }
+    pthread_mutex_unlock(&u->stat_mu);
+    if (rc != 0)
+        return rc == STORE_NOTFOUND ? -1 : rc;
+    if (store_resolve(st, NULL, main_id, err) != 0)
+        return -1;
+    if (strcmp(tip, main_id) == 0) {
+        set_bad(u, NULL, NULL);
+        return 0;
+    }
+    if (strcmp(tip, u->st.bad) == 0)
+        return 0; /* checked already: still invalid */
+    /* the entries changed since what we serve are checked as of today, the whole tree
+     * for its shape, schema and registry checks (a later commit repairs an invalid one) */
+    grc = store_merge_base(st, main_id, tip, base, err);
+    if (grc < 0)
+        return -1;
+    grc = guard_check_push(st, u->s->xs, grc == 0 ? base : NULL, tip, date_today(), 0, &d, err);
+    if (grc == GUARD_BLOCKED) {
+        char why[1024];
+        findings_text(&d, why, sizeof(why));
+        set_bad(u, tip, why);
+        srv_log(u->s, "upstream: revision %.12s is invalid and not served (still serving %.12s): %s", tip, main_id, why);
+        diag_list_free(&d);
+        return 0;
+    }
+    diag_list_free(&d);
+    if (grc != 0)
+        return -1;
+    rc = store_set_main(st, main_id, tip, err);
+    if (rc != 0)
+        return rc == STORE_CONFLICT || rc == STORE_LOCKED ? 0 : -1; /* a write moved it: next round */
+    if (u->st.bad[0])
+        srv_log(u->s, "upstream: revision %.12s repairs %.12s: served", tip, u->st.bad);
+    set_bad(u, NULL, NULL);
+    /* serve it now rather than at the watcher's next look */
+    if (srv_refresh_with(u->s, st, err) != 0)
+        srv_log(u->s, "upstream: cannot refresh after fetching %.12s: %s", tip, err->msg);
+    return 0;
+}
+
+int upstream_publish(void *ctx, store *st, const char *commit, const char *parent, sr_err *err)
+{
+    upstream *u = ctx;
+    int rc;
+
+    (void)parent;
+    pthread_mutex_lock(&u->mu);
+    rc = store_push(st, u->cfg.url, &u->cfg.auth, commit, err);
+    if (rc == STORE_CONFLICT) {
+        sr_err e2 = {{0}};
+        /* the upstream moved: follow it, and the writer re-applies the change on its tip */
+        if (sync_locked(u, st, &e2) != 0)
+            snprintf(err->msg, sizeof(err->msg), "the upstream moved and cannot be followed: %.900s", e2.msg);
+    } else if (rc == STORE_OFFLINE) {
+        pthread_mutex_lock(&u->stat_mu);
+        snprintf(u->st.error, sizeof(u->st.error), "%s", err->msg);
+        pthread_mutex_unlock(&u->stat_mu);
+    }
+    pthread_mutex_unlock(&u->mu);
+    return rc;
+}
+
+static void *run(void *arg)
+{
+    upstream *u = arg;
+    struct timespec until;
+    sr_err err = {{0}};
+    int failing = 0;
+
+    while (1) {
+        pthread_mutex_lock(&u->wake_mu);
+        if (!u->woken && !u->stop) {
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += u->cfg.interval_s;
+            pthread_cond_timedwait(&u->cv, &u->wake_mu, &until);
+        }
+        u->woken = 0;
+        if (u->stop) {
+            pthread_mutex_unlock(&u->wake_mu);
+            break;
+        }
+        pthread_mutex_unlock(&u->wake_mu);
+        {
+            store *st = srv_store(u->s, &err);
+            int rc = -1;
+            if (st) {
+                pthread_mutex_lock(&u->mu);
+                rc = sync_locked(u, st, &err);
+                pthread_mutex_unlock(&u->mu);
+            }
+            /* say it once when it starts failing and once when it works again */
+            if (rc != 0 && !failing)
+                srv_log(u->s, "upstream: %s (serving what is here; retrying)", err.msg);
+            else if (rc == 0 && failing)
+                srv_log(u->s, "upstream: reachable again");
+            failing = rc != 0;
+        }
+        err.msg[0] = '\0';
+    }
+    srv_thread_done();
+    return NULL;
+}
+
+void upstream_wake(upstream *u)
+{
+    pthread_mutex_lock(&u->wake_mu);
+    u->woken = 1;
+    pthread_cond_signal(&u->cv);
+    pthread_mutex_unlock(&u->wake_mu);
+}
+
+void upstream_get_status(upstream *u, upstream_status *out)
+{
+    pthread_mutex_lock(&u->stat_mu);
+    *out = u->st;
+    pthread_mutex_unlock(&u->stat_mu);
+}
+
+int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr_err *err)
+{
+    upstream *u = calloc(1, sizeof(*u));
+    store *st;
+    int rc = -1;
+
+    *out = NULL;
+    if (!u) {
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    u->s = s;
+    u->cfg = *cfg;
+    pthread_mutex_init(&u->mu, NULL);
+    pthread_mutex_init(&u->stat_mu, NULL);
+    pthread_mutex_init(&u->wake_mu, NULL);
+    pthread_cond_init(&u->cv, NULL);
+    st = srv_store(s, err);
+    if (!st)
+        goto out;
+    if (sync_locked(u, st, err) != 0) {
+        srv_log(s, "upstream: %s (serving what is here; retrying every %d s)", err->msg, cfg->interval_s);
+        err->msg[0] = '\0';
+    }
+    if ((errno = pthread_create(&u->t, NULL, run, u)) != 0) {
+        sr_err_set(err, "cannot start the thread that follows the upstream: %s", strerror(errno));
+        goto out;
+    }
+    u->started = 1;
+    rc = 0;
+out:
+    if (rc != 0)
+        upstream_stop(u);
+    else
+        *out = u;
+    return rc;
+}
+
+void upstream_stop(upstream *u)
+{
+    if (!u)
+        return;
+    if (u->started) {
+        pthread_mutex_lock(&u->wake_mu);
+        u->stop = 1;
+        pthread_cond_signal(&u->cv);
+        pthread_mutex_unlock(&u->wake_mu);
+        pthread_join(u->t, NULL);
+    }
+    pthread_mutex_destroy(&u->mu);
+    pthread_mutex_destroy(&u->stat_mu);
+    pthread_mutex_destroy(&u->wake_mu);
+    pthread_cond_destroy(&u->cv);
+    free(u);
+}
+
+enum MHD_Result upstream_hook(struct server *s, struct MHD_Connection *c, struct req *r)
+{
+    upstream *u = s->upstream;
+    const char *gh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Hub-Signature-256");
+    const char *gl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitlab-Token");
+    char want[80], hex[65];
+    unsigned char mac[32];
+    int ok = 0;
+
+    if (!u || !u->cfg.secret)
+        return srv_error(c, r, 404, "no upstream webhook here: start serve with --upstream URL --webhook-secret-file FILE");
+    if (gh) {
+        hmac_sha256(u->cfg.secret, u->cfg.secret_len, r->body.p ? r->body.p : "", r->body.len, NULL, 0, mac);
+        sha256_to_hex(mac, 32, hex);
+        snprintf(want, sizeof(want), "sha256=%s", hex);
+        ok = sha256_equal(want, gh);
+    } else if (gl) {
+        char secret[256];
+        snprintf(secret, sizeof(secret), "%.*s", (int)(u->cfg.secret_len < 255 ? u->cfg.secret_len : 255), u->cfg.secret);
+        ok = sha256_equal(secret, gl);
+    }
+    if (!ok)
+        return srv_error(c, r, 401, "%s", gh || gl ? "the webhook's signature does not match the secret"
+                                                   : "send X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab)");
+    pthread_mutex_lock(&u->stat_mu);
+    u->st.webhooks++;
+    pthread_mutex_unlock(&u->stat_mu);
+    upstream_wake(u);
+    {
+        cJSON *root = cJSON_CreateObject();
+        cJSON_AddStringToObject(root, "status", "fetching");
+        return srv_json(c, r, 202, root, "no-store", NULL, NULL);
+    }
+}
