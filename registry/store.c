@@ -1282,6 +1282,21 @@ static void remote_callbacks(git_remote_callbacks *cb, remote_ctx *c)
     cb->payload = c;
 }
 
+/* An anonymous remote for url in s's repository. Without url.*.insteadOf rewriting: the
+ * registry names its upstream exactly, and libgit2 1.5 leaks a pcre2 match block (about
+ * 20 KiB with pcre2 10.42) for every configuration entry the insteadOf pattern does not
+ * match (fixed upstream in libgit2 PR #6382, 1.6): a follower fetching every minute lost
+ * hundreds of MiB a day. */
+static int remote_for(git_remote **out, store *s, const char *url)
+{
+    git_remote_create_options o;
+
+    git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    o.repository = s->repo;
+    o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    return git_remote_create_with_opts(out, url, &o);
+}
+
 /* A failed connection or transfer: STORE_OFFLINE, with the reason. */
 static int offline(sr_err *err, const char *url)
 {
@@ -1289,6 +1304,19 @@ static int offline(sr_err *err, const char *url)
 
     sr_err_set(err, "the upstream %s cannot be reached: %s", url, e && e->message ? e->message : "unknown error");
     return STORE_OFFLINE;
+}
+
+/* The clone's "origin", made as remote_for does (no insteadOf: the same leak). */
+static int clone_remote(git_remote **out, git_repository *repo, const char *name, const char *url, void *payload)
+{
+    git_remote_create_options o;
+
+    (void)payload;
+    git_remote_create_options_init(&o, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+    o.repository = repo;
+    o.name = name;
+    o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF;
+    return git_remote_create_with_opts(out, url, &o);
 }
 
 int store_clone_bare(const char *url, const char *path, const store_remote_auth *a, sr_err *err)
@@ -1301,6 +1329,7 @@ int store_clone_bare(const char *url, const char *path, const store_remote_auth 
     git_clone_options_init(&o, GIT_CLONE_OPTIONS_VERSION);
     o.bare = 1;
     o.checkout_branch = "main";
+    o.remote_cb = clone_remote;
     remote_callbacks(&o.fetch_opts.callbacks, &c);
     o.fetch_opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
     rc = git_clone(&repo, url, path, &o) < 0 ? offline(err, url) : 0;
@@ -1323,7 +1352,7 @@ int store_fetch(store *s, const char *url, const store_remote_auth *a, char tip[
     tip[0] = '\0';
     remote_callbacks(&o.callbacks, &c);
     o.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-    if (git_remote_create_anonymous(&r, s->repo, url) < 0) {
+    if (remote_for(&r, s, url) < 0) {
         git_fail(err, "upstream URL");
         goto out;
     }
@@ -1362,7 +1391,7 @@ int store_push(store *s, const char *url, const store_remote_auth *a, const char
         git_fail(err, "cannot prepare the push");
         goto out;
     }
-    if (git_remote_create_anonymous(&r, s->repo, url) < 0) {
+    if (remote_for(&r, s, url) < 0) {
         git_fail(err, "upstream URL");
         goto out;
     }

@@ -118,8 +118,20 @@ int upstream_publish(void *ctx, store *st, const char *commit, const char *paren
     upstream *u = ctx;
     int rc;
 
-    (void)parent;
     pthread_mutex_lock(&u->mu);
+    if (u->st.error[0]) {
+        /* the upstream was unreachable when last tried: fetch first, and push only when
+         * that works (libgit2 1.5 loses ~200 bytes on every push whose connection fails;
+         * a fetch that fails loses nothing) */
+        char now[STORE_OID_HEX];
+        rc = sync_locked(u, st, err);
+        if (rc == 0 && store_resolve(st, NULL, now, err) == 0 && strcmp(now, parent) != 0)
+            rc = STORE_CONFLICT; /* it moved while we could not see it: re-apply on its tip */
+        if (rc != 0) {
+            pthread_mutex_unlock(&u->mu);
+            return rc == STORE_CONFLICT ? rc : STORE_OFFLINE;
+        }
+    }
     rc = store_push(st, u->cfg.url, &u->cfg.auth, commit, err);
     if (rc == STORE_CONFLICT) {
         sr_err e2 = {{0}};
