@@ -19,7 +19,8 @@
 #include "serve.h"
 #include "upstream.h"
 
-#define PUBLIC_CACHE "public, max-age=30"
+/* a CDN may serve a stale copy for 5 minutes while it revalidates (ETag, 304) */
+#define PUBLIC_CACHE "public, max-age=30, stale-while-revalidate=300"
 #define PRIVATE_CACHE "private, no-cache"
 
 static const char *arg(struct MHD_Connection *c, const char *k)

@@ -157,6 +157,8 @@ class Contract(Server):
         self.via(op, "DELETE", "/v1/webhooks/%d" % json.loads(created)["id"], 404, token=self.editor)
         self.via(("/v1/notices", "get"), "GET", "/v1/notices?since=2026-01-01", 200, token=self.editor)
         self.via(("/v1/notices", "get"), "GET", "/v1/notices?since=yesterday", 400, token=self.editor)
+        # no --upstream here: the webhook of an upstream is not served (tests/api/test_upstream.py)
+        self.via(("/v1/hooks/git", "post"), "POST", "/v1/hooks/git", 404, body=b"{}", headers=js)
         for path in ("/subscriptions/confirm/{token}", "/unsubscribe/{token}", "/objections/{token}"):
             self.via((path, "post"), "POST", concrete[path], 404, body=b"List-Unsubscribe=One-Click",
                      headers={"Content-Type": "application/x-www-form-urlencoded"})

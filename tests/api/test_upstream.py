@@ -267,6 +267,8 @@ class PrimaryAndReplicas(Upstream):
         self.assertEqual(n.revision(), good)                      # the last valid revision stays
         self.assertEqual(n.metric("subreg_upstream_invalid"), 1)
         self.assertIn("is invalid and not served", n.text())
+        lint = subprocess.run(["promtool", "check", "metrics"], input=n.req("GET", "/metrics")[2], capture_output=True)
+        self.assertEqual(lint.stdout + lint.stderr, b"")
         # a later commit repairs it: served
         fixed = self.push_straight("hetzner", "<nom>", "<name>", "Repair")
         self.assertEqual(n.github_hook()[0], 202)

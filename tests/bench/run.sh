@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks, each measured as a ratio against a real peer in the same run (the machines are
 # shared and noisy: absolute times drift, ratios much less). Results go to tests/bench/out/.
-# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http ...]   (default: all)
+# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http|replicas ...]   (default: all)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=tests/bench/out
 mkdir -p "$OUT"
 BIN=$PWD/bin/subreg
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http)
+[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http replicas)
 echo "machine: $(nproc) cores, $(uname -r); $(date -u +%Y-%m-%dT%H:%MZ)"
 
 mean_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print(' '.join('%.1f' % (x['mean']*1000) for x in r))" "$1"; }
@@ -47,6 +47,11 @@ def kv(f):
 a, b = kv(out + "/store10000.txt"), kv(out + "/store100.txt")
 print("write median: 10k %.2f ms, 100 %.2f ms, ratio 10k/100 = %.2f" % (a["write_median_ms"], b["write_median_ms"], a["write_median_ms"] / b["write_median_ms"]))
 PY
+}
+
+bench_replicas() {
+  echo "== replicas: a push to the upstream (git daemon) until two --read-only replicas serve it, with and without webhook"
+  python3 tests/bench/replicas.py "$BIN" "$OUT" 20 | tee "$OUT/replicas.txt"
 }
 
 bench_check() {
