@@ -33,6 +33,8 @@ struct notifier {
     pthread_t t;
     rate_slot rate[RATE_SLOTS];
     notify_stats stats;
+    snapshot *seen;        /* the snapshot of the cursor's revision, kept for the next diff
+                            * (rebuilding an old revision parses every entry again) */
     char domain[256];      /* of mail_from, for Message-IDs */
     char tag[9];           /* of this installation's key, for Message-IDs */
     int told_no_smtp;
@@ -234,7 +236,8 @@ static int diff_snapshots(const registry *old, const registry *cur, int today, c
             if (add_item(items, 'D', was, NULL, DATE_NONE, e) != 0)
                 return -1;
             SEEN(DATE_NONE, e);
-        } else if (public_entry(now) && strcmp(now->json[VIEW_PUBLIC], was->json[VIEW_PUBLIC]) != 0) {
+        } else if (public_entry(now) && (!now->json[VIEW_PUBLIC] || !was->json[VIEW_PUBLIC] ||
+                                         strcmp(now->json[VIEW_PUBLIC], was->json[VIEW_PUBLIC]) != 0)) {
             upcoming_dates(now, today, &a, &e);
             if (add_item(items, 'M', was, now, a, e) != 0)
                 return -1;
@@ -250,6 +253,12 @@ static int diff_snapshots(const registry *old, const registry *cur, int today, c
     }
 #undef SEEN
     return 0;
+}
+
+static void keep_seen(notifier *n, snapshot *cur)
+{
+    snapshot_unref(n->seen);
+    n->seen = snapshot_ref(cur);
 }
 
 /* Record what changed since the cursor, if the served revision moved. */
@@ -272,7 +281,7 @@ static void detect(notifier *n)
         notice_set_cursor(n->db, cur->rev, &err);
         goto out;
     }
-    old = srv_snapshot_at(n->s, cursor, &err);
+    old = n->seen && strcmp(n->seen->rev, cursor) == 0 ? snapshot_ref(n->seen) : srv_snapshot_at(n->s, cursor, &err);
     if (!old) {
         srv_log(n->s, "notices: revision %.12s (the last one examined) is gone: %s; notices start again from %.12s",
                 cursor, err.msg, cur->rev);
@@ -285,7 +294,8 @@ static void detect(notifier *n)
         goto out;
     }
     if (cJSON_GetArraySize(items) == 0) {
-        notice_set_cursor(n->db, cur->rev, &err);
+        if (notice_set_cursor(n->db, cur->rev, &err) == 0)
+            keep_seen(n, cur);
         goto out;
     }
     txt = cJSON_PrintUnformatted(items);
@@ -296,6 +306,7 @@ static void detect(notifier *n)
         srv_log(n->s, "notices: cannot record the change set %.12s..%.12s: %s", cursor, cur->rev, err.msg);
         goto out;
     }
+    keep_seen(n, cur);
     atomic_fetch_add(&n->stats.changesets, 1);
     srv_log(n->s, "notices: change set %" PRId64 " (%.12s..%.12s, %d changes): %zu deliveries queued", cs, cursor,
             cur->rev, cJSON_GetArraySize(items), queued);
@@ -543,6 +554,7 @@ void notify_stop(notifier *n)
         pthread_mutex_unlock(&n->mu);
         pthread_join(n->t, NULL);
     }
+    snapshot_unref(n->seen);
     notice_close(n->db);
     notice_close(n->api_db);
     pthread_mutex_destroy(&n->api_mu);

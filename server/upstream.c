@@ -136,8 +136,15 @@ int upstream_publish(void *ctx, store *st, const char *commit, const char *paren
     if (rc == STORE_CONFLICT) {
         sr_err e2 = {{0}};
         /* the upstream moved: follow it, and the writer re-applies the change on its tip */
-        if (sync_locked(u, st, &e2) != 0)
+        if (sync_locked(u, st, &e2) != 0) {
             snprintf(err->msg, sizeof(err->msg), "the upstream moved and cannot be followed: %.900s", e2.msg);
+        } else if (u->st.bad[0]) {
+            /* its main is invalid: re-applying the change on the last valid revision would
+             * only meet the same refusal until the write's budget runs out */
+            sr_err_set(err, "the upstream's main %.12s is invalid and not served (%.700s): repair it there first",
+                        u->st.bad, u->st.bad_why);
+            rc = STORE_REJECTED;
+        }
     } else if (rc == STORE_OFFLINE) {
         pthread_mutex_lock(&u->stat_mu);
         snprintf(u->st.error, sizeof(u->st.error), "%s", err->msg);

@@ -269,6 +269,12 @@ class PrimaryAndReplicas(Upstream):
         self.assertIn("is invalid and not served", n.text())
         lint = subprocess.run(["promtool", "check", "metrics"], input=n.req("GET", "/metrics")[2], capture_output=True)
         self.assertEqual(lint.stdout + lint.stderr, b"")
+        # a write meanwhile is told why at once, not after the write's whole budget
+        t0 = time.time()
+        st, h, doc = n.put("mistral", self.seed_xml("mistral").replace("</purpose>", " (x)</purpose>", 1))
+        self.assertEqual(st, 409, doc)
+        self.assertIn("is invalid", doc["error"]["message"])
+        self.assertLess(time.time() - t0, 5)
         # a later commit repairs it: served
         fixed = self.push_straight("hetzner", "<nom>", "<name>", "Repair")
         self.assertEqual(n.github_hook()[0], 202)

@@ -31,7 +31,8 @@ class OpenAPI(unittest.TestCase):
                 self.assertTrue(any(c.startswith("4") for c in op["responses"]), (path, method))
         put = doc["paths"]["/v1/subprocessors/{id}"]["put"]["responses"]
         self.assertIn("503", put)
-        self.assertNotIn("409", put)
+        # 409 is the upstream's refusal only (serve --upstream), never two writers racing (#8)
+        self.assertIn("only with serve --upstream", put["409"]["description"])
 
 
 if __name__ == "__main__":
