@@ -1224,6 +1224,20 @@ int store_set_main(store *s, const char *expected_old, const char *new_id, sr_er
     return 0;
 }
 
+int store_keep_ref(store *s, const char *name, const char *id, sr_err *err)
+{
+    git_reference *ref = NULL;
+    git_oid oid;
+    int rc = 0;
+
+    if (git_oid_fromstr(&oid, id) < 0 || git_reference_create(&ref, s->repo, name, &oid, 1, "subreg: keep") < 0) {
+        git_fail(err, name);
+        rc = -1;
+    }
+    git_reference_free(ref);
+    return rc;
+}
+
 typedef struct remote_ctx {
     const store_remote_auth *auth;
     int tries;

@@ -191,6 +191,10 @@ int store_push(store *s, const char *url, const store_remote_auth *a, const char
  * STORE_LOCKED or -1. */
 int store_set_main(store *s, const char *expected_old, const char *new_id, sr_err *err);
 
+/* Point the ref name (refs/subreg/...) at id, creating or replacing it (to keep commits that
+ * main no longer reaches). Returns 0 or -1. */
+int store_keep_ref(store *s, const char *name, const char *id, sr_err *err);
+
 /* Called by store_commit after the commit object is written and before main moves: where
  * main has to reach another repository first (the upstream). Returns 0 to move main, or a
  * code store_commit then returns (main unmoved): STORE_CONFLICT, STORE_REJECTED,

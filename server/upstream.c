@@ -101,6 +101,16 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     diag_list_free(&d);
     if (grc != 0)
         return -1;
+    if (store_descends(st, tip, main_id, err) == 0) {
+        /* the upstream does not contain what is served here (its history was rewritten, or
+         * this repository was written to directly): the upstream wins, nothing is lost */
+        char keep[80];
+        snprintf(keep, sizeof(keep), "refs/subreg/replaced/%lld", (long long)time(NULL));
+        if (store_keep_ref(st, keep, main_id, err) != 0)
+            return -1;
+        srv_log(u->s, "upstream: %.12s does not contain the served %.12s: following the upstream; the old main is kept as %s",
+                tip, main_id, keep);
+    }
     rc = store_set_main(st, main_id, tip, err);
     if (rc != 0)
         return rc == STORE_CONFLICT || rc == STORE_LOCKED ? 0 : -1; /* a write moved it: next round */

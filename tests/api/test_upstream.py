@@ -355,6 +355,27 @@ class FileUpstream(Upstream):
         self.assertEqual(st, 200, doc)
         self.assertEqual(self.upstream_main(), doc["revision"])
 
+    def test_a_repository_with_its_own_history_follows_the_upstream_and_keeps_its_old_main(self):
+        local = os.path.join(self.tmp, "local.git")
+        self.assertEqual(run(["init", "--registry", local, "--from", SEED]).returncode, 0)
+        # a commit made here, which the upstream does not have
+        c = os.path.join(self.tmp, "local-clone")
+        git(["clone", "-q", local, c], cwd=self.tmp)
+        path = os.path.join(c, "subprocessors", "hetzner.xml")
+        with open(path) as f:
+            xml = f.read()
+        with open(path, "w") as f:
+            f.write(xml.replace("</purpose>", " (local only)</purpose>", 1))
+        git(["commit", "-qam", "Local only"], cwd=c)
+        git(["push", "-q", "origin", "main"], cwd=c)
+        old = git(["rev-parse", "main"], cwd=local).stdout.strip()
+        self.assertNotEqual(old, self.upstream_main())
+        n = self.node("local", "--fetch-interval", "60")
+        self.assertEqual(n.revision(), self.upstream_main())
+        kept = git(["for-each-ref", "--format=%(objectname)", "refs/subreg/replaced/"], cwd=local).stdout.split()
+        self.assertEqual(kept, [old])
+        self.assertIn("the old main is kept as refs/subreg/replaced/", n.text())
+
     def test_an_invalid_upstream_is_not_cloned(self):
         self.push_straight("hetzner", "<name>", "<nom>", "Broken")
         p = subprocess.run([subreg_bin(), "serve", "--upstream", self.upstream_url, "--registry",
