@@ -422,9 +422,9 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
         cJSON_Delete(o);
         return ret;
     }
-    if (customer && (strlen(customer) > 200 || strpbrk(customer, "\r\n\t"))) {
+    if (customer && !notice_text_ok(customer, 200)) {
         cJSON_Delete(o);
-        return srv_error(c, r, 400, "customer: one line of at most 200 characters");
+        return srv_error(c, r, 400, "customer: one line of UTF-8 text, at most 200 bytes");
     }
     {
         char src[120];
@@ -481,9 +481,9 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
         cJSON_Delete(o);
         return srv_error(c, r, 400, "url: an http or https URL of at most 1000 characters is required");
     }
-    if (customer && (strlen(customer) > 200 || strpbrk(customer, "\r\n\t"))) {
+    if (customer && !notice_text_ok(customer, 200)) {
         cJSON_Delete(o);
-        return srv_error(c, r, 400, "customer: one line of at most 200 characters");
+        return srv_error(c, r, 400, "customer: one line of UTF-8 text, at most 200 bytes");
     }
     if (!deliver_url_ok(&notify_config(s->notify)->policy, hook, why, sizeof(why))) {
         cJSON_Delete(o);

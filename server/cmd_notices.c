@@ -225,8 +225,8 @@ int cmd_subscribers(int argc, char **argv)
     if (strcmp(verb, "add") == 0) {
         if (!message_lang_known(o.lang))
             return cli_fail("subscribers", "--lang: en, fr or nl");
-        if (o.customer && (strlen(o.customer) > 200 || strpbrk(o.customer, "\r\n\t")))
-            return cli_fail("subscribers", "--customer: one line of at most 200 characters");
+        if (o.customer && !notice_text_ok(o.customer, 200))
+            return cli_fail("subscribers", "--customer: one line of UTF-8 text, at most 200 bytes");
         if (!(db = open_db("subscribers", o.state, 1)))
             return EXIT_USAGE;
         if (notice_subscribe(db, email, o.lang, o.customer, "editor:cli", 1, &sub, &created, &err) != 0) {

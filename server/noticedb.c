@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include "../registry/buf.h"
 #include "../registry/index.h"
 #include "sha256.h"
 
@@ -273,6 +274,23 @@ int notice_email_valid(const char *email, char *why, size_t n)
         return 0;
     }
     return 1;
+}
+
+int notice_text_ok(const char *s, size_t max)
+{
+    char *copy;
+    const char *p;
+    int ok;
+
+    if (strlen(s) > max)
+        return 0;
+    for (p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return 0;
+    copy = strdup(s);
+    ok = copy && utf8_sanitize(copy) == 0;
+    free(copy);
+    return ok;
 }
 
 static int read_subscriber(sqlite3_stmt *st, notice_subscriber *sub)

@@ -36,6 +36,10 @@ const unsigned char *notice_key(noticedb *db);
  * Otherwise 0 with why (for a person) filled. */
 int notice_email_valid(const char *email, char *why, size_t n);
 
+/* 1 when s (a customer's name) is one line of at most max bytes of well-formed UTF-8
+ * without control characters. */
+int notice_text_ok(const char *s, size_t max);
+
 typedef struct notice_subscriber {
     int64_t id;
     char email[NOTICE_EMAIL_MAX + 1];

@@ -310,6 +310,9 @@ class Subscriptions(Notify):
         st, h, doc = self.jreq("POST", "/v1/subscribers", token=self.editor,
                                body=json.dumps({"email": "ok@example.com", "customer": "Evil\r\nBcc: x@y.example"}))
         self.assertEqual(st, 400)
+        st, h, doc = self.jreq("POST", "/v1/subscribers", token=self.editor,
+                               body=b'{"email": "ok@example.com", "customer": "bad \xff\xfe utf-8"}')
+        self.assertEqual(st, 400, doc)
         self.assertEqual(self.jreq("POST", "/v1/subscribers", token=self.reader, body="{}")[0], 403)
         self.assertEqual(self.jreq("GET", "/v1/subscribers")[0], 401)
         self.assertEqual(self.jreq("GET", "/v1/notices", token=self.reader)[0], 403)
