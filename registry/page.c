@@ -387,6 +387,8 @@ static const char css[] =
     "svg path{fill:none;stroke-width:2}svg .link{stroke:#8a8a8a}"
     "svg .use-storage{stroke:#1b5e20}svg .use-processing{stroke:#0b5394}svg .use-access{stroke:#b45309;stroke-dasharray:5 4}"
     "footer{margin-top:2rem;border-top:1px solid var(--line);padding-top:1rem}"
+    "textarea{width:100%;max-width:40rem;box-sizing:border-box;font:inherit}" /* the pages of notice links */
+    "pre{white-space:pre-wrap;overflow-wrap:anywhere}"
     "@media (max-width:40rem){body{padding:.5rem}h1{font-size:1.35rem}}";
 
 const char *page_css(size_t *len)
