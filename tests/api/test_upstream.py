@@ -17,7 +17,7 @@ import unittest
 from api.test_api import free_port
 from helpers import SANITIZER_MARKERS, SEED, TempDirTest, git, run, subreg_bin
 
-SECRET = "s3cret-webhook-shared-with-github"
+SECRET = "s3cret-webhook-known-to-github"
 
 
 class Node:
