@@ -386,6 +386,30 @@ static enum MHD_Result send_list(struct MHD_Connection *c, req *r, const char *n
     return srv_json(c, r, 200, root, "private, no-store", NULL, NULL);
 }
 
+/* DELETE PREFIX<id> with remove (1 removed, 0 absent, -1): 204, 404 or 400. */
+static enum MHD_Result delete_by_id(server *s, struct MHD_Connection *c, req *r, const char *url, const char *prefix,
+                                    const char *what, int (*remove)(noticedb *, int64_t, sr_err *))
+{
+    sr_err err = {{0}};
+    int64_t id = tail_id(url, prefix);
+    int rc;
+
+    if (!id)
+        return srv_error(c, r, 400, "give the %s's number: %sID", what, prefix);
+    rc = remove(notify_db(s->notify), id, &err);
+    notify_db_done(s->notify);
+    if (rc < 0)
+        return srv_error(c, r, 500, "%s", err.msg);
+    if (rc == 0)
+        return srv_error(c, r, 404, "no %s %" PRId64, what, id);
+    return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
+}
+
+static int remove_subscriber(noticedb *db, int64_t id, sr_err *err)
+{
+    return notice_unsubscribe(db, id, NULL, 0, err);
+}
+
 static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, const char *method,
                                    const char *url, const char *who)
 {
@@ -396,18 +420,8 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
     const char *email, *lang, *customer;
     int rc, created;
 
-    if (strcmp(method, "DELETE") == 0) {
-        int64_t id = tail_id(url, "/v1/subscribers/");
-        if (!id)
-            return srv_error(c, r, 400, "give the subscriber's number: /v1/subscribers/ID");
-        rc = notice_unsubscribe(notify_db(s->notify), id, NULL, 0, &err);
-        notify_db_done(s->notify);
-        if (rc < 0)
-            return srv_error(c, r, 500, "%s", err.msg);
-        if (rc == 0)
-            return srv_error(c, r, 404, "no subscriber %" PRId64, id);
-        return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
-    }
+    if (strcmp(method, "DELETE") == 0)
+        return delete_by_id(s, c, r, url, "/v1/subscribers/", "subscriber", remove_subscriber);
     if (strcmp(url, "/v1/subscribers") != 0)
         return srv_error(c, r, 405, "use DELETE /v1/subscribers/ID");
     if (strcmp(method, "POST") != 0) {
@@ -454,18 +468,8 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
     int64_t id;
     int rc;
 
-    if (strcmp(method, "DELETE") == 0) {
-        id = tail_id(url, "/v1/webhooks/");
-        if (!id)
-            return srv_error(c, r, 400, "give the webhook's number: /v1/webhooks/ID");
-        rc = notice_webhook_remove(notify_db(s->notify), id, &err);
-        notify_db_done(s->notify);
-        if (rc < 0)
-            return srv_error(c, r, 500, "%s", err.msg);
-        if (rc == 0)
-            return srv_error(c, r, 404, "no webhook %" PRId64, id);
-        return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
-    }
+    if (strcmp(method, "DELETE") == 0)
+        return delete_by_id(s, c, r, url, "/v1/webhooks/", "webhook", notice_webhook_remove);
     if (strcmp(url, "/v1/webhooks") != 0)
         return srv_error(c, r, 405, "use DELETE /v1/webhooks/ID");
     if (strcmp(method, "POST") != 0) {

@@ -98,6 +98,16 @@ static int run(noticedb *db, sqlite3_stmt *st, sr_err *err)
     return rc == SQLITE_DONE ? 0 : fail(db, err, "write");
 }
 
+/* End the transaction begun with BEGIN IMMEDIATE: commit when ok, else roll back (also
+ * when the commit fails). Returns 0 committed, -1 not. */
+static int end_tx(noticedb *db, int ok, sr_err *err)
+{
+    if (ok && exec(db, "COMMIT", err) == 0)
+        return 0;
+    exec(db, "ROLLBACK", NULL);
+    return -1;
+}
+
 /* Every row of st as a JSON object named by its columns (integers, text, null; a column
  * named x_json holding JSON text becomes x), into a new array; finalizes st. */
 static int rows_json(noticedb *db, sqlite3_stmt *st, cJSON **out, sr_err *err)
@@ -180,22 +190,17 @@ int notice_open(const char *state_dir, noticedb **out, sr_err *err)
     if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != 0 ||
         exec(db, "BEGIN IMMEDIATE", err) != 0)
         goto out;
-    if (exec(db, schema_sql, err) != 0) {
-        exec(db, "ROLLBACK", NULL);
-        goto out;
+    if (exec(db, schema_sql, err) == 0) {
+        st = prep(db, err, "SELECT v FROM meta WHERE k='key'", "");
+        if (st && sqlite3_step(st) == SQLITE_ROW)
+            snprintf(hex, sizeof(hex), "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        if (strlen(hex) != 64 && (random_hex(hex, 32, err) != 0 ||
+                                  run(db, prep(db, err, "INSERT OR REPLACE INTO meta(k, v) VALUES('key', ?)", "t", hex),
+                                      err) != 0))
+            hex[0] = '\0';
     }
-    st = prep(db, err, "SELECT v FROM meta WHERE k='key'", "");
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        snprintf(hex, sizeof(hex), "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (strlen(hex) != 64) {
-        if (random_hex(hex, 32, err) != 0 ||
-            run(db, prep(db, err, "INSERT OR REPLACE INTO meta(k, v) VALUES('key', ?)", "t", hex), err) != 0) {
-            exec(db, "ROLLBACK", NULL);
-            goto out;
-        }
-    }
-    if (exec(db, "COMMIT", err) != 0)
+    if (end_tx(db, strlen(hex) == 64, err) != 0)
         goto out;
     for (i = 0; i < 32; i++)
         db->key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
@@ -348,13 +353,9 @@ int notice_subscribe(noticedb *db, const char *email, const char *lang, const ch
                             "ttiii", lang, customer, (int64_t)confirmed, now, sub->id), err) != 0) {
         goto out;
     }
-    if (notice_find(db, 0, email, sub, err) != 1)
-        goto out;
-    rc = exec(db, "COMMIT", err);
+    rc = notice_find(db, 0, email, sub, err) == 1 ? 0 : -1;
 out:
-    if (rc != 0)
-        exec(db, "ROLLBACK", NULL);
-    return rc;
+    return end_tx(db, rc == 0, err);
 }
 
 int notice_confirm(noticedb *db, int64_t id, sr_err *err)
@@ -394,11 +395,8 @@ int notice_unsubscribe(noticedb *db, int64_t id, const char *email, int pseudony
     }
     rc = 1;
 out:
-    if (rc == 1 && exec(db, "COMMIT", err) != 0)
-        rc = -1;
-    if (rc != 1)
-        exec(db, "ROLLBACK", NULL);
-    return rc;
+    /* nothing to undo when there was nobody to remove: the rollback is as good */
+    return end_tx(db, rc == 1, err) == 0 ? 1 : rc == 1 ? -1 : rc;
 }
 
 int notice_subscribers(noticedb *db, cJSON **out, sr_err *err)
@@ -457,15 +455,13 @@ int notice_webhook_remove(noticedb *db, int64_t id, sr_err *err)
     if (exec(db, "BEGIN IMMEDIATE", err) != 0)
         return -1;
     if (run(db, prep(db, err, "DELETE FROM webhooks WHERE id=?", "i", id), err) != 0)
-        goto fail;
-    n = sqlite3_changes(db->db);
-    if (run(db, prep(db, err, "DELETE FROM outbox WHERE webhook=? AND status='pending'", "i", id), err) != 0 ||
-        exec(db, "COMMIT", err) != 0)
-        goto fail;
+        n = -1;
+    else
+        n = sqlite3_changes(db->db);
+    if (end_tx(db, n >= 0 && run(db, prep(db, err, "DELETE FROM outbox WHERE webhook=? AND status='pending'", "i", id),
+                                 err) == 0, err) != 0)
+        return -1;
     return n > 0;
-fail:
-    exec(db, "ROLLBACK", NULL);
-    return -1;
 }
 
 int notice_webhooks(noticedb *db, cJSON **out, sr_err *err)
@@ -520,12 +516,10 @@ int notice_record(noticedb *db, const char *from, const char *to, const char *it
     *queued += (size_t)sqlite3_changes(db->db);
     if (notice_set_cursor(db, to, err) != 0)
         goto out;
-    rc = exec(db, "COMMIT", err);
     *changeset = cs;
+    rc = 0;
 out:
-    if (rc != 0)
-        exec(db, "ROLLBACK", NULL);
-    return rc;
+    return end_tx(db, rc == 0, err);
 }
 
 int notice_queue_confirmation(noticedb *db, int64_t id, sr_err *err)
@@ -613,12 +607,8 @@ int notice_attempt(noticedb *db, int64_t id, int64_t now, int ok, const char *re
         rc = run(db, prep(db, err, "UPDATE outbox SET status=CASE WHEN ?=0 THEN 'failed' ELSE 'pending' END, "
                                    "next_at=?, attempts=attempts+1, response=?, message_id=coalesce(?, message_id) WHERE id=?",
                           "iitti", next_at, next_at, response, message_id, id), err);
-    if (rc == 0)
-        rc = exec(db, "COMMIT", err);
 out:
-    if (rc != 0)
-        exec(db, "ROLLBACK", NULL);
-    return rc;
+    return end_tx(db, rc == 0, err);
 }
 
 int64_t notice_pending(noticedb *db, sr_err *err)
@@ -684,11 +674,9 @@ int notice_expire_unconfirmed(noticedb *db, int64_t before, sr_err *err)
         run(db, prep(db, err, "DELETE FROM subscribers WHERE confirmed IS NULL AND created < ?", "i", before), err) != 0)
         goto out;
     n = sqlite3_changes(db->db);
-    rc = exec(db, "COMMIT", err);
+    rc = 0;
 out:
-    if (rc != 0)
-        exec(db, "ROLLBACK", NULL);
-    return rc == 0 ? n : -1;
+    return end_tx(db, rc == 0, err) == 0 ? n : -1;
 }
 
 int notice_purge(noticedb *db, int64_t before, sr_err *err)
@@ -711,9 +699,7 @@ int notice_purge(noticedb *db, int64_t before, sr_err *err)
     if (run(db, prep(db, err, "DELETE FROM objections WHERE changeset IN temp.gone", ""), err) != 0 ||
         run(db, prep(db, err, "DELETE FROM changesets WHERE id IN temp.gone", ""), err) != 0)
         goto out;
-    rc = exec(db, "COMMIT", err);
+    rc = 0;
 out:
-    if (rc != 0)
-        exec(db, "ROLLBACK", NULL);
-    return rc == 0 ? n : -1;
+    return end_tx(db, rc == 0, err) == 0 ? n : -1;
 }

@@ -1,5 +1,4 @@
 #include "notify.h"
-#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include "message.h"
 #include "serve.h"
 #include "sha256.h"
+#include "ticker.h"
 
 #define RATE_SLOTS 512
 #define BATCH 16
@@ -27,10 +27,8 @@ struct notifier {
     notify_cfg cfg;
     noticedb *db;          /* the thread's */
     noticedb *api_db;      /* the request threads', under api_mu */
-    pthread_mutex_t api_mu, mu, rate_mu;
-    pthread_cond_t cv;
-    int woken, stop, started;
-    pthread_t t;
+    pthread_mutex_t api_mu, rate_mu;
+    ticker *tick;          /* the notices thread */
     rate_slot rate[RATE_SLOTS];
     notify_stats stats;
     snapshot *seen;        /* the snapshot of the cursor's revision, kept for the next diff
@@ -133,12 +131,8 @@ notify_stats *notify_counters(notifier *n)
 
 void notify_wake(notifier *n)
 {
-    if (!n)
-        return;
-    pthread_mutex_lock(&n->mu);
-    n->woken = 1;
-    pthread_cond_signal(&n->cv);
-    pthread_mutex_unlock(&n->mu);
+    if (n && n->tick)
+        ticker_wake(n->tick);
 }
 
 /* ---- change sets ---- */
@@ -432,7 +426,7 @@ static void deliver_one(notifier *n, const notice_due *d)
     buf_free(&out);
 }
 
-static void deliver_due(notifier *n)
+static void deliver_due(notifier *n, ticker *t)
 {
     notice_due due[BATCH];
     sr_err err = {{0}};
@@ -440,47 +434,31 @@ static void deliver_due(notifier *n)
 
     if (got < 0)
         srv_log(n->s, "notices: %s", err.msg);
-    for (k = 0; k < got && !n->stop; k++)
+    for (k = 0; k < got && !ticker_stopping(t); k++)
         deliver_one(n, &due[k]);
 }
 
-static void *run(void *arg)
+/* One round of the notices thread (every second, or when woken). */
+static void step(void *arg, ticker *t)
 {
     notifier *n = arg;
-    struct timespec until;
 
-    while (1) {
-        pthread_mutex_lock(&n->mu);
-        if (!n->woken && !n->stop) {
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 1;
-            pthread_cond_timedwait(&n->cv, &n->mu, &until);
-        }
-        n->woken = 0;
-        if (n->stop) {
-            pthread_mutex_unlock(&n->mu);
-            break;
-        }
-        pthread_mutex_unlock(&n->mu);
-        detect(n);
-        deliver_due(n);
-        if (time(NULL) - n->last_expiry >= 3600) { /* hourly: unconfirmed after a week go */
-            sr_err err = {{0}};
-            int gone = notice_expire_unconfirmed(n->db, time(NULL) - NOTIFY_UNCONFIRMED_S, &err);
-            if (gone > 0)
-                srv_log(n->s, "notices: removed %d subscriptions never confirmed", gone);
-            n->last_expiry = time(NULL);
-        }
-        if (!n->cfg.smtp.url && !n->told_no_smtp) {
-            sr_err err = {{0}};
-            if (notice_pending(n->db, &err) > 0) {
-                srv_log(n->s, "notices: emails are waiting in the outbox: start serve with --smtp to send them");
-                n->told_no_smtp = 1;
-            }
+    detect(n);
+    deliver_due(n, t);
+    if (time(NULL) - n->last_expiry >= 3600) { /* hourly: unconfirmed after a week go */
+        sr_err err = {{0}};
+        int gone = notice_expire_unconfirmed(n->db, time(NULL) - NOTIFY_UNCONFIRMED_S, &err);
+        if (gone > 0)
+            srv_log(n->s, "notices: removed %d subscriptions never confirmed", gone);
+        n->last_expiry = time(NULL);
+    }
+    if (!n->cfg.smtp.url && !n->told_no_smtp) {
+        sr_err err = {{0}};
+        if (notice_pending(n->db, &err) > 0) {
+            srv_log(n->s, "notices: emails are waiting in the outbox: start serve with --smtp to send them");
+            n->told_no_smtp = 1;
         }
     }
-    srv_thread_done();
-    return NULL;
 }
 
 /* On the very first start, what is already there was published before notices existed:
@@ -516,9 +494,7 @@ int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err
     n->s = s;
     n->cfg = *cfg;
     pthread_mutex_init(&n->api_mu, NULL);
-    pthread_mutex_init(&n->mu, NULL);
     pthread_mutex_init(&n->rate_mu, NULL);
-    pthread_cond_init(&n->cv, NULL);
     if (notice_open(s->state_dir, &n->db, err) != 0 || notice_open(s->state_dir, &n->api_db, err) != 0)
         goto out;
     /* after a restart, whatever was waiting is tried at once */
@@ -529,12 +505,7 @@ int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err
     /* a tag of the installation in Message-IDs, derived so that it reveals nothing of the key */
     hmac_sha256(notice_key(n->db), 32, "message-id", 10, NULL, 0, h);
     sha256_to_hex(h, 4, n->tag);
-    if ((errno = pthread_create(&n->t, NULL, run, n)) != 0) {
-        sr_err_set(err, "cannot start the notices thread: %s", strerror(errno));
-        goto out;
-    }
-    n->started = 1;
-    rc = 0;
+    rc = ticker_start(1, step, n, &n->tick, err);
 out:
     if (rc != 0)
         notify_stop(n);
@@ -547,19 +518,11 @@ void notify_stop(notifier *n)
 {
     if (!n)
         return;
-    if (n->started) {
-        pthread_mutex_lock(&n->mu);
-        n->stop = 1;
-        pthread_cond_signal(&n->cv);
-        pthread_mutex_unlock(&n->mu);
-        pthread_join(n->t, NULL);
-    }
+    ticker_stop(n->tick);
     snapshot_unref(n->seen);
     notice_close(n->db);
     notice_close(n->api_db);
     pthread_mutex_destroy(&n->api_mu);
-    pthread_mutex_destroy(&n->mu);
     pthread_mutex_destroy(&n->rate_mu);
-    pthread_cond_destroy(&n->cv);
     free(n);
 }

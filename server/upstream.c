@@ -1,5 +1,4 @@
 #include "upstream.h"
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include "../registry/guard.h"
 #include "serve.h"
 #include "sha256.h"
+#include "ticker.h"
 
 struct upstream {
     struct server *s;
@@ -16,10 +16,8 @@ struct upstream {
     pthread_mutex_t mu;      /* one fetch-check-move at a time */
     pthread_mutex_t stat_mu; /* guards writes to st and its copies (health, metrics never wait
                               * for a fetch) */
-    pthread_mutex_t wake_mu;
-    pthread_cond_t cv;
-    int woken, stop, started;
-    pthread_t t;
+    ticker *tick;            /* the follower thread */
+    int failing;             /* the follower's last fetch failed (its thread only) */
     upstream_status st;
 };
 
@@ -164,53 +162,31 @@ int upstream_publish(void *ctx, store *st, const char *commit, const char *paren
     return rc;
 }
 
-static void *run(void *arg)
+/* One round of the follower (every --fetch-interval, or at a webhook). */
+static void step(void *arg, ticker *t)
 {
     upstream *u = arg;
-    struct timespec until;
     sr_err err = {{0}};
-    int failing = 0;
+    store *st = srv_store(u->s, &err);
+    int rc = -1;
 
-    while (1) {
-        pthread_mutex_lock(&u->wake_mu);
-        if (!u->woken && !u->stop) {
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += u->cfg.interval_s;
-            pthread_cond_timedwait(&u->cv, &u->wake_mu, &until);
-        }
-        u->woken = 0;
-        if (u->stop) {
-            pthread_mutex_unlock(&u->wake_mu);
-            break;
-        }
-        pthread_mutex_unlock(&u->wake_mu);
-        {
-            store *st = srv_store(u->s, &err);
-            int rc = -1;
-            if (st) {
-                pthread_mutex_lock(&u->mu);
-                rc = sync_locked(u, st, &err);
-                pthread_mutex_unlock(&u->mu);
-            }
-            /* say it once when it starts failing and once when it works again */
-            if (rc != 0 && !failing)
-                srv_log(u->s, "upstream: %s (serving what is here; retrying)", err.msg);
-            else if (rc == 0 && failing)
-                srv_log(u->s, "upstream: reachable again");
-            failing = rc != 0;
-        }
-        err.msg[0] = '\0';
+    (void)t;
+    if (st) {
+        pthread_mutex_lock(&u->mu);
+        rc = sync_locked(u, st, &err);
+        pthread_mutex_unlock(&u->mu);
     }
-    srv_thread_done();
-    return NULL;
+    /* say it once when it starts failing and once when it works again */
+    if (rc != 0 && !u->failing)
+        srv_log(u->s, "upstream: %s (serving what is here; retrying)", err.msg);
+    else if (rc == 0 && u->failing)
+        srv_log(u->s, "upstream: reachable again");
+    u->failing = rc != 0;
 }
 
 void upstream_wake(upstream *u)
 {
-    pthread_mutex_lock(&u->wake_mu);
-    u->woken = 1;
-    pthread_cond_signal(&u->cv);
-    pthread_mutex_unlock(&u->wake_mu);
+    ticker_wake(u->tick);
 }
 
 void upstream_get_status(upstream *u, upstream_status *out)
@@ -235,8 +211,6 @@ int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr
     u->cfg = *cfg;
     pthread_mutex_init(&u->mu, NULL);
     pthread_mutex_init(&u->stat_mu, NULL);
-    pthread_mutex_init(&u->wake_mu, NULL);
-    pthread_cond_init(&u->cv, NULL);
     st = srv_store(s, err);
     if (!st)
         goto out;
@@ -244,12 +218,7 @@ int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr
         srv_log(s, "upstream: %s (serving what is here; retrying every %d s)", err->msg, cfg->interval_s);
         err->msg[0] = '\0';
     }
-    if ((errno = pthread_create(&u->t, NULL, run, u)) != 0) {
-        sr_err_set(err, "cannot start the thread that follows the upstream: %s", strerror(errno));
-        goto out;
-    }
-    u->started = 1;
-    rc = 0;
+    rc = ticker_start(cfg->interval_s, step, u, &u->tick, err);
 out:
     if (rc != 0)
         upstream_stop(u);
@@ -262,17 +231,9 @@ void upstream_stop(upstream *u)
 {
     if (!u)
         return;
-    if (u->started) {
-        pthread_mutex_lock(&u->wake_mu);
-        u->stop = 1;
-        pthread_cond_signal(&u->cv);
-        pthread_mutex_unlock(&u->wake_mu);
-        pthread_join(u->t, NULL);
-    }
+    ticker_stop(u->tick);
     pthread_mutex_destroy(&u->mu);
     pthread_mutex_destroy(&u->stat_mu);
-    pthread_mutex_destroy(&u->wake_mu);
-    pthread_cond_destroy(&u->cv);
     free(u);
 }
 
