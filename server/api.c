@@ -14,8 +14,8 @@
 #include "../registry/rules.h"
 #include "../registry/writer.h"
 #include "../registry/xmldoc.h"
-#include "cli.h"
-#include "notify.h"
+#include "../registry/version.h"
+#include "../notices/notify.h"
 #include "serve.h"
 #include "upstream.h"
 
@@ -626,7 +626,7 @@ static enum MHD_Result get_compliance(server *s, struct MHD_Connection *c, req *
     diag_sort(&d);
     m.date = date_format(day, ds);
     m.revision = sn->rev;
-    m.version = SUBREG_VERSION;
+    m.version = subreg_version;
     m.reg = sn->reg;
     buf_init(&out, 0);
     if (report_write(REPORT_JSON, &d, &m, &out) != 0)

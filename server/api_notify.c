@@ -10,9 +10,9 @@
 #include <netinet/in.h>
 #include <cjson/cJSON.h>
 #include "../registry/date.h"
-#include "message.h"
-#include "noticedb.h"
-#include "notify.h"
+#include "../notices/message.h"
+#include "../notices/noticedb.h"
+#include "../notices/notify.h"
 #include "serve.h"
 
 /* Per client address and per email address: enough for a person who mistyped, far too few

@@ -8,7 +8,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "sha256.h"
+#include "../registry/sha256.h"
 
 typedef struct token {
     char name[65];

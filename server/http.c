@@ -11,7 +11,6 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "../registry/date.h"
-#include "cli.h"
 #include "serve.h"
 
 const int srv_status_codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
@@ -252,6 +251,30 @@ void srv_log(server *s, const char *fmt, ...)
     fprintf(f, "%s subreg serve: %s\n", when, msg);
     fflush(f); /* rare and important: not left in the request log's buffer */
     funlockfile(f);
+}
+
+static snapshot *src_current(void *ctx)
+{
+    return srv_current(ctx);
+}
+
+static snapshot *src_at(void *ctx, const char *rev, sr_err *err)
+{
+    return srv_snapshot_at(ctx, rev, err);
+}
+
+static void src_log(void *ctx, const char *line)
+{
+    srv_log(ctx, "%s", line);
+}
+
+void srv_snapshot_source(server *s, snapshot_source *out)
+{
+    out->ctx = s;
+    out->current = src_current;
+    out->at = src_at;
+    out->log = src_log;
+    out->thread_done = srv_thread_done;
 }
 
 static enum MHD_Result send_mode(struct MHD_Connection *c, req *r, int status, const char *ctype,

@@ -13,7 +13,7 @@
 #include "../registry/store.h"
 #include "../registry/writer.h"
 #include "auth.h"
-#include "snapshot.h"
+#include "../registry/snapshot.h"
 
 #define MAX_BODY (1024 * 1024)  /* request bodies: 1 MiB */
 
@@ -106,6 +106,10 @@ int srv_refresh(server *s, sr_err *err);
 int srv_refresh_with(server *s, store *st, sr_err *err);
 /* The snapshot of revision rev (40 hex), from the small cache or built. Referenced. */
 snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err);
+
+/* What the background threads (notices) read and log through: this server's snapshots,
+ * its log and its per-thread handles. */
+void srv_snapshot_source(server *s, snapshot_source *out);
 
 /* Write one line to the server's log (standard error unless --log says otherwise), with
  * the time; thread-safe. */

@@ -7,8 +7,8 @@
 #include "../registry/date.h"
 #include "../registry/guard.h"
 #include "serve.h"
-#include "sha256.h"
-#include "ticker.h"
+#include "../registry/sha256.h"
+#include "../registry/ticker.h"
 
 struct upstream {
     struct server *s;
@@ -218,7 +218,7 @@ int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr
         srv_log(s, "upstream: %s (serving what is here; retrying every %d s)", err->msg, cfg->interval_s);
         err->msg[0] = '\0';
     }
-    rc = ticker_start(cfg->interval_s, step, u, &u->tick, err);
+    rc = ticker_start(cfg->interval_s, step, u, srv_thread_done, &u->tick, err);
 out:
     if (rc != 0)
         upstream_stop(u);

@@ -54,6 +54,21 @@ def run_fuzz_replay(driver):
     return ok, bad
 
 
+def run_bench_tiny():
+    """Every benchmark's own code once at a tiny size (tests/bench/run.sh with BENCH_TINY=1):
+    no timing is asserted, but a benchmark that no longer runs fails the suite."""
+    t0 = time.time()
+    p = subprocess.run(["tests/bench/run.sh"], capture_output=True, text=True,
+                       cwd=os.path.dirname(HERE), env=dict(os.environ, BENCH_TINY="1"), timeout=600)
+    ok = p.returncode == 0
+    if not ok:
+        print("FAIL bench (tiny) exited %d:\n%s%s" % (p.returncode, p.stdout[-3000:], p.stderr[-3000:]))
+    skipped = p.stdout.count("(skipped:")
+    print("bench (tiny): %s in %.0f s%s" % ("ran" if ok else "FAILED", time.time() - t0,
+                                           ", %d sections skipped (peer not installed)" % skipped if skipped else ""))
+    return (1, 0) if ok else (0, 1)
+
+
 class Result(unittest.TextTestResult):
     pass
 
@@ -78,6 +93,7 @@ def main():
     ap.add_argument("--release-bin", help="also run the CLI tests against this binary")
     ap.add_argument("-k", default="test_*.py", help="file pattern of black-box tests")
     ap.add_argument("--fuzz", help="the fuzz corpus replay driver")
+    ap.add_argument("--bench", action="store_true", help="run the benchmarks once at a tiny size")
     ap.add_argument("--only", choices=["cli", "api", "browser"], help="only these black-box tests")
     a = ap.parse_args()
     os.environ["SUBREG_BIN"] = a.bin
@@ -90,6 +106,9 @@ def main():
     p1, f1 = run_unit(a.unit_dir) if not a.only else (0, 0)
     pz, fz = run_fuzz_replay(a.fuzz)
     p1, f1 = p1 + pz, f1 + fz
+    if a.bench:
+        pb, fb = run_bench_tiny()
+        p1, f1 = p1 + pb, f1 + fb
     print("== black-box tests against %s" % a.bin)
     p2, f2 = run_blackbox([a.only] if a.only else ["cli", "api", "browser"], a.k)
     p3 = f3 = 0

@@ -4,8 +4,8 @@
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
 build="gcc make pkg-config libxml2-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev"
-test="$build libcmocka-dev libxml2-utils git python3 python3-aiosmtpd curl sqlite3 chromium fonts-dejavu-core libicu72 prometheus"
-bench="$test nginx-light wrk hyperfine jq time"
+test="$build libcmocka-dev libxml2-utils git python3 python3-aiosmtpd curl sqlite3 chromium fonts-dejavu-core libicu72 prometheus wrk hyperfine jq time"
+bench="$test nginx-light"
 fuzz="$test clang-14 libclang-rt-14-dev"
 case "${1:-build}" in
   build) want=$build ;;

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
                  "  <announced>2025-01-01</announced>\n  <effective>2025-02-01</effective>\n"
                  "  <dpa signed=\"2025-01-01\"/>\n"
                  "  <locations><location country=\"DE\" use=\"storage\"/><location country=\"US\" use=\"access\"/></locations>\n"
-                 "  <transfers><transfer country=\"US\" mechanism=\"scc\" clauses=\"2021/914\" module=\"3\" tia=\"2026-06-01\"/></transfers>\n"
+                 "  <transfers><transfer country=\"US\" mechanism=\"scc\" clauses=\"2021/914\" module=\"3\" signed=\"2025-01-01\" tia=\"2026-06-01\"/></transfers>\n"
                  "</subprocessor>\n",
                  i);
         t0 = now_ms();

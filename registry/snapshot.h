@@ -12,10 +12,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../registry/diag.h"
-#include "../registry/registry.h"
-#include "../registry/schema.h"
-#include "../registry/store.h"
+#include "diag.h"
+#include "registry.h"
+#include "schema.h"
+#include "store.h"
 
 typedef struct snapshot {
     atomic_int refs;
@@ -33,6 +33,19 @@ typedef struct snapshot {
     struct snapshot_resp *cache;
     size_t ncache, cache_bytes;
 } snapshot;
+
+/* Where a background thread (the notices, the upstream's follower) finds revisions and says
+ * what happened, handed down by whoever serves them: the thread never reaches into the
+ * server. current: the served snapshot, referenced, or NULL while none. at: the snapshot
+ * of revision rev (40 hex), referenced, or NULL with err set. log: one line, without a
+ * newline. thread_done: called by a background thread as it ends (its per-thread handles). */
+typedef struct snapshot_source {
+    void *ctx;
+    snapshot *(*current)(void *ctx);
+    snapshot *(*at)(void *ctx, const char *rev, sr_err *err);
+    void (*log)(void *ctx, const char *line);
+    void (*thread_done)(void);
+} snapshot_source;
 
 /* Build the snapshot of revision rev (40 hex) of s, from prev (may be NULL) when only
  * subprocessors/ changed since. Returns it with one reference, or NULL with err set. */

@@ -9,9 +9,9 @@
 #include "../registry/entry.h"
 #include "../registry/summary.h"
 #include "message.h"
-#include "serve.h"
-#include "sha256.h"
-#include "ticker.h"
+#include <stdarg.h>
+#include "../registry/sha256.h"
+#include "../registry/ticker.h"
 
 #define RATE_SLOTS 512
 #define BATCH 16
@@ -23,7 +23,7 @@ typedef struct rate_slot {
 } rate_slot;
 
 struct notifier {
-    struct server *s;
+    snapshot_source src;   /* the served revisions and the log */
     notify_cfg cfg;
     noticedb *db;          /* the thread's */
     noticedb *api_db;      /* the request threads', under api_mu */
@@ -38,6 +38,19 @@ struct notifier {
     int told_no_smtp;
     int64_t last_expiry;
 };
+
+/* One line in the server's log, through the source handed to notify_start. */
+static void nlog(notifier *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void nlog(notifier *n, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    n->src.log(n->src.ctx, line);
+}
 
 void notify_token(const unsigned char key[32], char kind, int64_t a, int64_t b, const char *nonce,
                   char out[80])
@@ -259,7 +272,7 @@ static void keep_seen(notifier *n, snapshot *cur)
 static void detect(notifier *n)
 {
     char cursor[41], a[11], e[11];
-    snapshot *cur = srv_current(n->s), *old = NULL;
+    snapshot *cur = n->src.current(n->src.ctx), *old = NULL;
     cJSON *items = NULL;
     char *txt = NULL;
     sr_err err = {{0}};
@@ -275,16 +288,16 @@ static void detect(notifier *n)
         notice_set_cursor(n->db, cur->rev, &err);
         goto out;
     }
-    old = n->seen && strcmp(n->seen->rev, cursor) == 0 ? snapshot_ref(n->seen) : srv_snapshot_at(n->s, cursor, &err);
+    old = n->seen && strcmp(n->seen->rev, cursor) == 0 ? snapshot_ref(n->seen) : n->src.at(n->src.ctx, cursor, &err);
     if (!old) {
-        srv_log(n->s, "notices: revision %.12s (the last one examined) is gone: %s; notices start again from %.12s",
+        nlog(n, "notices: revision %.12s (the last one examined) is gone: %s; notices start again from %.12s",
                 cursor, err.msg, cur->rev);
         notice_set_cursor(n->db, cur->rev, &err);
         goto out;
     }
     items = cJSON_CreateArray();
     if (!items || diff_snapshots(old->reg, cur->reg, date_today(), items, &ann, &eff) != 0) {
-        srv_log(n->s, "notices: out of memory while comparing %.12s and %.12s", cursor, cur->rev);
+        nlog(n, "notices: out of memory while comparing %.12s and %.12s", cursor, cur->rev);
         goto out;
     }
     if (cJSON_GetArraySize(items) == 0) {
@@ -297,16 +310,16 @@ static void detect(notifier *n)
         goto out;
     if (notice_record(n->db, cursor, cur->rev, txt, ann == DATE_NONE ? NULL : date_format(ann, a),
                       eff == DATE_NONE ? NULL : date_format(eff, e), &cs, &queued, &err) != 0) {
-        srv_log(n->s, "notices: cannot record the change set %.12s..%.12s: %s", cursor, cur->rev, err.msg);
+        nlog(n, "notices: cannot record the change set %.12s..%.12s: %s", cursor, cur->rev, err.msg);
         goto out;
     }
     keep_seen(n, cur);
     atomic_fetch_add(&n->stats.changesets, 1);
-    srv_log(n->s, "notices: change set %" PRId64 " (%.12s..%.12s, %d changes): %zu deliveries queued", cs, cursor,
+    nlog(n, "notices: change set %" PRId64 " (%.12s..%.12s, %d changes): %zu deliveries queued", cs, cursor,
             cur->rev, cJSON_GetArraySize(items), queued);
 out:
     if (err.msg[0] && !old && !items)
-        srv_log(n->s, "notices: %s", err.msg);
+        nlog(n, "notices: %s", err.msg);
     cJSON_free(txt);
     cJSON_Delete(items);
     snapshot_unref(old);
@@ -324,7 +337,7 @@ static void url_of(const notifier *n, char *out, size_t sz, const char *path, co
 static int compose(notifier *n, const notice_due *d, const cJSON *cs, buf *out, char *msgid, size_t mn,
                    char *resp, size_t rn)
 {
-    snapshot *sn = srv_current(n->s);
+    snapshot *sn = n->src.current(n->src.ctx);
     const unsigned char *key = notice_key(n->db);
     char page[600], action[700], unsub[700], tok[80];
     message_ctx m;
@@ -411,7 +424,7 @@ static void deliver_one(notifier *n, const notice_due *d)
     }
     next = ok ? 0 : next_attempt(n, d, now);
     if (notice_attempt(n->db, d->id, now, ok, resp, msgid[0] ? msgid : NULL, next, &err) != 0)
-        srv_log(n->s, "notices: delivery %" PRId64 " made but not recorded: %s", d->id, err.msg);
+        nlog(n, "notices: delivery %" PRId64 " made but not recorded: %s", d->id, err.msg);
     if (ok) {
         atomic_fetch_add(&n->stats.sent, 1);
     } else {
@@ -419,7 +432,7 @@ static void deliver_one(notifier *n, const notice_due *d)
         if (!next)
             atomic_fetch_add(&n->stats.given_up, 1);
     }
-    srv_log(n->s, "notices: delivery %" PRId64 " (%s, change set %" PRId64 ", attempt %d): %s: %s", d->id,
+    nlog(n, "notices: delivery %" PRId64 " (%s, change set %" PRId64 ", attempt %d): %s: %s", d->id,
             d->kind == DELIVER_WEBHOOK ? "webhook" : d->kind == DELIVER_CONFIRM ? "confirmation" : "email",
             d->changeset, d->attempts + 1, ok ? "delivered" : next ? "will retry" : "given up", resp);
     cJSON_Delete(cs);
@@ -433,7 +446,7 @@ static void deliver_due(notifier *n, ticker *t)
     int k, got = notice_due_list(n->db, time(NULL), n->cfg.smtp.url != NULL, due, BATCH, &err);
 
     if (got < 0)
-        srv_log(n->s, "notices: %s", err.msg);
+        nlog(n, "notices: %s", err.msg);
     for (k = 0; k < got && !ticker_stopping(t); k++)
         deliver_one(n, &due[k]);
 }
@@ -449,13 +462,13 @@ static void step(void *arg, ticker *t)
         sr_err err = {{0}};
         int gone = notice_expire_unconfirmed(n->db, time(NULL) - NOTIFY_UNCONFIRMED_S, &err);
         if (gone > 0)
-            srv_log(n->s, "notices: removed %d subscriptions never confirmed", gone);
+            nlog(n, "notices: removed %d subscriptions never confirmed", gone);
         n->last_expiry = time(NULL);
     }
     if (!n->cfg.smtp.url && !n->told_no_smtp) {
         sr_err err = {{0}};
         if (notice_pending(n->db, &err) > 0) {
-            srv_log(n->s, "notices: emails are waiting in the outbox: start serve with --smtp to send them");
+            nlog(n, "notices: emails are waiting in the outbox: start serve with --smtp to send them");
             n->told_no_smtp = 1;
         }
     }
@@ -473,13 +486,14 @@ static int first_cursor(notifier *n, sr_err *err)
         return -1;
     if (cursor[0])
         return 0;
-    cur = srv_current(n->s);
+    cur = n->src.current(n->src.ctx);
     rc = cur ? notice_set_cursor(n->db, cur->rev, err) : 0;
     snapshot_unref(cur);
     return rc;
 }
 
-int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err *err)
+int notify_start(const char *state_dir, const snapshot_source *src, const notify_cfg *cfg,
+                 notifier **out, sr_err *err)
 {
     notifier *n = calloc(1, sizeof(*n));
     const char *at;
@@ -491,11 +505,11 @@ int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err
         sr_err_set(err, "out of memory");
         return -1;
     }
-    n->s = s;
+    n->src = *src;
     n->cfg = *cfg;
     pthread_mutex_init(&n->api_mu, NULL);
     pthread_mutex_init(&n->rate_mu, NULL);
-    if (notice_open(s->state_dir, &n->db, err) != 0 || notice_open(s->state_dir, &n->api_db, err) != 0)
+    if (notice_open(state_dir, &n->db, err) != 0 || notice_open(state_dir, &n->api_db, err) != 0)
         goto out;
     /* after a restart, whatever was waiting is tried at once */
     if (notice_retry_now(n->db, err) != 0 || first_cursor(n, err) != 0)
@@ -505,7 +519,7 @@ int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err
     /* a tag of the installation in Message-IDs, derived so that it reveals nothing of the key */
     hmac_sha256(notice_key(n->db), 32, "message-id", 10, NULL, 0, h);
     sha256_to_hex(h, 4, n->tag);
-    rc = ticker_start(1, step, n, &n->tick, err);
+    rc = ticker_start(1, step, n, src->thread_done, &n->tick, err);
 out:
     if (rc != 0)
         notify_stop(n);

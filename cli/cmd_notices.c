@@ -10,8 +10,8 @@
 #include <cjson/cJSON.h>
 #include "cli.h"
 #include "commands.h"
-#include "message.h"
-#include "noticedb.h"
+#include "../notices/message.h"
+#include "../notices/noticedb.h"
 
 static const char subscribers_usage[] =
     "usage: subreg subscribers add EMAIL [--customer NAME] [--lang en|fr|nl] [--state DIR]\n"

@@ -274,7 +274,7 @@ int cmd_diff(int argc, char **argv)
         }
         md_findings(&out, "Findings introduced", intro, (size_t)nin);
         md_findings(&out, "Findings resolved", gone, (size_t)ngone);
-        buf_printf(&out, "\n_Checked as of %s by subreg " SUBREG_VERSION "._\n", daystr);
+        buf_printf(&out, "\n_Checked as of %s by subreg %s._\n", daystr, subreg_version);
     }
     if (out.failed) {
         rc = cli_fail("diff", "out of memory");

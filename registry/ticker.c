@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "serve.h"
 
 struct ticker {
     pthread_mutex_t mu;
@@ -12,6 +11,7 @@ struct ticker {
     int woken, stop, interval_s;
     void (*step)(void *ctx, ticker *t);
     void *ctx;
+    void (*at_exit)(void);
     pthread_t t;
 };
 
@@ -35,12 +35,13 @@ static void *run(void *arg)
         pthread_mutex_unlock(&t->mu);
         t->step(t->ctx, t);
     }
-    srv_thread_done(); /* this thread's repository and index handles */
+    if (t->at_exit)
+        t->at_exit(); /* e.g. this thread's repository and index handles */
     return NULL;
 }
 
-int ticker_start(int interval_s, void (*step)(void *ctx, ticker *t), void *ctx, ticker **out,
-                 sr_err *err)
+int ticker_start(int interval_s, void (*step)(void *ctx, ticker *t), void *ctx,
+                 void (*at_exit)(void), ticker **out, sr_err *err)
 {
     ticker *t = calloc(1, sizeof(*t));
 
@@ -52,6 +53,7 @@ int ticker_start(int interval_s, void (*step)(void *ctx, ticker *t), void *ctx, 
     t->interval_s = interval_s;
     t->step = step;
     t->ctx = ctx;
+    t->at_exit = at_exit;
     pthread_mutex_init(&t->mu, NULL);
     pthread_cond_init(&t->cv, NULL);
     if ((errno = pthread_create(&t->t, NULL, run, t)) != 0) {

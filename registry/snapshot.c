@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../registry/date.h"
-#include "../registry/export.h"
-#include "../registry/rules.h"
-#include "../registry/source.h"
-#include "../registry/xmldoc.h"
+#include "date.h"
+#include "export.h"
+#include "rules.h"
+#include "source.h"
+#include "xmldoc.h"
 
 #define CACHE_MAX 512
 #define CACHE_BYTES (16u << 20)

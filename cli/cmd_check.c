@@ -114,7 +114,7 @@ int cmd_check(int argc, char **argv)
     diag_sort(&d);
     m.date = date_format(day, daystr);
     m.revision = r->revision;
-    m.version = SUBREG_VERSION;
+    m.version = subreg_version;
     m.reg = r;
     m.hosting = lists;
     m.nhosting = (size_t)nl;

@@ -12,10 +12,10 @@
 #include "../registry/date.h"
 #include "cli.h"
 #include "commands.h"
-#include "noticedb.h"
-#include "notify.h"
-#include "serve.h"
-#include "upstream.h"
+#include "../notices/noticedb.h"
+#include "../notices/notify.h"
+#include "../server/serve.h"
+#include "../server/upstream.h"
 #include "../registry/guard.h"
 
 static const char usage[] =
@@ -190,6 +190,7 @@ int cmd_serve(int argc, char **argv)
     int c, sig, rc = EXIT_USAGE, i;
     store *probe = NULL;
     notify_cfg nc;
+    snapshot_source src;
     char public_url[300], why[300];
     long retry_base = 60, interval = 60;
     upstream_cfg uc;
@@ -378,7 +379,8 @@ int cmd_serve(int argc, char **argv)
             writer_set_publish(s.writer, upstream_publish, s.upstream, 10000);
     }
     /* replicas notify nobody: the primary does, once */
-    if (!s.read_only && notify_start(&s, &nc, &s.notify, &err) != 0) {
+    srv_snapshot_source(&s, &src);
+    if (!s.read_only && notify_start(s.state_dir, &src, &nc, &s.notify, &err) != 0) {
         rc = cli_fail("serve", "notices: %s", err.msg);
         goto out;
     }

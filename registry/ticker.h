@@ -2,14 +2,14 @@
  * is stopped (the notices thread, the upstream's follower). */
 #ifndef SUBREG_TICKER_H
 #define SUBREG_TICKER_H
-#include "../registry/diag.h"
+#include "diag.h"
 
 typedef struct ticker ticker;
 
-/* Start a thread calling step(ctx, t) every interval_s seconds, or sooner after ticker_wake.
- * Returns 0 with *out set, or -1 with err set. */
-int ticker_start(int interval_s, void (*step)(void *ctx, ticker *t), void *ctx, ticker **out,
-                 sr_err *err);
+/* Start a thread calling step(ctx, t) every interval_s seconds, or sooner after ticker_wake,
+ * and at_exit() (may be NULL) as it ends. Returns 0 with *out set, or -1 with err set. */
+int ticker_start(int interval_s, void (*step)(void *ctx, ticker *t), void *ctx,
+                 void (*at_exit)(void), ticker **out, sr_err *err);
 /* Run the step now rather than at the end of the interval. */
 void ticker_wake(ticker *t);
 /* 1 once ticker_stop was called: a long step may end early. */

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("subreg %s\n", SUBREG_VERSION);
+        printf("subreg %s\n", subreg_version);
         return EXIT_OK;
     }
     xmldoc_global_init();

@@ -16,14 +16,7 @@
 #define DEFAULT_REGISTRY "data/registry.git"
 #define DEFAULT_STATE "data/state"
 
-#if defined(__has_include)
-#if __has_include("version.h")
-#include "version.h" /* build/gen/version.h: git describe, made by the Makefile */
-#endif
-#endif
-#ifndef SUBREG_VERSION
-#define SUBREG_VERSION "dev"
-#endif
+#include "../registry/version.h"
 
 typedef struct command {
     const char *name;

@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 #include "../registry/buf.h"
 #include "../registry/index.h"
-#include "sha256.h"
+#include "../registry/sha256.h"
 
 struct noticedb {
     sqlite3 *db;

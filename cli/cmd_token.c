@@ -3,7 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include "auth.h"
+#include "../server/auth.h"
 #include "cli.h"
 #include "commands.h"
 

@@ -15,8 +15,7 @@
 #include <stdint.h>
 #include "deliver.h"
 #include "noticedb.h"
-
-struct server;
+#include "../registry/snapshot.h"
 
 /* Deliveries are retried for 4 days (the issue asks at least 3), the delay doubling from
  * retry_base up to NOTIFY_MAX_DELAY_S. */
@@ -40,9 +39,11 @@ typedef struct notify_stats {
     atomic_ulong sent, failed_attempts, given_up, changesets;
 } notify_stats;
 
-/* Open STATE/notify.sqlite and start the thread. cfg is copied (its strings must outlive
- * the notifier). Returns 0, or -1 with err set. */
-int notify_start(struct server *s, const notify_cfg *cfg, notifier **out, sr_err *err);
+/* Open state_dir/notify.sqlite and start the thread, which reads the served revisions and
+ * logs through src (copied; what it points to must outlive the notifier). cfg is copied
+ * (its strings must outlive the notifier). Returns 0, or -1 with err set. */
+int notify_start(const char *state_dir, const snapshot_source *src, const notify_cfg *cfg,
+                 notifier **out, sr_err *err);
 /* Stop the thread (after the delivery in progress) and free everything. NULL is fine. */
 void notify_stop(notifier *n);
 /* Look for work now rather than within the second. */
