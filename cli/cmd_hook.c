@@ -40,6 +40,25 @@ static int tags_allowed(store *s, const schemas *xs)
     return yes;
 }
 
+#define GUARD_RACE (-100)
+
+/* 1 (after saying so) when main is no longer old: an API write landed since the pusher
+ * fetched, and git would refuse the update after this hook anyway. API writers then hold
+ * off for a moment (store_push_lost) so that the pusher's pull and push go through. */
+static int main_moved(store *s, const char *old)
+{
+    char tip[STORE_OID_HEX];
+    sr_err err = {{0}};
+
+    if (store_resolve(s, NULL, tip, &err) != 0 || strncmp(tip, old, 40) == 0)
+        return 0;
+    store_push_lost(s);
+    fprintf(stderr, "subreg: main moved while you pushed (an API write landed): run `git pull "
+                    "--rebase` and push again now; API writes hold off for %.1f s so that your push "
+                    "goes through\n", STORE_PUSH_GRACE_MS / 1000.0);
+    return 1;
+}
+
 static int check_update(store *s, const schemas *xs, const char *old, const char *nw,
                         const char *ref, int day)
 {
@@ -87,11 +106,17 @@ static int check_update(store *s, const schemas *xs, const char *old, const char
         if (store_merge_base(s, tip, nw, base, &err) != 0)
             base[0] = '\0';
     }
+    if (is_main && strcmp(old, zero) != 0 && main_moved(s, old))
+        return 1;
     g = guard_check_push(s, xs, base, nw, day, is_main, &d, &err);
+    if (g == 0 && is_main && strcmp(old, zero) != 0 && main_moved(s, old))
+        g = GUARD_RACE;
     diag_sort(&d);
     cli_print_diags(stderr, &d);
     if (g == 0) {
         rc = 0;
+    } else if (g == GUARD_RACE) {
+        rc = 1; /* said by main_moved */
     } else if (g == GUARD_BLOCKED) {
         fprintf(stderr, "subreg: push to %s refused: %zu error%s above; fix them and push again "
                         "(run `subreg check --registry .` in your clone to see them first)\n",
@@ -119,11 +144,20 @@ int cmd_hook(int argc, char **argv)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    xs = cli_schemas();
-    if (!xs)
-        return EXIT_USAGE;
     if (store_open(NULL, 1, &s, &err) != 0) {
         fprintf(stderr, "subreg: cannot open the repository the hook runs in: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    /* API writers hold off while this push is checked and applied (store_push_pending):
+     * first thing, before the schemas are compiled */
+    if (store_push_begin(s, &err) != 0) {
+        fprintf(stderr, "subreg: warning: %s (the push may lose the race to API writes)\n", err.msg);
+        err.msg[0] = '\0';
+    }
+    xs = cli_schemas();
+    if (!xs) {
+        store_push_end(s);
+        store_close(s);
         return EXIT_USAGE;
     }
     while (fgets(line, sizeof(line), stdin)) {
@@ -135,6 +169,8 @@ int cmd_hook(int argc, char **argv)
         }
         refused |= check_update(s, xs, old, nw, ref, day);
     }
+    if (refused)
+        store_push_end(s); /* nothing will be applied: writers need not wait */
     store_close(s);
     return refused ? EXIT_FINDINGS : EXIT_OK;
 }

@@ -1,5 +1,9 @@
 #include "store.h"
 #include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1187,6 +1191,97 @@ int store_clear_stale_lock(store *s, int max_age, sr_err *err)
         return -1;
     }
     return 1;
+}
+
+static void push_mark_path(store *s, long pid, char *out, size_t n)
+{
+    if (pid)
+        snprintf(out, n, "%s%s/%ld", git_repository_path(s->repo), STORE_PUSH_DIR, pid);
+    else
+        snprintf(out, n, "%s%s", git_repository_path(s->repo), STORE_PUSH_DIR);
+}
+
+int store_push_begin(store *s, sr_err *err)
+{
+    char dir[4200], path[4300];
+    int fd;
+
+    push_mark_path(s, 0, dir, sizeof(dir));
+    push_mark_path(s, (long)getppid(), path, sizeof(path));
+    if (mkdir(dir, 0775) != 0 && errno != EEXIST) {
+        sr_err_set(err, "%s: cannot create: %s", dir, strerror(errno));
+        return -1;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+    if (fd < 0) {
+        sr_err_set(err, "%s: cannot create: %s", path, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+void store_push_end(store *s)
+{
+    char path[4300];
+
+    push_mark_path(s, (long)getppid(), path, sizeof(path));
+    unlink(path);
+}
+
+void store_push_lost(store *s)
+{
+    char path[4300];
+    int fd;
+
+    push_mark_path(s, 0, path, sizeof(path));
+    snprintf(path + strlen(path), sizeof(path) - strlen(path), "/lost");
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0664);
+    if (fd >= 0) {
+        futimens(fd, NULL); /* the grace counts from now */
+        close(fd);
+    }
+}
+
+int store_push_pending(store *s)
+{
+    char dir[4200], path[4600];
+    DIR *d;
+    struct dirent *e;
+    struct stat st;
+    int pending = 0;
+
+    push_mark_path(s, 0, dir, sizeof(dir));
+    d = opendir(dir);
+    if (!d)
+        return 0;
+    while ((e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (strcmp(e->d_name, "lost") == 0 && stat(path, &st) == 0) {
+            struct timespec now;
+            long age;
+
+            clock_gettime(CLOCK_REALTIME, &now);
+            age = (long)((now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+                         (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000);
+            if (age >= 0 && age < STORE_PUSH_GRACE_MS)
+                pending = 1;
+            continue;
+        }
+        if (e->d_name[0] == '.' || *end || pid <= 1)
+            continue;
+        if (stat(path, &st) != 0)
+            continue;
+        if ((kill((pid_t)pid, 0) == 0 || errno == EPERM) && time(NULL) - st.st_mtime < STORE_PUSH_MAX_S)
+            pending = 1;
+        else
+            unlink(path); /* the push ended (or its mark is too old to trust) */
+    }
+    closedir(d);
+    return pending;
 }
 
 /* ---------------------------------------------------------------- remotes */

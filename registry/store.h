@@ -154,8 +154,6 @@ int store_merge_base(store *s, const char *a, const char *b, char out[STORE_OID_
                      sr_err *err);
 /* The blob id git gives len bytes of data (no repository needed). Returns 0 or -1. */
 int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
-/* The blob id git gives len bytes of data (no repository needed). Returns 0 or -1. */
-int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
 /* Remove refs/heads/main.lock when it is older than max_age seconds: a writer that
  * crashed between taking the lock and moving the ref leaves it behind, and every later
  * write would fail as locked (git itself leaves such files to a person). Writers hold the
@@ -163,6 +161,26 @@ int store_hash_blob(const char *data, size_t len, char out[STORE_OID_HEX]);
 int store_clear_stale_lock(store *s, int max_age, sr_err *err);
 /* Age in milliseconds of refs/heads/main.lock, or -1 when there is none. */
 long store_lock_age_ms(store *s);
+/* Pushes in progress. A git push is checked by the pre-receive hook (about half a second)
+ * and then moves main only if main did not move meanwhile: API writes landing during every
+ * hook would starve pushes for ever. So the hook marks its receive-pack (the hook's parent
+ * process) in STORE_PUSH_DIR of the repository, and writers hold off while a marked
+ * receive-pack still runs (store_push_pending), bounded by the writer.
+ * store_push_begin: mark the caller's parent process. Returns 0 or -1 (err set).
+ * store_push_end: remove the mark (a refused push has nothing to protect).
+ * store_push_lost: a push found main moved by an API write since the pusher fetched (it
+ * would fail at the ref update): writers then hold off for STORE_PUSH_GRACE_MS, so that the
+ * pusher's pull and push again go through.
+ * store_push_pending: 1 when a marked receive-pack is still running (marks of ended ones
+ * and marks older than STORE_PUSH_MAX_S are removed on the way) or a lost push's grace
+ * runs, 0 when neither. */
+#define STORE_PUSH_DIR "subreg-pushes"
+#define STORE_PUSH_MAX_S 30
+#define STORE_PUSH_GRACE_MS 1500
+int store_push_begin(store *s, sr_err *err);
+void store_push_end(store *s);
+void store_push_lost(store *s);
+int store_push_pending(store *s);
 /* The repository's directory (the .git directory for a work tree). */
 const char *store_path(const store *s);
 

@@ -96,7 +96,7 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
                  sr_err *err)
 {
     char path[256];
-    long deadline;
+    long deadline, push_wait;
     unsigned attempt = 0;
     int rc = -1;
 
@@ -108,11 +108,19 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
     snprintf(path, sizeof(path), "subprocessors/%s.xml", q->id);
     pthread_mutex_lock(&w->mu);
     deadline = now_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
+    push_wait = now_ms() + WRITER_PUSH_WAIT_MS;
     for (;;) {
         store_snap *snap = NULL;
         char *data = NULL, cur[STORE_OID_HEX];
         size_t len, from = d->n;
         int grc;
+
+        /* a git push past its hook moves main next: let it (pushes are never starved) */
+        while (now_ms() < push_wait && store_push_pending(w->st)) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+            res->push_waits++;
+        }
 
         if (store_resolve(w->st, NULL, res->parent, err) != 0 ||
             store_snap_open(w->st, res->parent, &snap, err) != 0)

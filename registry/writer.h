@@ -22,6 +22,9 @@ struct registry;
 /* How long one write may wait for other processes' writes (like git's
  * core.filesRefLockTimeout). */
 #define WRITER_BUDGET_MS 2000
+/* At most this long per write, the writer holds off while a git push that passed its hook
+ * is being applied (store_push_pending): pushes make progress under a stream of API writes. */
+#define WRITER_PUSH_WAIT_MS 5000
 
 typedef struct writer writer;
 
@@ -79,6 +82,7 @@ typedef struct writer_result {
     int after_failed;              /* WRITE_DONE, but the after step failed */
     unsigned retries;              /* ref moved or locked, retried */
     unsigned stale_locks;          /* stale locks removed on the way */
+    unsigned push_waits;           /* 10 ms waits for a git push being applied */
 } writer_result;
 
 /* Open the writer of the repository at path. Returns 0, or -1 with err set. */

@@ -614,35 +614,42 @@ class OneWriter(Server):
                     acked.append(doc["revision"])
                 i += 1
 
+        landed_in = []
+
         def pusher():
-            i = 0
+            # ten changes, each pulled, committed and pushed again until it lands, as a
+            # person (or a CI job) retries "fetch first"
             path = os.path.join(clone, "subprocessors", "twilio.xml")
-            while not stop.is_set():
-                git(["pull", "-q", "--rebase", "origin", "main"], cwd=clone, check=False)
-                with open(path) as f:
-                    s = f.read()
-                with open(path, "w") as f:
-                    f.write(re.sub(r"<purpose>(push \d+ )?", "<purpose>push %d " % i, s, count=1))
-                git(["commit", "-qam", "push %d" % i], cwd=clone)
-                p = git(["push", "-q", "origin", "main"], cwd=clone, check=False)
-                if p.returncode == 0:
-                    pushed.append(git(["rev-parse", "HEAD"], cwd=clone).stdout.strip())
-                else:
-                    if "rejected" not in p.stderr and "fetch first" not in p.stderr and "lock" not in p.stderr:
+            for i in range(10):
+                stop.wait(0.5)  # people push now and then, not back to back
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 20:
+                    git(["pull", "-q", "--rebase", "origin", "main"], cwd=clone, check=False)
+                    with open(path) as f:
+                        s = f.read()
+                    with open(path, "w") as f:
+                        f.write(re.sub(r"<purpose>(push \d+ )?", "<purpose>push %d " % i, s, count=1))
+                    git(["commit", "-qam", "push %d" % i], cwd=clone)
+                    p = git(["push", "-q", "origin", "main"], cwd=clone, check=False)
+                    if p.returncode == 0:
+                        pushed.append(git(["rev-parse", "HEAD"], cwd=clone).stdout.strip())
+                        landed_in.append(time.monotonic() - t0)
+                        break
+                    if ("rejected" not in p.stderr and "fetch first" not in p.stderr and "lock" not in p.stderr
+                            and "main moved while you pushed" not in p.stderr):
                         errors.append(p.stderr)
                     git(["reset", "-q", "--hard", "origin/main"], cwd=clone, check=False)
-                i += 1
+            stop.set()
         ts = [threading.Thread(target=api, args=(k,)) for k in range(3)] + [threading.Thread(target=pusher)]
         for t in ts:
             t.start()
-        time.sleep(10)
-        stop.set()
         for t in ts:
             t.join()
         self.assertEqual(errors, [])
         self.assertTrue(all(a in (200, 201) for a in answers), [a for a in answers if a not in (200, 201)])
         self.assertGreater(len(acked), 10)
-        self.assertGreater(len(pushed), 0)
+        # the progress guarantee: at least 9 of 10 pushes land within 5 s while API writes go on
+        self.assertGreaterEqual(len([t for t in landed_in if t <= 5]), 9, landed_in)
         for rev in acked + pushed:
             self.assertEqual(subprocess.run(["git", "--git-dir", self.repo, "merge-base", "--is-ancestor", rev, "main"]).returncode, 0, rev)
         self.fsck()
