@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "../registry/date.h"
+#include "../registry/guard.h"
+#include "../registry/store.h"
 #include "../registry/hosting.h"
 #include "../registry/report.h"
 #include "../registry/rules.h"
@@ -11,16 +13,25 @@
 #include "commands.h"
 
 static const char usage[] =
-    "usage: subreg check [--registry PATH] [--rev REV] [--date YYYY-MM-DD] [--hosting FILE]...\n"
+    "usage: subreg check [--registry PATH] [--rev REV] [--base REV|--no-base] [--date YYYY-MM-DD]\n"
+    "                    [--hosting FILE]...\n"
     "                    [--format text|json|junit|sarif|github] [--output FILE] [--strict]\n"
     "                    [--explain] [--docs-url URL]\n"
     "\n"
     "Check the registry against every rule as of a date, and what a deployment puts where:\n"
-    "fails when anything is hosted outside the EEA without a valid transfer mechanism.\n"
+    "fails when anything is hosted outside the EEA without a valid transfer mechanism. In a\n"
+    "git repository it also checks what changed since the base the change will land on, as\n"
+    "the push guard and the server will (material changes owe notice: change-notice), so a\n"
+    "green check means the push is accepted. (`subreg validate` checks only the schema and\n"
+    "the date-free rules: it does not decide whether a change may be published.)\n"
     "\n"
     "  --registry P   a bare repository, a git work tree (files as on disk) or a directory\n"
     "                 (default " DEFAULT_REGISTRY "; in the registry's own CI: --registry .)\n"
     "  --rev REV      check the repository at this revision\n"
+    "  --base REV     the revision the change lands on (default: origin/main when the clone\n"
+    "                 has it, else the previous commit; a shallow clone with neither fails:\n"
+    "                 fetch the base, e.g. actions/checkout with fetch-depth: 0)\n"
+    "  --no-base      only the rules of the registry as it is, no change against a base\n"
     "  --date D       the check date (default today, UTC)\n"
     "  --hosting F    a Terraform plan in JSON (terraform show -json plan.out), a state in\n"
     "                 JSON (terraform show -json) or a hosting manifest (schemas/hosting.xsd);\n"
@@ -39,10 +50,59 @@ static const char usage[] =
 
 #define MAX_HOSTING 64
 
+/* The registry the checked change lands on, into *out: base when given, else origin/main
+ * when the clone has it, else the previous commit of the checked one; NULL when there is
+ * none to compare with (not a git repository, or the first commit). Returns 0, or -1 after
+ * saying why (a base that cannot be read, a shallow clone without one). */
+static int load_base(const char *path, const char *rev, const char *base, registry **out)
+{
+    store *st = NULL;
+    sr_err err = {{0}};
+    char id[STORE_OID_HEX], prev[300];
+    diag_list ignore = {0};
+    int rc = -1;
+
+    *out = NULL;
+    if (!store_is_repo(path)) {
+        if (!base)
+            return 0; /* a plain directory has no history */
+        return cli_fail("check", "--base %s: %s is not a git repository", base, path), -1;
+    }
+    if (store_open(path, 0, &st, &err) != 0) {
+        cli_fail("check", "%s", err.msg);
+        goto out;
+    }
+    if (!base) {
+        snprintf(prev, sizeof(prev), "%s~1", rev ? rev : store_is_bare(st) ? "refs/heads/main" : "HEAD");
+        if (store_resolve(st, "refs/remotes/origin/main", id, &err) == 0) {
+            base = "refs/remotes/origin/main";
+        } else if (store_resolve(st, prev, id, &err) == 0) {
+            base = prev;
+        } else if (store_is_shallow(st)) {
+            cli_fail("check", "cannot find the revision this change lands on: this clone is "
+                              "shallow and has neither origin/main nor the previous commit. Fetch "
+                              "it (actions/checkout: fetch-depth: 0; or git fetch origin main), "
+                              "name it with --base REV, or check without it with --no-base");
+            goto out;
+        } else {
+            rc = 0; /* the first commit: everything is new, nothing to compare */
+            goto out;
+        }
+    }
+    *out = cli_load_registry("check", path, base, &ignore);
+    rc = *out ? 0 : -1;
+out:
+    diag_list_free(&ignore);
+    store_close(st);
+    return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
                                          {"rev", required_argument, NULL, 'R'},
+                                         {"base", required_argument, NULL, 'b'},
+                                         {"no-base", no_argument, NULL, 'B'},
                                          {"date", required_argument, NULL, 'd'},
                                          {"hosting", required_argument, NULL, 'H'},
                                          {"format", required_argument, NULL, 'f'},
@@ -52,13 +112,14 @@ int cmd_check(int argc, char **argv)
                                          {"docs-url", required_argument, NULL, 'D'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL, *docs_url = NULL;
+    const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL, *docs_url = NULL, *base = NULL;
     const char *hosting[MAX_HOSTING];
     hosting_list lists[MAX_HOSTING];
-    int nh = 0, nl = 0, strict = 0, explain = 0, c, i, rc = EXIT_USAGE, day = date_today(), fmt = REPORT_TEXT;
+    int nh = 0, nl = 0, strict = 0, explain = 0, no_base = 0, c, i, rc = EXIT_USAGE, day = date_today(),
+        fmt = REPORT_TEXT;
     char daystr[11];
     diag_list d = {0};
-    registry *r = NULL;
+    registry *r = NULL, *b = NULL;
     report_meta m = {0};
     buf out;
 
@@ -67,6 +128,8 @@ int cmd_check(int argc, char **argv)
         switch (c) {
         case 'r': path = optarg; break;
         case 'R': rev = optarg; break;
+        case 'b': base = optarg; break;
+        case 'B': no_base = 1; break;
         case 'd':
             if (cli_parse_date(optarg, &day) != 0)
                 return cli_fail("check", "--date %s: write a real day as YYYY-MM-DD", optarg);
@@ -97,11 +160,16 @@ int cmd_check(int argc, char **argv)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
+    if (base && no_base)
+        return cli_fail("check", "--base and --no-base exclude each other");
     buf_init(&out, 0);
     r = cli_load_registry("check", path, rev, &d);
     if (!r)
         goto out;
+    if (!no_base && load_base(path, rev, base, &b) != 0)
+        goto out;
     rules_check(r, day, &d);
+    guard_check_changes(b, r, day, &d);
     for (i = 0; i < nh; i++) {
         sr_err err = {{0}};
         int lrc = hosting_load(hosting[i], cli_schemas(), &lists[nl++], &d, &err);
@@ -142,6 +210,7 @@ out:
         hosting_list_free(&lists[i]);
     buf_free(&out);
     registry_free(r);
+    registry_free(b);
     diag_list_free(&d);
     return rc;
 }

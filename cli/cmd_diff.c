@@ -10,6 +10,7 @@
 #include "../registry/report.h"
 #include "../registry/rules.h"
 #include "../registry/summary.h"
+#include "../registry/guard.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -222,6 +223,7 @@ int cmd_diff(int argc, char **argv)
         goto out;
     rules_check(a, day, &da);
     rules_check(b, day, &db);
+    guard_check_changes(a, b, day, &db); /* what the push guard decides for this change */
     ch = calloc(a->n + b->n + 1, sizeof(*ch));
     intro = calloc(db.n + 1, sizeof(*intro));
     gone = calloc(da.n + 1, sizeof(*gone));

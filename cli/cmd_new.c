@@ -10,6 +10,7 @@
 #include "../registry/entry.h"
 #include "../registry/registry.h"
 #include "../registry/source.h"
+#include "../registry/template.h"
 #include "cli.h"
 #include "commands.h"
 
@@ -18,45 +19,11 @@ static const char usage[] =
     "\n"
     "Write DIR/subprocessors/ID.xml (DIR: the registry's checkout, default .) from a commented\n"
     "template: announced today, effective after the registry's notice period. Replace every\n"
-    "value in capitals (and the country codes XX), then `subreg validate DIR`.\n"
+    "value in capitals (and the country codes XX), then `subreg check --registry DIR`.\n"
     "\n"
     "  --registry DIR  the checkout (its registry.xml gives the notice period)\n"
     "  --stdout        print the template instead of writing the file\n"
     "  -h, --help      this help\n";
-
-static const char template_text[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<!-- A new sub-processor. Replace every value in CAPITALS and every XX; docs/format.md says\n"
-    "     what each element means. Then run subreg validate in the checkout. -->\n"
-    "<subprocessor xmlns=\"urn:subreg:1\" id=\"%s\">\n"
-    "  <name>VENDOR LEGAL NAME</name>\n"
-    "  <!-- the contracting entity: its country (ISO code) and address (internal) -->\n"
-    "  <entity country=\"XX\">VENDOR ADDRESS</entity>\n"
-    "  <website>https://VENDOR.EXAMPLE</website>\n"
-    "  <purpose>WHAT THE VENDOR DOES WITH THE DATA, IN ONE SENTENCE</purpose>\n"
-    "  <categories>\n"
-    "    <!-- one per data category: ids declared in registry.xml's <categories> -->\n"
-    "    <category>contact-data</category>\n"
-    "  </categories>\n"
-    "  <!-- processor: your customers' data (you act for them); controller: your own data -->\n"
-    "  <flow>processor</flow>\n"
-    "  <status>planned</status>\n"
-    "  <!-- customers get %d days of notice: effective is announced + %d days -->\n"
-    "  <announced>%s</announced>\n"
-    "  <effective>%s</effective>\n"
-    "  <!-- the signed data processing agreement; keep it dated no later than effective -->\n"
-    "  <dpa signed=\"%s\" reference=\"CONTRACT FILE OR NUMBER\"/>\n"
-    "  <locations>\n"
-    "    <!-- every country where data is stored, processed, or accessed remotely -->\n"
-    "    <location country=\"XX\" use=\"storage\"/>\n"
-    "  </locations>\n"
-    "  <!-- outside the EEA, a <transfers> element with one <transfer> per country, e.g.\n"
-    "  <transfers>\n"
-    "    <transfer country=\"US\" mechanism=\"scc\" clauses=\"2021/914\" module=\"3\" signed=\"YYYY-MM-DD\" tia=\"YYYY-MM-DD\"/>\n"
-    "  </transfers>\n"
-    "  -->\n"
-    "  <internal>NOTES FOR THE LEGAL TEAM (never published)</internal>\n"
-    "</subprocessor>\n";
 
 int cmd_new(int argc, char **argv)
 {
@@ -65,8 +32,10 @@ int cmd_new(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *dir = ".", *id;
-    char path[4200], a[11], e[11], body[4096];
-    int c, to_stdout = 0, notice = 14, today = date_today(), fd, n;
+    char path[4200], a[11], e[11];
+    buf body;
+    ssize_t n;
+    int c, to_stdout = 0, notice = 14, today = date_today(), fd;
     source *src = NULL;
     registry *r = NULL;
     diag_list d = {0};
@@ -95,21 +64,33 @@ int cmd_new(int argc, char **argv)
     source_close(src);
     diag_list_free(&d);
     date_format(today, a);
-    date_format(today + notice, e);
-    n = snprintf(body, sizeof(body), template_text, id, notice, notice, a, e, a);
+    date_format(today + notice + 1, e); /* notice-days whole days after today */
+    buf_init(&body, 0);
+    if (template_render(id, notice, a, e, &body) != 0) {
+        buf_free(&body);
+        return cli_fail("new", "out of memory");
+    }
+    n = (ssize_t)body.len;
     if (to_stdout) {
-        fwrite(body, 1, (size_t)n, stdout);
+        fwrite(body.p, 1, body.len, stdout);
+        buf_free(&body);
         return EXIT_OK;
     }
     snprintf(path, sizeof(path), "%s/subprocessors", dir);
     mkdir(path, 0755);
     snprintf(path, sizeof(path), "%s/subprocessors/%s.xml", dir, id);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
+    if (fd < 0) {
+        buf_free(&body);
         return cli_fail("new", "%s: %s", path, errno == EEXIST ? "exists already: edit it instead" : strerror(errno));
-    if (write(fd, body, (size_t)n) != n || close(fd) != 0)
+    }
+    if (write(fd, body.p, body.len) != n || close(fd) != 0) {
+        buf_free(&body);
         return cli_fail("new", "cannot write %s: %s", path, strerror(errno));
-    printf("%s: fill in the values in CAPITALS and the XX country codes, then run `subreg validate %s`\n",
+    }
+    buf_free(&body);
+    printf("%s: fill in the values in CAPITALS and the XX country codes, then run `subreg check "
+           "--registry %s` (every rule as of today, and the notice your change owes)\n",
            path, dir);
     return EXIT_OK;
 }

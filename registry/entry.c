@@ -238,6 +238,8 @@ static void read_onward(reader *rd, entry *e, xmlNodePtr n)
     set_country(&o->country, c);
     free(c);
     o->line = xmldoc_line(n);
+    date_attr(rd, n, "announced", &o->announced);
+    date_attr(rd, n, "effective", &o->effective);
     for (k = xmldoc_elem(n->children); k; k = xmldoc_elem(k->next))
         if (xmldoc_is(k, "purpose")) {
             free(o->purpose);
@@ -288,6 +290,7 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
         free(e->entity_address);
         e->entity_address = xmldoc_text(n);
         e->line_entity = xmldoc_line(n);
+        date_attr(rd, n, "effective", &e->entity_effective);
     } else if (strcmp(name, "website") == 0) {
         free(e->website);
         e->website = xmldoc_text(n);
@@ -310,6 +313,8 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
     } else if (strcmp(name, "flow") == 0) {
         t = xmldoc_text(n);
         e->flows |= role_parse(t);
+        if (role_parse(t))
+            date_attr(rd, n, "effective", &e->flow_effective[role_parse(t)]);
         if (!e->line_flow)
             e->line_flow = xmldoc_line(n);
         free(t);
@@ -324,6 +329,8 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
         free(t);
     } else if (strcmp(name, "announced") == 0) {
         date_text(rd, n, &e->announced, &e->line_announced);
+        free(e->notice_ref);
+        e->notice_ref = xmldoc_attr(n, "notice-ref");
     } else if (strcmp(name, "effective") == 0) {
         date_text(rd, n, &e->effective, &e->line_effective);
     } else if (strcmp(name, "retired") == 0) {
@@ -388,6 +395,7 @@ entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err
     e->recipient = ROLE_PROCESSOR;
     e->status = STATUS_UNKNOWN;
     e->announced = e->effective = e->retired = DATE_NONE;
+    e->flow_effective[0] = e->flow_effective[1] = e->flow_effective[2] = e->entity_effective = DATE_NONE;
     e->dpa_signed = e->dpa_expires = DATE_NONE;
     e->line_root = xmldoc_line(root);
     if (!e->file)
@@ -469,6 +477,7 @@ void entry_free(entry *e)
         free(e->json[i]);
     free(e->id);
     free(e->dpia);
+    free(e->notice_ref);
     free(e->file);
     free(e->name);
     free(e->entity_address);

@@ -57,6 +57,7 @@ typedef struct entry_onward {
     size_t nlocations;
     struct entry_transfer *transfers;
     size_t ntransfers;
+    int announced, effective; /* when added to a live entry, DATE_NONE when absent */
     int line;
 } entry_onward;
 
@@ -86,9 +87,12 @@ typedef struct entry {
     size_t ncategories;
     char *dpia;              /* the DPIA covering it, or NULL */
     unsigned flows;          /* entry_role flags */
+    int flow_effective[3];   /* by entry_role (1, 2): when a flow added to a live entry starts */
+    int entity_effective;    /* when a replaced contracting entity takes over, DATE_NONE */
     entry_role recipient;
     entry_status status;
     int announced, effective, retired;   /* DATE_NONE when absent */
+    char *notice_ref;        /* <announced notice-ref>: proof of an earlier notice, or NULL */
     int has_dpa, dpa_signed, dpa_expires;
     char *dpa_reference;
     entry_location *locations;

@@ -74,7 +74,18 @@ static int check_hosting_claims(const schemas *xs, source *src, const registry *
     return rc;
 }
 
-/* A material change against the entry's version in src (the tip), if there is one. */
+/* The material changes of neu (in r, checked as of day) against old, its version on the
+ * base the change lands on (NULL: a new entry), with neu's waivers applied: the one place
+ * where "is this change allowed" is decided for the API, the push, check and diff. */
+static void change_of(const registry *r, const entry *old, const entry *neu, int day, diag_list *d)
+{
+    size_t from = d->n;
+
+    rules_check_change(r, old, neu, day, d);
+    rules_apply_waivers(r, day, d, from);
+}
+
+/* A material change against the entry's version in src (the base), if there is one. */
 static int compare_with_tip(const schemas *xs, source *src, const registry *r, const entry *neu,
                             const char *file, int day, diag_list *d, sr_err *err)
 {
@@ -86,7 +97,8 @@ static int compare_with_tip(const schemas *xs, source *src, const registry *r, c
 
     if (rc == STORE_NOTFOUND) {
         err->msg[0] = '\0';
-        return 0; /* a new entry */
+        change_of(r, NULL, neu, day, d); /* a new entry */
+        return 0;
     }
     if (rc != 0)
         return -1;
@@ -94,11 +106,23 @@ static int compare_with_tip(const schemas *xs, source *src, const registry *r, c
     free(data);
     if (old) {
         registry_check_entry(r->ref, old, NULL, &ignore);
-        rules_check_change(r, old, neu, day, d);
+        change_of(r, old, neu, day, d);
     }
     entry_free(old);
     diag_list_free(&ignore);
     return old || !err->msg[0] ? 0 : -1;
+}
+
+void guard_check_changes(const registry *base, const registry *neu, int day, diag_list *d)
+{
+    size_t i;
+
+    for (i = 0; base && i < neu->n; i++) {
+        const entry *e = neu->entries[i];
+        const entry *old = e->id ? registry_find(base, e->id, NULL) : NULL;
+        if (!old || !old->blob[0] || strcmp(old->blob, e->blob) != 0)
+            change_of(neu, old, e, day, d);
+    }
 }
 
 int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
@@ -134,14 +158,14 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
     registry_check_categories(r, e, d);
     if (check_hosting_claims(xs, src, known, e, d, err) != 0)
         goto out;
-    if (compare_with_tip(xs, src, r, e, file, day, d, err) != 0)
-        goto out;
     /* The rules need the entry inside the registry (waivers are looked up by id). */
     if (registry_add(r, e, NULL) != 0) {
         entry_free(e);
         sr_err_set(err, "out of memory");
         goto out;
     }
+    if (compare_with_tip(xs, src, r, e, file, day, d, err) != 0)
+        goto out;
     rules_check_entry(r, e, day, d);
     rc = blocking(d, from) ? GUARD_BLOCKED : 0;
 out:
@@ -376,7 +400,7 @@ int guard_check_push(store *s, const schemas *xs, const char *base, const char *
             continue;
         rules_check_entry(r, e, day, d);
         snprintf(file, sizeof(file), "subprocessors/%s", deltas[i].name);
-        if (deltas[i].status == 'M' && bsrc && compare_with_tip(xs, bsrc, r, e, file, day, d, err) != 0)
+        if (bsrc && compare_with_tip(xs, bsrc, r, e, file, day, d, err) != 0)
             goto out;
     }
     rc = blocking(d, from) ? GUARD_BLOCKED : 0;

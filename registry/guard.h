@@ -33,6 +33,12 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
                 int day, const struct registry *known, diag_list *d, char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX],
                 sr_err *err);
 
+/* The material changes of every entry of neu against its version in base, the registry at
+ * the revision the change lands on (rules_check_change, with neu's waivers applied): what
+ * `check --base` and `diff` add to the rules of neu, and what the push guard and the API
+ * decide for the entries they write. Entries whose git blob is the same are skipped; base
+ * NULL adds nothing. */
+void guard_check_changes(const struct registry *base, const struct registry *neu, int day, diag_list *d);
 /* Check a pushed update of a ref from base (the commit the changes are counted from; NULL or
  * "" = the whole tree is new) to new_id: the whole tree at new_id loads without schema or
  * registry errors and has the shape the registry can represent (guard_check_shape), and the

@@ -143,6 +143,7 @@ static int load_countries(reference *r, xmlDocPtr doc, const char *file, diag_li
             a->contested = xmldoc_attr(n, "contested");
             if (attr_date(n, "adopted", &a->adopted) || attr_date(n, "ends", &a->ends) ||
                 attr_date(n, "revoked", &a->revoked) || attr_date(n, "in-force", &a->in_force) ||
+                attr_date(n, "contested-since", &a->contested_since) ||
                 a->adopted == DATE_NONE) {
                 diag_add(d, file, a->line, 0, SEV_ERROR, "registry", NULL,
                          "adequacy decision has a date that is not a real calendar day (YYYY-MM-DD)");

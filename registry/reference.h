@@ -30,6 +30,7 @@ typedef struct adequacy {
     adequacy_scope scope;
     char *note;          /* or NULL */
     char *contested;     /* a pending challenge, or NULL */
+    int contested_since; /* the day it was lodged, or DATE_NONE (then: always cited) */
     adequacy_amendment *amendments; /* in order of adoption */
     size_t namendments;
     int line;            /* in countries.xml */

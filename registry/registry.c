@@ -3,6 +3,7 @@
 #include <string.h>
 #include "date.h"
 #include "rules.h"
+#include "template.h"
 #include "xmldoc.h"
 
 #define MAX_FILE XMLDOC_MAX_BYTES
@@ -50,6 +51,28 @@ static int has_location(const entry *e, const char *cc)
         if (strcmp(e->locations[i].country.cc, cc) == 0)
             return 1;
     return strcmp(e->entity_country.cc, cc) == 0;
+}
+
+/* A value of the `subreg new` template left in e (it would be published as it is). */
+static void check_placeholders(const entry *e, diag_list *d)
+{
+    const struct { const char *what, *text; int line; } f[] = {
+        {"<name>", e->name, e->line_root}, {"<entity>", e->entity_address, e->line_entity},
+        {"<website>", e->website, e->line_root}, {"<purpose>", e->purpose, e->line_root},
+        {"<dpa reference>", e->dpa_reference, e->line_dpa}, {"<internal>", e->internal, e->line_root},
+    };
+    const char *p;
+    size_t i;
+
+    for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        if ((p = template_placeholder(f[i].text)) != NULL)
+            diag_add(d, e->file, f[i].line ? f[i].line : e->line_root, 0, SEV_ERROR, "placeholder", e->id,
+                     "%s still says \"%s\" from the template: write the vendor's real value", f[i].what, p);
+    for (i = 0; i < e->npurposes; i++)
+        if ((p = template_placeholder(e->purposes[i].text)) != NULL)
+            diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "placeholder", e->id,
+                     "<purpose xml:lang=\"%s\"> still says \"%s\" from the template: write the real purpose",
+                     e->purposes[i].lang, p);
 }
 
 void registry_check_entry(const reference *ref, entry *e, const char *expected_id,
@@ -125,13 +148,26 @@ void registry_check_entry(const reference *ref, entry *e, const char *expected_i
             diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
                      "waiver for unknown rule \"%s\": use a rule id from docs/rules.md",
                      w->rule);
-        else if (w->rule && (strcmp(w->rule, "schema") == 0 || strcmp(w->rule, "registry") == 0 ||
-                             strcmp(w->rule, "country-unknown") == 0 ||
-                             strcmp(w->rule, "waiver-expired") == 0 ||
-                             strcmp(w->rule, "waiver-too-long") == 0))
-            diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
-                     "%s findings cannot be waived: fix the file instead", w->rule);
+        else if (w->rule && !rules_waivable(w->rule)) {
+            const rule_info *ri = rules_find(w->rule);
+            if (strcmp(w->rule, "schema") == 0 || strcmp(w->rule, "registry") == 0 ||
+                strcmp(w->rule, "country-unknown") == 0 || strcmp(w->rule, "placeholder") == 0 ||
+                strncmp(w->rule, "waiver-", 7) == 0)
+                diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
+                         "%s findings cannot be waived: fix the file instead", w->rule);
+            else
+                diag_add(d, e->file, w->line, 0, SEV_ERROR, "waiver-not-allowed", e->id,
+                         "%s cannot be waived: a transfer without a valid mechanism has no grace "
+                         "period (Art. 44; C-311/18; SCC Clauses 14(f), 16(b)): remove this waiver, "
+                         "and put a mechanism in place or stop the transfer (%s)",
+                         w->rule, ri ? ri->fix : "");
+        }
     }
+    check_placeholders(e, d);
+    if (e->status == STATUS_RETIRED && e->retired == DATE_NONE)
+        diag_add(d, e->file, e->line_status, 0, SEV_ERROR, "registry", e->id,
+                 "status retired needs the last day of processing: add <retired>YYYY-MM-DD</retired> "
+                 "(until then the entry is checked as live)");
     if (e->retired != DATE_NONE && e->status != STATUS_RETIRED && e->status != STATUS_UNKNOWN)
         diag_add(d, e->file, e->line_retired, 0, SEV_ERROR, "registry", e->id,
                  "<retired> is only for status retired: remove it or set <status>retired</status>");

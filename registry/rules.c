@@ -37,7 +37,7 @@ static const rule_info table[] = {
     {"tia-stale", SEV_WARNING, "the transfer impact assessment is older than the review interval",
      "EDPB Recommendations 01/2020, step 6 (re-evaluate at intervals)",
      "review the TIA and update tia=\"YYYY-MM-DD\""},
-    {"dpf-unverified", SEV_WARNING,
+    {"dpf-unverified", SEV_ERROR,
      "a dpf transfer has no verified date within the last 12 months",
      "Implementing Decision (EU) 2023/1795 (only organisations on the DPF List)",
      "check the vendor's entry on the DPF List and record verified=\"YYYY-MM-DD\""},
@@ -49,8 +49,9 @@ static const rule_info table[] = {
      "renew the DPA before it expires"},
     {"notice-period", SEV_ERROR,
      "processing for customers starts before announced + the notice period",
-     "GDPR Art. 28(2); SCC Clause 9(a) option 2 (general written authorisation)",
-     "move <effective> to at least announced + notice-days, or announce earlier"},
+     "GDPR Art. 28(2); Decision (EU) 2021/915 Clause 7.7(a) (general written authorisation: notice of intended changes); "
+     "Reg. 1182/71 Art. 3 (periods count whole days after the announcement)",
+     "move <effective> to at least announced + notice-days + 1, or announce earlier"},
     {"adequacy-ending", SEV_WARNING, "a relied-on adequacy decision ends within 90 days",
      "GDPR Art. 45(3) and 45(5)", "prepare another mechanism (e.g. SCCs) before the decision ends"},
     {"country-unknown", SEV_ERROR, "a country code is not an ISO 3166-1 country after aliases",
@@ -77,25 +78,26 @@ static const rule_info table[] = {
      "GDPR Art. 13(1)(f), 14(1)(f) (the policy names the safeguards); registry.xml <promises>",
      "add a transfer with a promised mechanism (e.g. SCCs beside the DPF), or change the policy first"},
     {"change-notice", SEV_ERROR,
-     "a material change (a country, a use, a data category or a transfer added to a live entry) takes effect before the notice period",
-     "GDPR Art. 28(2); SCC Clause 9(a) option 2 (general written authorisation: notice of intended changes)",
+     "a material change (a country, a use, a data category, a transfer, a flow, an onward sub-processor added to a live entry, "
+     "the contracting entity replaced, a retired vendor made live again) takes effect before the notice period",
+     "GDPR Art. 28(2) (addition or replacement of processors); Decision (EU) 2021/915 Clause 7.7(a)",
      "set effective=\"YYYY-MM-DD\" on the added element to today + notice-days or later, and announce it"},
     {"notice-unsent", SEV_WARNING,
      "an announced change's notice period has started but its notice has not reached every confirmed subscriber "
      "(reported by the server's /v1/compliance only: it needs the server's records of notice)",
-     "GDPR Art. 28(2); SCC Clause 9(a) option 2 (inform the controller in advance); Art. 5(2) (accountability: be able to prove it)",
+     "GDPR Art. 28(2); Decision (EU) 2021/915 Clause 7.7(a) (inform the controller in advance); Art. 5(2) (accountability: be able to prove it)",
      "see GET /v1/notices for the failing deliveries: fix the relay (serve --smtp) or the webhook, the server retries by itself"},
     {"onward-transfer-missing", SEV_ERROR,
-     "an onward sub-processor has a location outside the EEA with no transfer mechanism",
+     "an onward sub-processor has a location outside the EEA with no transfer mechanism in force",
      "GDPR Art. 28(4) and 44; SCC Clause 9(b) and 8.8 (onward transfers); EDPB Opinion 22/2024",
      "add the vendor's <transfer> for that country to the <onward> element, or remove the location"},
     {"dpia-missing", SEV_WARNING,
-     "an entry handles a special category of data and names no DPIA",
-     "GDPR Art. 35(3)(b) (large-scale special categories), Art. 9 and 10",
+     "an entry handles a special category of data and names no DPIA (an error on a controller flow, where the DPIA is the owner's own duty)",
+     "GDPR Art. 35(1) and 35(3)(b) (large-scale special categories), Art. 9 and 10; Art. 28(3)(f) (a processor assists its controllers)",
      "carry out the DPIA and record it in dpia=\"...\" on <subprocessor>"},
     {"tia-negative", SEV_ERROR,
      "the transfer impact assessment concluded that the transfer does not give essentially equivalent protection",
-     "CJEU C-311/18 (Schrems II); EDPB Recommendations 01/2020, step 5 (suspend the transfer)",
+     "CJEU C-311/18 (Schrems II); Decision (EU) 2021/914 Annex, Clauses 14(f) and 16(b) (suspend the transfer; terminate under Clause 16 or the contract)",
      "suspend the transfer, or put measures in place and assess again"},
     {"tia-measures-missing", SEV_WARNING,
      "the TIA relies on supplementary measures that the transfer does not name",
@@ -119,7 +121,35 @@ static const rule_info table[] = {
      "GDPR Art. 46(2)(b) and 47 (BCR approved by the competent authority), 40(3) and (9) (approved code "
      "with general validity), 42 and 46(2)(f) (certification), 46(3)(a) (authorised ad hoc clauses)",
      "record the approving decision, code or certification in approval=\"...\" (and its date in approved=\"YYYY-MM-DD\")"},
+    {"placeholder", SEV_ERROR,
+     "a value of the `subreg new` template was left in the entry (it would be published as it is)",
+     "GDPR Art. 13(1)(e) and 14(1)(e) (the recipients named to data subjects must be true)",
+     "replace the value in CAPITALS with the vendor's real one"},
+    {"waiver-not-allowed", SEV_ERROR,
+     "a waiver names a rule that cannot be waived: a transfer without a valid mechanism has no grace period",
+     "GDPR Art. 44 (any transfer only if Chapter V is complied with); CJEU C-311/18; Decision (EU) 2021/914 Annex, "
+     "Clauses 14(f) and 16(b)",
+     "remove the waiver and put a mechanism in place, or stop the transfer"},
 };
+
+/* The rules a waiver cannot suppress: Chapter V has no grace period, so a transfer without
+ * a valid mechanism (or one the TIA found inadequate) is never accepted for a while. Also
+ * the findings of the file itself, which are fixed rather than waived. */
+static const char *const unwaivable[] = {
+    "transfer-missing", "transfer-invalid", "tia-negative", "onward-transfer-missing",
+    "derogation-systematic", "approval-missing", "schema", "registry", "country-unknown",
+    "waiver-expired", "waiver-too-long", "waiver-not-allowed", "placeholder",
+};
+
+int rules_waivable(const char *id)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(unwaivable) / sizeof(unwaivable[0]); i++)
+        if (strcmp(unwaivable[i], id) == 0)
+            return 0;
+    return 1;
+}
 
 const rule_info *rules_all(size_t *n)
 {
@@ -151,14 +181,26 @@ static int exists_on(int date, int day)
     return date != DATE_NONE && date <= day;
 }
 
-static int transfer_for(const entry *e, const char *cc)
+/* 1 when e has a transfer to cc in force on day: a transfer that takes effect later does not
+ * cover a location already in force. */
+static int transfer_for(const entry *e, const char *cc, int day)
 {
     size_t i;
 
     for (i = 0; i < e->ntransfers; i++)
-        if (strcmp(e->transfers[i].country.cc, cc) == 0)
+        if (strcmp(e->transfers[i].country.cc, cc) == 0 &&
+            (e->transfers[i].effective == DATE_NONE || e->transfers[i].effective <= day))
             return 1;
     return 0;
+}
+
+/* A planned entry's contract may be signed up to its effective day: until then a missing
+ * signature is a warning that says by when; from that day an error. */
+static severity until_effective(const entry *e, int day)
+{
+    return e->status == STATUS_PLANNED && e->effective != DATE_NONE && day < e->effective
+               ? SEV_WARNING
+               : SEV_ERROR;
 }
 
 /* The flows an old (pre-2021) SCC set covers, as the module that replaced it: the
@@ -216,7 +258,7 @@ static void check_adequacy_end(const entry *e, const entry_transfer *t, const ad
                  t->country.cc, a->instrument ? a->instrument : "", date_format(end, s));
 }
 
-static void check_scc(const entry *e, const entry_transfer *t, int day, diag_list *d)
+static void check_scc(const entry *e, const entry_transfer *t, unsigned need, int day, diag_list *d)
 {
     char s[11], s2[11], list[16];
     unsigned covers;
@@ -239,18 +281,23 @@ static void check_scc(const entry *e, const entry_transfer *t, int day, diag_lis
                  t->clauses);
         return;
     }
-    if (t->signed_on == DATE_NONE) {
-        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                 "the SCCs (%s) have no signed date, so they cannot be shown to hold on %s: "
-                 "record the day they were signed in signed=\"YYYY-MM-DD\"",
-                 t->clauses, date_format(day, s));
-        return;
-    }
-    if (t->signed_on > day) {
-        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
-                 "the SCCs are signed on %s, after the check date %s: as of %s there are none "
-                 "(sign them before the transfer starts)",
-                 date_format(t->signed_on, s), date_format(day, s2), date_format(day, s2));
+    if (t->signed_on == DATE_NONE || t->signed_on > day) {
+        char s3[11];
+        if (until_effective(e, day) == SEV_WARNING)
+            diag_add(d, e->file, t->line, 0, SEV_WARNING, "transfer-invalid", e->id,
+                     "the SCCs (%s) are not signed yet: sign them before %s, the day processing "
+                     "starts, and record the day in signed=\"YYYY-MM-DD\"",
+                     t->clauses, date_format(e->effective, s3));
+        else if (t->signed_on == DATE_NONE)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                     "the SCCs (%s) have no signed date, so they cannot be shown to hold on %s: "
+                     "record the day they were signed in signed=\"YYYY-MM-DD\"",
+                     t->clauses, date_format(day, s));
+        else
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                     "the SCCs are signed on %s, after the check date %s: as of %s there are none "
+                     "(sign them before the transfer starts)",
+                     date_format(t->signed_on, s), date_format(day, s2), date_format(day, s2));
         return;
     }
     if (!covers) {
@@ -259,12 +306,12 @@ static void check_scc(const entry *e, const entry_transfer *t, int day, diag_lis
                      "the 2021/914 clauses entered into force on %s and cannot have been "
                      "signed on %s: correct signed=\"...\"",
                      SCC_2021_IN_FORCE, date_format(t->signed_on, s));
-        else if (required_modules(e) & ~t->modules)
+        else if (need & ~t->modules)
             diag_add(d, e->file, t->line, 0, SEV_ERROR, "scc-module", e->id,
                      "the data flows of this entry need SCC module %s (module 3: processor to "
                      "processor, 2: controller to processor, 1: controller to controller, "
                      "4: processor to controller): add it to module=\"...\"",
-                     module_list(required_modules(e) & ~t->modules, list));
+                     module_list(need & ~t->modules, list));
         return;
     }
     /* The old sets (repealed by Decision 2021/914 Art. 4). */
@@ -283,19 +330,21 @@ static void check_scc(const entry *e, const entry_transfer *t, int day, diag_lis
                  "the old SCCs (%s) have no modules: remove module=\"...\", or sign the "
                  "2021/914 clauses with the module",
                  t->clauses);
-    else if (required_modules(e) & ~covers)
+    else if (need & ~covers)
         diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
                  "the old SCCs (%s) cover only %s transfers; this entry's flows need module "
                  "%s, which no old set covered: sign the 2021/914 clauses",
                  t->clauses,
                  covers == (1u << 1) ? "controller-to-controller" : "controller-to-processor",
-                 module_list(required_modules(e) & ~covers, list));
+                 module_list(need & ~covers, list));
 }
 
+/* The mechanism of transfer t of entry e as of day; need: the SCC modules its flows need. */
 static void check_mechanism(const registry *r, const entry *e, const entry_transfer *t,
-                            int day, diag_list *d)
+                            unsigned need, int day, diag_list *d)
 {
     const char *cc = t->country.cc;
+    const char *contested;
     const adequacy *a;
     char s[11], s2[11];
 
@@ -332,18 +381,22 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
             break;
         }
         check_adequacy_end(e, t, a, day, d);
+        /* a challenge is cited from the day it was lodged, never in a check dated before */
+        contested = a->contested && (a->contested_since == DATE_NONE || a->contested_since <= day)
+                        ? a->contested
+                        : NULL;
         if (!exists_on(t->verified, day) || date_add_months(t->verified, 12) <= day)
-            diag_add(d, e->file, t->line, 0, SEV_WARNING, "dpf-unverified", e->id,
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "dpf-unverified", e->id,
                      "%s: check the recipient on the DPF List and record "
                      "verified=\"YYYY-MM-DD\"%s%s%s",
                      t->verified == DATE_NONE ? "no verified date"
                      : t->verified > day      ? "the verified date is after the check date"
                                               : "last verified more than 12 months ago",
-                     a->contested ? " (the DPF is contested: " : "",
-                     a->contested ? a->contested : "", a->contested ? ")" : "");
+                     contested ? " (the DPF is contested: " : "", contested ? contested : "",
+                     contested ? ")" : "");
         break;
     case MECH_SCC:
-        check_scc(e, t, day, d);
+        check_scc(e, t, need, day, d);
         break;
     case MECH_DEROGATION:
         diag_add(d, e->file, t->line, 0, SEV_ERROR, "derogation-systematic", e->id,
@@ -373,7 +426,7 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
         /* fall through */
     case MECH_SCC:
         if (t->tia == DATE_NONE)
-            diag_add(d, e->file, t->line, 0, SEV_ERROR, "tia-missing", e->id,
+            diag_add(d, e->file, t->line, 0, until_effective(e, day), "tia-missing", e->id,
                      "a %s transfer to %s needs a transfer impact assessment: record its date in "
                      "tia=\"YYYY-MM-DD\"",
                      entry_mechanism_name(t->mechanism), cc);
@@ -389,9 +442,8 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
                      date_format(t->tia, s), r->settings.tia_months);
         if (t->tia_outcome == TIA_NOT_ADEQUATE)
             diag_add(d, e->file, t->line, 0, SEV_ERROR, "tia-negative", e->id,
-                     "the TIA for %s concluded not-adequate: the transfer must be suspended "
-                     "(EDPB Recommendations 01/2020, step 5) or measures put in place and the TIA "
-                     "done again", cc);
+                     "the TIA for %s concluded not-adequate: suspend the transfer (SCC Clauses "
+                     "14(f) and 16(b)), or put measures in place and assess again", cc);
         else if (t->tia_outcome == TIA_WITH_MEASURES && !t->measures)
             diag_add(d, e->file, t->line, 0, SEV_WARNING, "tia-measures-missing", e->id,
                      "the TIA for %s relies on supplementary measures: describe them in "
@@ -408,7 +460,7 @@ static int waiver_holds(const registry *r, const entry_waiver *w, int day)
 {
     const rule_info *ri;
 
-    if (!w->rule || w->until == DATE_NONE || day > w->until)
+    if (!w->rule || w->until == DATE_NONE || day > w->until || !rules_waivable(w->rule))
         return 0;
     ri = rules_find(w->rule);
     if (ri && ri->sev == SEV_ERROR && w->until - day > r->settings.max_waiver_days)
@@ -473,6 +525,23 @@ static void check_promises(const registry *r, const entry *e, int day, diag_list
                  : r->settings.promise_storage == PROMISE_EEA ? "EEA"
                                                               : "countries");
     }
+    /* the promise covers the whole chain: an onward sub-processor's storage too */
+    for (i = 0; e->recipient != ROLE_CONTROLLER && i < e->nonward; i++) {
+        const entry_onward *o = &e->onward[i];
+        for (j = 0; j < o->nlocations; j++) {
+            const entry_location *l = &o->locations[j];
+            if (l->use != USE_STORAGE || !l->country.cc[0] || promised_area(r, l->country.cc, day) ||
+                (l->effective != DATE_NONE && l->effective > day))
+                continue;
+            diag_add(d, e->file, l->line, 0, SEV_ERROR, "promise-storage", e->id,
+                     "%s (onward sub-processor of %s) stores data in %s, outside the %s the "
+                     "privacy policy promises: the promise covers the whole chain",
+                     o->name ? o->name : "?", e->id, l->country.cc,
+                     r->settings.promise_storage == PROMISE_EU    ? "EU"
+                     : r->settings.promise_storage == PROMISE_EEA ? "EEA"
+                                                                  : "countries");
+        }
+    }
     if (!r->settings.has_mechanism_promise)
         return;
     for (i = 0; i < e->ntransfers; i++) {
@@ -495,20 +564,32 @@ static void check_promises(const registry *r, const entry *e, int day, diag_list
     }
 }
 
-/* The chain: an onward sub-processor's locations outside the EEA need its transfers. */
+/* The chain: an onward sub-processor's locations outside the EEA need its transfers, and
+ * those transfers the same mechanism rules as the vendor's own (Art. 28(4): the same
+ * obligations flow down; SCC Clauses 8.8 and 9(b)). The vendor is a processor and so is its
+ * sub-processor: SCCs need module 3. */
 static void check_onward(const registry *r, const entry *e, int day, diag_list *d)
 {
     size_t i, j, k;
 
     for (i = 0; i < e->nonward; i++) {
         const entry_onward *o = &e->onward[i];
+        for (k = 0; k < o->ntransfers; k++) {
+            const entry_transfer *t = &o->transfers[k];
+            if (t->effective != DATE_NONE && t->effective > day)
+                continue; /* upcoming */
+            if (t->country.cc[0] && !reference_in_eea_on(r->ref, t->country.cc, day))
+                check_mechanism(r, e, t, 1u << 3, day, d);
+        }
         for (j = 0; j < o->nlocations; j++) {
             const entry_location *l = &o->locations[j];
             int covered = 0;
-            if (!l->country.cc[0] || reference_in_eea_on(r->ref, l->country.cc, day))
+            if (!l->country.cc[0] || reference_in_eea_on(r->ref, l->country.cc, day) ||
+                (l->effective != DATE_NONE && l->effective > day))
                 continue;
             for (k = 0; k < o->ntransfers; k++)
-                covered |= strcmp(o->transfers[k].country.cc, l->country.cc) == 0;
+                covered |= strcmp(o->transfers[k].country.cc, l->country.cc) == 0 &&
+                           (o->transfers[k].effective == DATE_NONE || o->transfers[k].effective <= day);
             if (!covered)
                 diag_add(d, e->file, l->line, 0, SEV_ERROR, "onward-transfer-missing", e->id,
                          "%s (onward sub-processor of %s) has a location in %s, outside the EEA, "
@@ -529,7 +610,10 @@ static void check_special(const registry *r, const entry *e, diag_list *d)
     for (i = 0; i < e->ncategories; i++) {
         const registry_category_def *c = e->categories[i] ? registry_category(r, e->categories[i]) : NULL;
         if (c && c->special) {
-            diag_add(d, e->file, e->line_root, 0, SEV_WARNING, "dpia-missing", e->id,
+            /* for the owner's own data (controller flow) the DPIA is the owner's duty (Art.
+             * 35(1)); for customers' data it is theirs, with the owner's help (Art. 28(3)(f)) */
+            diag_add(d, e->file, e->line_root, 0, (e->flows & ROLE_CONTROLLER) ? SEV_ERROR : SEV_WARNING,
+                     "dpia-missing", e->id,
                      "%s handles %s (a special category: %s) and names no DPIA: record it in "
                      "dpia=\"...\" on <subprocessor>", e->id, c->label ? c->label : c->id,
                      c->special);
@@ -538,33 +622,78 @@ static void check_special(const registry *r, const entry *e, diag_list *d)
     }
 }
 
-/* One addition found by rules_check_change. */
+/* The first day a change announced on day may take effect: notice-days whole days after it. */
+static int first_allowed(const registry *r, int day)
+{
+    return day + r->settings.notice_days + 1;
+}
+
+/* One material change found by rules_check_change: what (e.g. "adding the location US
+ * (storage)") takes effect on effective, which must leave the notice period after day. */
 static void change_needs_notice(const registry *r, const entry *e, int line, int effective,
                                 int day, const char *what, diag_list *d)
 {
-    char s[11], s2[11];
-    int first = day + r->settings.notice_days;
+    char s[11];
+    int first = first_allowed(r, day);
 
     if (effective != DATE_NONE && effective >= first)
         return;
     diag_add(d, e->file, line, 0, SEV_ERROR, "change-notice", e->id,
-             "adding %s to %s is a material change: customers are owed %d days of notice; %s: "
+             "%s is a material change: customers and users are owed %d whole days of notice; %s: "
              "set effective=\"%s\" or later on it, and announce it",
-             what, e->id, r->settings.notice_days,
+             what, r->settings.notice_days,
              effective == DATE_NONE ? "it has no effective date" : "its effective date is too early",
              date_format(first, s));
-    (void)s2;
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
                         diag_list *d)
 {
     size_t i, j;
-    char what[128];
+    char what[300];
 
-    if (!old || !(neu->flows & ROLE_PROCESSOR) ||
-        (neu->status != STATUS_PLANNED && neu->status != STATUS_ACTIVE))
+    /* every flow: the policy promises notice to the owner's own users as well as to
+     * customers; a retired entry changes nothing any more */
+    if (neu->status != STATUS_PLANNED && neu->status != STATUS_ACTIVE)
         return;
+    if (!old) {
+        /* A new entry: a commit's dates prove nothing, so an announcement dated before the
+         * change reaches main (day) counts from day, unless notice-ref records its proof.
+         * Only for processing yet to start: a vendor already in use is a fact to record. */
+        char s1[11], s2[11], s3[11];
+        if (neu->announced != DATE_NONE && neu->announced < day && !neu->notice_ref &&
+            neu->effective != DATE_NONE && neu->effective >= day && neu->effective < first_allowed(r, day))
+            diag_add(d, neu->file, neu->line_announced ? neu->line_announced : neu->line_root, 0, SEV_ERROR,
+                     "notice-period", neu->id,
+                     "announced %s is before this new entry reaches main (%s), and nothing proves the "
+                     "earlier notice, so the notice counts from %s: set <effective> to %s or later, "
+                     "or record the notice's proof in notice-ref=\"...\" on <announced>",
+                     date_format(neu->announced, s1), date_format(day, s2), s2,
+                     date_format(first_allowed(r, day), s3));
+        return;
+    }
+    if (old->status == STATUS_RETIRED) {
+        change_needs_notice(r, neu, neu->line_status ? neu->line_status : neu->line_root, neu->effective,
+                            day, "making the retired vendor live again (set <effective> to the day it starts again)", d);
+        return; /* the whole entry is new again: its additions are part of that change */
+    }
+    for (i = 1; i <= 2; i++)
+        if ((neu->flows & i) && !(old->flows & i)) {
+            snprintf(what, sizeof(what), "adding the %s flow (%s) to %s", i == ROLE_PROCESSOR ? "processor" : "controller",
+                     i == ROLE_PROCESSOR ? "customers' data" : "the owner's users' data", neu->id);
+            change_needs_notice(r, neu, neu->line_flow, neu->flow_effective[i], day, what, d);
+        }
+    if (strcmp(old->entity_country.cc, neu->entity_country.cc) != 0 || !same_text(old->name, neu->name)) {
+        snprintf(what, sizeof(what), "replacing the contracting entity of %s (%.80s, %s -> %.80s, %s)", neu->id,
+                 old->name ? old->name : "?", old->entity_country.cc, neu->name ? neu->name : "?",
+                 neu->entity_country.cc);
+        change_needs_notice(r, neu, neu->line_entity, neu->entity_effective, day, what, d);
+    }
     for (i = 0; i < neu->nlocations; i++) {
         const entry_location *l = &neu->locations[i];
         int found = 0;
@@ -573,7 +702,8 @@ void rules_check_change(const registry *r, const entry *old, const entry *neu, i
                      old->locations[j].use == l->use;
         if (found)
             continue;
-        snprintf(what, sizeof(what), "the location %s (%s)", l->country.cc, entry_use_name(l->use));
+        snprintf(what, sizeof(what), "adding the location %s (%s) to %s", l->country.cc,
+                 entry_use_name(l->use), neu->id);
         change_needs_notice(r, neu, l->line, l->effective, day, what, d);
     }
     for (i = 0; i < neu->ntransfers; i++) {
@@ -585,7 +715,7 @@ void rules_check_change(const registry *r, const entry *old, const entry *neu, i
             found |= strcmp(old->transfers[j].country.cc, t->country.cc) == 0;
         if (found)
             continue;
-        snprintf(what, sizeof(what), "a transfer to %s", t->country.cc);
+        snprintf(what, sizeof(what), "adding a transfer to %s to %s", t->country.cc, neu->id);
         change_needs_notice(r, neu, t->line, t->effective, day, what, d);
     }
     for (i = 0; i < neu->ncategories; i++) {
@@ -595,8 +725,20 @@ void rules_check_change(const registry *r, const entry *old, const entry *neu, i
                      strcmp(old->categories[j], neu->categories[i]) == 0;
         if (found)
             continue;
-        snprintf(what, sizeof(what), "the data category %s", neu->categories[i] ? neu->categories[i] : "?");
+        snprintf(what, sizeof(what), "adding the data category %s to %s",
+                 neu->categories[i] ? neu->categories[i] : "?", neu->id);
         change_needs_notice(r, neu, neu->line_root, neu->category_effective[i], day, what, d);
+    }
+    /* the chain: an onward sub-processor added (Art. 28(2) and (4)) */
+    for (i = 0; i < neu->nonward; i++) {
+        const entry_onward *o = &neu->onward[i];
+        int found = 0;
+        for (j = 0; j < old->nonward; j++)
+            found |= same_text(old->onward[j].name, o->name);
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "adding the onward sub-processor %.120s to %s", o->name ? o->name : "?", neu->id);
+        change_needs_notice(r, neu, o->line, o->effective, day, what, d);
     }
 }
 
@@ -606,7 +748,8 @@ static int entry_live(const entry *e, int day)
     /* an unreadable status (a schema error) is checked as live: fail closed */
     if (e->status != STATUS_RETIRED)
         return 1;
-    return e->retired != DATE_NONE && day <= e->retired;
+    /* retired without a day: checked as live (fail closed; the registry check says why) */
+    return e->retired == DATE_NONE || day <= e->retired;
 }
 
 static void check_locations(const registry *r, const entry *e, int day, diag_list *d)
@@ -622,7 +765,7 @@ static void check_locations(const registry *r, const entry *e, int day, diag_lis
         if (l->effective != DATE_NONE && l->effective > day)
             continue; /* an upcoming addition: not in force yet */
         if (!l->country.cc[0] || reference_in_eea_on(r->ref, l->country.cc, day) ||
-            transfer_for(e, l->country.cc))
+            transfer_for(e, l->country.cc, day))
             continue;
         for (j = 0; j < i; j++)
             seen |= strcmp(e->locations[j].country.cc, l->country.cc) == 0;
@@ -633,7 +776,7 @@ static void check_locations(const registry *r, const entry *e, int day, diag_lis
                      l->country.cc, entry_use_name(l->use), l->country.cc);
     }
     if (e->entity_country.cc[0] && !reference_in_eea_on(r->ref, e->entity_country.cc, day) &&
-        !transfer_for(e, e->entity_country.cc))
+        !transfer_for(e, e->entity_country.cc, day))
         diag_add(d, e->file, e->line_entity, 0, SEV_ERROR, "transfer-missing", e->id,
                  "the contracting entity is in %s, outside the EEA, and there is no transfer "
                  "to %s: add one with a valid mechanism",
@@ -647,6 +790,14 @@ static void check_dpa(const entry *e, int day, diag_list *d)
 
     if (e->recipient == ROLE_CONTROLLER)
         return;
+    if ((!e->has_dpa || e->dpa_signed == DATE_NONE || e->dpa_signed > day) &&
+        until_effective(e, day) == SEV_WARNING) {
+        diag_add(d, e->file, line, 0, SEV_WARNING, "dpa-missing", e->id,
+                 "the DPA is not signed yet: sign it before %s, the day processing starts, and "
+                 "record the day in <dpa signed=\"YYYY-MM-DD\"/>",
+                 date_format(e->effective, s));
+        return;
+    }
     if (!e->has_dpa || e->dpa_signed == DATE_NONE) {
         diag_add(d, e->file, line, 0, SEV_ERROR, "dpa-missing", e->id,
                  "a %s processor needs a signed DPA (GDPR Art. 28): add <dpa "
@@ -686,7 +837,7 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
             if (t->effective != DATE_NONE && t->effective > day)
                 continue; /* upcoming */
             if (t->country.cc[0] && !reference_in_eea_on(r->ref, t->country.cc, day))
-                check_mechanism(r, e, t, day, d);
+                check_mechanism(r, e, t, required_modules(e), day, d);
         }
         check_promises(r, e, day, d);
         check_onward(r, e, day, d);
@@ -699,15 +850,16 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
                      "(Art. 28(3)(a), 29); make the recipient a processor with a DPA, or remove "
                      "the processor flow");
         check_dpa(e, day, d);
-        if ((e->flows & ROLE_PROCESSOR) && e->announced != DATE_NONE &&
-            e->effective != DATE_NONE &&
-            e->effective < e->announced + r->settings.notice_days)
+        /* notice counts whole days after the announcement (Reg. 1182/71 Art. 3): announced
+         * 11-01 with 14 days makes 11-16 the first day processing may start; for every flow:
+         * the policy promises notice to the owner's own users as well as to customers */
+        if (e->announced != DATE_NONE && e->effective != DATE_NONE &&
+            e->effective < first_allowed(r, e->announced))
             diag_add(d, e->file, e->line_effective, 0, SEV_ERROR, "notice-period", e->id,
-                     "effective %s is earlier than announced %s + %d days of notice: set "
-                     "<effective> to %s or later",
-                     date_format(e->effective, s), date_format(e->announced, s2),
-                     r->settings.notice_days,
-                     date_format(e->announced + r->settings.notice_days, s3));
+                     "effective %s leaves less than %d whole days of notice after announced %s: "
+                     "set <effective> to %s or later",
+                     date_format(e->effective, s), r->settings.notice_days,
+                     date_format(e->announced, s2), date_format(first_allowed(r, e->announced), s3));
     }
     for (i = 0; i < e->nwaivers; i++) {
         const entry_waiver *w = &e->waivers[i];

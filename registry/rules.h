@@ -20,6 +20,10 @@ const rule_info *rules_all(size_t *n);
 /* The rule with id, or NULL. Also knows "schema" and "registry". */
 const rule_info *rules_find(const char *id);
 
+/* 0 when findings of rule id can never be waived (a transfer without a valid mechanism has
+ * no grace period; a broken file is fixed, not waived), 1 when they can. */
+int rules_waivable(const char *id);
+
 /* Append the findings of entry e as of day to d, with waivers applied (waived findings
  * are kept with waived = 1). Never fails but for lost diagnostics when out of memory. */
 void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d);
@@ -29,11 +33,12 @@ void rules_check(const registry *r, int day, diag_list *d);
  * matches, day <= until) as waived, keeping them in the list. rules_check_entry calls it;
  * the hosting check calls it for its own findings. */
 void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from);
-/* The material changes from old (the entry on the tip) to neu (the change being written) as
- * of day: each location country or use, data category or third-country transfer added to a
- * planned or active entry with a processor flow must carry an effective date at least
- * notice-days after day ("change-notice" errors in d). old NULL: a new entry, nothing to
- * compare (its own notice is the rule notice-period). */
+/* The material changes from old (the entry on the base the change lands on) to neu (the
+ * change) as of day: each location country or use, data category, third-country transfer,
+ * flow or onward sub-processor added to a planned or active entry, its contracting entity
+ * replaced, or the entry made live again after retirement, must carry an effective date
+ * at least notice-days whole days after day ("change-notice" errors in d). old NULL: a new
+ * entry, nothing to compare (its own notice is the rule notice-period). */
 void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
                         diag_list *d);
 #endif

@@ -99,6 +99,11 @@ int store_open(const char *path, int from_env, store **out, sr_err *err)
     return 0;
 }
 
+int store_is_shallow(store *s)
+{
+    return git_repository_is_shallow(s->repo) == 1;
+}
+
 void store_close(store *s)
 {
     if (!s)

@@ -36,6 +36,8 @@ void store_close(store *s);
 int store_is_repo(const char *path);
 /* 1 when the repository is bare. */
 int store_is_bare(const store *s);
+/* 1 when the repository is a shallow clone (history cut short), else 0. */
+int store_is_shallow(store *s);
 
 /* Resolve rev (NULL or "" = refs/heads/main, else anything git rev-parse takes that names a
  * commit) to a 40-hex commit id. Returns 0, STORE_NOTFOUND, or -1. */

@@ -641,27 +641,16 @@ static enum MHD_Result get_compliance(server *s, struct MHD_Connection *c, req *
 
 /* ---- writes ---- */
 
+/* The findings of d (of severity sev_filter, or all when -1) in the one JSON shape of a
+ * finding that check, diff and the API share (report_finding_json). */
 static cJSON *problems_json(const diag_list *d, int sev_filter)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t i;
 
-    for (i = 0; arr && i < d->n; i++) {
-        const diag *g = &d->v[i];
-        cJSON *o;
-        if (sev_filter >= 0 && (int)g->sev != sev_filter)
-            continue;
-        o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "file", g->file);
-        cJSON_AddNumberToObject(o, "line", g->line);
-        cJSON_AddNumberToObject(o, "column", g->col > 0 ? g->col : 1);
-        cJSON_AddStringToObject(o, "severity", diag_severity_name(g->sev));
-        cJSON_AddStringToObject(o, "rule", g->rule);
-        cJSON_AddStringToObject(o, "message", g->message);
-        if (g->waived)
-            cJSON_AddBoolToObject(o, "waived", 1);
-        cJSON_AddItemToArray(arr, o);
-    }
+    for (i = 0; arr && i < d->n; i++)
+        if (sev_filter < 0 || (int)d->v[i].sev == sev_filter)
+            cJSON_AddItemToArray(arr, report_finding_json(&d->v[i]));
     return arr;
 }
 

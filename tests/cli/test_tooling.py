@@ -54,8 +54,25 @@ class Tooling(TempDirTest):
         self.assertNotEqual(run(["new", "acme", "--registry", reg]).returncode, 0)  # never overwritten
         with open(path) as f:
             body = f.read()
+        self.assertIn("subreg check", p.stdout)                      # new points to check
         with open(path, "w") as f:
             f.write(body.replace('"XX"', '"DE"'))
+        # every value in CAPITALS left in is an error: it would be published as it is
+        p = run(["validate", reg])
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        out = p.stdout + p.stderr
+        self.assertEqual(sorted(set(re.findall(r"error\[([a-z-]+)\]", out))), ["placeholder"])
+        self.assertEqual(len(re.findall(r"error\[placeholder\]", out)), 6, out)
+        self.assertIn("VENDOR LEGAL NAME", out)
+        body = body.replace('"XX"', '"DE"')
+        for old, new in (("VENDOR LEGAL NAME", "Acme Analytics GmbH"), ("VENDOR ADDRESS", "Berlin"),
+                         ("https://VENDOR.EXAMPLE", "https://acme.example.org"),
+                         ("WHAT THE VENDOR DOES WITH THE DATA, IN ONE SENTENCE", "Call analytics"),
+                         ("CONTRACT FILE OR NUMBER", "contracts/acme.pdf"),
+                         ("NOTES FOR THE LEGAL TEAM (never published)", "Reviewed by legal")):
+            body = body.replace(old, new)
+        with open(path, "w") as f:
+            f.write(body)
         p = run(["validate", reg])
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         p = run(["check", "--registry", reg])
