@@ -6,20 +6,25 @@
 #include "../registry/date.h"
 #include "../registry/export.h"
 #include "../registry/page.h"
+#include "../registry/records.h"
 #include "cli.h"
 #include "commands.h"
 
 static const char usage[] =
-    "usage: subreg export [--format json|csv|md|art30] [--md] [--at DATE|REV] [--internal] [--status LIST]\n"
+    "usage: subreg export [--format json|csv|md|html|art30|art30-1] [--csv] [--at DATE|REV] [--internal]\n"
+    "                     [--status LIST]\n"
     "                     [--country CC] [--use USE] [--mechanism M] [--q TEXT]\n"
     "                     [--registry PATH] [--state DIR]\n"
     "\n"
     "Print the list of sub-processors. Public fields only unless --internal.\n"
     "\n"
-    "  --format F     json (default), csv, md (a Markdown table for a privacy page), or art30:\n"
-    "                 the processor's records under GDPR Art. 30(2), one row per data category\n"
-    "                 (sub-processors, countries, third-country transfers and safeguards), CSV\n"
-    "  --md           with --format art30: a Markdown table instead of CSV\n"
+    "  --format F     json (default), csv, md (a Markdown table for a privacy page), art30: the\n"
+    "                 processor's record under GDPR Art. 30(2) (processor, contact, DPO,\n"
+    "                 controllers, the processing for them with its sub-processors, transfers\n"
+    "                 and safeguards, security measures from registry.xml), or art30-1: the\n"
+    "                 controller's own record under Art. 30(1) (the controller flows); both as\n"
+    "                 of today or --at, in force only (no planned vendor, no upcoming country)\n"
+    "  --csv          with art30 or art30-1: one CSV row per processing activity\n"
     "  --format html  the public privacy page as one static file (styles inline); --lang en|fr|nl\n"
     "  --at X         the list as it stood at the end of day X (YYYY-MM-DD), or at revision X\n"
     "  --internal     include internal fields (addresses, DPAs, TIAs, providers, waivers, notes)\n"
@@ -43,6 +48,7 @@ int cmd_export(int argc, char **argv)
                                          {"mechanism", required_argument, NULL, 'm'},
                                          {"q", required_argument, NULL, 'q'},
                                          {"md", no_argument, NULL, 'M'},
+                                         {"csv", no_argument, NULL, 'C'},
                                          {"lang", required_argument, NULL, 'L'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -51,7 +57,7 @@ int cmd_export(int argc, char **argv)
     char rev[STORE_OID_HEX] = "", cc[3];
     const char *country = NULL;
     export_filter f = {0};
-    int internal = 0, md = 0, c, rc = EXIT_USAGE, day, atday = DATE_NONE;
+    int internal = 0, csv = 0, c, rc = EXIT_USAGE, day, atday = DATE_NONE;
     const char *lang = "en";
     diag_list d = {0};
     registry *r = NULL;
@@ -70,14 +76,15 @@ int cmd_export(int argc, char **argv)
         case 'u': f.use = optarg; break;
         case 'm': f.mechanism = optarg; break;
         case 'q': f.q = optarg; break;
-        case 'M': md = 1; break;
+        case 'M': break; /* art30 is Markdown now; kept for old scripts */
+        case 'C': csv = 1; break;
         case 'L': lang = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
     }
     if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") &&
-                           strcmp(format, "art30") && strcmp(format, "html"))) {
+                           strcmp(format, "art30") && strcmp(format, "art30-1") && strcmp(format, "html"))) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
@@ -124,8 +131,9 @@ int cmd_export(int argc, char **argv)
         cJSON_Delete(j);
     } else if (strcmp(format, "csv") == 0) {
         export_csv(r, &f, internal, &out);
-    } else if (strcmp(format, "art30") == 0) {
-        export_art30(r, md, &out);
+    } else if (strncmp(format, "art30", 5) == 0) {
+        records_render(r, atday != DATE_NONE ? atday : date_today(),
+                       strcmp(format, "art30") == 0 ? RECORDS_PROCESSOR : RECORDS_CONTROLLER, csv, &out);
     } else if (strcmp(format, "html") == 0) {
         page_opts o;
         memset(&o, 0, sizeof(o));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cjson/cJSON.h>
+#include "../registry/buf.h"
 #include "cli.h"
 #include "commands.h"
 #include "../notices/message.h"
@@ -41,22 +42,22 @@ static const char objections_usage[] =
     "Objections customers made through the link in a notice, newest first: the change set,\n"
     "who, their customer, when, their comment. What happens next is a human decision.\n";
 
-/* One CSV field (RFC 4180), with a leading ' on text a spreadsheet would run as a formula. */
-static void csv_field(const char *s)
+/* Make text safe for a terminal and for one line of a listing: control characters (C0,
+ * DEL, C1: escapes, line breaks, tabs) and bidirectional controls become '?', so that a
+ * comment can neither forge rows nor reach the operator's terminal as escape sequences. */
+static void inert(char *t)
 {
-    const char *p;
+    unsigned char *p = (unsigned char *)t;
 
-    if (!s)
-        return;
-    putchar('"');
-    if (strchr("=+-@\t\r", s[0]) && s[0])
-        putchar('\'');
-    for (p = s; *p; p++) {
-        if (*p == '"')
-            putchar('"');
-        putchar(*p);
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+        else if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+            p[0] = '?', p[1] = '?';
+        else if (p[0] == 0xE2 && ((p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE) ||
+                                  (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)))
+            p[0] = p[1] = p[2] = '?';
     }
-    putchar('"');
 }
 
 /* A value as text: numbers plain, arrays of changes as their summaries joined by "; ". */
@@ -104,10 +105,15 @@ static int print_rows(const cJSON *rows, const char *format)
                 if (k++)
                     putchar(',');
                 value_text(col, text, sizeof(text));
-                if (cJSON_IsNumber(col))
+                if (cJSON_IsNumber(col)) {
                     fputs(text, stdout);
-                else if (!cJSON_IsNull(col))
-                    csv_field(text);
+                } else if (!cJSON_IsNull(col)) {
+                    buf f;
+                    buf_init(&f, 0);
+                    buf_csv_field(&f, text, 1);
+                    fwrite(f.p, 1, f.len - 2, stdout); /* without the CRLF */
+                    buf_free(&f);
+                }
             }
             printf("\r\n");
         }
@@ -117,6 +123,7 @@ static int print_rows(const cJSON *rows, const char *format)
         int k = 0;
         cJSON_ArrayForEach(col, row) {
             value_text(col, text, sizeof(text));
+            inert(text);
             printf("%s%s", k++ ? "\t" : "", cJSON_IsNull(col) ? "-" : text);
         }
         putchar('\n');

@@ -12,7 +12,7 @@ _subreg() {
         --format)
             case "$cmd" in
                 check) COMPREPLY=($(compgen -W "text json junit sarif github" -- "$cur")) ;;
-                export) COMPREPLY=($(compgen -W "json csv md html art30" -- "$cur")) ;;
+                export) COMPREPLY=($(compgen -W "json csv md html art30 art30-1" -- "$cur")) ;;
                 notices) COMPREPLY=($(compgen -W "csv json" -- "$cur")) ;;
                 subscribers|objections) COMPREPLY=($(compgen -W "text csv json" -- "$cur")) ;;
             esac

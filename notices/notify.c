@@ -7,6 +7,7 @@
 #include <time.h>
 #include "../registry/date.h"
 #include "../registry/entry.h"
+#include "../registry/rules.h"
 #include "../registry/summary.h"
 #include "message.h"
 #include <stdarg.h>
@@ -215,6 +216,22 @@ out:
     return rc;
 }
 
+static void count_change(void *ctx, const entry *neu, int line, int effective, const char *what)
+{
+    (void)neu, (void)line, (void)effective, (void)what;
+    ++*(int *)ctx;
+}
+
+/* 1 when was -> now is a material change (rules_material_changes: what change-notice sees),
+ * whether or not the public view shows it (a flow added, the entity replaced). */
+static int material(const registry *cur, const entry *was, const entry *now, int today)
+{
+    int n = 0;
+
+    rules_material_changes(cur, was, now, today, count_change, &n);
+    return n > 0;
+}
+
 /* The changes customers can see from old to cur, into items; the earliest announced and
  * effective days into *ann, *eff (DATE_NONE when none). */
 static int diff_snapshots(const registry *old, const registry *cur, int today, cJSON *items,
@@ -244,7 +261,8 @@ static int diff_snapshots(const registry *old, const registry *cur, int today, c
                 return -1;
             SEEN(DATE_NONE, e);
         } else if (public_entry(now) && (!now->json[VIEW_PUBLIC] || !was->json[VIEW_PUBLIC] ||
-                                         strcmp(now->json[VIEW_PUBLIC], was->json[VIEW_PUBLIC]) != 0)) {
+                                         strcmp(now->json[VIEW_PUBLIC], was->json[VIEW_PUBLIC]) != 0 ||
+                                         material(cur, was, now, today))) {
             upcoming_dates(now, today, &a, &e);
             if (add_item(items, 'M', was, now, a, e) != 0)
                 return -1;

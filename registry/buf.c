@@ -112,6 +112,49 @@ int buf_xml_escape(buf *b, const char *s)
     return rc;
 }
 
+int buf_csv_field(buf *b, const char *s, int last)
+{
+    const char *p;
+    int formula, quote;
+
+    s = s ? s : "";
+    formula = s[0] && strchr("=+-@\t\r", s[0]) != NULL; /* never a formula in a spreadsheet */
+    quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        buf_add(b, "\"", 1);
+    if (formula)
+        buf_add(b, "'", 1);
+    for (p = s; *p; p++) {
+        if (*p == '"')
+            buf_add(b, "\"", 1);
+        buf_add(b, p, 1);
+    }
+    if (quote)
+        buf_add(b, "\"", 1);
+    return buf_puts(b, last ? "\r\n" : ",");
+}
+
+int buf_md_cell(buf *b, const char *s)
+{
+    const char *p;
+
+    buf_puts(b, " ");
+    for (p = s ? s : ""; *p; p++) {
+        switch (*p) {
+        case '|': buf_puts(b, "\\|"); break;
+        case '\n': case '\r': buf_puts(b, " "); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '&': buf_puts(b, "&amp;"); break;
+        case '[': buf_puts(b, "\\["); break;
+        case ']': buf_puts(b, "\\]"); break;
+        case '`': buf_puts(b, "\\`"); break;
+        default: buf_add(b, p, 1);
+        }
+    }
+    return buf_puts(b, " |");
+}
+
 const char *buf_str(const buf *b)
 {
     return b->p ? b->p : "";

@@ -24,6 +24,15 @@ int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 int buf_vprintf(buf *b, const char *fmt, va_list ap);
 /* Append s with XML special characters escaped (& < > " '). */
 int buf_xml_escape(buf *b, const char *s);
+/* Append s (NULL: "") as one CSV field (RFC 4180 quoting), then "," or, when last, CRLF.
+ * A field that a spreadsheet would run as a formula (starting with = + - @, a tab or a CR)
+ * gets a leading apostrophe. Same return as buf_add. */
+int buf_csv_field(buf *b, const char *s, int last);
+/* Append " s |": s as the text of one Markdown table cell, inert: '|' escaped, line breaks
+ * as spaces, HTML (< > &) as entities, link and code syntax ([ ] `) escaped, so that entry
+ * text never becomes markup, a link or a script (GFM autolinks need < > or a plain
+ * http(s)/www address, which stays text). Same return as buf_add. */
+int buf_md_cell(buf *b, const char *s);
 /* The contents as a string ("" when empty); owned by the buffer. */
 const char *buf_str(const buf *b);
 /* Hand the allocation to the caller (free() it); the buffer is reset. Never NULL: returns

@@ -678,15 +678,17 @@ cJSON *entry_to_json(const entry *e, int view)
             cJSON_AddItemToArray(a, x);
         }
     }
-    if (internal) {
-        a = cJSON_AddArrayToObject(o, "flows");
-        if (a && (e->flows & ROLE_PROCESSOR))
-            cJSON_AddItemToArray(a, cJSON_CreateString("processor"));
-        if (a && (e->flows & ROLE_CONTROLLER))
-            cJSON_AddItemToArray(a, cJSON_CreateString("controller"));
-        add_str(o, "recipient", e->recipient == ROLE_CONTROLLER ? "controller" : "processor");
+    /* public in every view: whose data the vendor gets (customers' through the processor
+     * flow, the owner's users' through the controller flow), and whether it is a processor
+     * or an independent controller (which signs no DPA and is no sub-processor) */
+    a = cJSON_AddArrayToObject(o, "flows");
+    if (a && (e->flows & ROLE_PROCESSOR))
+        cJSON_AddItemToArray(a, cJSON_CreateString("processor"));
+    if (a && (e->flows & ROLE_CONTROLLER))
+        cJSON_AddItemToArray(a, cJSON_CreateString("controller"));
+    add_str(o, "recipient", e->recipient == ROLE_CONTROLLER ? "controller" : "processor");
+    if (internal)
         add_str(o, "dpia", e->dpia);
-    }
     add_str(o, "status", entry_status_name(e->status));
     add_date(o, "announced", e->announced);
     add_date(o, "effective", e->effective);

@@ -90,25 +90,6 @@ fail:
     return NULL;
 }
 
-static void csv_field(buf *b, const char *s, int last)
-{
-    const char *p;
-
-    s = s ? s : "";
-    if (strpbrk(s, ",\"\r\n")) {
-        buf_add(b, "\"", 1);
-        for (p = s; *p; p++) {
-            if (*p == '"')
-                buf_add(b, "\"", 1);
-            buf_add(b, p, 1);
-        }
-        buf_add(b, "\"", 1);
-    } else {
-        buf_puts(b, s);
-    }
-    buf_puts(b, last ? "\r\n" : ",");
-}
-
 static void locations_text(const entry *e, int internal, buf *t)
 {
     size_t i;
@@ -158,44 +139,28 @@ int export_csv(const registry *r, const export_filter *f, int internal, buf *out
         const entry *e = r->entries[i];
         if (!export_match(e, f))
             continue;
-        csv_field(out, e->id, 0);
-        csv_field(out, e->name, 0);
-        csv_field(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw, 0);
-        csv_field(out, e->website, 0);
-        csv_field(out, e->purpose, 0);
-        csv_field(out, entry_status_name(e->status), 0);
-        csv_field(out, date_format(e->announced, d), 0);
-        csv_field(out, date_format(e->effective, d), 0);
-        csv_field(out, date_format(e->retired, d), 0);
+        buf_csv_field(out, e->id, 0);
+        buf_csv_field(out, e->name, 0);
+        buf_csv_field(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw, 0);
+        buf_csv_field(out, e->website, 0);
+        buf_csv_field(out, e->purpose, 0);
+        buf_csv_field(out, entry_status_name(e->status), 0);
+        buf_csv_field(out, date_format(e->announced, d), 0);
+        buf_csv_field(out, date_format(e->effective, d), 0);
+        buf_csv_field(out, date_format(e->retired, d), 0);
         locations_text(e, internal, &t);
-        csv_field(out, buf_str(&t), 0);
+        buf_csv_field(out, buf_str(&t), 0);
         transfers_text(e, internal, &t);
-        csv_field(out, buf_str(&t), !internal);
+        buf_csv_field(out, buf_str(&t), !internal);
         if (internal) {
-            csv_field(out, e->entity_address, 0);
-            csv_field(out, e->has_dpa ? date_format(e->dpa_signed, d) : "", 0);
-            csv_field(out, e->has_dpa ? date_format(e->dpa_expires, d) : "", 0);
-            csv_field(out, e->internal, 1);
+            buf_csv_field(out, e->entity_address, 0);
+            buf_csv_field(out, e->has_dpa ? date_format(e->dpa_signed, d) : "", 0);
+            buf_csv_field(out, e->has_dpa ? date_format(e->dpa_expires, d) : "", 0);
+            buf_csv_field(out, e->internal, 1);
         }
     }
     buf_free(&t);
     return out->failed ? -1 : 0;
-}
-
-static void md_cell(buf *b, const char *s)
-{
-    const char *p;
-
-    buf_puts(b, " ");
-    for (p = s ? s : ""; *p; p++) {
-        if (*p == '|')
-            buf_puts(b, "\\|");
-        else if (*p == '\n' || *p == '\r')
-            buf_puts(b, " ");
-        else
-            buf_add(b, p, 1);
-    }
-    buf_puts(b, " |");
 }
 
 int export_md(const registry *r, const export_filter *f, int internal, buf *out)
@@ -212,102 +177,17 @@ int export_md(const registry *r, const export_filter *f, int internal, buf *out)
         if (!export_match(e, f))
             continue;
         buf_puts(out, "|");
-        md_cell(out, e->name);
-        md_cell(out, e->purpose);
-        md_cell(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw);
+        buf_md_cell(out, e->name);
+        buf_md_cell(out, e->purpose);
+        buf_md_cell(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw);
         locations_text(e, internal, &t);
-        md_cell(out, buf_str(&t));
+        buf_md_cell(out, buf_str(&t));
         transfers_text(e, internal, &t);
-        md_cell(out, t.len ? buf_str(&t) : "none (EEA only)");
-        md_cell(out, entry_status_name(e->status));
-        md_cell(out, date_format(e->effective, d));
+        buf_md_cell(out, t.len ? buf_str(&t) : "none (EEA only)");
+        buf_md_cell(out, entry_status_name(e->status));
+        buf_md_cell(out, date_format(e->effective, d));
         buf_puts(out, "\n");
     }
     buf_free(&t);
-    return out->failed ? -1 : 0;
-}
-
-/* Each category once, in the vocabulary's order first, then as entries name them. */
-static size_t art30_categories(const registry *r, const char **out, size_t max)
-{
-    size_t n = 0, i, k, j;
-
-    for (i = 0; i < r->settings.ncategories && n < max; i++)
-        out[n++] = r->settings.categories[i].id;
-    for (i = 0; i < r->n; i++)
-        for (k = 0; k < r->entries[i]->ncategories; k++) {
-            const char *c = r->entries[i]->categories[k];
-            int seen = 0;
-            for (j = 0; c && j < n; j++)
-                seen |= strcmp(out[j], c) == 0;
-            if (c && !seen && n < max)
-                out[n++] = c;
-        }
-    return n;
-}
-
-static int has_category(const entry *e, const char *c)
-{
-    size_t k;
-
-    for (k = 0; k < e->ncategories; k++)
-        if (e->categories[k] && strcmp(e->categories[k], c) == 0)
-            return 1;
-    return 0;
-}
-
-int export_art30(const registry *r, int md, buf *out)
-{
-    const char *cats[512];
-    size_t nc = art30_categories(r, cats, 512), i, k, m;
-    buf vendors, countries, transfers;
-
-    buf_init(&vendors, 0);
-    buf_init(&countries, 0);
-    buf_init(&transfers, 0);
-    if (md)
-        buf_puts(out, "| data category | special | sub-processors | countries | transfers to third countries and safeguards |\n"
-                      "|---|---|---|---|---|\n");
-    else
-        buf_puts(out, "category,label,special,subprocessors,countries,transfers\r\n");
-    for (i = 0; i < nc; i++) {
-        const registry_category_def *def = registry_category(r, cats[i]);
-        vendors.len = countries.len = transfers.len = 0;
-        buf_puts(&vendors, "");
-        buf_puts(&countries, "");
-        buf_puts(&transfers, "");
-        for (k = 0; k < r->n; k++) {
-            const entry *e = r->entries[k];
-            if (!has_category(e, cats[i]) || !export_status_match(e, NULL))
-                continue;
-            buf_printf(&vendors, "%s%s", vendors.len ? "; " : "", e->name ? e->name : e->id);
-            for (m = 0; m < e->nlocations; m++) {
-                const char *cc = e->locations[m].country.cc;
-                if (cc[0] && !strstr(buf_str(&countries), cc))
-                    buf_printf(&countries, "%s%s", countries.len ? " " : "", cc);
-            }
-            for (m = 0; m < e->ntransfers; m++) {
-                const entry_transfer *t = &e->transfers[m];
-                buf_printf(&transfers, "%s%s: %s %s%s%s", transfers.len ? "; " : "",
-                           e->id, t->country.cc, entry_mechanism_name(t->mechanism),
-                           t->clauses ? " " : "", t->clauses ? t->clauses : "");
-            }
-        }
-        if (md) {
-            buf_printf(out, "| %s | %s | %s | %s | %s |\n",
-                       def && def->label ? def->label : cats[i], def && def->special ? def->special : "",
-                       buf_str(&vendors), buf_str(&countries), buf_str(&transfers));
-        } else {
-            csv_field(out, cats[i], 0);
-            csv_field(out, def && def->label ? def->label : "", 0);
-            csv_field(out, def && def->special ? def->special : "", 0);
-            csv_field(out, buf_str(&vendors), 0);
-            csv_field(out, buf_str(&countries), 0);
-            csv_field(out, buf_str(&transfers), 1);
-        }
-    }
-    buf_free(&vendors);
-    buf_free(&countries);
-    buf_free(&transfers);
     return out->failed ? -1 : 0;
 }

@@ -28,9 +28,4 @@ cJSON *export_json(const registry *r, const export_filter *f, int internal);
 int export_csv(const registry *r, const export_filter *f, int internal, buf *out);
 /* A Markdown table for a privacy page. Returns 0 or -1. */
 int export_md(const registry *r, const export_filter *f, int internal, buf *out);
-/* The records a processor keeps under GDPR Art. 30(2), one row per data category: the
- * sub-processors (planned and active) handling it, their countries, and the transfers to
- * third countries with their safeguards. md = 0: CSV (RFC 4180); 1: a Markdown table.
- * Returns 0 or -1 (out of memory). */
-int export_art30(const registry *r, int md, buf *out);
 #endif

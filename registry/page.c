@@ -13,7 +13,8 @@ enum {
     T_UPCOMING, T_UPCOMING_INTRO, T_NEW, T_ADDS, T_FROM, T_REMOVED, T_REMOVED_SINCE,
     T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
-    T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_COUNT
+    T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
+    T_CONTROLLERS_INTRO, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -58,6 +59,12 @@ static const char *const words[T_COUNT][3] = {
     [T_OUTSIDE] = {"outside the EEA", "hors EEE", "buiten de EER"},
     [T_FOR_CUSTOMERS] = {"Processing our customers' data (our service)", "Traitement des donn\xc3\xa9" "es de nos clients (notre service)", "Verwerking van de gegevens van onze klanten (onze dienst)"},
     [T_FOR_US] = {"Processing our own data (accounts, billing, website)", "Traitement de nos propres donn\xc3\xa9" "es (comptes, facturation, site web)", "Verwerking van onze eigen gegevens (accounts, facturatie, website)"},
+    [T_CONTROLLERS] = {"Independent controllers that receive personal data from us",
+                       "Responsables de traitement ind\xc3\xa9pendants qui re\xc3\xa7oivent des donn\xc3\xa9" "es personnelles de notre part",
+                       "Zelfstandige verwerkingsverantwoordelijken die persoonsgegevens van ons ontvangen"},
+    [T_CONTROLLERS_INTRO] = {"These companies are not our sub-processors: they decide themselves how they use the data they receive (for example to process a payment), under their own privacy policies, and sign no data processing agreement with us.",
+                             "Ces entreprises ne sont pas nos sous-traitants : elles d\xc3\xa9" "cident elles-m\xc3\xaames de l'usage des donn\xc3\xa9" "es qu'elles re\xc3\xa7oivent (par exemple pour traiter un paiement), selon leur propre politique de confidentialit\xc3\xa9, et ne signent pas d'accord de traitement des donn\xc3\xa9" "es avec nous.",
+                             "Deze bedrijven zijn geen subverwerkers van ons: zij bepalen zelf hoe zij de gegevens gebruiken die zij ontvangen (bijvoorbeeld om een betaling te verwerken), volgens hun eigen privacybeleid, en sluiten met ons geen verwerkersovereenkomst."},
 };
 
 /* The safeguards in plain words. */
@@ -112,6 +119,15 @@ const char *page_lang(const char *param, const char *accept)
 }
 
 /* ---- helpers ---- */
+
+/* Which table of the page lists e: 0 sub-processors of customers' data, 1 sub-processors
+ * of the owner's own data (both for a vendor with both flows), 2 independent controllers. */
+static int in_table(const entry *e, int k)
+{
+    if (e->recipient == ROLE_CONTROLLER)
+        return k == 2;
+    return k == 0 ? (e->flows & ROLE_PROCESSOR) != 0 : k == 1 ? (e->flows & ROLE_CONTROLLER) != 0 : 0;
+}
 
 static void esc(buf *out, const char *s)
 {
@@ -455,16 +471,20 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_puts(out, "</p>\n");
     }
     buf_printf(out, "<h2>%s</h2>\n", words[T_CURRENT][l]);
-    /* one table per purpose of the data: our customers' (the service), our own */
-    for (k = 0; k < 2; k++) {
+    /* one table per purpose of the data: our customers' (the service) and our own (a vendor
+     * with both flows is in both: each group of people sees every recipient of its data);
+     * independent controllers apart, never under the sub-processors' DPA promise */
+    for (k = 0; k < 3; k++) {
         int rows = 0;
         for (i = 0; i < nc; i++)
-            rows += (current[i]->flows & ROLE_PROCESSOR) ? k == 0 : k == 1;
+            rows += in_table(current[i], k);
         if (!rows)
             continue;
-        table_head(out, l, words[k == 0 ? T_FOR_CUSTOMERS : T_FOR_US][l]);
+        if (k == 2)
+            buf_printf(out, "<h2>%s</h2>\n<p>%s</p>\n", words[T_CONTROLLERS][l], words[T_CONTROLLERS_INTRO][l]);
+        table_head(out, l, words[k == 0 ? T_FOR_CUSTOMERS : k == 1 ? T_FOR_US : T_CONTROLLERS][l]);
         for (i = 0; i < nc; i++)
-            if (((current[i]->flows & ROLE_PROCESSOR) != 0) == (k == 0))
+            if (in_table(current[i], k))
                 row(r, current[i], day, l, out);
         buf_puts(out, "</tbody></table></div>\n");
     }

@@ -53,6 +53,21 @@ static int has_location(const entry *e, const char *cc)
     return strcmp(e->entity_country.cc, cc) == 0;
 }
 
+/* The bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069)
+ * in text: shown on the page, in the feed and in emails they can reorder what a reader sees
+ * (a U+202E before "ecivres" shows "service"). Returns the code point found, or 0. */
+static unsigned bidi_control(const char *t)
+{
+    const unsigned char *p;
+
+    for (p = (const unsigned char *)(t ? t : ""); *p; p++)
+        if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0xAA && p[2] <= 0xAE)
+            return 0x2000u + (p[2] - 0x80u);
+        else if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+            return 0x2040u + (p[2] - 0x80u);
+    return 0;
+}
+
 /* A value of the `subreg new` template left in e (it would be published as it is). */
 static void check_placeholders(const entry *e, diag_list *d)
 {
@@ -68,6 +83,23 @@ static void check_placeholders(const entry *e, diag_list *d)
         if ((p = template_placeholder(f[i].text)) != NULL)
             diag_add(d, e->file, f[i].line ? f[i].line : e->line_root, 0, SEV_ERROR, "placeholder", e->id,
                      "%s still says \"%s\" from the template: write the vendor's real value", f[i].what, p);
+    for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        unsigned cp = bidi_control(f[i].text);
+        if (cp)
+            diag_add(d, e->file, f[i].line ? f[i].line : e->line_root, 0, SEV_ERROR, "registry", e->id,
+                     "%s contains the invisible bidirectional control U+%04X, which can make the "
+                     "published text read differently: remove it", f[i].what, cp);
+    }
+    for (i = 0; i < e->nonward; i++)
+        if (bidi_control(e->onward[i].name) || bidi_control(e->onward[i].purpose))
+            diag_add(d, e->file, e->onward[i].line, 0, SEV_ERROR, "registry", e->id,
+                     "<onward> contains an invisible bidirectional control character (U+202A-U+202E, "
+                     "U+2066-U+2069), which can make the published text read differently: remove it");
+    for (i = 0; i < e->npurposes; i++)
+        if (bidi_control(e->purposes[i].text))
+            diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
+                     "<purpose xml:lang=\"%s\"> contains an invisible bidirectional control character: "
+                     "remove it", e->purposes[i].lang);
     for (i = 0; i < e->npurposes; i++)
         if ((p = template_placeholder(e->purposes[i].text)) != NULL)
             diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "placeholder", e->id,
@@ -260,10 +292,13 @@ registry *registry_new_like(const registry *other)
     r->settings.owner = o->owner ? strdup(o->owner) : NULL;
     r->settings.public_url = o->public_url ? strdup(o->public_url) : NULL;
     r->settings.contact = o->contact ? strdup(o->contact) : NULL;
+    r->settings.dpo = o->dpo ? strdup(o->dpo) : NULL;
+    r->settings.security = o->security ? strdup(o->security) : NULL;
     r->settings.categories = NULL;
     r->settings.ncategories = 0;
     if ((o->owner && !r->settings.owner) || (o->public_url && !r->settings.public_url) ||
-        (o->contact && !r->settings.contact)) {
+        (o->contact && !r->settings.contact) || (o->dpo && !r->settings.dpo) ||
+        (o->security && !r->settings.security)) {
         registry_free(r);
         return NULL;
     }
@@ -360,6 +395,8 @@ void registry_free(registry *r)
     free(r->settings.owner);
     free(r->settings.public_url);
     free(r->settings.contact);
+    free(r->settings.dpo);
+    free(r->settings.security);
     for (i = 0; i < r->settings.ncategories; i++) {
         free(r->settings.categories[i].id);
         free(r->settings.categories[i].label);
@@ -467,6 +504,14 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
             } else if (xmldoc_is(n, "contact")) {
                 free(r->settings.contact);
                 r->settings.contact = t;
+                t = NULL;
+            } else if (xmldoc_is(n, "dpo")) {
+                free(r->settings.dpo);
+                r->settings.dpo = t;
+                t = NULL;
+            } else if (xmldoc_is(n, "security")) {
+                free(r->settings.security);
+                r->settings.security = t;
                 t = NULL;
             } else if (xmldoc_is(n, "promises")) {
                 read_promises(r, n);

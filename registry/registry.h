@@ -35,6 +35,8 @@ typedef struct registry_settings {
     registry_category_def *categories; /* the vocabulary, or none (any category allowed) */
     size_t ncategories;
     char *public_url, *contact;   /* or NULL */
+    char *dpo;                    /* the data protection officer's name and contact, or NULL */
+    char *security;               /* summary of the Art. 32 measures (Art. 30(1)(g), (2)(d)), or NULL */
 } registry_settings;
 
 typedef struct registry {

@@ -651,14 +651,101 @@ static int same_text(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
-                        diag_list *d)
+void rules_material_changes(const registry *r, const entry *old, const entry *neu, int day,
+                            rules_change_fn fn, void *ctx)
 {
     size_t i, j;
     char what[300];
 
     /* every flow: the policy promises notice to the owner's own users as well as to
      * customers; a retired entry changes nothing any more */
+    if (neu->status != STATUS_PLANNED && neu->status != STATUS_ACTIVE)
+        return;
+    if (!old)
+        return;
+    if (old->status == STATUS_RETIRED) {
+        fn(ctx, neu, neu->line_status ? neu->line_status : neu->line_root, neu->effective,
+           "making the retired vendor live again (set <effective> to the day it starts again)");
+        return; /* the whole entry is new again: its additions are part of that change */
+    }
+    for (i = 1; i <= 2; i++)
+        if ((neu->flows & i) && !(old->flows & i)) {
+            snprintf(what, sizeof(what), "adding the %s flow (%s) to %s", i == ROLE_PROCESSOR ? "processor" : "controller",
+                     i == ROLE_PROCESSOR ? "customers' data" : "the owner's users' data", neu->id);
+            fn(ctx, neu, neu->line_flow, neu->flow_effective[i], what);
+        }
+    if (strcmp(old->entity_country.cc, neu->entity_country.cc) != 0 || !same_text(old->name, neu->name)) {
+        snprintf(what, sizeof(what), "replacing the contracting entity of %s (%.80s, %s -> %.80s, %s)", neu->id,
+                 old->name ? old->name : "?", old->entity_country.cc, neu->name ? neu->name : "?",
+                 neu->entity_country.cc);
+        fn(ctx, neu, neu->line_entity, neu->entity_effective, what);
+    }
+    for (i = 0; i < neu->nlocations; i++) {
+        const entry_location *l = &neu->locations[i];
+        int found = 0;
+        for (j = 0; j < old->nlocations; j++)
+            found |= strcmp(old->locations[j].country.cc, l->country.cc) == 0 &&
+                     old->locations[j].use == l->use;
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "adding the location %s (%s) to %s", l->country.cc,
+                 entry_use_name(l->use), neu->id);
+        fn(ctx, neu, l->line, l->effective, what);
+    }
+    for (i = 0; i < neu->ntransfers; i++) {
+        const entry_transfer *t = &neu->transfers[i];
+        int found = 0;
+        if (!t->country.cc[0] || reference_in_eea_on(r->ref, t->country.cc, day))
+            continue;
+        for (j = 0; j < old->ntransfers; j++)
+            found |= strcmp(old->transfers[j].country.cc, t->country.cc) == 0;
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "adding a transfer to %s to %s", t->country.cc, neu->id);
+        fn(ctx, neu, t->line, t->effective, what);
+    }
+    for (i = 0; i < neu->ncategories; i++) {
+        int found = 0;
+        for (j = 0; j < old->ncategories; j++)
+            found |= neu->categories[i] && old->categories[j] &&
+                     strcmp(old->categories[j], neu->categories[i]) == 0;
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "adding the data category %s to %s",
+                 neu->categories[i] ? neu->categories[i] : "?", neu->id);
+        fn(ctx, neu, neu->line_root, neu->category_effective[i], what);
+    }
+    /* the chain: an onward sub-processor added (Art. 28(2) and (4)) */
+    for (i = 0; i < neu->nonward; i++) {
+        const entry_onward *o = &neu->onward[i];
+        int found = 0;
+        for (j = 0; j < old->nonward; j++)
+            found |= same_text(old->onward[j].name, o->name);
+        if (found)
+            continue;
+        snprintf(what, sizeof(what), "adding the onward sub-processor %.120s to %s", o->name ? o->name : "?", neu->id);
+        fn(ctx, neu, o->line, o->effective, what);
+    }
+}
+
+typedef struct notice_ctx {
+    const registry *r;
+    int day;
+    diag_list *d;
+} notice_ctx;
+
+static void notice_owed(void *ctx, const entry *neu, int line, int effective, const char *what)
+{
+    notice_ctx *c = ctx;
+
+    change_needs_notice(c->r, neu, line, effective, c->day, what, c->d);
+}
+
+void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
+                        diag_list *d)
+{
+    notice_ctx c = {r, day, d};
+
     if (neu->status != STATUS_PLANNED && neu->status != STATUS_ACTIVE)
         return;
     if (!old) {
@@ -677,69 +764,7 @@ void rules_check_change(const registry *r, const entry *old, const entry *neu, i
                      date_format(first_allowed(r, day), s3));
         return;
     }
-    if (old->status == STATUS_RETIRED) {
-        change_needs_notice(r, neu, neu->line_status ? neu->line_status : neu->line_root, neu->effective,
-                            day, "making the retired vendor live again (set <effective> to the day it starts again)", d);
-        return; /* the whole entry is new again: its additions are part of that change */
-    }
-    for (i = 1; i <= 2; i++)
-        if ((neu->flows & i) && !(old->flows & i)) {
-            snprintf(what, sizeof(what), "adding the %s flow (%s) to %s", i == ROLE_PROCESSOR ? "processor" : "controller",
-                     i == ROLE_PROCESSOR ? "customers' data" : "the owner's users' data", neu->id);
-            change_needs_notice(r, neu, neu->line_flow, neu->flow_effective[i], day, what, d);
-        }
-    if (strcmp(old->entity_country.cc, neu->entity_country.cc) != 0 || !same_text(old->name, neu->name)) {
-        snprintf(what, sizeof(what), "replacing the contracting entity of %s (%.80s, %s -> %.80s, %s)", neu->id,
-                 old->name ? old->name : "?", old->entity_country.cc, neu->name ? neu->name : "?",
-                 neu->entity_country.cc);
-        change_needs_notice(r, neu, neu->line_entity, neu->entity_effective, day, what, d);
-    }
-    for (i = 0; i < neu->nlocations; i++) {
-        const entry_location *l = &neu->locations[i];
-        int found = 0;
-        for (j = 0; j < old->nlocations; j++)
-            found |= strcmp(old->locations[j].country.cc, l->country.cc) == 0 &&
-                     old->locations[j].use == l->use;
-        if (found)
-            continue;
-        snprintf(what, sizeof(what), "adding the location %s (%s) to %s", l->country.cc,
-                 entry_use_name(l->use), neu->id);
-        change_needs_notice(r, neu, l->line, l->effective, day, what, d);
-    }
-    for (i = 0; i < neu->ntransfers; i++) {
-        const entry_transfer *t = &neu->transfers[i];
-        int found = 0;
-        if (!t->country.cc[0] || reference_in_eea_on(r->ref, t->country.cc, day))
-            continue;
-        for (j = 0; j < old->ntransfers; j++)
-            found |= strcmp(old->transfers[j].country.cc, t->country.cc) == 0;
-        if (found)
-            continue;
-        snprintf(what, sizeof(what), "adding a transfer to %s to %s", t->country.cc, neu->id);
-        change_needs_notice(r, neu, t->line, t->effective, day, what, d);
-    }
-    for (i = 0; i < neu->ncategories; i++) {
-        int found = 0;
-        for (j = 0; j < old->ncategories; j++)
-            found |= neu->categories[i] && old->categories[j] &&
-                     strcmp(old->categories[j], neu->categories[i]) == 0;
-        if (found)
-            continue;
-        snprintf(what, sizeof(what), "adding the data category %s to %s",
-                 neu->categories[i] ? neu->categories[i] : "?", neu->id);
-        change_needs_notice(r, neu, neu->line_root, neu->category_effective[i], day, what, d);
-    }
-    /* the chain: an onward sub-processor added (Art. 28(2) and (4)) */
-    for (i = 0; i < neu->nonward; i++) {
-        const entry_onward *o = &neu->onward[i];
-        int found = 0;
-        for (j = 0; j < old->nonward; j++)
-            found |= same_text(old->onward[j].name, o->name);
-        if (found)
-            continue;
-        snprintf(what, sizeof(what), "adding the onward sub-processor %.120s to %s", o->name ? o->name : "?", neu->id);
-        change_needs_notice(r, neu, o->line, o->effective, day, what, d);
-    }
+    rules_material_changes(r, old, neu, day, notice_owed, &c);
 }
 
 /* A retired entry is live up to and including its last day of processing. */

@@ -33,6 +33,15 @@ void rules_check(const registry *r, int day, diag_list *d);
  * matches, day <= until) as waived, keeping them in the list. rules_check_entry calls it;
  * the hosting check calls it for its own findings. */
 void rules_apply_waivers(const registry *r, int day, diag_list *d, size_t from);
+/* One material change: what changed (e.g. "adding the location US (storage) to aws"), the
+ * line of the element in neu's file and the day it takes effect (DATE_NONE when unsaid). */
+typedef void (*rules_change_fn)(void *ctx, const struct entry *neu, int line, int effective,
+                                const char *what);
+/* Every material change from old to neu (a planned or active entry) in file order: the one
+ * definition of "material" that change-notice and the notices of changes share. old NULL
+ * (a new entry) calls nothing. day decides which transfers are to third countries. */
+void rules_material_changes(const registry *r, const entry *old, const entry *neu, int day,
+                            rules_change_fn fn, void *ctx);
 /* The material changes from old (the entry on the base the change lands on) to neu (the
  * change) as of day: each location country or use, data category, third-country transfer,
  * flow or onward sub-processor added to a planned or active entry, its contracting entity

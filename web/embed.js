@@ -43,7 +43,11 @@
     });
     head.appendChild(tr);
     table.appendChild(head);
+    var today = new Date().toISOString().slice(0, 10);
     list.forEach(function (s) {
+      // sub-processors in force only: an independent controller is no sub-processor, and a
+      // planned vendor is not one before its day
+      if (s.recipient === "controller" || (s.effective && s.effective > today)) return;
       var row = el("tr"), name = el("th"), where = el("ul"), safe = el("ul");
       name.scope = "row";
       if (/^https?:\/\//.test(s.website || "")) {
@@ -52,7 +56,7 @@
         name.textContent = s.name;
       }
       (s.locations || []).forEach(function (l) {
-        if (l.effective && l.effective > new Date().toISOString().slice(0, 10)) return;
+        if (l.effective && l.effective > today) return;
         where.appendChild(el("li", l.country + " (" + (W[l.use] || l.use) + ")"));
       });
       (s.transfers || []).forEach(function (t) {

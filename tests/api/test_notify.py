@@ -245,7 +245,9 @@ class Subscriptions(Notify):
         self.assertEqual(st, 200)
         self.assertIn(b"Deepgram BV", page)
         self.assertIn(b"<textarea", page)
-        form = urllib.parse.urlencode({"comment": "We do not accept US access for call audio."}).encode()
+        # a comment that tries to forge a row, a formula and a terminal escape
+        hostile = "We do not accept US access for call audio.\n2026-01-01\tforged row\x1b]0;pwned\x07"
+        form = urllib.parse.urlencode({"comment": "=HYPERLINK(1) " + hostile}).encode()
         hdr = {"Content-Type": "application/x-www-form-urlencoded"}
         self.assertEqual(self.req("POST", path, body=form, headers=hdr)[0], 201)
         self.assertEqual(self.req("POST", path, body=form, headers=hdr)[0], 410)       # single use
@@ -259,13 +261,20 @@ class Subscriptions(Notify):
         o = doc["objections"][0]
         self.assertEqual(o["email"], "dpo@objector.example")
         self.assertEqual(o["customer"], "Objector SA")
-        self.assertEqual(o["comment"], "We do not accept US access for call audio.")
+        self.assertTrue(o["comment"].startswith("=HYPERLINK(1) We do not accept US access for call audio."), o)
         self.assertEqual(o["items"][0]["id"], "deepgram")
         self.assertEqual(self.jreq("GET", "/v1/objections", token=self.reader)[0], 403)
         self.assertEqual(self.jreq("GET", "/v1/objections")[0], 401)
         p = run(["objections", "--state", self.state, "--format", "csv"])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("Objector SA", p.stdout)
+        self.assertIn("'=HYPERLINK(1)", p.stdout)        # never a formula in a spreadsheet
+        p = run(["objections", "--state", self.state])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(p.stdout.splitlines()), 1, p.stdout)   # one objection, one line
+        self.assertNotIn("\x1b", p.stdout)
+        self.assertNotIn("\x07", p.stdout)
+        self.assertIn("forged row", p.stdout)
 
     def test_see_and_erase_what_is_stored(self):
         self.subscribe_confirmed("erase.me@customer.example")

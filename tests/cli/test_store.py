@@ -340,13 +340,30 @@ class PushShape(StoreCase):
 
 class Records(StoreCase):
     def test_art30_export(self):
-        p = run(["export", "--registry", SEED, "--format", "art30"])
+        # the processor's record, Art. 30(2)(a)-(d): processor, DPO, controllers, processing,
+        # transfers with safeguards, security; in force only, no independent controller
+        p = run(["export", "--registry", SEED, "--format", "art30"], env={"SUBREG_TODAY": "2026-11-28"})
         self.assertEqual(p.returncode, 0, p.stderr)
-        rows = list(__import__("csv").DictReader(p.stdout.splitlines()))
-        byid = {r["category"]: r for r in rows}
-        self.assertEqual(byid["voiceprints"]["special"], "biometric")
-        self.assertIn("Speechmatics", byid["voiceprints"]["subprocessors"])
-        self.assertIn("GB", byid["voiceprints"]["countries"])
-        self.assertIn("speechmatics: GB scc 2021/914", byid["voiceprints"]["transfers"])
-        p = run(["export", "--registry", SEED, "--format", "art30", "--md"])
-        self.assertTrue(p.stdout.startswith("| data category |"), p.stdout[:80])
+        doc = p.stdout
+        for part in ("(GDPR Art. 30(2))", "## (a)", "## (b)", "## (c)", "## (d)", "CallNex BV (BE)",
+                     "dpo@callnex.example", "each customer on whose behalf", "Encryption in transit",
+                     "Voiceprints used to tell speakers apart (special: biometric)",
+                     "| Cantab Research Limited (Speechmatics) | GB: adequacy; GB: scc 2021/914 (module 3) |",
+                     "onward Amazon Web Services, Inc.: US scc 2021/914"):
+            self.assertIn(part, doc)
+        self.assertNotIn("Stripe", doc)         # an independent controller: not a processor
+        self.assertNotIn("Gladia", doc)         # planned from 2026-12-15: not yet in force
+        self.assertNotIn("NL processing", doc)  # Mistral's upcoming country
+        self.assertNotIn("Plausible", doc)      # the owner's own data (controller flow only)
+        # once in force, the planned vendor is in the record
+        p = run(["export", "--registry", SEED, "--format", "art30"], env={"SUBREG_TODAY": "2026-12-20"})
+        self.assertIn("Gladia", p.stdout)
+        # the controller's own record, Art. 30(1): the controller flows, Stripe as a recipient
+        p = run(["export", "--registry", SEED, "--format", "art30-1"], env={"SUBREG_TODAY": "2026-11-28"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("(GDPR Art. 30(1))", p.stdout)
+        self.assertIn("| Stripe", p.stdout)
+        self.assertIn("independent controller", p.stdout)
+        rows = list(__import__("csv").DictReader(run(["export", "--registry", SEED, "--format", "art30", "--csv"]).stdout.splitlines()))
+        self.assertTrue(rows and all(r["record"] == "art30-2" for r in rows))
+        self.assertIn("Speechmatics", " ".join(r["recipient"] for r in rows))
