@@ -29,7 +29,8 @@ static const char usage[] =
     "validated writes (see docs/api.md and /v1/openapi.json).\n"
     "\n"
     "  --registry P   the bare git repository (default " DEFAULT_REGISTRY ")\n"
-    "  --listen H:P   IPv4 address and port (default 127.0.0.1:8080)\n"
+    "  --listen H:P   IPv4 address and port (default 127.0.0.1:8080; port 0: any free port,\n"
+    "                 the one bound is said on standard error)\n"
     "  --threads N    request threads (default 2)\n"
     "  --state DIR    index and tokens (default " DEFAULT_STATE ")\n"
     "  --log L        one line per request to FILE, - (standard error, the default) or off\n"
@@ -119,6 +120,21 @@ static int read_secret(const char *file, char *out, size_t n)
     return 0;
 }
 
+/* 1 when url carries a secret in its userinfo: any userinfo of an http(s) URL
+ * (https://x-access-token:TOKEN@host/...), or a password (user:pass@) in any other. An SSH
+ * user alone (ssh://git@host/..., git@host:path) is no secret. */
+static int url_has_secret(const char *url)
+{
+    const char *scheme = strstr(url, "://"), *host = scheme ? scheme + 3 : url;
+    const char *end = host + strcspn(host, "/?#"), *at = memchr(host, '@', (size_t)(end - host));
+
+    if (!at)
+        return 0;
+    if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+        return 1;
+    return memchr(host, ':', (size_t)(at - host)) != NULL;
+}
+
 /* Credentials of the upstream: SUBREG_UPSTREAM_* in the environment, else the lines
  * user=, token=, ssh-key=, ssh-passphrase= of STATE/upstream-credentials (mode 0600: it is
  * refused when others may read it). Never on the command line, where ps shows them. */
@@ -196,7 +212,8 @@ int cmd_serve(int argc, char **argv)
     upstream_cfg uc;
     const char *secret_file = NULL;
     char secret[256] = "", cred_user[128] = "", cred_token[512] = "", cred_key[1024] = "", cred_pass[256] = "";
-    int curl_ready = 0;
+    int curl_ready = 0, lfd = -1;
+    unsigned short bound = 0;
 
     memset(&s, 0, sizeof(s));
     s.registry_path = DEFAULT_REGISTRY;
@@ -234,9 +251,10 @@ int cmd_serve(int argc, char **argv)
     }
     snprintf(host, sizeof(host), "%s", listen);
     colon = strrchr(host, ':');
-    port = colon ? strtol(colon + 1, NULL, 10) : 0;
-    if (!colon || port <= 0 || port > 65535)
-        return cli_fail("serve", "--listen %s: give HOST:PORT, e.g. 127.0.0.1:8080", listen);
+    port = colon && colon[1] ? strtol(colon + 1, NULL, 10) : -1;
+    if (!colon || port < 0 || port > 65535)
+        return cli_fail("serve", "--listen %s: give HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port, "
+                                 "said on standard error)", listen);
     *colon = '\0';
     if (threads < 1 || threads > 64)
         return cli_fail("serve", "--threads: 1 to 64");
@@ -260,12 +278,16 @@ int cmd_serve(int argc, char **argv)
         if (strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0)
             return cli_fail("serve", "--public-url %s: give the http(s) URL the server is reached at", nc.public_url);
     } else {
-        snprintf(public_url, sizeof(public_url), "http://%s", listen);
+        public_url[0] = '\0'; /* http://HOST:PORT once the port is bound */
     }
     nc.public_url = public_url;
     if (interval < 1 || interval > 86400)
         return cli_fail("serve", "--fetch-interval: 1 to 86400 seconds");
     uc.interval_s = (int)interval;
+    if (uc.url && url_has_secret(uc.url))
+        return cli_fail("serve", "--upstream: credentials do not go in the URL (they would show in "
+                                 "logs, process lists and health answers): give the URL without them and "
+                                 "the token in SUBREG_UPSTREAM_TOKEN or STATE/upstream-credentials (token=...)");
     if ((secret_file || interval != 60) && !uc.url)
         return cli_fail("serve", "--fetch-interval and --webhook-secret-file go with --upstream URL");
     if (s.primary && !s.read_only)
@@ -352,6 +374,15 @@ int cmd_serve(int argc, char **argv)
     }
     pthread_mutex_init(&s.mu, NULL);
     pthread_mutex_init(&s.refresh_mu, NULL);
+    /* listen before the first load: connections wait in the backlog meanwhile */
+    lfd = srv_listen(host, (unsigned short)port, &bound, &err);
+    if (lfd < 0) {
+        rc = cli_fail("serve", "%s", err.msg);
+        goto out;
+    }
+    port = bound;
+    if (!public_url[0])
+        snprintf(public_url, sizeof(public_url), "http://%s:%u", host, (unsigned)bound);
     s.id_prefix = (unsigned)getpid() ^ (unsigned)time(NULL);
     /* Signals go to the main thread only (sigwait below). */
     sigemptyset(&set);
@@ -384,7 +415,7 @@ int cmd_serve(int argc, char **argv)
         rc = cli_fail("serve", "notices: %s", err.msg);
         goto out;
     }
-    d = srv_start(&s, host, (unsigned short)port, (int)threads, &err);
+    d = srv_start(&s, lfd, (int)threads, &err);
     if (!d) {
         rc = cli_fail("serve", "%s", err.msg);
         goto out;
@@ -420,6 +451,8 @@ int cmd_serve(int argc, char **argv)
     pthread_join(w.t, NULL);
     rc = EXIT_OK;
 out:
+    if (!d && lfd >= 0)
+        close(lfd); /* the daemon never took it over */
     notify_stop(s.notify);
     upstream_stop(s.upstream);
     if (curl_ready)

@@ -216,6 +216,9 @@ static void common(CURL *h)
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+    /* libcurl 7.88's CURLOPT_TIMEOUT does not bound the wait for the relay's answer after the
+     * end of DATA: a relay that stalls there held the notices thread about 180 s a message */
+    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT, 30L);
 }
 
 int deliver_smtp(const deliver_smtp_cfg *cfg, const char *from, const char *to, const char *msg,

@@ -31,7 +31,7 @@ static const char schema_sql[] =
     " id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL, secret TEXT NOT NULL,"
     " customer TEXT, created INTEGER NOT NULL, created_by TEXT);"
     "CREATE TABLE IF NOT EXISTS changesets("
-    " id INTEGER PRIMARY KEY AUTOINCREMENT, from_rev TEXT NOT NULL, to_rev TEXT NOT NULL UNIQUE,"
+    " id INTEGER PRIMARY KEY AUTOINCREMENT, from_rev TEXT NOT NULL, to_rev TEXT NOT NULL,"
     " recorded INTEGER NOT NULL, announced TEXT, effective TEXT, items TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS outbox("
     " id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, changeset INTEGER,"
@@ -170,6 +170,30 @@ static int hexval(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Files made before a rewind could end a second change set at a revision kept
+ * changesets.to_rev UNIQUE (a rewind to a revision that already ended a change set was never
+ * notified): rebuild the table without it, ids kept. Inside the open's transaction. */
+static int unique_to_rev_dropped(noticedb *db, sr_err *err)
+{
+    sqlite3_stmt *st = prep(db, err, "SELECT sql FROM sqlite_master WHERE name='changesets'", "");
+    int old = 0;
+
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        old = strstr((const char *)sqlite3_column_text(st, 0), "to_rev TEXT NOT NULL UNIQUE") != NULL;
+    sqlite3_finalize(st);
+    if (!old)
+        return 0;
+    return exec(db,
+                "CREATE TABLE changesets_new("
+                " id INTEGER PRIMARY KEY AUTOINCREMENT, from_rev TEXT NOT NULL, to_rev TEXT NOT NULL,"
+                " recorded INTEGER NOT NULL, announced TEXT, effective TEXT, items TEXT NOT NULL);"
+                "INSERT INTO changesets_new SELECT id, from_rev, to_rev, recorded, announced, effective, items FROM changesets;"
+                "DROP TABLE changesets; ALTER TABLE changesets_new RENAME TO changesets;",
+                err);
+}
+
 int notice_open(const char *state_dir, noticedb **out, sr_err *err)
 {
     noticedb *db = calloc(1, sizeof(*db));
@@ -190,7 +214,7 @@ int notice_open(const char *state_dir, noticedb **out, sr_err *err)
     if (exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err) != 0 ||
         exec(db, "BEGIN IMMEDIATE", err) != 0)
         goto out;
-    if (exec(db, schema_sql, err) == 0) {
+    if (exec(db, schema_sql, err) == 0 && unique_to_rev_dropped(db, err) == 0) {
         st = prep(db, err, "SELECT v FROM meta WHERE k='key'", "");
         if (st && sqlite3_step(st) == SQLITE_ROW)
             snprintf(hex, sizeof(hex), "%s", (const char *)sqlite3_column_text(st, 0));
@@ -200,8 +224,15 @@ int notice_open(const char *state_dir, noticedb **out, sr_err *err)
                                       err) != 0))
             hex[0] = '\0';
     }
+    for (i = 0; i < 64 && hex[i]; i++)
+        if (hexval(hex[i]) < 0)
+            hex[0] = '\0'; /* a damaged key is never used: the open fails and says so */
     if (end_tx(db, strlen(hex) == 64, err) != 0)
         goto out;
+    if (strlen(hex) != 64) {
+        sr_err_set(err, "notify.sqlite: the installation's key in meta is damaged (not 64 hex digits): restore the file from a backup");
+        goto out;
+    }
     for (i = 0; i < 32; i++)
         db->key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
     rc = 0;

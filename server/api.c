@@ -1225,11 +1225,16 @@ static enum MHD_Result get_schema(struct MHD_Connection *c, req *r, const char *
 
 /* ok: serving main; degraded: the served revision has lagged main for more than
  * HEALTH_LAG_MS (a refresh keeps failing); loading: nothing served yet. */
+/* Whether this server can serve, for a load balancer: 200 while it serves a revision (the
+ * body says "degraded" when the served revision lags main or the upstream's main is refused:
+ * reads are still right, so a balancer keeps it), 503 only while nothing is loaded yet. The
+ * public answer names no reason beyond its kind: why (an upstream's error, the findings of a
+ * refused revision, which may name unpublished entries) needs a reader's token. */
 static enum MHD_Result get_health(server *s, struct MHD_Connection *c, req *r)
 {
     snapshot *sn = srv_current(s);
-    char tip[STORE_OID_HEX], why[1200];
-    int lag = srv_lagging(s, tip), bad = 0;
+    char tip[STORE_OID_HEX], why[1200], name[80];
+    int lag = srv_lagging(s, tip), bad = 0, details = caller(s, c, r, name, sizeof(name)) >= ROLE_READER;
     cJSON *root = cJSON_CreateObject();
     enum MHD_Result ret;
 
@@ -1243,12 +1248,16 @@ static enum MHD_Result get_health(server *s, struct MHD_Connection *c, req *r)
         if (us.last_ok)
             cJSON_AddStringToObject(u, "fetched", date_format_time(us.last_ok, when));
         /* an unreachable upstream does not make this server unhealthy: it serves reads */
-        if (us.error[0])
+        cJSON_AddBoolToObject(u, "reachable", !us.error[0]);
+        if (us.error[0] && details)
             cJSON_AddStringToObject(u, "error", us.error);
         if (us.bad[0]) {
             bad = 1;
             cJSON_AddStringToObject(u, "invalid", us.bad);
-            snprintf(why, sizeof(why), "the upstream's main %.12s is invalid and not served: %s", us.bad, us.bad_why);
+            if (details)
+                snprintf(why, sizeof(why), "the upstream's main %.12s is invalid and not served: %s", us.bad, us.bad_why);
+            else
+                snprintf(why, sizeof(why), "the upstream's main %.12s is invalid and not served (details with a token)", us.bad);
         }
     }
     if (!sn) {
@@ -1263,7 +1272,7 @@ static enum MHD_Result get_health(server *s, struct MHD_Connection *c, req *r)
     } else {
         cJSON_AddStringToObject(root, "status", "ok");
     }
-    ret = srv_json(c, r, sn && !lag && !bad ? 200 : 503, root, NULL, NULL, NULL);
+    ret = srv_json(c, r, sn ? 200 : 503, root, "no-store", NULL, NULL);
     snapshot_unref(sn);
     return ret;
 }

@@ -12,6 +12,9 @@
 #include <cjson/cJSON.h>
 #include "../registry/date.h"
 #include "serve.h"
+#include <sys/socket.h>
+#include <unistd.h>
+#include <errno.h>
 
 const int srv_status_codes[N_STATUS] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
                                         406, 409, 412, 413, 415, 422, 500, 503, 0};
@@ -489,23 +492,40 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, int threads,
-                             sr_err *err)
+int srv_listen(const char *host, unsigned short port, unsigned short *bound, sr_err *err)
 {
     struct sockaddr_in addr;
-    struct MHD_Daemon *d;
+    socklen_t len = sizeof(addr);
+    int fd = -1, on = 1;
 
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
         sr_err_set(err, "--listen: %s is not an IPv4 address", host);
-        return NULL;
+        return -1;
     }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 1024) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        sr_err_set(err, "cannot listen on %s:%u: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    *bound = ntohs(addr.sin_port);
+    return fd;
+}
+
+struct MHD_Daemon *srv_start(server *s, int fd, int threads, sr_err *err)
+{
+    struct MHD_Daemon *d;
+
     d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                              MHD_USE_ERROR_LOG,
-                         port, NULL, NULL, on_request, s,
-                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                         0, NULL, NULL, on_request, s,
+                         MHD_OPTION_LISTEN_SOCKET, fd,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                          /* an idle or slow connection is closed after 15 s; one address
@@ -517,6 +537,6 @@ struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, i
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                          MHD_OPTION_END);
     if (!d)
-        sr_err_set(err, "cannot listen on %s:%u (in use, or not allowed?)", host, port);
+        sr_err_set(err, "cannot start the HTTP daemon on its socket");
     return d;
 }

@@ -132,9 +132,13 @@ enum MHD_Result srv_error(struct MHD_Connection *c, req *r, int status, const ch
 enum MHD_Result srv_json(struct MHD_Connection *c, req *r, int status, void *cjson,
                          const char *cache, const char *etag, const char *const *headers);
 
-/* Start the daemon on host (IPv4 literal):port with a pool of threads. NULL with err set. */
-struct MHD_Daemon *srv_start(server *s, const char *host, unsigned short port, int threads,
-                             sr_err *err);
+/* Bind and listen on host (an IPv4 literal):port, port 0 for any free port. Returns the
+ * socket, with the port it bound in *bound, or -1 with err set. Listening first means
+ * connections queue while the server gets ready, and tests need no port guessing. */
+int srv_listen(const char *host, unsigned short port, unsigned short *bound, sr_err *err);
+/* Start the daemon on the listening socket fd (srv_listen; the daemon owns and closes it
+ * from then on) with a pool of threads. NULL with err set (fd is then still the caller's). */
+struct MHD_Daemon *srv_start(server *s, int fd, int threads, sr_err *err);
 
 /* The route handlers (api.c): answer the request, always queueing a response. */
 enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,

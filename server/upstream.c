@@ -102,8 +102,9 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     if (store_descends(st, tip, main_id, err) == 0) {
         /* the upstream does not contain what is served here (its history was rewritten, or
          * this repository was written to directly): the upstream wins, nothing is lost */
-        char keep[80];
-        snprintf(keep, sizeof(keep), "refs/subreg/replaced/%lld", (long long)time(NULL));
+        char keep[100];
+        /* named by time and the replaced commit: two rewrites in one second keep both */
+        snprintf(keep, sizeof(keep), "refs/subreg/replaced/%lld-%.12s", (long long)time(NULL), main_id);
         if (store_keep_ref(st, keep, main_id, err) != 0)
             return -1;
         srv_log(u->s, "upstream: %.12s does not contain the served %.12s: following the upstream; the old main is kept as %s",

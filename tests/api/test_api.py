@@ -879,7 +879,7 @@ class MaterialChange(Server):
         p = self.push_hetzner(None, 1)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("error[change-notice]", p.stderr)
-        self.assertIn('effective="2026-12-12"', p.stderr)       # today + 14 days
+        self.assertIn('effective="2026-12-13"', p.stderr)       # 14 whole days after today
         p = self.push_hetzner("2026-12-03", 2)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("too early", p.stderr)
