@@ -1,10 +1,11 @@
-# subreg in a container: Debian 12 slim, the binary and its five libraries only, non-root.
+# subreg in a container: Debian 12 slim, the binary and its runtime packages only, non-root.
+# Both package lists come from tools/packages.txt (the one list).
 #   docker build -t subreg .
 #   docker run --rm -v "$PWD:/work" -w /work subreg check --registry . --format sarif
 FROM debian:12-slim AS build
-RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-      gcc make pkg-config git ca-certificates \
-      libxml2-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev \
+COPY tools/packages.txt /tmp/packages.txt
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends git ca-certificates \
+      $(sed -n 's/^build: //p' /tmp/packages.txt) \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -12,9 +13,10 @@ COPY . .
 RUN make bin/subreg
 
 FROM debian:12-slim
+COPY tools/packages.txt /tmp/packages.txt
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-      libxml2 libgit2-1.5 libsqlite3-0 libmicrohttpd12 libcjson1 \
-    && rm -rf /var/lib/apt/lists/* \
+      $(sed -n 's/^runtime: //p' /tmp/packages.txt) \
+    && rm -rf /var/lib/apt/lists/* /tmp/packages.txt \
     && useradd --system --uid 10001 --home-dir /work subreg
 COPY --from=build /src/bin/subreg /usr/local/bin/subreg
 USER subreg

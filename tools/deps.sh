@@ -1,9 +1,15 @@
 #!/bin/sh
 # Install the Debian packages subreg needs to build, test or benchmark, when missing.
-# usage: tools/deps.sh build|test|bench|fuzz
+# usage: tools/deps.sh build|test|bench|fuzz      install what is missing
+#        tools/deps.sh list build|runtime          print a line of tools/packages.txt
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -eu
-build="gcc make pkg-config libxml2-dev libgit2-dev libsqlite3-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev"
+here=$(dirname "$0")
+line() { sed -n "s/^$1: //p" "$here/packages.txt"; }
+if [ "${1:-}" = list ]; then
+  case "${2:-}" in build|runtime) line "$2"; exit 0 ;; *) echo "usage: $0 list build|runtime" >&2; exit 2 ;; esac
+fi
+build=$(line build)
 test="$build libcmocka-dev libxml2-utils git python3 python3-aiosmtpd curl sqlite3 chromium fonts-dejavu-core libicu72 prometheus wrk hyperfine jq time"
 bench="$test nginx-light"
 fuzz="$test clang-14 libclang-rt-14-dev"
