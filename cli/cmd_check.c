@@ -188,6 +188,7 @@ int cmd_check(int argc, char **argv)
     m.nhosting = (size_t)nl;
     m.explain = explain;
     m.docs_url = docs_url;
+    m.registry_dir = path;
     if (report_write((report_format)fmt, &d, &m, &out) != 0) {
         rc = cli_fail("check", "out of memory writing the report");
         goto out;

@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
@@ -170,7 +171,9 @@ static int write_json(const diag_list *d, const report_meta *m, buf *out)
 
 /* JUnit, as Jenkins (junit-10.xsd), GitLab and Azure DevOps read it: per entry (and per other
  * file with findings) one passing testcase when it has no unwaived error, else one testcase
- * per rule that fails, with one <failure> each; warnings and waived findings in system-out. */
+ * per unwaived error, with one <failure> each (six errors: six failures); warnings and waived
+ * findings in system-out. Classnames are "subreg." and the entry or file with its dots made
+ * '_': Jenkins splits a classname at its dots into package and class. */
 static void junit_out(const diag_list *d, const char *file, buf *cases)
 {
     size_t i;
@@ -196,6 +199,19 @@ static void junit_out(const diag_list *d, const char *file, buf *cases)
         buf_puts(cases, "</system-out>\n");
 }
 
+/* The classname of name: "subreg." + name without dots. */
+static void junit_class(buf *cases, const char *name)
+{
+    const char *p;
+
+    buf_puts(cases, "subreg.");
+    for (p = name; *p; p++) {
+        char c = *p == '.' ? '_' : *p;
+        char one[2] = {c, '\0'};
+        buf_xml_escape(cases, one);
+    }
+}
+
 static void junit_case(const char *name, const char *file, const diag_list *d, buf *cases,
                        size_t *tests, size_t *failures)
 {
@@ -204,48 +220,43 @@ static void junit_case(const char *name, const char *file, const diag_list *d, b
 
     for (i = 0; i < d->n; i++) {
         const diag *g = &d->v[i];
-        int first = 1;
+        unsigned same = 0;
         if (strcmp(g->file, file) != 0 || g->sev != SEV_ERROR || g->waived)
             continue;
-        for (j = 0; j < i && first; j++) /* one testcase per rule */
-            first = !(strcmp(d->v[j].file, file) == 0 && d->v[j].sev == SEV_ERROR &&
-                      !d->v[j].waived && strcmp(d->v[j].rule, g->rule) == 0);
-        if (!first)
-            continue;
+        for (j = 0; j < i; j++) /* a second finding of one rule on one line: "#2" */
+            same += strcmp(d->v[j].file, file) == 0 && d->v[j].sev == SEV_ERROR && !d->v[j].waived &&
+                    strcmp(d->v[j].rule, g->rule) == 0 && d->v[j].line == g->line;
         any = 1;
         (*tests)++;
         (*failures)++;
-        buf_puts(cases, "    <testcase classname=\"subreg.");
-        buf_xml_escape(cases, name);
+        buf_puts(cases, "    <testcase classname=\"");
+        junit_class(cases, name);
         buf_puts(cases, "\" name=\"");
         buf_xml_escape(cases, name);
         buf_puts(cases, " [");
         buf_xml_escape(cases, g->rule);
-        buf_puts(cases, "]\">\n      <failure type=\"");
+        buf_printf(cases, "] line %d", g->line);
+        if (same)
+            buf_printf(cases, " #%u", same + 1);
+        buf_puts(cases, "\">\n      <failure type=\"");
         buf_xml_escape(cases, g->rule);
         buf_puts(cases, "\" message=\"");
         buf_xml_escape(cases, g->message);
         buf_puts(cases, "\">");
-        for (j = i; j < d->n; j++) {
-            const diag *h = &d->v[j];
-            if (strcmp(h->file, file) != 0 || h->sev != SEV_ERROR || h->waived || strcmp(h->rule, g->rule) != 0)
-                continue;
-            buf_xml_escape(cases, h->file);
-            buf_printf(cases, ":%d:%d: error[", h->line, h->col > 0 ? h->col : 1);
-            buf_xml_escape(cases, h->rule);
-            buf_puts(cases, "]: ");
-            buf_xml_escape(cases, h->message);
-            buf_puts(cases, "\n");
-        }
-        buf_puts(cases, "</failure>\n");
+        buf_xml_escape(cases, g->file);
+        buf_printf(cases, ":%d:%d: error[", g->line, g->col > 0 ? g->col : 1);
+        buf_xml_escape(cases, g->rule);
+        buf_puts(cases, "]: ");
+        buf_xml_escape(cases, g->message);
+        buf_puts(cases, "\n</failure>\n");
         junit_out(d, file, cases);
         buf_puts(cases, "    </testcase>\n");
     }
     if (any)
         return;
     (*tests)++;
-    buf_puts(cases, "    <testcase classname=\"subreg.");
-    buf_xml_escape(cases, name);
+    buf_puts(cases, "    <testcase classname=\"");
+    junit_class(cases, name);
     buf_puts(cases, "\" name=\"");
     buf_xml_escape(cases, name);
     buf_puts(cases, "\">\n");
@@ -284,20 +295,99 @@ static int write_junit(const diag_list *d, const report_meta *m, buf *out)
     return out->failed ? -1 : 0;
 }
 
-/* The path of file relative to the working directory (the repository's root in CI), or NULL
- * when it is not below it. */
-static const char *relative_to_cwd(const char *file, char *cwd, size_t n)
-{
-    size_t l;
+/* Where a finding's file lives for SARIF: the repository that holds it (the nearest
+ * directory above it with a .git, or the registry's own directory for files read from a
+ * bare repository, whose paths are relative to it) and the path inside it. A consumer maps
+ * each repository to a base URI: %SRCROOT% for the repository CI runs in (the working
+ * directory's), REGISTRY for the registry's, REPOn for others. */
+typedef struct sarif_base {
+    char id[16];
+    char root[4096];
+} sarif_base;
 
-    if (file[0] != '/')
-        return strncmp(file, "./", 2) == 0 ? file + 2 : file;
-    if (!getcwd(cwd, n))
-        return NULL;
-    l = strlen(cwd);
-    if (strncmp(file, cwd, l) == 0 && file[l] == '/')
-        return file + l + 1;
-    return NULL;
+/* The repository root above the absolute path abs (a directory holding .git), into root;
+ * 0, or -1 when none. */
+static int repo_root_of(const char *abs, char *root, size_t n)
+{
+    char probe[4200];
+    struct stat st;
+    char *slash;
+
+    snprintf(root, n, "%s", abs);
+    for (;;) {
+        snprintf(probe, sizeof(probe), "%s/.git", root);
+        if (stat(probe, &st) == 0)
+            return 0;
+        slash = strrchr(root, '/');
+        if (!slash || slash == root)
+            return -1;
+        *slash = '\0';
+    }
+}
+
+/* The base of file (its id, added to bases when new; at most 8) and its path inside it into
+ * rel. 0, or -1 when the file belongs to no repository and is not below the working
+ * directory (rel is then its absolute path). */
+static int sarif_place(const char *file, const report_meta *m, sarif_base *bases, size_t *nbases,
+                       const char **id, char *rel, size_t n)
+{
+    char abs[4200], cwd[4096], root[4096], cwdroot[4096], regroot[4096] = "";
+    struct stat st;
+    size_t i, l;
+    int in_repo;
+
+    if (!getcwd(cwd, sizeof(cwd)))
+        cwd[0] = '\0';
+    if (m->registry_dir && !realpath(m->registry_dir, regroot))
+        regroot[0] = '\0';
+    if (file[0] == '/')
+        snprintf(abs, sizeof(abs), "%s", file);
+    else if (stat(file, &st) != 0 && regroot[0]) /* read from a bare repository: repository paths */
+        snprintf(abs, sizeof(abs), "%s/%s", regroot, file);
+    else
+        snprintf(abs, sizeof(abs), "%s/%s", cwd, strncmp(file, "./", 2) == 0 ? file + 2 : file);
+    char real[4200];
+
+    if (!realpath(abs, real) || repo_root_of(real, root, sizeof(root)) != 0) {
+        /* not in a work tree: the bare registry, or plain directories under the cwd */
+        if (regroot[0] && strncmp(abs, regroot, strlen(regroot)) == 0 && abs[strlen(regroot)] == '/')
+            snprintf(root, sizeof(root), "%s", regroot);
+        else
+            snprintf(root, sizeof(root), "%s", cwd);
+    } else {
+        snprintf(abs, sizeof(abs), "%s", real);
+    }
+    l = strlen(root);
+    in_repo = strncmp(abs, root, l) == 0 && abs[l] == '/';
+    if (!in_repo) {
+        snprintf(rel, n, "%s", abs);
+        *id = NULL;
+        return -1;
+    }
+    snprintf(rel, n, "%s", abs + l + 1);
+    for (i = 0; i < *nbases; i++)
+        if (strcmp(bases[i].root, root) == 0) {
+            *id = bases[i].id;
+            return 0;
+        }
+    if (*nbases == 8) {
+        *id = NULL;
+        snprintf(rel, n, "%s", abs);
+        return -1;
+    }
+    if (repo_root_of(cwd, cwdroot, sizeof(cwdroot)) != 0)
+        snprintf(cwdroot, sizeof(cwdroot), "%s", cwd);
+    if (strcmp(root, cwdroot) == 0)
+        snprintf(bases[*nbases].id, sizeof(bases[0].id), "%%SRCROOT%%");
+    else if (regroot[0] && (strcmp(root, regroot) == 0 ||
+                            (repo_root_of(regroot, cwdroot, sizeof(cwdroot)) == 0 && strcmp(root, cwdroot) == 0)))
+        snprintf(bases[*nbases].id, sizeof(bases[0].id), "REGISTRY");
+    else
+        snprintf(bases[*nbases].id, sizeof(bases[0].id), "REPO%u", (unsigned)(*nbases & 7));
+    snprintf(bases[*nbases].root, sizeof(bases[0].root), "%s", root);
+    *id = bases[*nbases].id;
+    ++*nbases;
+    return 0;
 }
 
 static void fnv_hex(const char *parts[], size_t n, char out[17])
@@ -349,8 +439,8 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results, *bases;
     const rule_info *all;
-    size_t nrules, i, k;
-    char cwd[4096] = "";
+    size_t nrules, i, k, nsbases = 0;
+    static __thread sarif_base sbases[8]; /* 33 KB: off the stack */
 
     if (!root)
         return -1;
@@ -400,19 +490,20 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
             cJSON_AddStringToObject(props, "security-severity", "7.0");
         cJSON_AddItemToArray(rules, r);
     }
-    bases = cJSON_AddObjectToObject(run, "originalUriBaseIds");
-    if (getcwd(cwd, sizeof(cwd))) {
-        cJSON *b = cJSON_AddObjectToObject(bases, "%SRCROOT%");
-        char uri[4200];
-        snprintf(uri, sizeof(uri), "file://%s/", cwd);
-        cJSON_AddStringToObject(b, "uri", uri);
+    {
+        /* one category per kind of run, so that a registry check and a hosting check uploaded
+         * from one repository do not replace each other's alerts */
+        cJSON *ad = cJSON_AddObjectToObject(run, "automationDetails");
+        char aid[64];
+        snprintf(aid, sizeof(aid), "subreg/%s/%s", m->nhosting ? "hosting" : "registry", m->date ? m->date : "");
+        cJSON_AddStringToObject(ad, "id", aid);
     }
     results = cJSON_AddArrayToObject(run, "results");
     for (i = 0; i < d->n; i++) {
         const diag *g = &d->v[i];
         cJSON *r = cJSON_CreateObject(), *msg, *locs, *loc, *phys, *art, *fp;
-        char subject[300], hex[17], buf2[4096];
-        const char *rel = relative_to_cwd(g->file, buf2, sizeof(buf2));
+        char subject[300], hex[17], rel[4200];
+        const char *base = NULL;
         const char *parts[4];
         cJSON_AddStringToObject(r, "ruleId", g->rule);
         for (k = 0; k < nrules; k++)
@@ -426,12 +517,12 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         cJSON_AddItemToArray(locs, loc);
         phys = cJSON_AddObjectToObject(loc, "physicalLocation");
         art = cJSON_AddObjectToObject(phys, "artifactLocation");
-        if (rel) {
+        if (sarif_place(g->file, m, sbases, &nsbases, &base, rel, sizeof(rel)) == 0) {
             cJSON_AddStringToObject(art, "uri", rel);
-            cJSON_AddStringToObject(art, "uriBaseId", "%SRCROOT%");
+            cJSON_AddStringToObject(art, "uriBaseId", base);
         } else {
-            char uri[4200];
-            snprintf(uri, sizeof(uri), "file://%s", g->file);
+            char uri[4300];
+            snprintf(uri, sizeof(uri), "file://%s", rel);
             cJSON_AddStringToObject(art, "uri", uri);
         }
         {
@@ -444,7 +535,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         }
         finding_subject(g, subject, sizeof(subject));
         parts[0] = g->rule;
-        parts[1] = rel ? rel : g->file;
+        parts[1] = rel;
         parts[2] = g->entry;
         parts[3] = subject;
         fnv_hex(parts, 4, hex);
@@ -461,6 +552,14 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
             cJSON_AddItemToArray(sup, o);
         }
         cJSON_AddItemToArray(results, r);
+    }
+    /* one base URI per repository the findings are in */
+    bases = cJSON_AddObjectToObject(run, "originalUriBaseIds");
+    for (i = 0; i < nsbases; i++) {
+        cJSON *b = cJSON_AddObjectToObject(bases, sbases[i].id);
+        char uri[4200];
+        snprintf(uri, sizeof(uri), "file://%s/", sbases[i].root);
+        cJSON_AddStringToObject(b, "uri", uri);
     }
     return append_json(out, root);
 }

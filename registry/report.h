@@ -21,6 +21,8 @@ typedef struct report_meta {
     int explain;            /* text: list every placement before the findings */
     const char *docs_url;   /* SARIF: the rules' documentation (informationUri, helpUri
                              * DOCS#RULE), or NULL */
+    const char *registry_dir; /* SARIF: the --registry path (a bare repository's files are
+                               * relative to it), or NULL */
 } report_meta;
 
 /* One finding as `--format json` writes it (file, line, column, severity, rule, entry or

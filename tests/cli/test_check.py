@@ -11,7 +11,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import FIXTURES, ROOT, SEED, TempDirTest, run  # noqa: E402
+from helpers import FIXTURES, ROOT, SEED, TempDirTest, git, run  # noqa: E402
 
 ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <subprocessor xmlns="urn:subreg:1" id="t">
@@ -641,13 +641,32 @@ class Formats(TempDirTest):
         self.assertEqual(suite.get("failures"), "1")
         cases = {c.get("name"): c for c in suite.findall("testcase")}
         self.assertEqual(len(cases), 13)
-        self.assertEqual(cases["twilio [transfer-missing]"].find("failure").get("type"), "transfer-missing")
+        failing = [n for n in cases if n.startswith("twilio [transfer-missing] line ")]
+        self.assertEqual(len(failing), 1, list(cases))
+        self.assertEqual(cases[failing[0]].find("failure").get("type"), "transfer-missing")
         self.assertIsNone(cases["aws"].find("failure"))
         self.assertIn("waived", cases["elevenlabs"].find("system-out").text)
         # what Jenkins' junit-10.xsd and GitLab accept: no file attribute, one failure per testcase
         for c in suite.findall("testcase"):
             self.assertEqual(set(c.attrib), {"classname", "name"})
             self.assertLessEqual(len(c.findall("failure")), 1)
+
+    def test_junit_one_testcase_per_finding(self):
+        # two findings of one rule in one file are two failures; classnames carry no dots of paths
+        reg = self.copy_seed()
+        shutil.copy(os.path.join(FIXTURES, "hosting", "manifest-bad.xml"), os.path.join(reg, "manifest.xml"))
+        text = run(["check", "--registry", reg, "--hosting", os.path.join(reg, "manifest.xml"), "--date", "2026-11-28"])
+        errors = len(re.findall(r"(?m): error\[", text.stdout))
+        self.assertGreaterEqual(errors, 4)
+        out = os.path.join(self.tmp, "j.xml")
+        run(["check", "--registry", reg, "--hosting", os.path.join(reg, "manifest.xml"), "--date", "2026-11-28",
+             "--format", "junit", "--output", out])
+        suite = ET.parse(out).getroot().find("testsuite")
+        self.assertEqual(int(suite.get("failures")), errors)
+        names = [c.get("name") for c in suite.findall("testcase")]
+        self.assertEqual(len(names), len(set(names)))
+        for c in suite.findall("testcase"):
+            self.assertEqual(c.get("classname").count("."), 1, c.get("classname"))
 
     def test_junit_what_ci_servers_accept(self):
         """tests/fixtures/schemas/junit-ci.xsd: the JUnit XML Jenkins (xunit's junit-10.xsd),
@@ -704,6 +723,35 @@ class Formats(TempDirTest):
         v = subprocess.run([ajv, "validate", "--spec=draft7", "-c", "ajv-formats", "-s", schema7, "-d", bad],
                            capture_output=True, text=True)
         self.assertNotEqual(v.returncode, 0)
+
+    def test_sarif_paths_are_relative_to_the_repository_that_holds_each_file(self):
+        # docs/ci.md's product pipeline: the registry cloned beside the product's repository
+        reg = self.copy_seed("registry")
+        git(["init", "-q"], cwd=reg)
+        with open(os.path.join(reg, "subprocessors", "twilio.xml")) as f:
+            body = f.read()
+        with open(os.path.join(reg, "subprocessors", "twilio.xml"), "w") as f:
+            f.write(body.replace(' signed="2022-09-01"', ""))   # an onward transfer unsigned
+        prod = os.path.join(self.tmp, "product")
+        os.makedirs(os.path.join(prod, "infra"))
+        git(["init", "-q"], cwd=prod)
+        shutil.copy(os.path.join(FIXTURES, "hosting", "manifest-bad.xml"), os.path.join(prod, "infra", "hosting.xml"))
+        out = os.path.join(self.tmp, "out.sarif")
+        p = run(["check", "--registry", "../registry", "--hosting", "infra/hosting.xml", "--format", "sarif",
+                 "--output", out, "--no-base"], cwd=prod)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        run0 = json.load(open(out))["runs"][0]
+        self.assertEqual(run0["originalUriBaseIds"], {
+            "%SRCROOT%": {"uri": "file://" + os.path.realpath(prod) + "/"},
+            "REGISTRY": {"uri": "file://" + os.path.realpath(reg) + "/"}})
+        places = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+                   r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in run0["results"]}
+        self.assertIn(("REGISTRY", "subprocessors/twilio.xml"), places)
+        self.assertIn(("%SRCROOT%", "infra/hosting.xml"), places)
+        # a registry run and a hosting run get their own category: uploads do not replace each other
+        self.assertTrue(run0["automationDetails"]["id"].startswith("subreg/hosting/"))
+        p = run(["check", "--registry", "../registry", "--format", "sarif", "--no-base"], cwd=prod)
+        self.assertTrue(json.loads(p.stdout)["runs"][0]["automationDetails"]["id"].startswith("subreg/registry/"))
 
     def test_sarif_what_github_code_scanning_needs(self):
         reg = self.copy_seed()
