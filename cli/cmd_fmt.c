@@ -190,5 +190,8 @@ int cmd_fmt(int argc, char **argv)
         if (r > rc)
             rc = r;
     }
+    if (check && rc == 1)
+        fprintf(stderr, "subreg fmt: the files above are not in the canonical layout: run `subreg fmt` "
+                        "on them (or on the registry's directory) and commit the result\n");
     return rc;
 }

@@ -57,6 +57,11 @@ int cmd_new(int argc, char **argv)
     id = argv[optind];
     if (!entry_id_valid(id))
         return cli_fail("new", "\"%s\" is not a valid id: 1 to 63 characters of a-z, 0-9 and '-'", id);
+    snprintf(path, sizeof(path), "%s/registry.xml", dir);
+    if (access(path, F_OK) != 0 && !to_stdout)
+        return cli_fail("new", "%s is not a registry checkout (no registry.xml there): run `subreg new` in "
+                               "your clone of the registry, or name it with --registry DIR",
+                        strcmp(dir, ".") == 0 ? "the current directory" : dir);
     if (source_open(dir, NULL, &src, &err) == 0 && registry_load_base(src, cli_schemas(), &r, &d, &err) == 0 &&
         r->settings.notice_days > 0)
         notice = r->settings.notice_days;

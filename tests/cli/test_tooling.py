@@ -78,6 +78,13 @@ class Tooling(TempDirTest):
         p = run(["check", "--registry", reg])
         self.assertEqual(p.returncode, 0, p.stdout)
         self.assertEqual(run(["new", "Bad_Id", "--stdout"]).returncode, 2)
+        # outside a checkout it writes nothing and says how to point at the registry
+        empty = os.path.join(self.tmp, "elsewhere")
+        os.makedirs(empty)
+        p = run(["new", "foo"], cwd=empty)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--registry DIR", p.stderr)
+        self.assertEqual(os.listdir(empty), [])
 
     def test_diff_for_a_reviewer(self):
         reg = self.copy_seed()
@@ -131,6 +138,7 @@ class Tooling(TempDirTest):
         os.chmod(aws, 0o640)
         p = run(["fmt", "--check", reg])
         self.assertEqual((p.returncode, p.stdout), (1, aws + "\n"))
+        self.assertIn("run `subreg fmt`", p.stderr)           # says what to do
         with open(aws) as f:
             self.assertEqual(f.read(), messy)                 # --check writes nothing
         p = run(["fmt", reg])
