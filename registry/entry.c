@@ -266,6 +266,14 @@ static void read_categories(reader *rd, entry *e, xmlNodePtr parent)
         f = grow(e->category_effective, e->ncategories, sizeof(*f), rd);
         if (f)
             e->category_effective = f;
+        {
+            int *l = grow(e->category_line, e->ncategories, sizeof(*l), rd);
+            if (l)
+                e->category_line = l;
+            if (!l)
+                return;
+            l[e->ncategories] = xmldoc_line(n);
+        }
         if (!v || !a || !f)
             return;
         v[e->ncategories] = xmldoc_text(n);
@@ -493,6 +501,8 @@ void entry_free(entry *e)
     free(e->categories);
     free(e->category_announced);
     free(e->category_effective);
+    free(e->category_line);
+    free(e->line_col);
     free_places(e->locations, e->nlocations, e->transfers, e->ntransfers);
     for (i = 0; i < e->nonward; i++) {
         free(e->onward[i].name);
@@ -738,4 +748,75 @@ cJSON *entry_to_json(const entry *e, int view)
         add_str(o, "internal", e->internal);
     }
     return o;
+}
+
+/* The column (1-based, in characters) of byte offset off in line, counting UTF-8 lead bytes. */
+static int char_col(const char *line, size_t off)
+{
+    size_t i;
+    int col = 1;
+
+    for (i = 0; i < off; i++)
+        if (((unsigned char)line[i] & 0xC0) != 0x80)
+            col++;
+    return col;
+}
+
+int entry_index_lines(entry *e, const char *text, size_t len, diag_list *d, size_t from)
+{
+    const char *p = text, *end = text + len;
+    int n = 1, *cols;
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        n += text[i] == '\n';
+    cols = calloc((size_t)n + 1, sizeof(*cols));
+    if (!cols)
+        return -1;
+    for (n = 1; p < end; n++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p)), *lt;
+        size_t ll = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        lt = memchr(p, '<', ll);
+        cols[n] = lt ? char_col(p, (size_t)(lt - p)) : 0;
+        /* the findings of the parser and the schema on this line: at what they name */
+        for (i = from; i < d->n; i++) {
+            diag *g = &d->v[i];
+            char key[140];
+            const char *q, *hit = NULL;
+            size_t kl;
+            if (g->line != n || g->col > 0 || strcmp(g->file, e->file) != 0)
+                continue;
+            q = strstr(g->message, "=\"");
+            kl = q ? (size_t)(q - g->message) : 0;
+            if (kl && kl + 3 < sizeof(key) && !memchr(g->message, ' ', kl)) { /* attr="..." on <el> */
+                snprintf(key, sizeof(key), " %.*s=", (int)kl, g->message);
+                hit = memmem(p, ll, key, strlen(key));
+                if (hit)
+                    hit++;
+            } else if ((q = strchr(g->message, '<')) != NULL && q[1] != '/') { /* <el> */
+                size_t el = strcspn(q + 1, "> ");
+                if (el && el + 2 < sizeof(key)) {
+                    snprintf(key, sizeof(key), "<%.*s", (int)el, q + 1);
+                    hit = memmem(p, ll, key, strlen(key));
+                }
+            }
+            g->col = hit ? char_col(p, (size_t)(hit - p)) : cols[n];
+        }
+        p = nl ? nl + 1 : end;
+    }
+    free(e->line_col);
+    e->line_col = cols;
+    e->nlines = n;
+    return 0;
+}
+
+void entry_locate(const entry *e, diag_list *d, size_t from)
+{
+    size_t i;
+
+    for (i = from; e->line_col && i < d->n; i++) {
+        diag *g = &d->v[i];
+        if (g->line > 0 && g->line < e->nlines && g->col <= 0 && strcmp(g->file, e->file) == 0)
+            g->col = e->line_col[g->line];
+    }
 }

@@ -84,6 +84,7 @@ typedef struct entry {
     entry_country entity_country;
     char **categories;
     int *category_announced, *category_effective; /* per category, DATE_NONE when absent */
+    int *category_line;      /* per category: the line of its <category> */
     size_t ncategories;
     char *dpia;              /* the DPIA covering it, or NULL */
     unsigned flows;          /* entry_role flags */
@@ -105,11 +106,22 @@ typedef struct entry {
     size_t nhosting;
     entry_waiver *waivers;
     size_t nwaivers;
+    /* where each line's first element starts (1-based column in characters, 0 for none), to
+     * point findings at their element: owned, NULL outside registry_parse_entry */
+    int *line_col;
+    int nlines;
     /* line numbers for diagnostics (0 when the element is absent) */
     int line_root, line_entity, line_flow, line_status, line_announced, line_effective,
         line_retired, line_dpa, line_locations;
 } entry;
 
+/* Give the findings d->v[from..] of e's file that have a line and no column the column of
+ * the element on that line (entry_index_lines must have run). */
+void entry_locate(const entry *e, diag_list *d, size_t from);
+/* Record where each line of e's source text starts its first element (for entry_locate),
+ * and point the findings d->v[from..] of the file text at the attribute or element their
+ * message names. Returns 0, or -1 when out of memory (nothing located). */
+int entry_index_lines(entry *e, const char *text, size_t len, diag_list *d, size_t from);
 /* Build an entry from a parsed document. Reads whatever is there, so that the date-free
  * checks can still run on a document the schema refused; a date that is not a calendar day
  * adds a "registry" error to d. Returns NULL with err set when out of memory, or when the

@@ -83,6 +83,7 @@ static void change_of(const registry *r, const entry *old, const entry *neu, int
 
     rules_check_change(r, old, neu, day, d);
     rules_apply_waivers(r, day, d, from);
+    entry_locate(neu, d, from);
 }
 
 /* A material change against the entry's version in src (the base), if there is one. */

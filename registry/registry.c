@@ -17,6 +17,7 @@ entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, con
 entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data,
                                  size_t len, const char *file, diag_list *d, sr_err *err)
 {
+    size_t from = d->n;
     xmlDocPtr doc = xmldoc_parser_parse(p, data, len, file, d);
     entry *e = NULL;
 
@@ -27,6 +28,8 @@ entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char
     schema_validate(xs->subprocessor, doc, file, d);
     e = entry_from_doc(doc, file, d, err);
     xmlFreeDoc(doc);
+    if (e)
+        entry_index_lines(e, data, len, d, from); /* out of memory: findings keep column 1 */
     return e;
 }
 
@@ -110,6 +113,7 @@ static void check_placeholders(const entry *e, diag_list *d)
 void registry_check_entry(const reference *ref, entry *e, const char *expected_id,
                           diag_list *d)
 {
+    size_t locate_from = d->n;
     size_t i, j;
 
     if (!e->id || !entry_id_valid(e->id)) {
@@ -210,19 +214,23 @@ void registry_check_entry(const reference *ref, entry *e, const char *expected_i
     if (e->announced != DATE_NONE && e->effective != DATE_NONE && e->effective < e->announced)
         diag_add(d, e->file, e->line_effective, 0, SEV_ERROR, "registry", e->id,
                  "<effective> is before <announced>: processing cannot start before the notice");
+    entry_locate(e, d, locate_from);
 }
 
 void registry_check_categories(const registry *r, const entry *e, diag_list *d)
 {
+    size_t locate_from = d->n;
     size_t i;
 
     if (!r->settings.ncategories)
         return; /* a registry without a vocabulary takes any category */
     for (i = 0; i < e->ncategories; i++)
         if (e->categories[i] && !registry_category(r, e->categories[i]))
-            diag_add(d, e->file, e->line_root, 0, SEV_ERROR, "registry", e->id,
+            diag_add(d, e->file, e->category_line && e->category_line[i] ? e->category_line[i] : e->line_root,
+                     0, SEV_ERROR, "registry", e->id,
                      "category \"%s\" is not declared in registry.xml's <categories>: use a "
                      "declared id, or declare it there", e->categories[i]);
+    entry_locate(e, d, locate_from);
 }
 
 const registry_category_def *registry_category(const registry *r, const char *id)

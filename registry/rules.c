@@ -904,6 +904,7 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
                      date_format(day, s2), date_format(day + r->settings.max_waiver_days, s3));
     }
     rules_apply_waivers(r, day, d, from);
+    entry_locate(e, d, from);
 }
 
 void rules_check(const registry *r, int day, diag_list *d)

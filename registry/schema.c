@@ -4,6 +4,7 @@
 #include <string.h>
 #include <libxml/xmlschemas.h>
 #include "embed.h"
+#include "plain.h"
 #include "xmldoc.h"
 
 struct schema {
@@ -13,7 +14,7 @@ struct schema {
 typedef struct vstate {
     diag_list *d;
     const char *file;
-    int n;
+    int n, skipped;
 } vstate;
 
 static void quiet(void *ctx, const char *msg, ...)
@@ -83,14 +84,22 @@ static void on_valid_error(void *ctx, xmlErrorPtr e)
         return;
     buf_init(&msg, 0);
     xmldoc_clean_message(e->message, &msg);
-    diag_add(st->d, st->file, e->line, e->int2, SEV_ERROR, "schema", NULL, "%s", buf_str(&msg));
+    {
+        buf plain;
+        buf_init(&plain, 0);
+        if (plain_schema_error(buf_str(&msg), &plain) == 0)
+            diag_add(st->d, st->file, e->line, e->int2, SEV_ERROR, "schema", NULL, "%s", buf_str(&plain));
+        else
+            st->skipped++;
+        buf_free(&plain);
+    }
     buf_free(&msg);
 }
 
 int schema_validate(const schema *s, xmlDocPtr doc, const char *file, diag_list *d)
 {
     xmlSchemaValidCtxtPtr vc;
-    vstate st = {d, file, 0};
+    vstate st = {d, file, 0, 0};
     int rc;
 
     vc = xmlSchemaNewValidCtxt(s->xsd);

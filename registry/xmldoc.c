@@ -1,4 +1,5 @@
 #include "xmldoc.h"
+#include "plain.h"
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
@@ -55,8 +56,14 @@ static void on_error(void *ctx, xmlErrorPtr e)
         return;
     buf_init(&msg, 0);
     xmldoc_clean_message(e->message, &msg);
-    diag_add(st->d, st->file, e->line, e->int2, SEV_ERROR, "schema", NULL,
-             "not well-formed XML: %s", buf_str(&msg));
+    {
+        buf plain;
+        buf_init(&plain, 0);
+        plain_parse_error(buf_str(&msg), &plain);
+        diag_add(st->d, st->file, e->line, e->int2, SEV_ERROR, "schema", NULL,
+                 "not well-formed XML: %s", buf_str(&plain));
+        buf_free(&plain);
+    }
     buf_free(&msg);
 }
 

@@ -136,8 +136,11 @@ class PublicReads(Server):
         self.assertIn("max-age", h["cache-control"])
         self.assertTrue(h["etag"].startswith('"'))
         text = json.dumps(doc)
-        for internal in ("address", "dpa", "tia", "waivers", "internal", "provider", "region", "flows", "recipient", '"hosting"', "38 Avenue", "Zero data retention"):
+        for internal in ("address", "dpa", "tia", "waivers", "internal", "provider", "region", '"hosting"', "38 Avenue", "Zero data retention"):
             self.assertNotIn(internal, text)
+        # public: whose data a vendor gets and whether it is a sub-processor (#19 item 12)
+        stripe = [e for e in doc["subprocessors"] if e["id"] == "stripe"][0]
+        self.assertEqual((stripe["flows"], stripe["recipient"]), (["controller"], "controller"))
 
     def test_etag_304_and_keepalive(self):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -606,7 +609,7 @@ class OneWriter(Server):
 
         def api(k):
             i = 0
-            while not stop.wait(0.1 + 0.4 * ((i * 7 + k * 3) % 10) / 10):
+            while not stop.wait(0.25 + 0.25 * ((i * 7 + k * 3) % 10) / 10):   # 2-4 writes a second each
                 body = self.new_entry(k).replace("<purpose>", "<purpose>round %d " % i)
                 st, _, doc = self.put("w%02d" % k, body)
                 answers.append(st)

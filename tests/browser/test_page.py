@@ -90,8 +90,14 @@ class Page(Server):
         self.assertEqual(got["headers"]["x-frame-options"], "DENY")
         self.assertEqual(got["lang"], "en")
         st, _, public = self.jreq("GET", "/v1/subprocessors")
-        active = sorted(e["name"] for e in public["subprocessors"] if e["status"] == "active")
-        self.assertEqual(sorted(got["rows"]), active)
+        active = [e for e in public["subprocessors"] if e["status"] == "active"]
+        # one table per group of people whose data it is: a vendor with both flows is in both;
+        # independent controllers in their own table (#19 item 12, #24 item 6)
+        rows = [e["name"] for e in active if e["recipient"] == "processor" and "processor" in e["flows"]] + \
+               [e["name"] for e in active if e["recipient"] == "processor" and "controller" in e["flows"]] + \
+               [e["name"] for e in active if e["recipient"] == "controller"]
+        self.assertEqual(sorted(got["rows"]), sorted(rows))
+        self.assertIn("Independent controllers", got["html"])
         self.assertTrue(any("Gladia" in u for u in got["upcoming"]), got["upcoming"])       # planned
         self.assertTrue(any("location NL (processing)" in u for u in got["upcoming"]))   # material change
         # hostile text renders inert: no script, no image, no javascript: link ran or exists
@@ -107,7 +113,8 @@ class Page(Server):
         self.assertEqual(got["axe"], [])
         self.assertFalse(got["mobileOverflow"])
         # the widget on another origin shows the same entries, within that site's CSP
-        self.assertEqual(sorted(got["widgetRows"]), sorted(e["name"] for e in public["subprocessors"]))
+        # the widget: the sub-processors in force (no independent controller, no planned vendor)
+        self.assertEqual(sorted(got["widgetRows"]), sorted(e["name"] for e in active if e["recipient"] == "processor"))
         self.assertEqual((got["widgetErrors"], got["widgetCsp"]), ([], []))
         for shot in ("page.png", "page-mobile.png", "widget.png"):
             self.assertTrue(os.path.getsize(os.path.join(OUT, shot)) > 1000)

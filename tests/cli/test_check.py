@@ -625,7 +625,7 @@ class Formats(TempDirTest):
         self.assertEqual(p.returncode, 1)
         lines = p.stdout.splitlines()
         self.assertRegex(lines[0], r"^.*/subprocessors/[a-z]+\.xml:\d+:\d+: (error|warning)\[[a-z-]+\]: ")
-        self.assertIn("twilio.xml:22:1: error[transfer-missing]", p.stdout)
+        self.assertIn("twilio.xml:22:5: error[transfer-missing]", p.stdout)
         self.assertIn("(waived: ", p.stdout)
         self.assertEqual(lines[-1], "1 error, 0 warnings, 1 waived (13 entries checked as of 2027-03-01)")
 
@@ -846,8 +846,8 @@ class Formats(TempDirTest):
     def test_github_commands(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
         self.assertEqual(p.returncode, 1)
-        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=22,col=1,title=transfer-missing::IN \(access\) is outside the EEA")
-        self.assertRegex(p.stdout, r"(?m)^::notice file=.*elevenlabs\.xml,line=19,col=1,title=tia-stale::")
+        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=22,col=5,title=transfer-missing::IN \(access\) is outside the EEA")
+        self.assertRegex(p.stdout, r"(?m)^::notice file=.*elevenlabs\.xml,line=19,col=5,title=tia-stale::")
 
     def test_json_shape(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "json"])

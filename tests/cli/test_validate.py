@@ -169,3 +169,59 @@ class ValidateFixtures(TempDirTest):
                 self.assertSanitizerClean(p)
                 self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
                 self.assertTrue(parse(p.stdout))
+
+
+class PlainMessages(TempDirTest):
+    """#22 items 7-8: the mistakes the legal team makes, each answered in a sentence with the
+    fix, at the element and attribute that is wrong; never a regular expression, a libxml2
+    function name or XSD jargon."""
+
+    JARGON = re.compile(r"xmlParse|\[facet|pattern '|\{'|No matching global declaration|validation root|"
+                        r"not an element of the set|atomic type|\(\[0-9\]|\\d|EntityRef")
+
+    def mistakes(self):
+        seed = open(os.path.join(SEED, "subprocessors", "twilio.xml"), encoding="utf-8").read()
+        return [
+            ("ampersand", seed.replace("<name>Twilio Ireland Limited</name>", "<name>Twilio & Co</name>"), "&amp;"),
+            ("bad date", seed.replace("<announced>", "<announced>2026-13-01</announced>\n  <!--", 1).replace(
+                "</announced>\n  <effective>", "-->\n  <effective>", 1), "YYYY-MM-DD"),
+            ("upper-case mechanism", seed.replace('mechanism="dpf"', 'mechanism="DPF"'), 'write it in lower case: "dpf"'),
+            ("no namespace", seed.replace(' xmlns="urn:subreg:1"', ""), 'xmlns="urn:subreg:1"'),
+            ("unknown use", seed.replace('use="processing"', 'use="hosting"', 1), "not one of: storage, processing, access"),
+            ("missing attribute", seed.replace(' country="IE" use=', ' use=', 1), "needs the attribute country="),
+            ("unknown attribute", seed.replace('<dpa signed=', '<dpa sigend="2022-01-01" signed=', 1), "takes no attribute sigend"),
+            ("misplaced element", seed.replace("<status>active</status>", "").replace(
+                "</subprocessor>", "  <status>active</status>\n</subprocessor>"), "not expected here"),
+            ("unclosed tag", seed.replace("</purpose>", "</purpos>", 1), "closed by"),
+            ("literal <", seed.replace("<purpose>", "<purpose>calls < 5 min ", 1), "&lt;"),
+        ]
+
+    def test_each_typical_mistake_in_plain_words(self):
+        reg = self.copy_seed()
+        path = os.path.join(reg, "subprocessors", "twilio.xml")
+        for name, text, fix in self.mistakes():
+            with self.subTest(mistake=name):
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+                p = run(["validate", reg])
+                out = p.stdout + p.stderr
+                self.assertEqual(p.returncode, 1, out)
+                self.assertIn(fix, out)
+                self.assertNotRegex(out, self.JARGON)
+
+    def test_findings_point_at_element_and_attribute(self):
+        reg = self.copy_seed()
+        path = os.path.join(reg, "subprocessors", "twilio.xml")
+        seed = open(path, encoding="utf-8").read()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(seed.replace('mechanism="dpf"', 'mechanism="DPF"').replace(
+                "<category>phone-numbers</category>", "<category>phone-numberz</category>"))
+        lines = open(path, encoding="utf-8").read().split("\n")
+        out = run(["check", "--registry", reg, "--date", "2026-11-28"]).stdout
+        found = {}
+        for m in re.finditer(r"twilio\.xml:(\d+):(\d+): error\[(\w[\w-]*)\]", out):
+            found[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+        line, col = found["schema"]
+        self.assertEqual(lines[line - 1][col - 1:].split("=")[0], "mechanism")
+        line, col = found["registry"]                       # the unknown category, at its own element
+        self.assertTrue(lines[line - 1][col - 1:].startswith("<category>phone-numberz"), (line, col))
