@@ -5,7 +5,7 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := libxml-2.0 libgit2 sqlite3 libmicrohttpd libcjson libcurl
+PKGS    := libxml-2.0 libgit2 sqlite3 libmicrohttpd libcjson libcurl libcrypto
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
 DEFS    := -D_GNU_SOURCE
 # Recursive (=): pkg-config is asked when a recipe runs, after tools/deps.sh installed it.

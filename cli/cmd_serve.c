@@ -16,6 +16,8 @@
 #include "../notices/notify.h"
 #include "../server/serve.h"
 #include "../server/upstream.h"
+#include "../server/writes.h"
+#include "../registry/gitcli.h"
 #include "../registry/guard.h"
 
 static const char usage[] =
@@ -310,7 +312,7 @@ int cmd_serve(int argc, char **argv)
         int grc;
         char tip[STORE_OID_HEX];
         fprintf(stderr, "subreg serve: cloning %s into %s\n", uc.url, s.registry_path);
-        if (store_clone_bare(uc.url, s.registry_path, &uc.auth, &err) != 0)
+        if (store_clone_bare(uc.url, s.registry_path, &uc.auth, 60000, &err) != 0)
             return cli_fail("serve", "%s", err.msg);
         if (store_open(s.registry_path, 0, &st, &err) != 0 || store_resolve(st, NULL, tip, &err) != 0) {
             store_close(st);
@@ -415,6 +417,10 @@ int cmd_serve(int argc, char **argv)
         rc = cli_fail("serve", "notices: %s", err.msg);
         goto out;
     }
+    if (writes_start(srv_thread_done, &s.writes, &err) != 0) {
+        rc = cli_fail("serve", "%s", err.msg);
+        goto out;
+    }
     d = srv_start(&s, lfd, (int)threads, &err);
     if (!d) {
         rc = cli_fail("serve", "%s", err.msg);
@@ -435,6 +441,7 @@ int cmd_serve(int argc, char **argv)
     fflush(stderr);
     sigwait(&set, &sig);
     fprintf(stderr, "subreg serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    gitcli_cancel_all(); /* a fetch or push in flight ends now, not at its deadline */
     {
         MHD_socket fd = MHD_quiesce_daemon(d);
         for (i = 0; i < 100; i++) { /* up to 10 s */
@@ -443,6 +450,10 @@ int cmd_serve(int argc, char **argv)
                 break;
             usleep(100 * 1000);
         }
+        /* every write in flight finishes and resumes its connection before the daemon stops
+         * (a suspended connection must not outlive it); the network was cancelled above */
+        writes_stop(s.writes);
+        s.writes = NULL;
         MHD_stop_daemon(d);
         if (fd != MHD_INVALID_SOCKET)
             close(fd);
@@ -453,6 +464,7 @@ int cmd_serve(int argc, char **argv)
 out:
     if (!d && lfd >= 0)
         close(lfd); /* the daemon never took it over */
+    writes_stop(s.writes);
     notify_stop(s.notify);
     upstream_stop(s.upstream);
     if (curl_ready)

@@ -195,18 +195,22 @@ typedef struct store_remote_auth {
     const char *user, *token, *ssh_key, *ssh_pass;
 } store_remote_auth;
 
-/* Clone url's main into a new bare repository at path. Returns 0, STORE_OFFLINE or -1. */
-int store_clone_bare(const char *url, const char *path, const store_remote_auth *a, sr_err *err);
+/* The network operations run the git command line within deadline_ms (registry/remote.c,
+ * gitcli.c): a stalled upstream costs at most the deadline, never a hang.
+ * Clone url's main into a new bare repository at path. Returns 0, STORE_OFFLINE or -1. */
+int store_clone_bare(const char *url, const char *path, const store_remote_auth *a, long deadline_ms,
+                     sr_err *err);
 /* Fetch url's main into STORE_UPSTREAM_REF; tip gets its commit. Returns 0, STORE_NOTFOUND
- * (the upstream has no main), STORE_OFFLINE (err says why) or -1. */
-int store_fetch(store *s, const char *url, const store_remote_auth *a, char tip[STORE_OID_HEX],
-                sr_err *err);
-/* Update url's main to commit, without force: the upstream takes it only if its main is
- * still an ancestor of commit (a lease: receive-pack checks the old value atomically).
- * Returns 0 (accepted), STORE_CONFLICT (the upstream's main moved: fetch and retry),
- * STORE_REJECTED (refused by the upstream: err holds its message), STORE_OFFLINE or -1. */
-int store_push(store *s, const char *url, const store_remote_auth *a, const char *commit,
-               sr_err *err);
+ * (the upstream has no main), STORE_OFFLINE (err says why; also at the deadline) or -1. */
+int store_fetch(store *s, const char *url, const store_remote_auth *a, long deadline_ms,
+                char tip[STORE_OID_HEX], sr_err *err);
+/* Update url's main to commit with a lease: only if the upstream's main is still expected
+ * (the commit the change was made on; receive-pack checks it atomically). Returns 0
+ * (accepted; also when the connection broke after the upstream applied it), STORE_CONFLICT
+ * (the upstream's main moved or another push holds it: fetch and re-apply), STORE_REJECTED
+ * (refused by the upstream: err holds its message), STORE_OFFLINE or -1. */
+int store_push(store *s, const char *url, const store_remote_auth *a, const char *commit, const char *expected,
+               long deadline_ms, sr_err *err);
 /* Move main from expected_old to new_id (compare-and-swap). Returns 0, STORE_CONFLICT,
  * STORE_LOCKED or -1. */
 int store_set_main(store *s, const char *expected_old, const char *new_id, sr_err *err);

@@ -18,6 +18,7 @@
 #include "../notices/notify.h"
 #include "serve.h"
 #include "upstream.h"
+#include "writes.h"
 
 /* a CDN may serve a stale copy for 5 minutes while it revalidates (ETag, 304) */
 #define PUBLIC_CACHE "public, max-age=30, stale-while-revalidate=300"
@@ -796,83 +797,138 @@ static int after_commit(void *ctx, store *st, const char *commit, sr_err *err)
     return srv_refresh_with(w->s, st, err);
 }
 
-static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int del)
-{
-    enum MHD_Result ret = MHD_NO;
-    char name[80], email[128], msg[2100], etag[64];
-    sr_err err = {{0}};
-    diag_list d = {0};
-    write_ctx wc = {s, id, hdr(c, MHD_HTTP_HEADER_IF_MATCH), hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), NULL};
-    store_author who = {NULL, NULL, 0};
+/* One API write, prepared on a request thread, run on the thread of writes (writes.c)
+ * while its connection is suspended, answered when the connection resumes. */
+typedef struct write_job {
+    server *s;
+    char id[80], name[80], email[128], msg[2100];
+    int del;
+    write_ctx wc;
+    store_author who;
     writer_req q;
     writer_result res;
+    diag_list d;
+    sr_err err;
     int rc;
+} write_job;
 
-    r->route = del ? R_DELETE : R_PUT;
-    if (refuse(s, c, r, ROLE_EDITOR, name, sizeof(name), &ret))
-        return ret;
-    if (!del && check_body(c, r, id, &ret))
-        return ret;
-    snprintf(email, sizeof(email), "%s@api.subreg.invalid", name);
-    who.name = name;
-    who.email = email;
-    commit_message(c, del ? "Remove" : "Update", id, msg, sizeof(msg));
-    memset(&q, 0, sizeof(q));
-    q.id = id;
-    q.data = del ? NULL : r->body.p;
-    q.len = del ? 0 : r->body.len;
-    q.who = &who;
-    q.message = msg;
-    q.day = date_today();
-    q.known = known_at;
-    q.release = release_known;
-    q.check = preconditions;
-    q.after = after_commit;
-    q.ctx = &wc;
-    rc = writer_write(s->writer, &q, &res, &d, &err);
-    atomic_fetch_add(&s->write_retries, res.retries);
-    atomic_fetch_add(&s->stale_locks, res.stale_locks);
-    if (res.stale_locks)
+static void write_job_free(void *p)
+{
+    write_job *j = p;
+
+    if (j)
+        diag_list_free(&j->d);
+    free(j);
+}
+
+/* On the thread of writes: the write itself, through the one writer. */
+static void run_write(void *arg)
+{
+    write_job *j = arg;
+
+    j->rc = writer_write(j->s->writer, &j->q, &j->res, &j->d, &j->err);
+}
+
+/* The answer to a write that has run. */
+static enum MHD_Result write_answer(server *s, struct MHD_Connection *c, req *r, write_job *j)
+{
+    enum MHD_Result ret;
+    writer_result *res = &j->res;
+    char etag[64];
+    const char *id = j->id;
+
+    atomic_fetch_add(&s->write_retries, res->retries);
+    atomic_fetch_add(&s->stale_locks, res->stale_locks);
+    if (res->stale_locks)
         srv_log(s, "removed a stale %s.lock (older than %d ms) left by a crashed writer",
                 STORE_REF, WRITER_STALE_LOCK_MS);
-    if (rc != 0) {
-        ret = srv_error(c, r, 500, "%s", err.msg);
-    } else if (res.outcome == WRITE_REFUSED) {
-        ret = srv_error(c, r, res.status, "%s", res.why);
-    } else if (res.outcome == WRITE_ABSENT) {
+    if (j->rc != 0) {
+        ret = srv_error(c, r, j->rc == -2 ? 503 : 500, "%s", j->err.msg);
+    } else if (res->outcome == WRITE_REFUSED) {
+        ret = srv_error(c, r, res->status, "%s", res->why);
+    } else if (res->outcome == WRITE_ABSENT) {
         ret = srv_error(c, r, 404, "no sub-processor %s", id);
-    } else if (res.outcome == WRITE_BLOCKED) {
-        ret = unprocessable(c, r, &d);
-    } else if (res.outcome == WRITE_REJECTED) {
+    } else if (res->outcome == WRITE_BLOCKED) {
+        ret = unprocessable(c, r, &j->d);
+    } else if (res->outcome == WRITE_REJECTED) {
         /* the upstream's own words: a protected branch is a matter of rights (403), a hook
          * or a required review a conflict with its rules (409) */
-        int st = strcasestr(res.why, "protected") || strcasestr(res.why, "permission") || strcasestr(res.why, "not allowed") ? 403 : 409;
-        ret = srv_error(c, r, st, "the upstream refused the change: %s", res.why);
-    } else if (res.outcome == WRITE_BUSY || res.outcome == WRITE_OFFLINE) {
-        const char *hs[] = {"Retry-After", res.outcome == WRITE_OFFLINE ? "10" : "1", NULL};
+        int st = strcasestr(res->why, "protected") || strcasestr(res->why, "permission") || strcasestr(res->why, "not allowed") ? 403 : 409;
+        ret = srv_error(c, r, st, "the upstream refused the change: %s", res->why);
+    } else if (res->outcome == WRITE_BUSY || res->outcome == WRITE_OFFLINE) {
+        const char *hs[] = {"Retry-After", res->outcome == WRITE_OFFLINE ? "10" : "1", NULL};
         cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
         cJSON_AddNumberToObject(e, "status", 503);
-        cJSON_AddStringToObject(e, "message", res.why);
+        cJSON_AddStringToObject(e, "message", res->why);
         ret = srv_json(c, r, 503, root, NULL, NULL, hs);
-    } else if (res.outcome == WRITE_UNCHANGED) {
+    } else if (res->outcome == WRITE_UNCHANGED) {
         /* the same content again: nothing to commit, the entry is as asked */
-        snprintf(etag, sizeof(etag), "\"%s\"", res.blob);
-        ret = srv_json(c, r, 200, write_result(id, res.parent, etag, 0, &d), NULL, etag, NULL);
+        snprintf(etag, sizeof(etag), "\"%s\"", res->blob);
+        ret = srv_json(c, r, 200, write_result(id, res->parent, etag, 0, &j->d), NULL, etag, NULL);
     } else {
-        if (res.after_failed)
-            srv_log(s, "after the write of %s (%s): cannot refresh: %s", id, res.commit, err.msg);
-        if (del) {
+        if (res->after_failed)
+            srv_log(s, "after the write of %s (%s): cannot refresh: %s", id, res->commit, j->err.msg);
+        if (j->del) {
             ret = srv_send(c, r, 204, NULL, "", 0, NULL, NULL, NULL);
         } else {
             char loc[160];
             const char *hs[] = {"Location", loc, NULL};
-            snprintf(etag, sizeof(etag), "\"%s\"", res.blob);
+            snprintf(etag, sizeof(etag), "\"%s\"", res->blob);
             snprintf(loc, sizeof(loc), "/v1/subprocessors/%s", id);
-            ret = srv_json(c, r, res.existed ? 200 : 201, write_result(id, res.commit, etag, 1, &d), NULL, etag, hs);
+            ret = srv_json(c, r, res->existed ? 200 : 201, write_result(id, res->commit, etag, 1, &j->d), NULL, etag, hs);
         }
     }
-    diag_list_free(&d);
     return ret;
+}
+
+static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int del)
+{
+    enum MHD_Result ret = MHD_NO;
+    write_job *j;
+
+    r->route = del ? R_DELETE : R_PUT;
+    if (r->job) /* the write has run: the connection was resumed */
+        return write_answer(s, c, r, r->job);
+    if (refuse(s, c, r, ROLE_EDITOR, NULL, 0, &ret))
+        return ret;
+    if (!del && check_body(c, r, id, &ret))
+        return ret;
+    j = calloc(1, sizeof(*j));
+    if (!j)
+        return srv_error(c, r, 500, "out of memory");
+    j->s = s;
+    j->del = del;
+    snprintf(j->id, sizeof(j->id), "%s", id);
+    snprintf(j->name, sizeof(j->name), "%s", r->who); /* the token's name, from refuse */
+    snprintf(j->email, sizeof(j->email), "%s@api.subreg.invalid", j->name);
+    j->who.name = j->name;
+    j->who.email = j->email;
+    commit_message(c, del ? "Remove" : "Update", id, j->msg, sizeof(j->msg));
+    j->wc.s = s;
+    j->wc.id = j->id;
+    j->wc.if_match = hdr(c, MHD_HTTP_HEADER_IF_MATCH);  /* the connection's: valid while it lives */
+    j->wc.if_none = hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    j->q.id = j->id;
+    j->q.data = del ? NULL : r->body.p;
+    j->q.len = del ? 0 : r->body.len;
+    j->q.who = &j->who;
+    j->q.message = j->msg;
+    j->q.day = date_today();
+    j->q.known = known_at;
+    j->q.release = release_known;
+    j->q.check = preconditions;
+    j->q.after = after_commit;
+    j->q.ctx = &j->wc;
+    r->job = j;
+    r->job_free = write_job_free;
+    /* reads keep their threads while this waits for the writer, a push or the upstream */
+    MHD_suspend_connection(c);
+    if (!s->writes || writes_submit(s->writes, run_write, j, c) != 0) {
+        j->rc = -2;
+        sr_err_set(&j->err, "the server is stopping: retry on another server or in a moment");
+        MHD_resume_connection(c);
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result post_validate(server *s, struct MHD_Connection *c, req *r)

@@ -487,6 +487,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
     snapshot_unref(r->cache_sn);
     free(r->cache_key);
+    if (r->job_free)
+        r->job_free(r->job);
     buf_free(&r->body);
     free(r);
     *con_cls = NULL;
@@ -523,7 +525,7 @@ struct MHD_Daemon *srv_start(server *s, int fd, int threads, sr_err *err)
     struct MHD_Daemon *d;
 
     d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                             MHD_USE_ERROR_LOG,
+                             MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
                          0, NULL, NULL, on_request, s,
                          MHD_OPTION_LISTEN_SOCKET, fd,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,

@@ -48,6 +48,7 @@ typedef struct server {
     int read_only;             /* --read-only: writes answer 503 with the primary's Location */
     const char *primary;       /* --primary URL (no trailing /), or NULL */
     writer *writer;            /* every API write goes through it */
+    struct writes *writes;     /* the thread API writes run on (writes.c) */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */
     atomic_ulong stale_locks;  /* stale locks of main removed */
     atomic_int index_gen;      /* bumped when a damaged index is moved aside: threads reopen */
@@ -83,6 +84,8 @@ typedef struct req {
     char who[80];            /* the token's name */
     snapshot *cache_sn;      /* public GET: where its answer is cached, or NULL */
     char *cache_key;
+    void *job;               /* a write run off the request threads (api.c), or NULL */
+    void (*job_free)(void *job);
 } req;
 
 /* Per-thread handles (libgit2 and sqlite want one per thread): opened on first use.

@@ -59,7 +59,7 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     diag_list d = {0};
     int rc, grc;
 
-    rc = store_fetch(st, u->cfg.url, &u->cfg.auth, tip, err);
+    rc = store_fetch(st, u->cfg.url, &u->cfg.auth, UPSTREAM_NET_MS, tip, err);
     pthread_mutex_lock(&u->stat_mu);
     u->st.last_fetch = time(NULL);
     u->st.fetches++;
@@ -141,7 +141,7 @@ int upstream_publish(void *ctx, store *st, const char *commit, const char *paren
             return rc == STORE_CONFLICT ? rc : STORE_OFFLINE;
         }
     }
-    rc = store_push(st, u->cfg.url, &u->cfg.auth, commit, err);
+    rc = store_push(st, u->cfg.url, &u->cfg.auth, commit, parent, UPSTREAM_NET_MS, err);
     if (rc == STORE_CONFLICT) {
         sr_err e2 = {{0}};
         /* the upstream moved: follow it, and the writer re-applies the change on its tip */

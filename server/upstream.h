@@ -35,6 +35,10 @@ typedef struct upstream_status {
 
 typedef struct upstream upstream;
 
+/* Every fetch and push to the upstream ends within this (a stalled upstream is then
+ * offline): within the writer's budget of 10 s, and within a shutdown's 10 s. */
+#define UPSTREAM_NET_MS 4500
+
 /* Fetch once (validating what arrives), then start the thread that follows the upstream.
  * cfg is copied (its strings must outlive u). A first fetch that fails is logged, not fatal:
  * the server serves what it has. Returns 0, or -1 with err set. */

@@ -1,0 +1,84 @@
+"""Under faults the server keeps serving and keeps its word (#20): an upstream that accepts
+connections and then sends nothing (a fault-injecting proxy in front of a real git daemon)
+never hangs the server; the lease is a lease."""
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+from helpers import git  # noqa: E402
+from api.test_upstream import Upstream  # noqa: E402
+from fault_proxy import FaultProxy  # noqa: E402
+
+
+class StalledUpstream(Upstream):
+    def setUp(self):
+        super().setUp()
+        self.proxy = FaultProxy(self.daemon_port)
+        self.direct_url = self.upstream_url
+        self.upstream_url = "git://127.0.0.1:%d/upstream.git" % self.proxy.port
+
+    def tearDown(self):
+        self.proxy.close()
+        super().tearDown()
+
+    def test_a_stalled_upstream_never_hangs_reads_writes_or_shutdown(self):
+        n = self.node("primary", "--fetch-interval", "1")
+        self.proxy.mode = "stall"
+        time.sleep(1.2)                          # the follower is now stuck on a fetch too
+        results = []
+
+        def write(i):
+            t0 = time.time()
+            xml = self.seed_xml("mistral").replace("</purpose>", " (stall %d)</purpose>" % i, 1)
+            st, _, doc = n.put("mistral", xml)
+            results.append((st, time.time() - t0))
+        writers = [threading.Thread(target=write, args=(i,)) for i in range(2)]
+        for t in writers:
+            t.start()
+        time.sleep(0.3)
+        # reads and health while two writes wait on the stalled upstream
+        lat = []
+        t_end = time.time() + 4
+        while time.time() < t_end:
+            t0 = time.time()
+            self.assertEqual(n.req("GET", "/v1/subprocessors")[0], 200)
+            lat.append(time.time() - t0)
+            self.assertEqual(n.req("GET", "/healthz")[0], 200)
+        lat.sort()
+        self.assertLess(lat[int(len(lat) * 0.99) - 1], 1.0, lat[-5:])
+        for t in writers:
+            t.join(60)
+        # each write answered 503 within its budget (10 s, and the queue before it)
+        self.assertEqual([st for st, _ in results], [503, 503], results)
+        self.assertLess(max(d for _, d in results), 25, results)
+        # SIGTERM ends the server promptly whatever the network does
+        t0 = time.time()
+        n.stop()
+        self.nodes.remove(n)
+        self.assertLess(time.time() - t0, 10)
+        # and when the upstream answers again, writes go through
+        self.proxy.mode = "pass"
+        n2 = self.node("again")
+        st, _, doc = n2.put("mistral", self.seed_xml("mistral").replace("</purpose>", " (back)</purpose>", 1))
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.upstream_main(), doc["revision"])
+
+    def test_the_lease_is_a_lease(self):
+        # the upstream's main is rewound by a force-push before the server fetches: an API
+        # write must not bring the withdrawn commit back
+        n = self.node("primary", "--fetch-interval", "3600", "--webhook-secret-file", self.secret_file)
+        base = n.revision()
+        bad = self.push_straight("hetzner", "<purpose>", "<purpose>Withdrawn later: ", "a commit withdrawn by force")
+        self.assertEqual(n.github_hook()[0], 202)
+        self.wait_serving([n], bad, 5.0)                  # the server has the commit...
+        git(["push", "-q", "--force", "origin", base + ":refs/heads/main"], cwd=self.work)
+        self.assertEqual(self.upstream_main(), base)      # ...which the upstream then withdrew
+        st, _, doc = n.put("mistral", self.seed_xml("mistral").replace("</purpose>", " (after the rewind)</purpose>", 1))
+        self.assertIn(st, (200, 201), doc)
+        main = self.upstream_main()
+        ancestry = git(["merge-base", "--is-ancestor", bad, main], cwd=self.origin, check=False).returncode
+        self.assertNotEqual(ancestry, 0, "the withdrawn commit came back")
+        self.assertEqual(git(["merge-base", "--is-ancestor", base, main], cwd=self.origin, check=False).returncode, 0)
