@@ -184,6 +184,8 @@ static void read_transfer(reader *rd, xmlNodePtr n, entry_transfer *t)
     date_attr(rd, n, "announced", &t->announced);
     date_attr(rd, n, "effective", &t->effective);
     t->approval = xmldoc_attr(n, "approval");
+    t->certified = xmldoc_attr(n, "certified");
+    t->organisation = xmldoc_attr(n, "organisation");
     t->tia_outcome = !o                                          ? TIA_NONE
                      : strcmp(o, "adequate") == 0                ? TIA_ADEQUATE
                      : strcmp(o, "adequate-with-measures") == 0 ? TIA_WITH_MEASURES
@@ -299,6 +301,11 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
         e->entity_address = xmldoc_text(n);
         e->line_entity = xmldoc_line(n);
         date_attr(rd, n, "effective", &e->entity_effective);
+        {
+            char *intl = xmldoc_attr(n, "international");
+            e->international = intl && (strcmp(intl, "true") == 0 || strcmp(intl, "1") == 0);
+            free(intl);
+        }
     } else if (strcmp(name, "website") == 0) {
         free(e->website);
         e->website = xmldoc_text(n);
@@ -465,6 +472,8 @@ static void free_places(entry_location *locs, size_t nlocs, entry_transfer *trs,
         free(trs[i].clauses);
         free(trs[i].module_text);
         free(trs[i].approval);
+        free(trs[i].certified);
+        free(trs[i].organisation);
         free(trs[i].measures);
     }
     free(trs);
@@ -631,7 +640,9 @@ static cJSON *transfers_json(const entry_transfer *trs, size_t n, int internal)
         add_str(x, "module", t->module_text);
         add_date(x, "announced", t->announced);
         add_date(x, "effective", t->effective);
+        add_str(x, "organisation", t->organisation);
         if (internal) {
+            add_str(x, "certified", t->certified);
             add_date(x, "signed", t->signed_on);
             add_date(x, "tia", t->tia);
             add_str(x, "tia_outcome", outcomes[t->tia_outcome]);

@@ -41,6 +41,8 @@ typedef struct entry_transfer {
     char *module_text;       /* as written, or NULL */
     int signed_on, tia, verified; /* DATE_NONE when absent */
     char *approval;          /* the approving decision or approved code/certification, or NULL */
+    char *certified;         /* dpf: the organisation as the DPF List names it, or NULL */
+    char *organisation;      /* a transfer to this international organisation, or NULL */
     int approved;            /* DATE_NONE when absent */
     entry_tia_outcome tia_outcome;
     char *measures;          /* supplementary measures, or NULL */
@@ -90,6 +92,7 @@ typedef struct entry {
     unsigned flows;          /* entry_role flags */
     int flow_effective[3];   /* by entry_role (1, 2): when a flow added to a live entry starts */
     int entity_effective;    /* when a replaced contracting entity takes over, DATE_NONE */
+    int international;       /* the recipient is an international organisation */
     entry_role recipient;
     entry_status status;
     int announced, effective, retired;   /* DATE_NONE when absent */

@@ -203,6 +203,26 @@ static severity until_effective(const entry *e, int day)
                : SEV_ERROR;
 }
 
+/* 1 when the legal name name is the organisation listed (listed, compared without case,
+ * punctuation and spaces, is a prefix of name: "Functional Software, Inc. (Sentry)" is
+ * "Functional Software, Inc."). */
+static int name_covers(const char *name, const char *listed)
+{
+    const char *a = name, *b = listed;
+
+    for (;;) {
+        while (*a && !((*a >= 'a' && *a <= 'z') || (*a >= 'A' && *a <= 'Z') || (*a >= '0' && *a <= '9')))
+            a++;
+        while (*b && !((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9')))
+            b++;
+        if (!*b)
+            return 1;
+        if (!*a || (*a | 0x20) != (*b | 0x20))
+            return 0;
+        a++, b++;
+    }
+}
+
 /* The flows an old (pre-2021) SCC set covers, as the module that replaced it: the
  * controller-to-controller sets of 2001/497 and 2004/915 (module 1 today) and the
  * controller-to-processor set of 2010/87 (module 2). 0 when c is not an old set. */
@@ -348,6 +368,13 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
     const adequacy *a;
     char s[11], s2[11];
 
+    if (t->organisation && (t->mechanism == MECH_ADEQUACY || t->mechanism == MECH_DPF)) {
+        diag_add(d, e->file, t->line, 0, SEV_ERROR, "transfer-invalid", e->id,
+                 "no adequacy decision or framework covers the international organisation %s: use "
+                 "SCCs (clauses=\"2021/914\"), ad hoc clauses or another Art. 46 safeguard",
+                 t->organisation);
+        return;
+    }
     switch (t->mechanism) {
     case MECH_ADEQUACY:
         if (strcmp(cc, "US") == 0) {
@@ -385,6 +412,16 @@ static void check_mechanism(const registry *r, const entry *e, const entry_trans
         contested = a->contested && (a->contested_since == DATE_NONE || a->contested_since <= day)
                         ? a->contested
                         : NULL;
+        if (!t->certified)
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "dpf-unverified", e->id,
+                     "name the importer as the DPF List names it in certified=\"...\": only the "
+                     "listed organisation is covered, not its parent or a subsidiary");
+        else if (e->entity_country.cc[0] && strcmp(e->entity_country.cc, "US") == 0 && e->name &&
+                 !name_covers(e->name, t->certified))
+            diag_add(d, e->file, t->line, 0, SEV_ERROR, "dpf-unverified", e->id,
+                     "the DPF List names \"%s\", but the US importer here is \"%s\": a parent's or a "
+                     "subsidiary's certification does not cover it; check the List for this entity",
+                     t->certified, e->name);
         if (!exists_on(t->verified, day) || date_add_months(t->verified, 12) <= day)
             diag_add(d, e->file, t->line, 0, SEV_ERROR, "dpf-unverified", e->id,
                      "%s: check the recipient on the DPF List and record "
@@ -783,6 +820,19 @@ static void check_locations(const registry *r, const entry *e, int day, diag_lis
 
     /* A controller recipient's own locations are its own transfers (it is their exporter);
      * the owner transfers only to its contracting entity. */
+    if (e->international) {
+        /* Art. 44: a transfer to an international organisation needs Chapter V wherever it
+         * is seated (an organisation in Geneva or in Munich alike) */
+        int have = 0;
+        for (i = 0; i < e->ntransfers; i++)
+            have |= e->transfers[i].organisation != NULL &&
+                    (e->transfers[i].effective == DATE_NONE || e->transfers[i].effective <= day);
+        if (!have)
+            diag_add(d, e->file, e->line_entity, 0, SEV_ERROR, "transfer-missing", e->id,
+                     "the recipient is an international organisation: every transfer to it needs a "
+                     "mechanism, even to a seat inside the EEA (Art. 44): add <transfer organisation=\"...\" "
+                     "country=\"%s\" mechanism=\"...\"/>", e->entity_country.cc);
+    }
     for (i = 0; e->recipient != ROLE_CONTROLLER && i < e->nlocations; i++) {
         const entry_location *l = &e->locations[i];
         int seen = 0;
@@ -861,7 +911,7 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
             const entry_transfer *t = &e->transfers[i];
             if (t->effective != DATE_NONE && t->effective > day)
                 continue; /* upcoming */
-            if (t->country.cc[0] && !reference_in_eea_on(r->ref, t->country.cc, day))
+            if (t->organisation || (t->country.cc[0] && !reference_in_eea_on(r->ref, t->country.cc, day)))
                 check_mechanism(r, e, t, required_modules(e), day, d);
         }
         check_promises(r, e, day, d);

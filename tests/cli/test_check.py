@@ -125,7 +125,7 @@ class Rules(RuleCase):
         self.assertEqual(self.rules(entry(transfers=({"country": "US", "mechanism": "adequacy"},), **us), "2026-11-28"),
                          ["transfer-invalid"])
         def dpf(verified):
-            return entry(transfers=({"country": "US", "mechanism": "dpf", "verified": verified},), **us)
+            return entry(transfers=({"country": "US", "mechanism": "dpf", "certified": "Test Vendor Inc.", "verified": verified},), **us)
         self.assertEqual(self.rules(dpf("2023-07-09"), "2023-07-09"), ["transfer-invalid"])
         self.assertEqual(self.rules(dpf("2023-07-10"), "2023-07-10"), [])
         # Privacy Shield was not the DPF: dpf did not exist then, and its invalidation was
@@ -138,13 +138,35 @@ class Rules(RuleCase):
 
     def test_dpf_unverified(self):
         def dpf(v):
-            tr = {"country": "US", "mechanism": "dpf"}
+            tr = {"country": "US", "mechanism": "dpf", "certified": "Test Vendor Inc."}
             if v:
                 tr["verified"] = v
             return entry(locations=(("US", "processing"),), transfers=(tr,))
         self.assertEqual(self.rules(dpf("2025-11-29"), "2026-11-28"), [])
         self.assertEqual(self.rules(dpf("2025-11-28"), "2026-11-28"), ["dpf-unverified"])
         self.assertEqual(self.rules(dpf(None), "2026-11-28"), ["dpf-unverified"])
+        # the certified organisation must be named, and a US importer must be the listed one
+        uncertified = entry(locations=(("US", "processing"),),
+                            transfers=({"country": "US", "mechanism": "dpf", "verified": "2026-11-01"},))
+        self.assertEqual(self.rules(uncertified, "2026-11-28"), ["dpf-unverified"])
+        def us_importer(certified):
+            return entry(entity="US", locations=(("US", "processing"),),
+                         transfers=({"country": "US", "mechanism": "dpf", "certified": certified, "verified": "2026-11-01"},))
+        self.assertEqual(self.rules(us_importer("Test Vendor"), "2026-11-28"), [])   # the importer itself
+        self.assertEqual(self.rules(us_importer("Test Vendor Holdings LLC"), "2026-11-28"), ["dpf-unverified"])
+
+    def test_international_organisation(self):
+        # a recipient that is an international organisation: a transfer even to a seat in the EEA
+        def intl(transfers):
+            return entry().replace('<entity country="DE">', '<entity country="DE" international="true">').replace(
+                "  </locations>\n", "  </locations>\n" + ("  <transfers>\n%s  </transfers>\n" % transfers if transfers else ""))
+        self.assertEqual(self.rules(intl(""), "2026-11-28"), ["transfer-missing"])
+        scc = '    <transfer organisation="European Patent Organisation" country="DE" mechanism="scc" clauses="2021/914" module="3" signed="2024-01-15" tia="2026-06-01"/>\n'
+        self.assertEqual(self.rules(intl(scc), "2026-11-28"), [])
+        unsigned = scc.replace(' signed="2024-01-15"', "")
+        self.assertEqual(self.rules(intl(unsigned), "2026-11-28"), ["transfer-invalid"])
+        adequacy = '    <transfer organisation="European Patent Organisation" country="DE" mechanism="adequacy"/>\n'
+        self.assertEqual(self.rules(intl(adequacy), "2026-11-28"), ["transfer-invalid"])
 
     def test_old_scc(self):
         # 2010/87 is the controller-to-processor set: a controller flow to a processor
@@ -420,7 +442,7 @@ class LegalModel(RuleCase):
     def test_promise_mechanism(self):
         self.settings('<promises><transfers mechanisms="scc"/></promises>')
         us = dict(locations=(("US", "processing"),))
-        dpf = {"country": "US", "mechanism": "dpf", "verified": "2026-11-01"}
+        dpf = {"country": "US", "mechanism": "dpf", "certified": "Test Vendor Inc.", "verified": "2026-11-01"}
         scc = {"country": "US", "mechanism": "scc", "clauses": "2021/914", "module": "3", "signed": "2024-01-15", "tia": "2026-06-01"}
         self.assertEqual(self.rules(entry(transfers=(dpf,), **us), "2026-11-28"), ["promise-mechanism"])
         self.assertEqual(self.rules(entry(transfers=(dpf, scc), **us), "2026-11-28"), [])
