@@ -132,7 +132,7 @@ int export_csv(const registry *r, const export_filter *f, int internal, buf *out
     char d[11];
 
     buf_init(&t, 0);
-    buf_puts(out, "id,name,entity_country,website,purpose,status,announced,effective,retired,"
+    buf_puts(out, "id,name,entity_country,website,purpose,recipient,flows,status,announced,effective,retired,"
                   "locations,transfers");
     buf_puts(out, internal ? ",entity_address,dpa_signed,dpa_expires,internal\r\n" : "\r\n");
     for (i = 0; i < r->n; i++) {
@@ -144,6 +144,10 @@ int export_csv(const registry *r, const export_filter *f, int internal, buf *out
         buf_csv_field(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw, 0);
         buf_csv_field(out, e->website, 0);
         buf_csv_field(out, e->purpose, 0);
+        buf_csv_field(out, e->recipient == ROLE_CONTROLLER ? "independent controller" : "processor", 0);
+        buf_csv_field(out, e->flows == (ROLE_PROCESSOR | ROLE_CONTROLLER) ? "processor controller"
+                           : e->flows & ROLE_CONTROLLER                  ? "controller"
+                                                                         : "processor", 0);
         buf_csv_field(out, entry_status_name(e->status), 0);
         buf_csv_field(out, date_format(e->announced, d), 0);
         buf_csv_field(out, date_format(e->effective, d), 0);
@@ -170,14 +174,15 @@ int export_md(const registry *r, const export_filter *f, int internal, buf *out)
     char d[11];
 
     buf_init(&t, 0);
-    buf_puts(out, "| Sub-processor | Purpose | Entity | Locations | Transfers | Status | Since |\n"
-                  "|---|---|---|---|---|---|---|\n");
+    buf_puts(out, "| Recipient | Role | Purpose | Entity | Locations | Transfers | Status | Since |\n"
+                  "|---|---|---|---|---|---|---|---|\n");
     for (i = 0; i < r->n; i++) {
         const entry *e = r->entries[i];
         if (!export_match(e, f))
             continue;
         buf_puts(out, "|");
         buf_md_cell(out, e->name);
+        buf_md_cell(out, e->recipient == ROLE_CONTROLLER ? "independent controller" : "sub-processor");
         buf_md_cell(out, e->purpose);
         buf_md_cell(out, e->entity_country.cc[0] ? e->entity_country.cc : e->entity_country.raw);
         locations_text(e, internal, &t);
