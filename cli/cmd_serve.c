@@ -23,7 +23,7 @@
 static const char usage[] =
     "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
     "                    [--log FILE|-|off] [--smtp URL --mail-from ADDR] [--public-url URL]\n"
-    "                    [--webhook-allow CIDR]... [--retry-base SECONDS]\n"
+    "                    [--webhook-allow CIDR]... [--retry-base SECONDS] [--notice-debounce S]\n"
     "                    [--upstream URL [--fetch-interval S] [--webhook-secret-file F]]\n"
     "                    [--read-only [--primary URL]]\n"
     "\n"
@@ -44,6 +44,8 @@ static const char usage[] =
     "  --mail-from ADDR    the sender of notices (needed with --smtp)\n"
     "  --public-url URL    where links in emails point (default http://HOST:PORT of --listen)\n"
     "  --webhook-allow C   let webhooks reach the internal range C (e.g. 10.1.0.0/16); repeatable\n"
+    "  --notice-debounce S seconds main must stay still before its changes are notified (default\n"
+    "                      2: a burst of writes makes one notice)\n"
     "  --retry-base S      seconds before a failed delivery's first retry (default 60; doubles\n"
     "                      up to an hour; given up after 4 days)\n"
     "\n"
@@ -190,6 +192,7 @@ int cmd_serve(int argc, char **argv)
                                          {"public-url", required_argument, NULL, 'U'},
                                          {"webhook-allow", required_argument, NULL, 'A'},
                                          {"retry-base", required_argument, NULL, 'B'},
+                                         {"notice-debounce", required_argument, NULL, 'N'},
                                          {"upstream", required_argument, NULL, 'u'},
                                          {"fetch-interval", required_argument, NULL, 'i'},
                                          {"webhook-secret-file", required_argument, NULL, 'W'},
@@ -210,7 +213,7 @@ int cmd_serve(int argc, char **argv)
     notify_cfg nc;
     snapshot_source src;
     char public_url[300], why[300];
-    long retry_base = 60, interval = 60;
+    long retry_base = 60, interval = 60, debounce = 2;
     upstream_cfg uc;
     const char *secret_file = NULL;
     char secret[256] = "", cred_user[128] = "", cred_token[512] = "", cred_key[1024] = "", cred_pass[256] = "";
@@ -238,6 +241,7 @@ int cmd_serve(int argc, char **argv)
                 return cli_fail("serve", "%s", err.msg);
             break;
         case 'B': retry_base = strtol(optarg, NULL, 10); break;
+        case 'N': debounce = strtol(optarg, NULL, 10); break;
         case 'u': uc.url = optarg; break;
         case 'i': interval = strtol(optarg, NULL, 10); break;
         case 'W': secret_file = optarg; break;
@@ -263,6 +267,9 @@ int cmd_serve(int argc, char **argv)
     if (retry_base < 1 || retry_base > NOTIFY_MAX_DELAY_S)
         return cli_fail("serve", "--retry-base: 1 to %d seconds", NOTIFY_MAX_DELAY_S);
     nc.retry_base = (int)retry_base;
+    if (debounce < 0 || debounce > 3600)
+        return cli_fail("serve", "--notice-debounce: 0 to 3600 seconds");
+    nc.debounce_ms = (int)debounce * 1000;
     if (nc.smtp.url && !deliver_smtp_url_ok(nc.smtp.url, why, sizeof(why)))
         return cli_fail("serve", "%s", why);
     if (nc.smtp.url && !nc.mail_from)
@@ -442,6 +449,7 @@ int cmd_serve(int argc, char **argv)
     sigwait(&set, &sig);
     fprintf(stderr, "subreg serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     gitcli_cancel_all(); /* a fetch or push in flight ends now, not at its deadline */
+    deliver_cancel_all(); /* and an email or webhook waiting on a stalled peer */
     {
         MHD_socket fd = MHD_quiesce_daemon(d);
         for (i = 0; i < 100; i++) { /* up to 10 s */

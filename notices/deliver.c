@@ -1,4 +1,5 @@
 #include "deliver.h"
+#include <stdatomic.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -211,9 +212,27 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
     return 0;
 }
 
+static atomic_int cancelled;
+
+void deliver_cancel_all(void)
+{
+    atomic_store(&cancelled, 1);
+}
+
+/* libcurl asks about once a second (and at each transfer step): 1 aborts the transfer. */
+static int progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)p, (void)dt, (void)dn, (void)ut, (void)un;
+    return atomic_load(&cancelled) ? 1 : 0;
+}
+
 static void common(CURL *h)
 {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    /* a shutdown ends a delivery in flight within about a second (it is retried after the
+     * restart, with the same Message-ID and idempotency key) */
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
     /* libcurl 7.88's CURLOPT_TIMEOUT does not bound the wait for the relay's answer after the

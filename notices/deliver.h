@@ -51,4 +51,7 @@ int deliver_smtp(const deliver_smtp_cfg *cfg, const char *from, const char *to, 
  * of the answer, or curl's reason. */
 int deliver_http(const deliver_policy *p, const char *url, const char *const *headers,
                  const char *body, size_t len, char *response, size_t rn);
+/* Abort every delivery in flight and to come (a server shutting down): they fail as an
+ * attempt and are retried after the restart. */
+void deliver_cancel_all(void);
 #endif

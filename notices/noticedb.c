@@ -585,14 +585,14 @@ int notice_retry_now(noticedb *db, sr_err *err)
                         (int64_t)time(NULL), (int64_t)time(NULL)), err);
 }
 
-int notice_due_list(noticedb *db, int64_t now, int mail, notice_due *out, int max, sr_err *err)
+int notice_due_list(noticedb *db, int64_t now, unsigned kinds, notice_due *out, int max, sr_err *err)
 {
     sqlite3_stmt *st = prep(db, err,
         "SELECT o.id, o.kind, coalesce(o.changeset, 0), coalesce(o.subscriber, 0), coalesce(o.webhook, 0), "
         " o.recipient, coalesce(s.lang, 'en'), coalesce(s.nonce, ''), coalesce(w.secret, ''), o.idem, o.attempts, o.queued "
         "FROM outbox o LEFT JOIN subscribers s ON s.id = o.subscriber LEFT JOIN webhooks w ON w.id = o.webhook "
-        "WHERE o.status='pending' AND o.next_at <= ? AND (? OR o.kind = 2) ORDER BY o.next_at, o.id LIMIT ?", "iii",
-        now, (int64_t)mail, (int64_t)max);
+        "WHERE o.status='pending' AND o.next_at <= ? AND ((? >> o.kind) & 1) ORDER BY o.next_at, o.id LIMIT ?", "iii",
+        now, (int64_t)kinds, (int64_t)max);
     int n = 0, rc;
 
     if (!st)

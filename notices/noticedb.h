@@ -107,9 +107,9 @@ typedef struct notice_due {
     int64_t queued;
 } notice_due;
 
-/* Up to max deliveries whose next attempt is due at now (unix seconds), oldest first;
- * emails only when mail is set (no relay: they wait). Returns how many, or -1. */
-int notice_due_list(noticedb *db, int64_t now, int mail, notice_due *out, int max, sr_err *err);
+/* Up to max deliveries of the kinds (bits 1 << notice_kind) whose next attempt is due at
+ * now (unix seconds), oldest first. Returns how many, or -1. */
+int notice_due_list(noticedb *db, int64_t now, unsigned kinds, notice_due *out, int max, sr_err *err);
 /* Make every pending delivery due now (a restart: the relay may have been fixed). */
 int notice_retry_now(noticedb *db, sr_err *err);
 /* Record an attempt of delivery id at now: ok = 1 delivered (with message_id), else retried

@@ -28,6 +28,8 @@ struct notifier {
     notify_cfg cfg;
     noticedb *db;          /* the thread's */
     noticedb *api_db;      /* the request threads', under api_mu */
+    noticedb *hooks_db;    /* the webhooks thread's */
+    ticker *hooks;         /* the webhooks thread */
     pthread_mutex_t api_mu, rate_mu;
     ticker *tick;          /* the notices thread */
     rate_slot rate[RATE_SLOTS];
@@ -38,7 +40,17 @@ struct notifier {
     char tag[9];           /* of this installation's key, for Message-IDs */
     int told_no_smtp;
     int64_t last_expiry;
+    char settling[41];     /* the revision main is at, and since when (the debounce) */
+    long settling_since;
 };
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* One line in the server's log, through the source handed to notify_start. */
 static void nlog(notifier *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -302,6 +314,15 @@ static void detect(notifier *n)
         goto out;
     if (strcmp(cursor, cur->rev) == 0)
         goto out;
+    /* the debounce: seal a change set once main has stayed at one revision for a while, so
+     * that fifty writes in five seconds make one notice, and an entry added and removed
+     * again within the burst none */
+    if (strcmp(n->settling, cur->rev) != 0) {
+        snprintf(n->settling, sizeof(n->settling), "%s", cur->rev);
+        n->settling_since = mono_ms();
+    }
+    if (mono_ms() - n->settling_since < n->cfg.debounce_ms)
+        goto out;
     if (!cursor[0]) { /* first_cursor found no snapshot then */
         notice_set_cursor(n->db, cur->rev, &err);
         goto out;
@@ -352,11 +373,11 @@ static void url_of(const notifier *n, char *out, size_t sz, const char *path, co
 }
 
 /* Compose delivery d into msg (email) or body (webhook). Returns 0, -1 (why in resp). */
-static int compose(notifier *n, const notice_due *d, const cJSON *cs, buf *out, char *msgid, size_t mn,
+static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *cs, buf *out, char *msgid, size_t mn,
                    char *resp, size_t rn)
 {
     snapshot *sn = n->src.current(n->src.ctx);
-    const unsigned char *key = notice_key(n->db);
+    const unsigned char *key = notice_key(db);
     char page[600], action[700], unsub[700], tok[80];
     message_ctx m;
     int rc = -1;
@@ -411,7 +432,7 @@ static int64_t next_attempt(const notifier *n, const notice_due *d, int64_t now)
     return now - d->queued >= NOTIFY_GIVE_UP_S ? 0 : now + delay;
 }
 
-static void deliver_one(notifier *n, const notice_due *d)
+static void deliver_one(notifier *n, noticedb *db, const notice_due *d)
 {
     cJSON *cs = NULL;
     buf out;
@@ -421,9 +442,9 @@ static void deliver_one(notifier *n, const notice_due *d)
     int ok = 0;
 
     buf_init(&out, 0);
-    if (d->kind != DELIVER_CONFIRM && !(cs = notice_changeset(n->db, d->changeset, &err))) {
+    if (d->kind != DELIVER_CONFIRM && !(cs = notice_changeset(db, d->changeset, &err))) {
         snprintf(resp, sizeof(resp), "change set %" PRId64 " unreadable: %.400s", d->changeset, err.msg);
-    } else if (compose(n, d, cs, &out, msgid, sizeof(msgid), resp, sizeof(resp)) == 0) {
+    } else if (compose(n, db, d, cs, &out, msgid, sizeof(msgid), resp, sizeof(resp)) == 0) {
         if (d->kind == DELIVER_WEBHOOK) {
             unsigned char mac[32];
             char hex[65], ts[24];
@@ -441,7 +462,7 @@ static void deliver_one(notifier *n, const notice_due *d)
         }
     }
     next = ok ? 0 : next_attempt(n, d, now);
-    if (notice_attempt(n->db, d->id, now, ok, resp, msgid[0] ? msgid : NULL, next, &err) != 0)
+    if (notice_attempt(db, d->id, now, ok, resp, msgid[0] ? msgid : NULL, next, &err) != 0)
         nlog(n, "notices: delivery %" PRId64 " made but not recorded: %s", d->id, err.msg);
     if (ok) {
         atomic_fetch_add(&n->stats.sent, 1);
@@ -457,16 +478,25 @@ static void deliver_one(notifier *n, const notice_due *d)
     buf_free(&out);
 }
 
-static void deliver_due(notifier *n, ticker *t)
+/* Deliver what is due of the kinds (bits 1 << notice_kind) through db, oldest first. */
+static void deliver_due(notifier *n, noticedb *db, unsigned kinds, ticker *t)
 {
     notice_due due[BATCH];
     sr_err err = {{0}};
-    int k, got = notice_due_list(n->db, time(NULL), n->cfg.smtp.url != NULL, due, BATCH, &err);
+    int k, got = notice_due_list(db, time(NULL), kinds, due, BATCH, &err);
 
     if (got < 0)
         nlog(n, "notices: %s", err.msg);
     for (k = 0; k < got && !ticker_stopping(t); k++)
-        deliver_one(n, &due[k]);
+        deliver_one(n, db, &due[k]);
+}
+
+/* The webhooks' own thread: a slow relay never holds a webhook, nor a slow receiver an email. */
+static void hooks_step(void *arg, ticker *t)
+{
+    notifier *n = arg;
+
+    deliver_due(n, n->hooks_db, 1u << DELIVER_WEBHOOK, t);
 }
 
 /* One round of the notices thread (every second, or when woken). */
@@ -475,7 +505,11 @@ static void step(void *arg, ticker *t)
     notifier *n = arg;
 
     detect(n);
-    deliver_due(n, t);
+    if (n->cfg.smtp.url) {
+        /* notices of changes first: a flood of confirmations never delays them */
+        deliver_due(n, n->db, 1u << DELIVER_MAIL, t);
+        deliver_due(n, n->db, 1u << DELIVER_CONFIRM, t);
+    }
     if (time(NULL) - n->last_expiry >= 3600) { /* hourly: unconfirmed after a week go */
         sr_err err = {{0}};
         int gone = notice_expire_unconfirmed(n->db, time(NULL) - NOTIFY_UNCONFIRMED_S, &err);
@@ -527,7 +561,8 @@ int notify_start(const char *state_dir, const snapshot_source *src, const notify
     n->cfg = *cfg;
     pthread_mutex_init(&n->api_mu, NULL);
     pthread_mutex_init(&n->rate_mu, NULL);
-    if (notice_open(state_dir, &n->db, err) != 0 || notice_open(state_dir, &n->api_db, err) != 0)
+    if (notice_open(state_dir, &n->db, err) != 0 || notice_open(state_dir, &n->api_db, err) != 0 ||
+        notice_open(state_dir, &n->hooks_db, err) != 0)
         goto out;
     /* after a restart, whatever was waiting is tried at once */
     if (notice_retry_now(n->db, err) != 0 || first_cursor(n, err) != 0)
@@ -538,6 +573,8 @@ int notify_start(const char *state_dir, const snapshot_source *src, const notify
     hmac_sha256(notice_key(n->db), 32, "message-id", 10, NULL, 0, h);
     sha256_to_hex(h, 4, n->tag);
     rc = ticker_start(1, step, n, src->thread_done, &n->tick, err);
+    if (rc == 0)
+        rc = ticker_start(1, hooks_step, n, src->thread_done, &n->hooks, err);
 out:
     if (rc != 0)
         notify_stop(n);
@@ -551,9 +588,11 @@ void notify_stop(notifier *n)
     if (!n)
         return;
     ticker_stop(n->tick);
+    ticker_stop(n->hooks);
     snapshot_unref(n->seen);
     notice_close(n->db);
     notice_close(n->api_db);
+    notice_close(n->hooks_db);
     pthread_mutex_destroy(&n->api_mu);
     pthread_mutex_destroy(&n->rate_mu);
     free(n);

@@ -30,6 +30,8 @@ typedef struct notify_cfg {
     const char *public_url;    /* where the links in emails point, without a trailing / */
     deliver_policy policy;     /* where webhooks may go */
     int retry_base;            /* seconds before the first retry */
+    int debounce_ms;           /* main must stay still this long before a change set is sealed:
+                                * a burst of writes is one notice, not one per write */
 } notify_cfg;
 
 typedef struct notifier notifier;

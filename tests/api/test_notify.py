@@ -11,6 +11,7 @@ import hmac
 import http.server
 import json
 import os
+import sys
 import re
 import signal
 import subprocess
@@ -235,6 +236,22 @@ class Subscriptions(Notify):
         self.assertIn("Deepgram BV", self.text(got[0]))
         self.assertNotIn("Gladia", self.text(got[0]))
         self.assertEqual(got[0]["Content-Language"], "en")
+
+    def test_a_burst_of_writes_is_one_notice(self):
+        # the debounce: writes within a couple of seconds seal one change set, and an entry
+        # announced and withdrawn within the burst is never notified
+        self.subscribe_confirmed("burst@customer.example")
+        xml = self.seed_xml("mistral")
+        for i in range(6):
+            st, _, doc = self.put("mistral", xml.replace("</purpose>", " (burst %d)</purpose>" % i, 1))
+            self.assertIn(st, (200, 201), doc)
+        self.assertEqual(self.put("flash", new_entry_xml(self.seed_xml("gladia"), "flash", "Flash Ltd"))[0], 201)
+        self.assertEqual(self.jreq("DELETE", "/v1/subprocessors/flash", token=self.editor)[0], 204)
+        self.wait_notice(lambda n: n["recipient"] == "burst@customer.example")
+        sets = {n["changeset"] for n in self.notices() if n["recipient"] == "burst@customer.example"}
+        self.assertEqual(len(sets), 1, self.notices())
+        m = self.wait_mails(1)[0]
+        self.assertNotIn("Flash Ltd", self.text(m))
 
     def test_objection_through_the_emailed_link(self):
         self.subscribe_confirmed("dpo@objector.example", customer="Objector SA")
@@ -495,6 +512,42 @@ class Webhooks(Notify):
         self.assertEqual(unsent[0]["severity"], "warning")
         self.assertIn("1 of its 1", unsent[0]["message"])
         self.assertIn("waiting in the outbox", self.server_log())
+
+
+class StalledRelay(Notify):
+    """An SMTP relay that accepts the connection and then says nothing: emails wait on it,
+    webhooks do not (#20 item 8)."""
+    smtp = False          # the relay below is a black hole, not the sink
+    receiver = Webhooks.receiver
+
+    def serve_args(self):
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
+        from fault_proxy import FaultProxy
+        self.stall = FaultProxy(1)
+        self.stall.mode = "stall"
+        self.addCleanup(self.stall.close)
+        return super().serve_args() + ["--smtp", "smtp://127.0.0.1:%d" % self.stall.port,
+                                       "--mail-from", "notices@callnex.example"]
+
+    def test_a_stalled_relay_never_holds_webhooks(self):
+        self.subscribe_confirmed("waiting@customer.example")
+        srv = self.receiver(fail_first=0)
+        url = "http://127.0.0.1:%d/hooks/subreg" % srv.server_address[1]
+        st, h, doc = self.jreq("POST", "/v1/webhooks", token=self.editor, body=json.dumps({"url": url}))
+        self.assertEqual(st, 201, doc)
+        srv.secret = doc["secret"]
+        t0 = time.time()
+        self.announce()
+        while time.time() - t0 < 10 and not srv.got:
+            time.sleep(0.05)
+        self.assertEqual(len(srv.got), 1, self.server_log()[-2000:])
+        self.assertLess(time.time() - t0, 8)          # the email is stuck on the relay meanwhile
+        self.assertTrue(self.stall.held)              # (it is: the relay holds its connection)
+        # and a shutdown does not wait for the relay (it took 168 s)
+        t0 = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+        self.assertLess(time.time() - t0, 5)
 
 
 class WebhookPolicy(Notify):
