@@ -366,6 +366,45 @@ static int range_commit(const char *id, const char *summary, void *ctx)
     return 0;
 }
 
+typedef struct invalid_ctx {
+    store *s;
+    const schemas *xs;
+    const char *tip;
+    void (*fn)(void *ctx, const char *id);
+    void *ctx;
+    sr_err *err;
+    int failed;
+} invalid_ctx;
+
+static int invalid_commit(const char *id, const char *summary, void *ctx)
+{
+    invalid_ctx *c = ctx;
+    diag_list d = {0};
+
+    (void)summary;
+    if (strcmp(id, c->tip) == 0)
+        return 0;
+    if (check_commit(c->s, c->xs, id, "x:", NULL, &d, c->err) != 0) {
+        c->failed = 1;
+        diag_list_free(&d);
+        return 1;
+    }
+    if (blocking(&d, 0))
+        c->fn(c->ctx, id);
+    diag_list_free(&d);
+    return 0;
+}
+
+int guard_each_invalid_commit(store *s, const schemas *xs, const char *base, const char *tip,
+                              void (*fn)(void *ctx, const char *id), void *ctx, sr_err *err)
+{
+    invalid_ctx c = {s, xs, tip, fn, ctx, err, 0};
+
+    if (store_range(s, base, tip, invalid_commit, &c, err) != 0 || c.failed)
+        return -1;
+    return 0;
+}
+
 int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
                      int every_commit, diag_list *d, sr_err *err)
 {

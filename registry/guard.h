@@ -48,6 +48,12 @@ void guard_check_changes(const struct registry *base, const struct registry *neu
  * ("1a2b3c4d:registry.xml"). Returns 0, GUARD_BLOCKED, or -1. */
 int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
                      int every_commit, diag_list *d, sr_err *err);
+/* Each commit after base (exclusive; NULL or "": from the root) up to tip (exclusive) that
+ * fails the schema, registry or shape checks, passed to fn: the intermediate commits of a
+ * range whose tip is valid, which a follower must never serve (?at=, history). Returns 0 or
+ * -1 (err set). */
+int guard_each_invalid_commit(store *s, const schemas *xs, const char *base, const char *tip,
+                              void (*fn)(void *ctx, const char *id), void *ctx, sr_err *err);
 /* What the registry can represent, in the tree of snap: under subprocessors/ only regular,
  * non-executable <id>.xml files; registry.xml and reference/ likewise (reference/ holds
  * *.xml files only); no symbolic links or submodules anywhere; other files (a README,

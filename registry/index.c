@@ -749,16 +749,21 @@ out:
     return rc;
 }
 
+void index_changes_free_one(index_change *c)
+{
+    free(c->author);
+    free(c->email);
+    free(c->message);
+    free(c->id);
+    c->author = c->email = c->message = c->id = NULL;
+}
+
 void index_changes_free(index_change *c, size_t n)
 {
     size_t i;
 
-    for (i = 0; i < n; i++) {
-        free(c[i].author);
-        free(c[i].email);
-        free(c[i].message);
-        free(c[i].id);
-    }
+    for (i = 0; i < n; i++)
+        index_changes_free_one(&c[i]);
     free(c);
 }
 

@@ -76,6 +76,8 @@ typedef struct index_change {
 int index_changes(index_db *db, const char *id, const char *after, int64_t since,
                   index_change **out, size_t *n, sr_err *err);
 void index_changes_free(index_change *c, size_t n);
+/* Free what one change owns (its strings), leaving the array to index_changes_free. */
+void index_changes_free_one(index_change *c);
 /* Append the one-line summary of change c ("Added: ...", "Changed: id: ...") to out, from
  * the stored JSON of its blobs (summary_change; public_only as there). Returns 0 or -1. */
 int index_change_summary(index_db *db, const index_change *c, int public_only, buf *out);

@@ -1324,6 +1324,23 @@ int store_set_main(store *s, const char *expected_old, const char *new_id, sr_er
     return 0;
 }
 
+int store_mark_refused(store *s, const char *id, sr_err *err)
+{
+    char name[100];
+
+    snprintf(name, sizeof(name), "refs/subreg/refused/%.40s", id);
+    return store_keep_ref(s, name, id, err);
+}
+
+int store_is_refused(store *s, const char *id)
+{
+    char name[100];
+    git_oid oid;
+
+    snprintf(name, sizeof(name), "refs/subreg/refused/%.40s", id);
+    return git_reference_name_to_id(&oid, s->repo, name) == 0;
+}
+
 int store_keep_ref(store *s, const char *name, const char *id, sr_err *err)
 {
     git_reference *ref = NULL;

@@ -215,6 +215,11 @@ int store_push(store *s, const char *url, const store_remote_auth *a, const char
  * STORE_LOCKED or -1. */
 int store_set_main(store *s, const char *expected_old, const char *new_id, sr_err *err);
 
+/* Revisions that failed the registry's checks and are never served (an invalid commit an
+ * upstream took, repaired later): marked by a ref refs/subreg/refused/ID. mark: 0 or -1;
+ * is_refused: 1 when marked, else 0. */
+int store_mark_refused(store *s, const char *id, sr_err *err);
+int store_is_refused(store *s, const char *id);
 /* Point the ref name (refs/subreg/...) at id, creating or replacing it (to keep commits that
  * main no longer reaches). Returns 0 or -1. */
 int store_keep_ref(store *s, const char *name, const char *id, sr_err *err);

@@ -235,6 +235,31 @@ static int rev_param(server *s, struct MHD_Connection *c, req *r, const char *na
     return 0;
 }
 
+/* 1 when rev failed the registry's checks (an invalid commit an upstream took): never served. */
+static int refused(server *s, const char *rev)
+{
+    sr_err err = {{0}};
+    store *st = srv_store(s, &err);
+
+    return st && store_is_refused(st, rev);
+}
+
+/* Drop the changes of refused revisions from ch[0..*n) in place: history, the feed and the
+ * page's versions never show a revision that is not served. */
+static void drop_refused(server *s, index_change *ch, size_t *n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < *n; i++) {
+        if (refused(s, ch[i].commit)) {
+            index_changes_free_one(&ch[i]);
+            continue;
+        }
+        ch[k++] = ch[i];
+    }
+    *n = k;
+}
+
 /* The snapshot a read is about: current, or ?at=DATE|COMMIT. NULL after answering. */
 static snapshot *pick_snapshot(server *s, struct MHD_Connection *c, req *r, enum MHD_Result *ret)
 {
@@ -259,6 +284,24 @@ static snapshot *pick_snapshot(server *s, struct MHD_Connection *c, req *r, enum
             *ret = rc == STORE_NOTFOUND ? srv_error(c, r, 404, "no revision at the end of %s: %s", at, err.msg)
                                         : index_failed(s, idx, c, r, &err);
             return NULL;
+        }
+    }
+    if (refused(s, rev)) {
+        store *st = srv_store(s, &err);
+        char prev[STORE_OID_HEX + 4];
+        int k;
+        if (day == DATE_NONE) {
+            *ret = srv_error(c, r, 404, "revision %.12s failed the registry's checks (schema, registry "
+                                        "checks, rules) and is never served", rev);
+            return NULL;
+        }
+        /* a day whose last revision was refused: what was served then, the last valid one */
+        for (k = 0; st && k < 1000 && refused(s, rev); k++) {
+            snprintf(prev, sizeof(prev), "%.40s~1", rev);
+            if (store_resolve(st, prev, rev, &err) != 0) {
+                *ret = srv_error(c, r, 404, "no valid revision at the end of %s", at);
+                return NULL;
+            }
         }
     }
     sn = srv_snapshot_at(s, rev, &err);
@@ -465,6 +508,8 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
     if (since && day != DATE_NONE)
         since_t = (int64_t)day * 86400;
     rc = index_changes(idx, id, after[0] ? after : NULL, since_t, &ch, &n, &err);
+    if (rc == 0)
+        drop_refused(s, ch, &n);
     if (rc == STORE_NOTFOUND)
         return srv_error(c, r, 400, "since: %s", err.msg);
     if (rc != 0)
@@ -523,6 +568,7 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         snapshot_unref(sn);
         return index_failed(s, idx, c, r, &err);
     }
+    drop_refused(s, ch, &n);
     owner = sn->reg->settings.owner ? sn->reg->settings.owner : "subreg";
     url = sn->reg->settings.public_url;
     buf_init(&out, 0);
@@ -1366,6 +1412,7 @@ static size_t page_versions(server *s, page_version *v, size_t max, int *last)
     *last = DATE_NONE;
     if (!idx || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0)
         return 0;
+    drop_refused(s, ch, &n);
     buf_init(&line, 0);
     for (i = 0; i < n; i++) {
         int day = (int)(ch[i].time / 86400);

@@ -50,6 +50,22 @@ static void set_bad(upstream *u, const char *rev, const char *why)
     pthread_mutex_unlock(&u->stat_mu);
 }
 
+typedef struct refused_ctx {
+    upstream *u;
+    store *st;
+} refused_ctx;
+
+static void mark_refused(void *ctx, const char *id)
+{
+    refused_ctx *c = ctx;
+    sr_err err = {{0}};
+
+    if (store_mark_refused(c->st, id, &err) != 0)
+        srv_log(c->u->s, "upstream: cannot mark %.12s as refused: %s", id, err.msg);
+    else
+        srv_log(c->u->s, "upstream: revision %.12s is invalid: never served (not at ?at= nor in history)", id);
+}
+
 /* Fetch, check what arrived, move main to it when it is valid. Called with u->mu held, with
  * the calling thread's store. Returns 0 (main is the upstream's valid tip, or the last valid
  * one while the tip is invalid), STORE_OFFLINE, or -1; err says why. */
@@ -90,8 +106,11 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     grc = guard_check_push(st, u->s->xs, grc == 0 ? base : NULL, tip, date_today(), 0, &d, err);
     if (grc == GUARD_BLOCKED) {
         char why[1024];
+        sr_err e2 = {{0}};
         findings_text(&d, why, sizeof(why));
         set_bad(u, tip, why);
+        if (store_mark_refused(st, tip, &e2) != 0) /* never served, not even at ?at= */
+            srv_log(u->s, "upstream: cannot mark %.12s as refused: %s", tip, e2.msg);
         srv_log(u->s, "upstream: revision %.12s is invalid and not served (still serving %.12s): %s", tip, main_id, why);
         diag_list_free(&d);
         return 0;
@@ -99,6 +118,14 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     diag_list_free(&d);
     if (grc != 0)
         return -1;
+    /* the tip is valid: the commits on the way that are not (a repair after an invalid one)
+     * are marked refused, never served at ?at= or in history */
+    {
+        refused_ctx rc_ = {u, st};
+        sr_err e2 = {{0}};
+        if (guard_each_invalid_commit(st, u->s->xs, base[0] ? base : NULL, tip, mark_refused, &rc_, &e2) != 0)
+            srv_log(u->s, "upstream: cannot check the commits before %.12s: %s", tip, e2.msg);
+    }
     if (store_descends(st, tip, main_id, err) == 0) {
         /* the upstream does not contain what is served here (its history was rewritten, or
          * this repository was written to directly): the upstream wins, nothing is lost */

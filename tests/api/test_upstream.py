@@ -285,6 +285,15 @@ class PrimaryAndReplicas(Upstream):
         self.assertEqual(n.github_hook()[0], 202)
         self.wait_serving([n], fixed, 3.0)
         self.assertEqual(n.req("GET", "/healthz")[2]["status"], "ok")
+        # the invalid commit stays unserved after the repair: not at ?at=, not in history (#20 item 7)
+        st, h, doc = n.req("GET", "/v1/subprocessors?at=" + bad)
+        self.assertEqual(st, 404, doc)
+        self.assertIn("never served", doc["error"]["message"])
+        self.assertEqual(n.req("GET", "/v1/subprocessors?at=" + fixed)[0], 200)
+        st, h, hist = n.req("GET", "/v1/subprocessors/hetzner/history")
+        self.assertEqual(st, 200)
+        self.assertNotIn(bad, json.dumps(hist))
+        self.assertIn(fixed, json.dumps(hist))
         self.assertEqual(n.metric("subreg_upstream_invalid"), 0)
 
     def test_upstream_down_reads_go_on_and_writes_resume_when_it_is_back(self):
