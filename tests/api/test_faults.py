@@ -82,3 +82,35 @@ class StalledUpstream(Upstream):
         ancestry = git(["merge-base", "--is-ancestor", bad, main], cwd=self.origin, check=False).returncode
         self.assertNotEqual(ancestry, 0, "the withdrawn commit came back")
         self.assertEqual(git(["merge-base", "--is-ancestor", base, main], cwd=self.origin, check=False).returncode, 0)
+
+    def test_a_push_whose_report_is_cut_is_acknowledged(self):
+        # the upstream applies the push, the connection breaks before its report: the server
+        # looks at the upstream's main before answering (#20 item 4)
+        n = self.node("primary", "--fetch-interval", "3600")
+        self.proxy.mode = "cut-report"
+        st, _, doc = n.put("mistral", self.seed_xml("mistral").replace("</purpose>", " (cut)</purpose>", 1))
+        self.proxy.mode = "pass"
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(self.upstream_main(), doc["revision"])
+
+    def test_two_primaries_by_mistake_lose_races_never_writes(self):
+        # a lost race (another push moved or locked the upstream's main) is re-applied, never
+        # a 409 (#20 item 3)
+        a = self.node("a", "--fetch-interval", "3600")
+        b = self.node("b", "--fetch-interval", "3600")
+        codes = []
+
+        def writer(node, tag):
+            for i in range(6):
+                xml = self.seed_xml("hetzner" if tag == "a" else "mistral").replace(
+                    "</purpose>", " (%s %d)</purpose>" % (tag, i), 1)
+                codes.append(node.put("hetzner" if tag == "a" else "mistral", xml)[0])
+        ts = [threading.Thread(target=writer, args=(a, "a")), threading.Thread(target=writer, args=(b, "b"))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(120)
+        self.assertNotIn(409, codes, codes)
+        self.assertTrue(all(c in (200, 201) for c in codes), codes)
+        log = git(["log", "--format=%s", "main"], cwd=self.origin).stdout
+        self.assertEqual(log.count("Update hetzner") + log.count("Update mistral"), 12, log)

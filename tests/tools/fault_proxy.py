@@ -1,6 +1,8 @@
 """A TCP proxy on loopback that injects faults between subreg and a real server (git daemon):
 mode "pass" forwards, "stall" accepts connections and then sends nothing (a black hole that
-looks alive), "refuse" closes each connection at once. Used in-process by the fault tests."""
+looks alive), "refuse" closes each connection at once, "cut-report" forwards a push but drops
+what the server says after the client has sent its commands and pack (the upstream applies
+the push; the report never arrives). Used in-process by the fault tests."""
 import socket
 import threading
 
@@ -38,12 +40,23 @@ class FaultProxy:
             c.close()
             return
 
-        def one_way(a, b):
+        state = {"client_spoke": 0, "cut": False}
+        cut_mode = self.mode == "cut-report"
+
+        def one_way(a, b, from_client):
             try:
                 while True:
                     data = a.recv(65536)
                     if not data:
                         break
+                    if from_client:
+                        state["client_spoke"] += 1
+                        if state["client_spoke"] == 1:
+                            state["push"] = b"git-receive-pack" in data
+                        elif cut_mode and state.get("push"):
+                            state["cut"] = True   # commands and pack on their way: no report back
+                    elif state["cut"]:
+                        continue
                     b.sendall(data)
             except OSError:
                 pass
@@ -53,8 +66,8 @@ class FaultProxy:
                         s.shutdown(socket.SHUT_RDWR)
                     except OSError:
                         pass
-        threading.Thread(target=one_way, args=(c, u), daemon=True).start()
-        one_way(u, c)
+        threading.Thread(target=one_way, args=(c, u, True), daemon=True).start()
+        one_way(u, c, False)
 
     def close(self):
         self.closed = True
