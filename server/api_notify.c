@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -164,6 +165,14 @@ static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, re
     snprintf(key, sizeof(key), "ip:%s", ip);
     if (!notify_rate(s->notify, key, RATE_IP, RATE_IP_WINDOW, &after))
         return too_many(c, r, after);
+    {
+        /* JSON only: a form of any web site can post text/plain here without asking (no CORS
+         * preflight), and so subscribe its visitors; application/json needs the preflight */
+        const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        size_t l = ct ? strcspn(ct, "; ") : 0;
+        if (!ct || l != 16 || strncasecmp(ct, "application/json", 16) != 0)
+            return srv_error(c, r, 415, "send the subscription as Content-Type: application/json");
+    }
     if (!(o = json_body(c, r, &ret)))
         return ret;
     if (subscription_fields(c, r, o, &email, &lang, &ret)) {

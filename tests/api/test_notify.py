@@ -360,6 +360,18 @@ class Subscriptions(Notify):
         sent = self.mails()
         self.assertEqual(sorted(m.envelope["to"][0] for m in sent), sorted("flood%d@example.com" % i for i in range(10)))
 
+    def test_only_json_subscribes(self):
+        # a form on any site could post text/plain without a CORS preflight (#21 item 9)
+        for ctype in ("text/plain", "application/x-www-form-urlencoded", None):
+            hdr = {"Content-Type": ctype} if ctype else {}
+            st = self.req("POST", "/v1/subscriptions", body=json.dumps({"email": "csrf@example.com"}).encode(),
+                          headers=hdr)[0]
+            self.assertEqual(st, 415, ctype)
+        self.assertEqual(self.req("POST", "/v1/subscriptions", body=json.dumps({"email": "json@example.com"}).encode(),
+                                  headers={"Content-Type": "application/json; charset=utf-8"})[0], 202)
+        self.wait_mails(1)
+        self.assertEqual([m.envelope["to"][0] for m in self.mails()], ["json@example.com"])
+
     def test_one_address_cannot_be_flooded_with_confirmations(self):
         hdr = {"Content-Type": "application/json"}
         statuses = [self.req("POST", "/v1/subscriptions", body=json.dumps({"email": "target@example.com"}).encode(),
