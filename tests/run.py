@@ -101,7 +101,8 @@ def main():
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=99")
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=99")
     # TSan: any data race is a report, and the process then exits non-zero
-    os.environ.setdefault("TSAN_OPTIONS", "halt_on_error=0:exitcode=66:second_deadlock_stack=1")
+    os.environ.setdefault("TSAN_OPTIONS", "halt_on_error=0:exitcode=66:second_deadlock_stack=1:suppressions=%s"
+                          % os.path.join(HERE, "tsan.supp"))
     t0 = time.time()
     p1, f1 = run_unit(a.unit_dir) if not a.only else (0, 0)
     pz, fz = run_fuzz_replay(a.fuzz)

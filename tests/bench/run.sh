@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks, each measured as a ratio against a real peer in the same run (the machines are
 # shared and noisy: absolute times drift, ratios much less). Results go to tests/bench/out/.
-# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http|replicas ...]   (default: all)
+# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http|writes|replicas ...]   (default: all)
 # BENCH_TINY=1 runs every section's own code once at a tiny size, with no timing claim (make
 # test does, so that a broken benchmark fails the build); a section whose peer is not
 # installed is then skipped.
@@ -11,7 +11,7 @@ OUT=tests/bench/out
 mkdir -p "$OUT"
 BIN=$PWD/bin/subreg
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http replicas)
+[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http writes replicas)
 if [ "${BENCH_TINY:-0}" = 1 ]; then
   N_LARGE=50 N_SMALL=4 WRITES=3 N_PLAN=50 GIT_N=3 PUTS_WARM=2 PUTS=3 SECS_LONG=2 REPL_ROUNDS=1
   HF="-w 0 -r 2" DUR=1s ROUNDS=1 OUT=tests/bench/out-tiny
@@ -70,6 +70,12 @@ def kv(f):
 a, b = kv(out + "/store%s.txt" % sys.argv[2]), kv(out + "/store%s.txt" % sys.argv[3])
 print("write median: 10k %.2f ms, 100 %.2f ms, ratio 10k/100 = %.2f" % (a["write_median_ms"], b["write_median_ms"], a["write_median_ms"] / b["write_median_ms"]))
 PY
+}
+
+bench_writes() {
+  peers curl || return 0
+  echo "== writes: /healthz and GET /v1/subprocessors latency idle and with 4 API writers (writes off the request threads)"
+  python3 tests/bench/read_under_writes.py "$BIN" "$OUT" $([ "${BENCH_TINY:-0}" = 1 ] && echo 2 || echo 20) | tee "$OUT/writes.txt"
 }
 
 bench_replicas() {
