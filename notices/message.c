@@ -134,6 +134,32 @@ static int put_encoded(buf *out, const char *s)
     return 0;
 }
 
+/* A display name (RFC 5322 3.2.5 phrase): as it is when it is plain ASCII of atoms and
+ * spaces; a quoted-string when it has specials (an owner named "Example, Inc." would be two
+ * mailboxes unquoted); encoded words when it is not ASCII. */
+static int put_display_name(buf *out, const char *s)
+{
+    const unsigned char *p;
+    int plain = 1, specials = 0;
+
+    for (p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f)
+            plain = 0;
+        else if (strchr("()<>[]:;@\\,.\"", *p))
+            specials = 1;
+    }
+    if (!plain || strlen(s) >= 900)
+        return put_encoded(out, s);
+    if (!specials)
+        return buf_puts(out, s);
+    if (buf_puts(out, "\"") != 0)
+        return -1;
+    for (p = (const unsigned char *)s; *p; p++)
+        if ((*p == '"' || *p == '\\') ? buf_add(out, "\\", 1) != 0 || buf_add(out, p, 1) != 0 : buf_add(out, p, 1) != 0)
+            return -1;
+    return buf_puts(out, "\"");
+}
+
 /* Text without control characters but tab and newline (for a subject or a display name:
  * none either). */
 static void clean(char *s, int keep_newlines)
@@ -155,7 +181,7 @@ static int headers(const message_ctx *m, const char *subject, const char *bounda
     clean(subj, 0);
     gmtime_r(&m->date, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    if (buf_puts(out, "From: ") != 0 || put_encoded(out, owner) != 0 ||
+    if (buf_puts(out, "From: ") != 0 || put_display_name(out, owner) != 0 ||
         buf_printf(out, " <%s>\r\nTo: <%s>\r\nSubject: ", m->from, m->to) != 0 || put_encoded(out, subj) != 0 ||
         buf_printf(out, "\r\nDate: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"
                         "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"

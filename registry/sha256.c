@@ -1,87 +1,9 @@
 #include "sha256.h"
 #include <string.h>
-
-static const uint32_t K[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void block(uint32_t h[8], const unsigned char *p)
-{
-    uint32_t w[64], a, b, c, d, e, f, g, k, t1, t2;
-    int i;
-
-    for (i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-               (uint32_t)p[4 * i + 3];
-    for (i = 16; i < 64; i++) {
-        uint32_t s0 = ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-    for (i = 0; i < 64; i++) {
-        t1 = k + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-        t2 = (ROR(a, 2) ^ ROR(a, 13) ^ ROR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        k = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
-}
-
-void sha256_init(sha256_ctx *c)
-{
-    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    memcpy(c->h, iv, sizeof(iv));
-    c->len = 0;
-    c->fill = 0;
-}
-
-void sha256_update(sha256_ctx *c, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-
-    c->len += len;
-    if (c->fill) {
-        size_t take = 64 - c->fill < len ? 64 - c->fill : len;
-        memcpy(c->buf + c->fill, p, take);
-        c->fill += take, p += take, len -= take;
-        if (c->fill < 64)
-            return;
-        block(c->h, c->buf);
-        c->fill = 0;
-    }
-    for (; len >= 64; p += 64, len -= 64)
-        block(c->h, p);
-    memcpy(c->buf, p, len);
-    c->fill = len;
-}
-
-void sha256_final(sha256_ctx *c, unsigned char out[32])
-{
-    uint64_t bits = c->len * 8;
-    size_t i, tl = c->fill + 1 + 8 <= 64 ? 64 : 128;
-    unsigned char tail[128];
-
-    memset(tail, 0, sizeof(tail));
-    memcpy(tail, c->buf, c->fill);
-    tail[c->fill] = 0x80;
-    for (i = 0; i < 8; i++)
-        tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
-    block(c->h, tail);
-    if (tl == 128)
-        block(c->h, tail + 64);
-    for (i = 0; i < 32; i++)
-        out[i] = (unsigned char)(c->h[i / 4] >> (24 - 8 * (i % 4)));
-}
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
 
 void sha256_to_hex(const unsigned char *raw, size_t n, char *out)
 {
@@ -97,52 +19,33 @@ void sha256_to_hex(const unsigned char *raw, size_t n, char *out)
 
 void sha256_hex(const void *data, size_t len, char out[65])
 {
-    sha256_ctx c;
-    unsigned char raw[32];
+    unsigned char d[32];
+    unsigned int n = 0;
 
-    sha256_init(&c);
-    sha256_update(&c, data, len);
-    sha256_final(&c, raw);
-    sha256_to_hex(raw, 32, out);
+    if (EVP_Digest(data, len, d, &n, EVP_sha256(), NULL) != 1 || n != 32)
+        memset(d, 0, sizeof(d)); /* only out of memory: an all-zero digest matches nothing stored */
+    sha256_to_hex(d, 32, out);
 }
 
 void hmac_sha256(const void *key, size_t klen, const void *a, size_t alen, const void *b,
                  size_t blen, unsigned char out[32])
 {
-    unsigned char k[64], pad[64], inner[32];
-    sha256_ctx c;
-    size_t i;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *h = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+                           OSSL_PARAM_construct_end()};
+    size_t n = 0;
 
-    memset(k, 0, sizeof(k));
-    if (klen > 64) {
-        sha256_init(&c);
-        sha256_update(&c, key, klen);
-        sha256_final(&c, k);
-    } else {
-        memcpy(k, key, klen);
-    }
-    for (i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x36;
-    sha256_init(&c);
-    sha256_update(&c, pad, 64);
-    sha256_update(&c, a, alen);
-    if (b)
-        sha256_update(&c, b, blen);
-    sha256_final(&c, inner);
-    for (i = 0; i < 64; i++)
-        pad[i] = k[i] ^ 0x5c;
-    sha256_init(&c);
-    sha256_update(&c, pad, 64);
-    sha256_update(&c, inner, 32);
-    sha256_final(&c, out);
+    if (!h || EVP_MAC_init(h, key, klen, params) != 1 || EVP_MAC_update(h, a, alen) != 1 ||
+        (b && EVP_MAC_update(h, b, blen) != 1) || EVP_MAC_final(h, out, &n, 32) != 1 || n != 32)
+        memset(out, 0, 32); /* only out of memory: a signature that matches nothing */
+    EVP_MAC_CTX_free(h);
+    EVP_MAC_free(mac);
 }
 
 int sha256_equal(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b), i;
-    unsigned char d = la != lb;
+    size_t la = strlen(a), lb = strlen(b);
 
-    for (i = 0; i < la && i < lb; i++)
-        d |= (unsigned char)(a[i] ^ b[i]);
-    return d == 0;
+    return la == lb && CRYPTO_memcmp(a, b, la) == 0;
 }

@@ -150,17 +150,6 @@ static int same_file(const struct stat *x, const struct stat *y)
            x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
 }
 
-/* Constant-time comparison of two 64-digit hashes. */
-static int hash_equal(const char *a, const char *b)
-{
-    unsigned char diff = 0;
-    int i;
-
-    for (i = 0; i < 64; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0;
-}
-
 auth_role auth_check(auth *a, const char *tok, char *name, size_t n)
 {
     struct stat st;
@@ -189,7 +178,7 @@ auth_role auth_check(auth *a, const char *tok, char *name, size_t n)
         }
     }
     for (i = 0; i < a->n; i++) {
-        if (hash_equal(a->v[i].hash, hash) && role == ROLE_NONE) {
+        if (sha256_equal(a->v[i].hash, hash) && role == ROLE_NONE) {
             role = a->v[i].role;
             snprintf(name, n, "%s", a->v[i].name);
         }

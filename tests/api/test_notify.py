@@ -360,6 +360,25 @@ class Subscriptions(Notify):
         sent = self.mails()
         self.assertEqual(sorted(m.envelope["to"][0] for m in sent), sorted("flood%d@example.com" % i for i in range(10)))
 
+    def test_an_owner_name_with_a_comma_is_one_mailbox(self):
+        # "Example, Inc." unquoted in From: is two mailboxes to every mail reader (#23 item 7)
+        self.subscribe_confirmed("from@customer.example")
+        clone = os.path.join(self.tmp, "clone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        path = os.path.join(clone, "registry.xml")
+        with open(path) as f:
+            body = f.read()
+        with open(path, "w") as f:
+            f.write(body.replace(">CallNex BV</owner>", ">CallNex, Inc. (\"Voice\")</owner>"))
+        git(["commit", "-qam", "Owner renamed"], cwd=clone)
+        self.assertEqual(git(["push", "-q", "origin", "main"], cwd=clone, check=False).returncode, 0)
+        self.announce()
+        m = self.wait_mails(1)[0]
+        import email.utils
+        addrs = email.utils.getaddresses([m["From"]])
+        self.assertEqual(len(addrs), 1, m["From"])
+        self.assertEqual(addrs[0], ('CallNex, Inc. ("Voice")', "notices@callnex.example"))
+
     def test_only_json_subscribes(self):
         # a form on any site could post text/plain without a CORS preflight (#21 item 9)
         for ctype in ("text/plain", "application/x-www-form-urlencoded", None):

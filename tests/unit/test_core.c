@@ -9,6 +9,7 @@
 #include "../../registry/date.h"
 #include "../../registry/diag.h"
 #include "../../registry/entry.h"
+#include "../../registry/sha256.h"
 #include "../../registry/xmldoc.h"
 
 static void test_date_roundtrip(void **state)
@@ -174,13 +175,41 @@ static void test_id_valid(void **state)
     assert_false(entry_id_valid("a234567890123456789012345678901234567890123456789012345678901234"));
 }
 
+/* The digests through libcrypto against published vectors (FIPS 180-4, RFC 4231 case 2),
+ * the constant-time comparison, and CSV cells that never become formulas. */
+static void test_digests_and_cells(void **state)
+{
+    char hex[65];
+    unsigned char mac[32];
+    buf b;
+
+    (void)state;
+    sha256_hex("abc", 3, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    hmac_sha256("Jefe", 4, "what do ya want ", 16, "for nothing?", 12, mac);
+    sha256_to_hex(mac, 32, hex);
+    assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    assert_true(sha256_equal("abc", "abc"));
+    assert_false(sha256_equal("abc", "abd"));
+    assert_false(sha256_equal("abc", "abcd"));
+    buf_init(&b, 0);
+    buf_csv_field(&b, "=1+1", 0);
+    buf_csv_field(&b, "a,\"b\"", 0);
+    buf_csv_field(&b, "@x\ny", 1);
+    assert_string_equal(buf_str(&b), "'=1+1,\"a,\"\"b\"\"\",\"'@x\ny\"\r\n");
+    b.len = 0;
+    buf_md_cell(&b, "<b>|[x](javascript:y)`");
+    assert_string_equal(buf_str(&b), " &lt;b&gt;\\|\\[x\\](javascript:y)\\` |");
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_date_roundtrip),  cmocka_unit_test(test_date_months),
         cmocka_unit_test(test_buf),             cmocka_unit_test(test_diag_format_sort),
         cmocka_unit_test(test_entry_from_doc_and_views), cmocka_unit_test(test_xml_hostile),
-        cmocka_unit_test(test_id_valid),
+        cmocka_unit_test(test_id_valid),        cmocka_unit_test(test_digests_and_cells),
     };
     xmldoc_global_init();
     return cmocka_run_group_tests(tests, NULL, NULL);
