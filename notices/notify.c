@@ -245,7 +245,8 @@ static int material(const registry *cur, const entry *was, const entry *now, int
 }
 
 /* The changes customers can see from old to cur, into items; the earliest announced and
- * effective days into *ann, *eff (DATE_NONE when none). */
+ * effective days of the additions and changes (what customers may object to; removals
+ * never shorten it) into *ann, *eff (DATE_NONE when none). */
 static int diff_snapshots(const registry *old, const registry *cur, int today, cJSON *items,
                           int *ann, int *eff)
 {
@@ -268,10 +269,11 @@ static int diff_snapshots(const registry *old, const registry *cur, int today, c
                 return -1;
             SEEN(a, e);
         } else if (!public_entry(now) && public_entry(was)) {
+            /* a removal owes no notice and is not objected to: its day never shortens the
+             * objection period of an addition in the same change set */
             e = now->retired;
             if (add_item(items, 'D', was, NULL, DATE_NONE, e) != 0)
                 return -1;
-            SEEN(DATE_NONE, e);
         } else if (public_entry(now) && (!now->json[VIEW_PUBLIC] || !was->json[VIEW_PUBLIC] ||
                                          strcmp(now->json[VIEW_PUBLIC], was->json[VIEW_PUBLIC]) != 0 ||
                                          material(cur, was, now, today))) {

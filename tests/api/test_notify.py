@@ -253,6 +253,32 @@ class Subscriptions(Notify):
         m = self.wait_mails(1)[0]
         self.assertNotIn("Flash Ltd", self.text(m))
 
+    def test_a_removal_never_shortens_the_objection_period(self):
+        # one commit retires a vendor as of yesterday and announces another: the objection
+        # period is the addition's (#21 item 1)
+        self.subscribe_confirmed("dpo@mixed.example")
+        clone = os.path.join(self.tmp, "clone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        path = os.path.join(clone, "subprocessors", "hetzner.xml")
+        with open(path) as f:
+            body = f.read()
+        with open(path, "w") as f:
+            f.write(body.replace("<status>active</status>", "<status>retired</status>").replace(
+                "</effective>", "</effective>\n  <retired>2026-11-27</retired>", 1))
+        with open(os.path.join(clone, "subprocessors", "deepgram.xml"), "w") as f:
+            f.write(new_entry_xml(self.seed_xml("gladia"), "deepgram", "Deepgram BV"))
+        git(["add", "."], cwd=clone)
+        git(["commit", "-qm", "Retire Hetzner, announce Deepgram"], cwd=clone)
+        p = git(["push", "-q", "origin", "main"], cwd=clone, check=False)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = self.wait_mails(1)[0]
+        text = self.text(m)
+        self.assertIn("Hetzner", text)
+        self.assertNotIn("-1 day", text)
+        self.assertNotIn("2026-11-27", text.split("object")[-1] if "object" in text else "")
+        st, h, page = self.req("GET", self.link(m, "/objections/"))
+        self.assertEqual(st, 200, page[:300])                # open, not 410 on arrival
+
     def test_objection_through_the_emailed_link(self):
         self.subscribe_confirmed("dpo@objector.example", customer="Objector SA")
         self.announce()
