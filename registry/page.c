@@ -1,5 +1,6 @@
 #include "page.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "date.h"
@@ -281,7 +282,7 @@ static void svg_label(buf *out, const char *s, size_t max)
 #define SVG_ROW 30
 static void flow_svg(const registry *r, const entry *const *shown, size_t n, int day, int l, buf *out)
 {
-    char countries[64][3];
+    char countries[256][3]; /* every ISO 3166-1 country fits */
     size_t nc = 0, i, j, k, rows;
     int outside = 0;
     const char *owner = r->settings.owner ? r->settings.owner : "";
@@ -294,7 +295,7 @@ static void flow_svg(const registry *r, const entry *const *shown, size_t n, int
                 continue;
             for (k = 0; k < nc; k++)
                 seen |= strcmp(countries[k], loc->country.cc) == 0;
-            if (!seen && nc < 64)
+            if (!seen && nc < 256)
                 memcpy(countries[nc++], loc->country.cc, 3);
         }
     rows = n > nc ? n : nc;
@@ -415,21 +416,26 @@ const char *page_css(size_t *len)
 
 int page_render(const registry *r, const page_opts *o, buf *out)
 {
-    const entry *current[2048], *upcoming[512], *removed[512];
+    /* every entry, however many: no list is cut at a fixed size */
+    const entry **current = calloc(r->n + 1, sizeof(*current)), **upcoming = calloc(r->n + 1, sizeof(*upcoming)),
+                **removed = calloc(r->n + 1, sizeof(*removed));
     size_t nc = 0, nu = 0, nr = 0, i, k;
+    int rc = -1;
     int l = lang_index(o->lang), day = o->at != DATE_NONE ? o->at : o->day, any_change = 0;
     const char *owner = r->settings.owner ? r->settings.owner : "";
     char title[400];
 
+    if (!current || !upcoming || !removed)
+        goto out;
     for (i = 0; i < r->n; i++) {
         const entry *e = r->entries[i];
         if (o->only && strcmp(e->id, o->only) != 0)
             continue;
-        if (e->status == STATUS_ACTIVE && in_force(e->effective, day) && nc < 2048)
+        if (e->status == STATUS_ACTIVE && in_force(e->effective, day))
             current[nc++] = e;
-        else if ((e->status == STATUS_PLANNED || (e->status == STATUS_ACTIVE && !in_force(e->effective, day))) && nu < 512)
+        else if (e->status == STATUS_PLANNED || (e->status == STATUS_ACTIVE && !in_force(e->effective, day)))
             upcoming[nu++] = e;
-        else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE && e->retired >= day - 365 && nr < 512)
+        else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE && e->retired >= day - 365)
             removed[nr++] = e;
     }
     snprintf(title, sizeof(title), words[T_TITLE][l], owner);
@@ -566,5 +572,10 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_puts(out, "</p>\n");
     }
     buf_puts(out, "</footer>\n</main>\n</body>\n</html>\n");
-    return out->failed ? -1 : 0;
+    rc = out->failed ? -1 : 0;
+out:
+    free(current);
+    free(upcoming);
+    free(removed);
+    return rc;
 }
