@@ -392,6 +392,7 @@ int cmd_serve(int argc, char **argv)
     port = bound;
     if (!public_url[0])
         snprintf(public_url, sizeof(public_url), "http://%s:%u", host, (unsigned)bound);
+    s.public_url = public_url;
     s.id_prefix = (unsigned)getpid() ^ (unsigned)time(NULL);
     /* Signals go to the main thread only (sigwait below). */
     sigemptyset(&set);

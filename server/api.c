@@ -12,6 +12,7 @@
 #include "../registry/guard.h"
 #include "../registry/report.h"
 #include "../registry/rules.h"
+#include "../registry/sha256.h"
 #include "../registry/writer.h"
 #include "../registry/xmldoc.h"
 #include "../registry/version.h"
@@ -549,6 +550,9 @@ static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, 
 
 static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
 {
+    /* absolute links (RFC 4287 readers resolve relative ones against the feed's own URL,
+     * which a CDN or proxy may change): --public-url, else where the server listens */
+    const char *base = s->public_url ? s->public_url : "";
     enum MHD_Result ret = MHD_NO;
     sr_err err = {{0}};
     index_db *idx = srv_index(s, &err);
@@ -578,8 +582,8 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
     buf_puts(&out, ": sub-processors</title>\n  <subtitle>Added, changed and removed sub-processors, and those announced ahead of their start.</subtitle>\n");
     buf_printf(&out, "  <id>urn:subreg:feed:%.12s</id>\n", n ? ch[n - 1].commit : sn->rev);
     date_format_time(n ? ch[0].time : (int64_t)time(NULL), when);
-    buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"/v1/feed.atom\"/>\n"
-                     "  <link rel=\"alternate\" type=\"text/html\" href=\"/\"/>\n", when);
+    buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"%s/v1/feed.atom\"/>\n"
+                     "  <link rel=\"alternate\" type=\"text/html\" href=\"%s/\"/>\n", when, base, base);
     if (url) {
         buf_puts(&out, "  <link rel=\"alternate\" href=\"");
         buf_xml_escape(&out, url);
@@ -593,8 +597,8 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         if (e->status != STATUS_PLANNED || e->effective == DATE_NONE || e->effective < today)
             continue;
         buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming:%s:%s</id>\n"
-                         "    <link rel=\"alternate\" type=\"text/html\" href=\"/subprocessors/%s\"/>\n    <title>",
-                   e->id, date_format(e->effective, d), e->id);
+                         "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/subprocessors/%s\"/>\n    <title>",
+                   e->id, date_format(e->effective, d), base, e->id);
         buf_puts(&out, "Upcoming: ");
         buf_xml_escape(&out, e->name ? e->name : e->id);
         buf_printf(&out, " from %s</title>\n", d);
@@ -611,10 +615,13 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
             continue;
         nu = entry_upcoming_changes(e, today, up, 16);
         for (k = 0; k < nu && k < 16; k++) {
-            buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming-change:%s:%s:", e->id, date_format(up[k].effective, d));
-            buf_xml_escape(&out, up[k].what);
-            buf_printf(&out, "</id>\n    <link rel=\"alternate\" type=\"text/html\" href=\"/subprocessors/%s\"/>\n"
-                             "    <title>Upcoming change: ", e->id);
+            char whathash[65];
+            /* an IRI has no spaces: the change is named by a digest of its words */
+            sha256_hex(up[k].what, strlen(up[k].what), whathash);
+            buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming-change:%s:%s:%.16s</id>\n"
+                             "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/subprocessors/%s\"/>\n"
+                             "    <title>Upcoming change: ",
+                       e->id, date_format(up[k].effective, d), whathash, base, e->id);
             buf_xml_escape(&out, e->name ? e->name : e->id);
             buf_puts(&out, " adds ");
             buf_xml_escape(&out, up[k].what);
@@ -630,8 +637,8 @@ static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
         index_change_summary(idx, &ch[i], 1, &line);
         date_format_time(ch[i].time, when);
         buf_printf(&out, "  <entry>\n    <id>urn:subreg:change:%s:%s</id>\n"
-                         "    <link rel=\"alternate\" type=\"text/html\" href=\"/subprocessors/%s\"/>\n    <title>",
-                   ch[i].commit, ch[i].id, ch[i].id);
+                         "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/subprocessors/%s\"/>\n    <title>",
+                   ch[i].commit, ch[i].id, base, ch[i].id);
         buf_xml_escape(&out, buf_str(&line));
         buf_printf(&out, "</title>\n    <updated>%s</updated>\n    <summary>", when);
         buf_xml_escape(&out, buf_str(&line));
@@ -1503,6 +1510,14 @@ static enum MHD_Result get_asset(struct MHD_Connection *c, req *r, const char *u
 {
     if (strcmp(url, "/favicon.ico") == 0) /* browsers ask; there is none */
         return srv_send(c, r, 204, NULL, "", 0, "public, max-age=86400", NULL, NULL);
+    if (strcmp(url, "/robots.txt") == 0) {
+        /* the public list is meant to be found; the pages behind the links in emails are
+         * someone's own and carry their tokens */
+        static const char robots[] = "User-agent: *\nAllow: /\nDisallow: /subscriptions/\n"
+                                     "Disallow: /unsubscribe/\nDisallow: /objections/\n";
+        return srv_send(c, r, 200, "text/plain; charset=utf-8", robots, sizeof(robots) - 1,
+                        "public, max-age=86400", NULL, NULL);
+    }
     if (strcmp(url, "/page.css") == 0) {
         size_t len;
         const char *css = page_css(&len);
@@ -1531,6 +1546,7 @@ static const route routes[] = {
     {M_EXACT, "/page.css", R_ASSET, "GET", no_args, 0},
     {M_EXACT, "/embed.js", R_ASSET, "GET", no_args, 0},
     {M_EXACT, "/favicon.ico", R_ASSET, "GET", no_args, 0},
+    {M_EXACT, "/robots.txt", R_ASSET, "GET", no_args, 0},
     {M_EXACT, "/healthz", R_HEALTH, "GET", NULL, 0},
     {M_EXACT, "/metrics", R_METRICS, "GET", NULL, 0},
     {M_EXACT, "/v1/openapi.json", R_OPENAPI, "GET", no_args, 0},

@@ -354,6 +354,31 @@ enum MHD_Result srv_error(struct MHD_Connection *c, req *r, int status, const ch
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    {
+        /* a browser (Accept: text/html) gets a page with a way back, a program JSON */
+        const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+        if (accept && strstr(accept, "text/html")) {
+            static const char *const hs[] = {"Content-Security-Policy",
+                                             "default-src 'none'; style-src 'self'; base-uri 'none'; "
+                                             "form-action 'none'; frame-ancestors 'none'", NULL};
+            enum MHD_Result ret;
+            buf page;
+            cJSON_Delete(root);
+            buf_init(&page, 0);
+            buf_printf(&page, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                              "<title>%d %s</title>\n<link rel=\"stylesheet\" href=\"/page.css\">\n</head>\n"
+                              "<body>\n<main>\n<h1>%d %s</h1>\n<p>",
+                       status, MHD_get_reason_phrase_for((unsigned)status), status,
+                       MHD_get_reason_phrase_for((unsigned)status));
+            buf_xml_escape(&page, msg);
+            buf_puts(&page, "</p>\n<p><a href=\"/\">The list of sub-processors</a></p>\n</main>\n</body>\n</html>\n");
+            ret = page.failed ? MHD_NO
+                              : srv_send(c, r, status, "text/html; charset=utf-8", page.p, page.len, "no-store", NULL, hs);
+            buf_free(&page);
+            return ret;
+        }
+    }
     e = cJSON_AddObjectToObject(root, "error");
     cJSON_AddNumberToObject(e, "status", status);
     cJSON_AddStringToObject(e, "message", msg);

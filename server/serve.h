@@ -47,6 +47,7 @@ typedef struct server {
     struct upstream *upstream; /* --upstream (upstream.c), or NULL */
     int read_only;             /* --read-only: writes answer 503 with the primary's Location */
     const char *primary;       /* --primary URL (no trailing /), or NULL */
+    const char *public_url;    /* where the server is reached (--public-url, or http://HOST:PORT) */
     writer *writer;            /* every API write goes through it */
     struct writes *writes;     /* the thread API writes run on (writes.c) */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */

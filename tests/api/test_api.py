@@ -198,9 +198,14 @@ class PublicReads(Server):
         self.assertEqual(root.tag, "{http://www.w3.org/2005/Atom}feed")
         titles = [e.find("a:title", ns).text for e in root.findall("a:entry", ns)]
         self.assertIn("Upcoming: Gladia SAS from 2026-12-15", titles)
+        base = "http://127.0.0.1:%d" % self.port
         for e in root.findall("a:entry", ns):
-            self.assertIsNotNone(e.find("a:id", ns).text)
+            self.assertRegex(e.find("a:id", ns).text, r"^urn:subreg:[^\s]+$")       # an IRI: no spaces (#22 item 12)
             self.assertRegex(e.find("a:updated", ns).text, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+            self.assertTrue(e.find("a:link", ns).get("href").startswith(base + "/subprocessors/"))
+        self.assertEqual([l.get("href") for l in root.findall("a:link", ns) if l.get("rel") == "self"],
+                         [base + "/v1/feed.atom"])
+        self.assertTrue(any(e.find("a:id", ns).text.startswith("urn:subreg:upcoming-change:") for e in root.findall("a:entry", ns)))
         self.assertIsNotNone(root.find("a:updated", ns))
 
     def test_reference_schemas_openapi_health_metrics(self):
@@ -238,6 +243,23 @@ class PublicReads(Server):
         bad = subprocess.run(["promtool", "check", "metrics"], capture_output=True,
                              input=b"# TYPE subreg_requests counter\nsubreg_requests 1\n")
         self.assertNotEqual(bad.stdout + bad.stderr, b"")   # the linter does speak up
+
+    def test_browsers_get_pages_programs_json(self):
+        # #22 item 13: an error a browser meets is a page with a way back; robots.txt exists
+        html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        for path in ("/v1/subprocessors/nope", "/v1/subprocessors?at=2001-01-01", "/nowhere"):
+            st, h, body = self.req("GET", path, headers=html)
+            self.assertIn(st, (400, 404), path)
+            self.assertTrue(h["content-type"].startswith("text/html"), (path, h))
+            self.assertIn(b'<a href="/">', body)
+            self.assertIn(b"<!DOCTYPE html>", body)
+            st, h, doc = self.jreq("GET", path)
+            self.assertTrue(h["content-type"].startswith("application/json"), path)
+            self.assertEqual(doc["error"]["status"], st)
+        st, h, body = self.req("GET", "/robots.txt")
+        self.assertEqual(st, 200)
+        self.assertTrue(h["content-type"].startswith("text/plain"))
+        self.assertIn(b"Disallow: /objections/", body)
 
     def test_options_and_unknown(self):
         st, h, _ = self.req("OPTIONS", "/v1/subprocessors/aws")

@@ -139,7 +139,7 @@ class Page(Server):
         self.assertEqual(self.req("GET", "/subprocessors/aws")[0], 200)
         self.assertEqual(self.req("GET", "/subprocessors/nope")[0], 404)
         feed = self.req("GET", "/v1/feed.atom")[2].decode()
-        self.assertIn('rel="alternate" type="text/html" href="/subprocessors/', feed)
+        self.assertIn('rel="alternate" type="text/html" href="http://127.0.0.1:%d/subprocessors/' % self.port, feed)
         from helpers import run
         p = run(["export", "--registry", SEED, "--format", "html", "--lang", "nl"])
         self.assertEqual(p.returncode, 0, p.stderr)
