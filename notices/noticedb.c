@@ -655,6 +655,19 @@ int64_t notice_pending(noticedb *db, sr_err *err)
     return n;
 }
 
+int64_t notice_unconfirmed(noticedb *db, sr_err *err)
+{
+    sqlite3_stmt *st = prep(db, err, "SELECT count(*) FROM subscribers WHERE confirmed IS NULL", "");
+    int64_t n = -1;
+
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    else if (st)
+        fail(db, err, "read");
+    sqlite3_finalize(st);
+    return n;
+}
+
 int notice_proof(noticedb *db, int64_t since, cJSON **out, sr_err *err)
 {
     return rows_json(db, prep(db, err,

@@ -118,6 +118,8 @@ int notice_attempt(noticedb *db, int64_t id, int64_t now, int ok, const char *re
                    const char *message_id, int64_t next_at, sr_err *err);
 /* Deliveries still pending: returns the count, or -1. */
 int64_t notice_pending(noticedb *db, sr_err *err);
+/* Subscriptions not confirmed yet: returns the count, or -1. */
+int64_t notice_unconfirmed(noticedb *db, sr_err *err);
 
 /* The proof of notice: every delivery of a change set recorded at or after since (unix
  * seconds, 0: all), oldest first: [{id, changeset, from, to, channel, recipient, customer,

@@ -14,13 +14,16 @@
 #include "../registry/sha256.h"
 #include "../registry/ticker.h"
 
-#define RATE_SLOTS 512
+/* The rate limits' table: exact keys (an address of 254 bytes and more is still itself),
+ * open addressing; a slot is reused only once its window has ended, never while it counts. */
+#define RATE_SLOTS 65536
+#define RATE_PROBE 64
 #define BATCH 16
 
 typedef struct rate_slot {
-    char key[80];
+    char *key;              /* malloc'd, NULL when the slot was never used */
     int64_t start;
-    int count;
+    int count, window;
 } rate_slot;
 
 struct notifier {
@@ -32,7 +35,7 @@ struct notifier {
     ticker *hooks;         /* the webhooks thread */
     pthread_mutex_t api_mu, rate_mu;
     ticker *tick;          /* the notices thread */
-    rate_slot rate[RATE_SLOTS];
+    rate_slot *rate;       /* RATE_SLOTS, under rate_mu */
     notify_stats stats;
     snapshot *seen;        /* the snapshot of the cursor's revision, kept for the next diff
                             * (rebuilding an old revision parses every entry again) */
@@ -110,26 +113,48 @@ int notify_token_valid(const unsigned char key[32], const char *tok, char kind, 
 int notify_rate(notifier *n, const char *key, int limit, int window_s, int *retry_after)
 {
     int64_t now = time(NULL);
-    unsigned h = 2166136261u;
+    unsigned h = 2166136261u, k;
     const char *p;
-    rate_slot *slot;
-    int ok;
+    rate_slot *slot = NULL, *free_slot = NULL;
+    int ok = 0;
 
     for (p = key; *p; p++)
         h = (h ^ (unsigned char)*p) * 16777619u;
+    *retry_after = window_s;
     pthread_mutex_lock(&n->rate_mu);
-    slot = &n->rate[h % RATE_SLOTS];
-    if (strcmp(slot->key, key) != 0 || now - slot->start >= window_s) {
-        /* a new window (or another key in the slot: the older one's count is dropped,
-         * which errs on the side of letting a request through) */
-        snprintf(slot->key, sizeof(slot->key), "%s", key);
-        slot->start = now;
-        slot->count = 0;
+    for (k = 0; n->rate && k < RATE_PROBE; k++) {
+        rate_slot *sl = &n->rate[(h + k) % RATE_SLOTS];
+        if (sl->key && strcmp(sl->key, key) == 0) {
+            slot = sl;
+            break;
+        }
+        if (!free_slot && (!sl->key || now - sl->start >= sl->window))
+            free_slot = sl; /* never used, or its window ended: nothing live is dropped */
     }
-    ok = slot->count < limit;
-    if (ok)
-        slot->count++;
-    *retry_after = (int)(slot->start + window_s - now);
+    if (!slot && free_slot) {
+        char *copy = strdup(key);
+        if (copy) {
+            free(free_slot->key);
+            free_slot->key = copy;
+            free_slot->count = 0;
+            free_slot->start = now;
+            free_slot->window = window_s;
+            slot = free_slot;
+        }
+    }
+    if (slot) {
+        if (now - slot->start >= window_s) {
+            slot->start = now;
+            slot->count = 0;
+            slot->window = window_s;
+        }
+        ok = slot->count < limit;
+        if (ok)
+            slot->count++;
+        *retry_after = (int)(slot->start + window_s - now);
+    }
+    /* no slot (every one near it counting a live window, or out of memory): refused, so a
+     * flood of distinct keys cannot reset anyone's count */
     pthread_mutex_unlock(&n->rate_mu);
     return ok;
 }
@@ -563,6 +588,11 @@ int notify_start(const char *state_dir, const snapshot_source *src, const notify
     n->cfg = *cfg;
     pthread_mutex_init(&n->api_mu, NULL);
     pthread_mutex_init(&n->rate_mu, NULL);
+    n->rate = calloc(RATE_SLOTS, sizeof(*n->rate));
+    if (!n->rate) {
+        sr_err_set(err, "out of memory");
+        goto out;
+    }
     if (notice_open(state_dir, &n->db, err) != 0 || notice_open(state_dir, &n->api_db, err) != 0 ||
         notice_open(state_dir, &n->hooks_db, err) != 0)
         goto out;
@@ -597,5 +627,8 @@ void notify_stop(notifier *n)
     notice_close(n->hooks_db);
     pthread_mutex_destroy(&n->api_mu);
     pthread_mutex_destroy(&n->rate_mu);
+    for (size_t i = 0; n->rate && i < RATE_SLOTS; i++)
+        free(n->rate[i].key);
+    free(n->rate);
     free(n);
 }

@@ -150,6 +150,9 @@ static int subscription_fields(struct MHD_Connection *c, req *r, const cJSON *o,
     return 0;
 }
 
+/* At most this many subscriptions wait for their confirmation at once (then 429). */
+#define MAX_UNCONFIRMED 10000
+
 static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, req *r)
 {
     enum MHD_Result ret = MHD_NO;
@@ -189,6 +192,12 @@ static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, re
     }
     db = notify_db(s->notify);
     found = notice_find(db, 0, email, &sub, &err);
+    if (found == 0 && notice_unconfirmed(db, &err) >= MAX_UNCONFIRMED) {
+        /* a bound on what floods can queue: unconfirmed subscriptions go after a week */
+        notify_db_done(s->notify);
+        cJSON_Delete(o);
+        return too_many(c, r, 3600);
+    }
     /* a confirmed address gets the same answer and nothing else: the answer tells nobody
      * who is subscribed, and nobody can change a subscriber's settings */
     if (found == 0 || (found == 1 && !sub.confirmed)) {

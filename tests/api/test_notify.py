@@ -417,6 +417,14 @@ class Subscriptions(Notify):
         self.wait_mails(1)
         self.assertEqual([m.envelope["to"][0] for m in self.mails()], ["json@example.com"])
 
+    def test_a_long_address_is_limited_like_any_other(self):
+        # a rate-limit key of 80 bytes or more used to be stored cut and never matched (#21 item 3)
+        hdr = {"Content-Type": "application/json"}
+        addr = "a" * 60 + "@" + "b" * 40 + ".example"
+        statuses = [self.req("POST", "/v1/subscriptions", body=json.dumps({"email": addr}).encode(),
+                             headers=hdr)[0] for _ in range(5)]
+        self.assertEqual(statuses, [202, 202, 202, 429, 429])
+
     def test_one_address_cannot_be_flooded_with_confirmations(self):
         hdr = {"Content-Type": "application/json"}
         statuses = [self.req("POST", "/v1/subscriptions", body=json.dumps({"email": "target@example.com"}).encode(),
