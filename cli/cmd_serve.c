@@ -24,6 +24,7 @@ static const char usage[] =
     "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
     "                    [--log FILE|-|off] [--smtp URL --mail-from ADDR] [--public-url URL]\n"
     "                    [--webhook-allow CIDR]... [--retry-base SECONDS] [--notice-debounce S]\n"
+    "                    [--trust-proxy CIDR]...\n"
     "                    [--upstream URL [--fetch-interval S] [--webhook-secret-file F]]\n"
     "                    [--read-only [--primary URL]]\n"
     "\n"
@@ -44,6 +45,9 @@ static const char usage[] =
     "  --mail-from ADDR    the sender of notices (needed with --smtp)\n"
     "  --public-url URL    where links in emails point (default http://HOST:PORT of --listen)\n"
     "  --webhook-allow C   let webhooks reach the internal range C (e.g. 10.1.0.0/16); repeatable\n"
+    "  --trust-proxy CIDR  the reverse proxy's address range (repeatable): from there only,\n"
+    "                      X-Forwarded-For names the client (for rate limits); the proxy then\n"
+    "                      limits connections per client\n"
     "  --notice-debounce S seconds main must stay still before its changes are notified (default\n"
     "                      2: a burst of writes makes one notice)\n"
     "  --retry-base S      seconds before a failed delivery's first retry (default 60; doubles\n"
@@ -193,6 +197,7 @@ int cmd_serve(int argc, char **argv)
                                          {"webhook-allow", required_argument, NULL, 'A'},
                                          {"retry-base", required_argument, NULL, 'B'},
                                          {"notice-debounce", required_argument, NULL, 'N'},
+                                         {"trust-proxy", required_argument, NULL, 'T'},
                                          {"upstream", required_argument, NULL, 'u'},
                                          {"fetch-interval", required_argument, NULL, 'i'},
                                          {"webhook-secret-file", required_argument, NULL, 'W'},
@@ -242,6 +247,10 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'B': retry_base = strtol(optarg, NULL, 10); break;
         case 'N': debounce = strtol(optarg, NULL, 10); break;
+        case 'T':
+            if (srv_trust_proxy(&s, optarg, &err) != 0)
+                return cli_fail("serve", "%s", err.msg);
+            break;
         case 'u': uc.url = optarg; break;
         case 'i': interval = strtol(optarg, NULL, 10); break;
         case 'W': secret_file = optarg; break;

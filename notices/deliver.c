@@ -82,6 +82,9 @@ static const struct { const char *net; int prefix; } internal[] = {
     {"198.51.100.0", 24}, {"203.0.113.0", 24}, {"224.0.0.0", 4}, {"240.0.0.0", 4},
     {"::", 128}, {"::1", 128}, {"64:ff9b::", 96}, {"100::", 64}, {"2001:db8::", 32}, {"fc00::", 7},
     {"fe80::", 10}, {"ff00::", 8},
+    /* tunnels and translations that reach IPv4 or internal space: 6to4, Teredo, local-use
+     * NAT64, and the deprecated site-local range */
+    {"2002::", 16}, {"2001::", 32}, {"64:ff9b:1::", 48}, {"fec0::", 10},
 };
 
 int deliver_addr_allowed(const deliver_policy *p, const char *ip)

@@ -90,18 +90,6 @@ static const char *json_str(const cJSON *o, const char *k)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t n)
-{
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-
-    snprintf(out, n, "unknown");
-    if (sa && sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
-    else if (sa && sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
-}
-
 static enum MHD_Result too_many(struct MHD_Connection *c, req *r, int after)
 {
     char ra[16];
@@ -164,7 +152,7 @@ static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, re
     cJSON *o, *root;
     int after, created, found;
 
-    client_ip(c, ip, sizeof(ip));
+    srv_client_ip(s, c, ip, sizeof(ip));
     snprintf(key, sizeof(key), "ip:%s", ip);
     if (!notify_rate(s->notify, key, RATE_IP, RATE_IP_WINDOW, &after))
         return too_many(c, r, after);

@@ -519,6 +519,100 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* text to 16 bytes (IPv4 as ::ffff:a.b.c.d); 0 or -1. */
+static int ip16(const char *text, unsigned char out[16])
+{
+    struct in_addr v4;
+
+    if (inet_pton(AF_INET6, text, out) == 1)
+        return 0;
+    if (inet_pton(AF_INET, text, &v4) != 1)
+        return -1;
+    memset(out, 0, 10);
+    out[10] = out[11] = 0xff;
+    memcpy(out + 12, &v4, 4);
+    return 0;
+}
+
+static int trusted(const server *s, const char *text)
+{
+    unsigned char a[16];
+    int k;
+
+    if (ip16(text, a) != 0)
+        return 0;
+    for (k = 0; k < s->ntrusted; k++) {
+        int full = s->trusted[k].prefix / 8, rest = s->trusted[k].prefix % 8;
+        if (memcmp(a, s->trusted[k].addr, (size_t)full) == 0 &&
+            (rest == 0 || ((a[full] ^ s->trusted[k].addr[full]) & (0xff << (8 - rest)) & 0xff) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+int srv_trust_proxy(server *s, const char *cidr, sr_err *err)
+{
+    char host[64], *slash;
+    long prefix;
+    int v4;
+
+    snprintf(host, sizeof(host), "%s", cidr);
+    slash = strchr(host, '/');
+    if (slash)
+        *slash = '\0';
+    v4 = strchr(host, ':') == NULL;
+    prefix = slash ? strtol(slash + 1, NULL, 10) : (v4 ? 32 : 128);
+    if (s->ntrusted >= 8 || ip16(host, s->trusted[s->ntrusted].addr) != 0 || prefix < 0 ||
+        prefix > (v4 ? 32 : 128) || (slash && !slash[1])) {
+        sr_err_set(err, "--trust-proxy %s: give the proxy's address range, e.g. 10.0.0.0/24 or fd00::/64 (at most 8)",
+                   cidr);
+        return -1;
+    }
+    s->trusted[s->ntrusted].prefix = (int)prefix + (v4 ? 96 : 0);
+    s->ntrusted++;
+    return 0;
+}
+
+void srv_client_ip(server *s, struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    const char *xff;
+
+    snprintf(out, n, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out, (socklen_t)n);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
+    if (!s->ntrusted || !trusted(s, out))
+        return; /* X-Forwarded-For only from a proxy we trust: anyone else could forge it */
+    xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff)
+        return;
+    {
+        /* right to left: the nearest address no trusted proxy added is the client */
+        char list[1024], *p;
+        snprintf(list, sizeof(list), "%s", xff);
+        for (;;) {
+            char *item;
+            p = strrchr(list, ',');
+            item = p ? p + 1 : list;
+            while (*item == ' ')
+                item++;
+            item[strcspn(item, " ")] = '\0';
+            if (*item && !trusted(s, item)) {
+                unsigned char probe[16];
+                if (ip16(item, probe) == 0)
+                    snprintf(out, n, "%s", item);
+                return;
+            }
+            if (!p)
+                return;
+            *p = '\0';
+        }
+    }
+}
+
 int srv_listen(const char *host, unsigned short port, unsigned short *bound, sr_err *err)
 {
     struct sockaddr_in addr;
@@ -560,7 +654,9 @@ struct MHD_Daemon *srv_start(server *s, int fd, int threads, sr_err *err)
                           * 6) cannot take the service from everybody else */
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)15,
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)64,
+                         /* behind a trusted proxy every client has its address: the proxy
+                          * limits per client, not this server */
+                         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(s->ntrusted ? 0 : 64),
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                          MHD_OPTION_END);
     if (!d)

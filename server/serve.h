@@ -48,6 +48,8 @@ typedef struct server {
     int read_only;             /* --read-only: writes answer 503 with the primary's Location */
     const char *primary;       /* --primary URL (no trailing /), or NULL */
     const char *public_url;    /* where the server is reached (--public-url, or http://HOST:PORT) */
+    struct { unsigned char addr[16]; int prefix; } trusted[8]; /* --trust-proxy ranges */
+    int ntrusted;
     writer *writer;            /* every API write goes through it */
     struct writes *writes;     /* the thread API writes run on (writes.c) */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */
@@ -114,6 +116,12 @@ snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err);
 /* What the background threads (notices) read and log through: this server's snapshots,
  * its log and its per-thread handles. */
 void srv_snapshot_source(server *s, snapshot_source *out);
+
+/* The client's address into out (text): the connection's peer, or, when the peer is a
+ * trusted proxy (--trust-proxy), the last address of X-Forwarded-For that is not one. */
+void srv_client_ip(server *s, struct MHD_Connection *c, char *out, size_t n);
+/* Add "A.B.C.D/N" or "X::Y/N" to the trusted proxies. Returns 0, or -1 with err set. */
+int srv_trust_proxy(server *s, const char *cidr, sr_err *err);
 
 /* Write one line to the server's log (standard error unless --log says otherwise), with
  * the time; thread-safe. */

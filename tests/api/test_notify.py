@@ -381,6 +381,9 @@ class Subscriptions(Notify):
         statuses = [c[0] for c in codes]
         self.assertEqual(statuses, [202] * 10 + [429] * 4)
         self.assertGreater(int(codes[-1][1]["retry-after"]), 0)
+        # without --trust-proxy, X-Forwarded-For is anyone's to forge: ignored
+        spoof = dict(hdr, **{"X-Forwarded-For": "203.0.113.99"})
+        self.assertEqual(self.req("POST", "/v1/subscriptions", body=b'{"email": "spoof@example.com"}', headers=spoof)[0], 429)
         sent = self.wait_mails(10)
         time.sleep(1)
         sent = self.mails()
@@ -577,6 +580,24 @@ class Webhooks(Notify):
         self.assertEqual(unsent[0]["severity"], "warning")
         self.assertIn("1 of its 1", unsent[0]["message"])
         self.assertIn("waiting in the outbox", self.server_log())
+
+
+class BehindAProxy(Notify):
+    """--trust-proxy: behind the recommended reverse proxy every client has the proxy's
+    address; X-Forwarded-For from the trusted range names the client (#21 item 4)."""
+
+    def serve_args(self):
+        return super().serve_args() + ["--trust-proxy", "127.0.0.0/8"]
+
+    def post(self, client):
+        return self.req("POST", "/v1/subscriptions", body=json.dumps({"email": "x%s@example.com" % time.time()}).encode(),
+                        headers={"Content-Type": "application/json", "X-Forwarded-For": "198.51.100.7, " + client})[0]
+
+    def test_one_client_behind_the_proxy_does_not_lock_out_the_others(self):
+        self.assertEqual([self.post("203.0.113.5") for _ in range(11)], [202] * 10 + [429])
+        self.assertEqual(self.post("203.0.113.6"), 202)      # another client still subscribes
+        # the nearest untrusted address counts: a client cannot pick its own by prepending
+        self.assertEqual(self.post("203.0.113.5"), 429)
 
 
 class StalledRelay(Notify):
