@@ -208,6 +208,10 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
     (void)h;
     if (type != CURLINFO_HEADER_IN || size == 0)
         return 0;
+    /* the farewell to QUIT says nothing of the message: keep what came before it (a relay's
+     * refusal of the recipient is the proof that matters then) */
+    if (size >= 4 && memcmp(data, "221 ", 4) == 0 && l->out[0])
+        return 0;
     k = size < l->n - 1 ? size : l->n - 1;
     memcpy(l->out, data, k);
     l->out[k] = '\0';

@@ -9,6 +9,8 @@
 #include <libxml/tree.h>
 #include "diag.h"
 
+/* More attributes on one element than this refuse a document before parsing. */
+#define XMLDOC_MAX_ATTRIBUTES 256
 #define XMLDOC_MAX_BYTES (1024 * 1024) /* one registry file: 1 MiB */
 
 /* Call once from main before threads start: libxml2's parser init and a no-network

@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from helpers import FIXTURES, SEED, TempDirTest, run  # noqa: E402
@@ -225,3 +226,17 @@ class PlainMessages(TempDirTest):
         self.assertEqual(lines[line - 1][col - 1:].split("=")[0], "mechanism")
         line, col = found["registry"]                       # the unknown category, at its own element
         self.assertTrue(lines[line - 1][col - 1:].startswith("<category>phone-numberz"), (line, col))
+
+
+class AttributeFlood(TempDirTest):
+    def test_seventy_thousand_attributes_cost_no_cpu(self):
+        # libxml2 2.9 compares attributes pairwise: 70,000 cost 11 s of CPU (#21 item 10)
+        path = os.path.join(self.tmp, "flood.xml")
+        attrs = " ".join('a%d="x"' % i for i in range(70000))
+        with open(path, "w") as f:
+            f.write('<?xml version="1.0"?>\n<subprocessor xmlns="urn:subreg:1" id="flood" %s/>\n' % attrs)
+        t0 = time.time()
+        p = run(["validate", path])
+        self.assertLess(time.time() - t0, 3)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("more than 256 attributes", p.stdout + p.stderr)
