@@ -11,7 +11,7 @@
 
 enum {
     T_TITLE, T_INTRO, T_CURRENT, T_NAME, T_PURPOSE, T_CATS, T_WHERE, T_ENTITY, T_SAFEGUARD,
-    T_UPCOMING, T_UPCOMING_INTRO, T_NEW, T_ADDS, T_FROM, T_REMOVED, T_REMOVED_SINCE,
+    T_UPCOMING, T_UPCOMING_INTRO, T_NEW, T_ADDS, T_ADDS_END, T_FROM, T_REMOVED, T_REMOVED_SINCE,
     T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
     T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
@@ -22,20 +22,21 @@ static const char *const words[T_COUNT][3] = {
     [T_TITLE] = {"Sub-processors of %s", "Sous-traitants ult\xc3\xa9rieurs de %s", "Subverwerkers van %s"},
     [T_INTRO] = {"These companies process personal data for us when we provide our services. Each has signed a data processing agreement with us, and every transfer outside the European Economic Area rests on a safeguard recognised by EU law.",
                  "Ces entreprises traitent des donn\xc3\xa9" "es \xc3\xa0 caract\xc3\xa8re personnel pour notre compte lorsque nous fournissons nos services. Chacune a sign\xc3\xa9 avec nous un accord de traitement des donn\xc3\xa9" "es, et tout transfert hors de l'Espace \xc3\xa9" "conomique europ\xc3\xa9" "en repose sur une garantie reconnue par le droit de l'UE.",
-                 "Deze bedrijven verwerken persoonsgegevens voor ons wanneer wij onze diensten leveren. Elk heeft met ons een verwerkersovereenkomst gesloten, en elke doorgifte buiten de Europese Economische Ruimte berust op een waarborg die het EU-recht erkent."},
+                 "Deze bedrijven verwerken persoonsgegevens voor ons wanneer wij onze diensten leveren. Met elk van hen hebben wij een verwerkersovereenkomst gesloten, en elke doorgifte buiten de Europese Economische Ruimte berust op een waarborg die het EU-recht erkent."},
     [T_CURRENT] = {"Current sub-processors", "Sous-traitants ult\xc3\xa9rieurs actuels", "Huidige subverwerkers"},
     [T_NAME] = {"Sub-processor", "Sous-traitant", "Subverwerker"},
     [T_PURPOSE] = {"Purpose", "Finalit\xc3\xa9", "Doel"},
     [T_CATS] = {"Personal data", "Donn\xc3\xa9" "es personnelles", "Persoonsgegevens"},
     [T_WHERE] = {"Where data is stored, processed or accessed", "O\xc3\xb9 les donn\xc3\xa9" "es sont stock\xc3\xa9" "es, trait\xc3\xa9" "es ou consult\xc3\xa9" "es", "Waar gegevens worden opgeslagen, verwerkt of ingezien"},
-    [T_ENTITY] = {"Corporate location", "Si\xc3\xa8ge de l'entit\xc3\xa9", "Vestiging van de entiteit"},
+    [T_ENTITY] = {"Corporate location", "Pays de l'entit\xc3\xa9 contractante", "Land van vestiging"},
     [T_SAFEGUARD] = {"Safeguard for transfers outside the EEA", "Garantie pour les transferts hors EEE", "Waarborg voor doorgiften buiten de EER"},
     [T_UPCOMING] = {"Upcoming changes", "Changements \xc3\xa0 venir", "Komende wijzigingen"},
     [T_UPCOMING_INTRO] = {"We announce new sub-processors and material changes at least %d days before they take effect.",
                           "Nous annon\xc3\xa7ons les nouveaux sous-traitants ult\xc3\xa9rieurs et les changements importants au moins %d jours avant leur prise d'effet.",
                           "Wij kondigen nieuwe subverwerkers en wezenlijke wijzigingen ten minste %d dagen vooraf aan."},
     [T_NEW] = {"new sub-processor", "nouveau sous-traitant ult\xc3\xa9rieur", "nieuwe subverwerker"},
-    [T_ADDS] = {"adds", "ajoute", "voegt toe"},
+    [T_ADDS] = {"adds", "ajoute", "voegt"},
+    [T_ADDS_END] = {"", "", " toe"}, /* Dutch splits the verb: "voegt ... toe" */
     [T_FROM] = {"from", "\xc3\xa0 partir du", "vanaf"},
     [T_REMOVED] = {"Recently removed", "Retir\xc3\xa9s r\xc3\xa9" "cemment", "Onlangs verwijderd"},
     [T_REMOVED_SINCE] = {"no longer used after", "plus utilis\xc3\xa9 apr\xc3\xa8s le", "niet meer gebruikt na"},
@@ -48,9 +49,9 @@ static const char *const words[T_COUNT][3] = {
     [T_MAP] = {"Where personal data goes", "O\xc3\xb9 vont les donn\xc3\xa9" "es personnelles", "Waar persoonsgegevens naartoe gaan"},
     [T_MAP_DESC] = {"%s sends personal data to %zu sub-processors in %zu countries.", "%s envoie des donn\xc3\xa9" "es personnelles \xc3\xa0 %zu sous-traitants ult\xc3\xa9rieurs dans %zu pays.", "%s stuurt persoonsgegevens naar %zu subverwerkers in %zu landen."},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
-    [T_STORED] = {"stored", "stock\xc3\xa9" "es", "opgeslagen"},
-    [T_PROCESSED] = {"processed", "trait\xc3\xa9" "es", "verwerkt"},
-    [T_ACCESSED] = {"accessed remotely", "consult\xc3\xa9" "es \xc3\xa0 distance", "op afstand ingezien"},
+    [T_STORED] = {"stored", "stockage", "opslag"},
+    [T_PROCESSED] = {"processed", "traitement", "verwerking"},
+    [T_ACCESSED] = {"accessed remotely", "acc\xc3\xa8s \xc3\xa0 distance", "toegang op afstand"},
     [T_CONTACT] = {"Questions about this list", "Questions sur cette liste", "Vragen over deze lijst"},
     [T_NOTHING_UPCOMING] = {"Nothing is announced at the moment.", "Rien n'est annonc\xc3\xa9 pour le moment.", "Er is op dit moment niets aangekondigd."},
     [T_LANG] = {"Language", "Langue", "Taal"},
@@ -516,8 +517,13 @@ int page_render(const registry *r, const page_opts *o, buf *out)
             buf_puts(out, "<li><strong>");
             esc(out, current[i]->name);
             buf_printf(out, "</strong> %s ", words[T_ADDS][l]);
+            /* the change's own words are the registry's (English): marked as such */
+            if (l != 0)
+                buf_puts(out, "<span lang=\"en\">");
             esc(out, up[k].what);
-            buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
+            if (l != 0)
+                buf_puts(out, "</span>");
+            buf_printf(out, "%s \xe2\x80\x93 %s ", words[T_ADDS_END][l], words[T_FROM][l]);
             date_words(out, up[k].effective);
             buf_puts(out, "</li>\n");
             any_change = 1;
