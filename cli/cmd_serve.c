@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "../server/writes.h"
 #include "../registry/gitcli.h"
 #include "../registry/guard.h"
+#include "../registry/ticker.h"
 
 static const char usage[] =
     "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
@@ -184,6 +186,13 @@ static int upstream_credentials(const char *state, store_remote_auth *a, char *u
     return 0;
 }
 
+/* The watchdog of request heads (server/http.c), every second. */
+static void watchdog(void *ctx, ticker *t)
+{
+    (void)t;
+    srv_watchdog_step(ctx);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
@@ -223,6 +232,7 @@ int cmd_serve(int argc, char **argv)
     const char *secret_file = NULL;
     char secret[256] = "", cred_user[128] = "", cred_token[512] = "", cred_key[1024] = "", cred_pass[256] = "";
     int curl_ready = 0, lfd = -1;
+    ticker *wd = NULL;
     unsigned short bound = 0;
 
     memset(&s, 0, sizeof(s));
@@ -392,6 +402,16 @@ int cmd_serve(int argc, char **argv)
     }
     pthread_mutex_init(&s.mu, NULL);
     pthread_mutex_init(&s.refresh_mu, NULL);
+    pthread_mutex_init(&s.conn_mu, NULL);
+    {
+        /* as many descriptors as the system allows: 4,000 connections need more than the
+         * usual soft limit of 1,024 (the systemd unit sets LimitNOFILE too) */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+            rl.rlim_cur = rl.rlim_max;
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
+    }
     /* listen before the first load: connections wait in the backlog meanwhile */
     lfd = srv_listen(host, (unsigned short)port, &bound, &err);
     if (lfd < 0) {
@@ -443,6 +463,11 @@ int cmd_serve(int argc, char **argv)
         rc = cli_fail("serve", "%s", err.msg);
         goto out;
     }
+    if (ticker_start(1, watchdog, &s, NULL, &wd, &err) != 0) {
+        rc = cli_fail("serve", "%s", err.msg);
+        MHD_stop_daemon(d);
+        goto out;
+    }
     w.s = &s;
     if ((errno = pthread_create(&w.t, NULL, watch, &w)) != 0) {
         rc = cli_fail("serve", "cannot start the thread that follows the registry: %s", strerror(errno));
@@ -472,6 +497,8 @@ int cmd_serve(int argc, char **argv)
          * (a suspended connection must not outlive it); the network was cancelled above */
         writes_stop(s.writes);
         s.writes = NULL;
+        ticker_stop(wd); /* before the connections it watches go */
+        wd = NULL;
         MHD_stop_daemon(d);
         if (fd != MHD_INVALID_SOCKET)
             close(fd);
@@ -480,6 +507,7 @@ int cmd_serve(int argc, char **argv)
     pthread_join(w.t, NULL);
     rc = EXIT_OK;
 out:
+    ticker_stop(wd);
     if (!d && lfd >= 0)
         close(lfd); /* the daemon never took it over */
     writes_stop(s.writes);
@@ -498,6 +526,7 @@ out:
         if (s.log != stderr)
             fclose(s.log);
     }
+    pthread_mutex_destroy(&s.conn_mu);
     pthread_mutex_destroy(&s.mu);
     pthread_mutex_destroy(&s.refresh_mu);
     return rc;

@@ -407,6 +407,86 @@ static enum MHD_Result count_cl(void *cls, enum MHD_ValueKind kind, const char *
 
 /* The access handler: first call sets up (and refuses declared oversize bodies at once),
  * further calls collect the body, the last queues the answer. */
+/* ---- the request head's deadline ----
+ * libmicrohttpd 0.9.75 has only an idle timeout, which a client resets with one header
+ * line every few seconds: a handful of addresses dripping headers held every connection.
+ * Each connection's wait for a request head is timed here, and a watchdog shuts down the
+ * socket of one that has waited longer than HEAD_DEADLINE_MS. */
+#define HEAD_DEADLINE_MS 10000
+#define BODY_DEADLINE_US (30ULL * 1000000)
+
+typedef struct conn_track {
+    int fd;
+    atomic_long waiting_since; /* ms (monotonic) since the head of a request is awaited, 0 */
+    struct conn_track *prev, *next;
+} conn_track;
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static conn_track *track_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    server *s = cls;
+    conn_track *t = *socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t = calloc(1, sizeof(*t));
+        if (!t)
+            return;
+        t->fd = ci ? ci->connect_fd : -1;
+        atomic_store(&t->waiting_since, mono_ms());
+        pthread_mutex_lock(&s->conn_mu);
+        t->next = s->conns;
+        if (s->conns)
+            s->conns->prev = t;
+        s->conns = t;
+        pthread_mutex_unlock(&s->conn_mu);
+        *socket_context = t;
+    } else if (t) {
+        pthread_mutex_lock(&s->conn_mu);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            s->conns = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&s->conn_mu);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+void srv_watchdog_step(server *s)
+{
+    long now = mono_ms();
+    conn_track *t;
+
+    pthread_mutex_lock(&s->conn_mu);
+    for (t = s->conns; t; t = t->next) {
+        long since = atomic_load(&t->waiting_since);
+        if (since && now - since > HEAD_DEADLINE_MS && t->fd >= 0) {
+            shutdown(t->fd, SHUT_RDWR); /* libmicrohttpd then closes it as any broken connection */
+            atomic_store(&t->waiting_since, 0);
+            atomic_fetch_add(&s->head_timeouts, 1);
+        }
+    }
+    pthread_mutex_unlock(&s->conn_mu);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -417,6 +497,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
     (void)version;
     if (!r) {
+        conn_track *t = track_of(c);
+        if (t)
+            atomic_store(&t->waiting_since, 0); /* the head is here */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         const char *rid = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
         size_t k;
@@ -456,6 +539,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     r->calls++;
+    if (*upload_data_size && now_us() - r->start_us > BODY_DEADLINE_US)
+        return MHD_NO; /* a body dripped slower than anyone sends one: the connection goes */
     if (*upload_data_size) {
         if (!r->too_large && buf_add(&r->body, upload_data, *upload_data_size) != 0)
             r->too_large = 1;
@@ -481,7 +566,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     char when[21];
 
     (void)toe;
-    (void)c;
+    {
+        conn_track *t = track_of(c);
+        if (t)
+            atomic_store(&t->waiting_since, mono_ms()); /* keep-alive: the next head is awaited */
+    }
     if (!r)
         return;
     us = now_us() - r->start_us;
@@ -649,6 +738,7 @@ struct MHD_Daemon *srv_start(server *s, int fd, int threads, sr_err *err)
                          MHD_OPTION_LISTEN_SOCKET, fd,
                          MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                          /* an idle or slow connection is closed after 15 s; one address
                           * holds at most 64 connections, so one client (a browser opens
                           * 6) cannot take the service from everybody else */

@@ -50,6 +50,9 @@ typedef struct server {
     const char *public_url;    /* where the server is reached (--public-url, or http://HOST:PORT) */
     struct { unsigned char addr[16]; int prefix; } trusted[8]; /* --trust-proxy ranges */
     int ntrusted;
+    pthread_mutex_t conn_mu;   /* guards conns */
+    struct conn_track *conns;  /* every open connection, for the head deadline (http.c) */
+    atomic_ulong head_timeouts;/* connections closed for a request head too slow */
     writer *writer;            /* every API write goes through it */
     struct writes *writes;     /* the thread API writes run on (writes.c) */
     atomic_ulong write_retries;/* writes retried because another process moved or locked main */
@@ -122,6 +125,10 @@ void srv_snapshot_source(server *s, snapshot_source *out);
 void srv_client_ip(server *s, struct MHD_Connection *c, char *out, size_t n);
 /* Add "A.B.C.D/N" or "X::Y/N" to the trusted proxies. Returns 0, or -1 with err set. */
 int srv_trust_proxy(server *s, const char *cidr, sr_err *err);
+
+/* One round of the watchdog (every second): shut down connections whose request head has
+ * been awaited for more than 10 s (a client dripping header lines to hold a connection). */
+void srv_watchdog_step(server *s);
 
 /* Write one line to the server's log (standard error unless --log says otherwise), with
  * the time; thread-safe. */

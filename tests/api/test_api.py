@@ -787,6 +787,38 @@ class Hostile(Server):
         # the index holds internal fields: owner only
         self.assertEqual(os.stat(os.path.join(self.state, "index.sqlite")).st_mode & 0o777, 0o600)
 
+    def test_a_request_head_dripped_line_by_line_is_cut_at_its_deadline(self):
+        # a header line every 2 s resets libmicrohttpd's idle timeout for ever; the head has
+        # a total deadline of 10 s (#21 item 5)
+        socks = []
+        for _ in range(3):
+            so = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            socks.append(so)
+        t0, closed = time.time(), [None] * 3
+        while time.time() - t0 < 25 and None in closed:
+            time.sleep(2)
+            for i, so in enumerate(socks):
+                if closed[i] is not None:
+                    continue
+                try:
+                    so.sendall(b"X-Drip: 1\r\n")
+                    so.setblocking(False)
+                    try:
+                        if so.recv(1) == b"":
+                            closed[i] = time.time() - t0
+                    except BlockingIOError:
+                        pass
+                    finally:
+                        so.setblocking(True)
+                except OSError:
+                    closed[i] = time.time() - t0
+            self.assertEqual(self.req("GET", "/healthz")[0], 200)     # the service stays up
+        for so in socks:
+            so.close()
+        self.assertNotIn(None, closed, closed)
+        self.assertTrue(all(9 <= c <= 16 for c in closed), closed)
+
     def test_slow_connections_from_one_address_leave_the_service_up(self):
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
