@@ -1,7 +1,9 @@
 """Under faults the server keeps serving and keeps its word (#20): an upstream that accepts
 connections and then sends nothing (a fault-injecting proxy in front of a real git daemon)
 never hangs the server; the lease is a lease."""
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -114,3 +116,58 @@ class StalledUpstream(Upstream):
         self.assertTrue(all(c in (200, 201) for c in codes), codes)
         log = git(["log", "--format=%s", "main"], cwd=self.origin).stdout
         self.assertEqual(log.count("Update hetzner") + log.count("Update mistral"), 12, log)
+
+
+class Rewrites(Upstream):
+    def local_commit(self, n, tag):
+        """A commit written into the server's own repository, which the upstream never had."""
+        c = os.path.join(self.tmp, "local-" + tag)
+        git(["clone", "-q", n.repo, c], cwd=self.tmp)
+        path = os.path.join(c, "subprocessors", "hetzner.xml")
+        with open(path) as f:
+            xml = f.read()
+        with open(path, "w") as f:
+            f.write(xml.replace("</purpose>", " (local %s)</purpose>" % tag, 1))
+        git(["commit", "-qam", "local " + tag], cwd=c)
+        env = dict(os.environ, SUBREG_TODAY="2026-11-28")
+        self.assertEqual(subprocess.run(["git", "push", "-q", "origin", "main"], cwd=c, env=env,
+                                        capture_output=True).returncode, 0)
+        return git(["rev-parse", "HEAD"], cwd=c).stdout.strip()
+
+    def test_two_rewrites_in_one_second_keep_both_old_mains(self):
+        # the upstream wins over what was written here; each replaced main is kept, also two
+        # within one second (#20 item 9)
+        n = self.node("primary", "--fetch-interval", "3600", "--webhook-secret-file", self.secret_file)
+        kept = []
+        for tag in ("one", "two"):
+            kept.append(self.local_commit(n, tag))
+            self.assertEqual(n.github_hook()[0], 202)
+            self.wait_serving([n], self.upstream_main(), 5.0)
+        refs = git(["for-each-ref", "--format=%(objectname)", "refs/subreg/replaced/"], cwd=n.repo).stdout.split()
+        self.assertEqual(sorted(refs), sorted(kept))
+
+    def test_a_rewind_to_a_revision_that_ended_a_change_set_is_notified(self):
+        # main X -> A (a change set ending at A), back to X, forward to A again: the third is
+        # a change set ending at A once more, and it is recorded (#20 item 5)
+        n = self.node("primary", "--fetch-interval", "3600", "--webhook-secret-file", self.secret_file,
+                      "--notice-debounce", "0")
+        st, _, doc = n.req("POST", "/v1/subscribers", body=json.dumps({"email": "dpo@customer.example"}).encode(),
+                           headers={"Content-Type": "application/json"}, token=n.editor)
+        self.assertIn(st, (200, 201), doc)
+        x = n.revision()
+        a = self.push_straight("hetzner", "</purpose>", " (A)</purpose>", "A")
+        for target in (a, x, a):
+            if target != self.upstream_main():
+                git(["push", "-q", "--force", "origin", target + ":refs/heads/main"], cwd=self.work)
+            self.assertEqual(n.github_hook()[0], 202)
+            self.wait_serving([n], target, 5.0)
+            time.sleep(1.5)   # the notices thread looks every second
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            st, _, doc = n.req("GET", "/v1/notices", token=n.editor)
+            sets = {d["changeset"] for d in doc["notices"]}
+            if len(sets) >= 3:
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(sets), 3, doc)
+        self.assertNotIn("UNIQUE constraint", n.text())
