@@ -23,52 +23,16 @@ void deliver_cleanup(void)
 }
 
 /* ip as 16 bytes (IPv4 mapped into ::ffff:0:0/96). Returns 0, -1 when not an address. */
-static int parse_ip(const char *ip, unsigned char out[16])
-{
-    struct in_addr a4;
-
-    if (inet_pton(AF_INET6, ip, out) == 1)
-        return 0;
-    if (inet_pton(AF_INET, ip, &a4) == 1) {
-        memset(out, 0, 10);
-        out[10] = out[11] = 0xff;
-        memcpy(out + 12, &a4, 4);
-        return 0;
-    }
-    return -1;
-}
-
-static int in_net(const unsigned char a[16], const unsigned char net[16], int prefix)
-{
-    int full = prefix / 8, rest = prefix % 8;
-
-    if (memcmp(a, net, (size_t)full) != 0)
-        return 0;
-    return rest == 0 || ((a[full] ^ net[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
 int deliver_allow(deliver_policy *p, const char *cidr, sr_err *err)
 {
-    char host[64], *slash;
-    long prefix;
-    int v4;
-
-    snprintf(host, sizeof(host), "%s", cidr);
-    slash = strchr(host, '/');
-    if (slash)
-        *slash = '\0';
-    v4 = strchr(host, ':') == NULL;
-    prefix = slash ? strtol(slash + 1, NULL, 10) : (v4 ? 32 : 128);
     if (p->nallow >= DELIVER_MAX_ALLOW) {
         sr_err_set(err, "--webhook-allow: at most %d ranges", DELIVER_MAX_ALLOW);
         return -1;
     }
-    if (parse_ip(host, p->allow[p->nallow].addr) != 0 || prefix < 0 || prefix > (v4 ? 32 : 128) ||
-        (slash && !slash[1])) {
+    if (netaddr_range_parse(cidr, &p->allow[p->nallow]) != 0) {
         sr_err_set(err, "--webhook-allow %s: give an address range such as 127.0.0.0/8 or fd00::/8", cidr);
         return -1;
     }
-    p->allow[p->nallow].prefix = (int)prefix + (v4 ? 96 : 0);
     p->nallow++;
     return 0;
 }
@@ -89,19 +53,21 @@ static const struct { const char *net; int prefix; } internal[] = {
 
 int deliver_addr_allowed(const deliver_policy *p, const char *ip)
 {
-    unsigned char a[16], net[16];
+    unsigned char a[16];
+    netaddr_range net;
     size_t i;
     int k;
 
-    if (parse_ip(ip, a) != 0)
+    if (netaddr_parse(ip, a) != 0)
         return 0;
     for (k = 0; k < p->nallow; k++)
-        if (in_net(a, p->allow[k].addr, p->allow[k].prefix))
+        if (netaddr_in(a, &p->allow[k]))
             return 1;
     for (i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
         int v4 = strchr(internal[i].net, ':') == NULL;
-        parse_ip(internal[i].net, net);
-        if (in_net(a, net, internal[i].prefix + (v4 ? 96 : 0)))
+        netaddr_parse(internal[i].net, net.addr);
+        net.prefix = internal[i].prefix + (v4 ? 96 : 0);
+        if (netaddr_in(a, &net))
             return 0;
     }
     return 1;

@@ -8,16 +8,13 @@
 #define SUBREG_DELIVER_H
 #include <stddef.h>
 #include "../registry/diag.h"
+#include "../registry/netaddr.h"
 
 #define DELIVER_MAX_ALLOW 16
 
-typedef struct deliver_net {
-    unsigned char addr[16]; /* IPv4 as ::ffff:a.b.c.d */
-    int prefix;             /* over the 128 bits */
-} deliver_net;
 
 typedef struct deliver_policy {
-    deliver_net allow[DELIVER_MAX_ALLOW];
+    netaddr_range allow[DELIVER_MAX_ALLOW];
     int nallow;
 } deliver_policy;
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <cjson/cJSON.h>
 #include "../registry/date.h"
+#include "../registry/netaddr.h"
 #include "serve.h"
 #include <sys/socket.h>
 #include <unistd.h>
@@ -608,56 +609,26 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
-/* text to 16 bytes (IPv4 as ::ffff:a.b.c.d); 0 or -1. */
-static int ip16(const char *text, unsigned char out[16])
-{
-    struct in_addr v4;
-
-    if (inet_pton(AF_INET6, text, out) == 1)
-        return 0;
-    if (inet_pton(AF_INET, text, &v4) != 1)
-        return -1;
-    memset(out, 0, 10);
-    out[10] = out[11] = 0xff;
-    memcpy(out + 12, &v4, 4);
-    return 0;
-}
-
 static int trusted(const server *s, const char *text)
 {
     unsigned char a[16];
     int k;
 
-    if (ip16(text, a) != 0)
+    if (netaddr_parse(text, a) != 0)
         return 0;
-    for (k = 0; k < s->ntrusted; k++) {
-        int full = s->trusted[k].prefix / 8, rest = s->trusted[k].prefix % 8;
-        if (memcmp(a, s->trusted[k].addr, (size_t)full) == 0 &&
-            (rest == 0 || ((a[full] ^ s->trusted[k].addr[full]) & (0xff << (8 - rest)) & 0xff) == 0))
+    for (k = 0; k < s->ntrusted; k++)
+        if (netaddr_in(a, &s->trusted[k]))
             return 1;
-    }
     return 0;
 }
 
 int srv_trust_proxy(server *s, const char *cidr, sr_err *err)
 {
-    char host[64], *slash;
-    long prefix;
-    int v4;
-
-    snprintf(host, sizeof(host), "%s", cidr);
-    slash = strchr(host, '/');
-    if (slash)
-        *slash = '\0';
-    v4 = strchr(host, ':') == NULL;
-    prefix = slash ? strtol(slash + 1, NULL, 10) : (v4 ? 32 : 128);
-    if (s->ntrusted >= 8 || ip16(host, s->trusted[s->ntrusted].addr) != 0 || prefix < 0 ||
-        prefix > (v4 ? 32 : 128) || (slash && !slash[1])) {
+    if (s->ntrusted >= 8 || netaddr_range_parse(cidr, &s->trusted[s->ntrusted]) != 0) {
         sr_err_set(err, "--trust-proxy %s: give the proxy's address range, e.g. 10.0.0.0/24 or fd00::/64 (at most 8)",
                    cidr);
         return -1;
     }
-    s->trusted[s->ntrusted].prefix = (int)prefix + (v4 ? 96 : 0);
     s->ntrusted++;
     return 0;
 }
@@ -691,7 +662,7 @@ void srv_client_ip(server *s, struct MHD_Connection *c, char *out, size_t n)
             item[strcspn(item, " ")] = '\0';
             if (*item && !trusted(s, item)) {
                 unsigned char probe[16];
-                if (ip16(item, probe) == 0)
+                if (netaddr_parse(item, probe) == 0)
                     snprintf(out, n, "%s", item);
                 return;
             }

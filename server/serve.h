@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include "../registry/buf.h"
 #include "../registry/index.h"
+#include "../registry/netaddr.h"
 #include "../registry/schema.h"
 #include "../registry/store.h"
 #include "../registry/writer.h"
@@ -48,7 +49,7 @@ typedef struct server {
     int read_only;             /* --read-only: writes answer 503 with the primary's Location */
     const char *primary;       /* --primary URL (no trailing /), or NULL */
     const char *public_url;    /* where the server is reached (--public-url, or http://HOST:PORT) */
-    struct { unsigned char addr[16]; int prefix; } trusted[8]; /* --trust-proxy ranges */
+    netaddr_range trusted[8];  /* --trust-proxy ranges */
     int ntrusted;
     pthread_mutex_t conn_mu;   /* guards conns */
     struct conn_track *conns;  /* every open connection, for the head deadline (http.c) */
