@@ -713,7 +713,11 @@ int notice_expire_unconfirmed(noticedb *db, int64_t before, sr_err *err)
 
     if (exec(db, "BEGIN IMMEDIATE", err) != 0)
         return -1;
-    if (run(db, prep(db, err, "DELETE FROM outbox WHERE status='pending' AND subscriber IN "
+    /* with the subscription goes everything that names its address: the confirmation sent or
+     * pending, and its attempts (the documented promise: removed with its data) */
+    if (run(db, prep(db, err, "DELETE FROM attempts WHERE outbox IN (SELECT id FROM outbox WHERE subscriber IN "
+                              "(SELECT id FROM subscribers WHERE confirmed IS NULL AND created < ?))", "i", before), err) != 0 ||
+        run(db, prep(db, err, "DELETE FROM outbox WHERE subscriber IN "
                               "(SELECT id FROM subscribers WHERE confirmed IS NULL AND created < ?)", "i", before), err) != 0 ||
         run(db, prep(db, err, "DELETE FROM subscribers WHERE confirmed IS NULL AND created < ?", "i", before), err) != 0)
         goto out;

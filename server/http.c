@@ -590,11 +590,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         for (k2 = 0; r->path[k2]; k2++)
             if ((unsigned char)r->path[k2] < 0x20 || r->path[k2] == 0x7f || r->path[k2] == ' ')
                 r->path[k2] = '?';
-        /* the links of emails carry tokens that act for their subscriber: not in logs */
-        if (r->route == R_NOTICE_PAGE) {
-            char *t = strrchr(r->path, '/');
-            if (t && t[1])
-                snprintf(t + 1, sizeof(r->path) - (size_t)(t + 1 - r->path), "...");
+        /* the links of emails carry tokens that act for their subscriber: never in logs,
+         * whatever the method or answer (a 401, an OPTIONS, a trailing slash) */
+        {
+            static const char *const tokened[] = {"/objections/", "/unsubscribe/", "/subscriptions/confirm/"};
+            size_t q;
+            for (q = 0; q < sizeof(tokened) / sizeof(tokened[0]); q++) {
+                char *t = strstr(r->path, tokened[q]);
+                if (t && t[strlen(tokened[q])]) {
+                    t += strlen(tokened[q]);
+                    snprintf(t, sizeof(r->path) - (size_t)(t - r->path), "...");
+                }
+            }
         }
         date_format_time((int64_t)time(NULL), when);
         fprintf(s->log, "%s %s %s %d %zu %lluus %s\n", when, r->method, r->path, r->status,

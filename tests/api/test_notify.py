@@ -447,7 +447,13 @@ class Subscriptions(Notify):
             self.assertEqual(st, 404, forged)
         self.assertEqual(self.req("POST", path)[0], 200)
         self.assertEqual(self.req("POST", path)[0], 410)
+        # whatever the method or answer: OPTIONS, a trailing slash, a bad token header (#21 item 9)
+        self.req("OPTIONS", path)
+        self.req("GET", path + "/")
+        self.req("GET", path, headers={"Authorization": "Bearer nonsense"})
+        self.req("GET", "/objections/" + tok)
         self.assertNotIn(tok, self.server_log())   # tokens act for people: never in the log
+        self.assertNotIn(tok[-32:], self.server_log())
 
 
 class RelayRefuses(Notify):
