@@ -295,7 +295,7 @@ int cmd_notices(int argc, char **argv)
         notice_close(db);
         return rc;
     }
-    if (notice_proof(db, (int64_t)day * 86400, &rows, &err) != 0 || print_rows(rows, o.format) != 0)
+    if (notice_proof(db, (int64_t)day * 86400, 0, 0, &rows, &err) != 0 || print_rows(rows, o.format) != 0)
         rc = cli_fail("notices", "%s", err.msg[0] ? err.msg : "out of memory");
     else
         rc = EXIT_OK;

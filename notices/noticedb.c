@@ -668,15 +668,16 @@ int64_t notice_unconfirmed(noticedb *db, sr_err *err)
     return n;
 }
 
-int notice_proof(noticedb *db, int64_t since, cJSON **out, sr_err *err)
+int notice_proof(noticedb *db, int64_t since, int64_t after, int64_t limit, cJSON **out, sr_err *err)
 {
     return rows_json(db, prep(db, err,
         "SELECT o.id, o.changeset, c.from_rev AS \"from\", c.to_rev AS \"to\", "
         " CASE o.kind WHEN 0 THEN 'confirmation' WHEN 1 THEN 'email' ELSE 'webhook' END AS channel, "
         " o.recipient, o.customer, o.status, " ISO("o.queued") " AS queued, " ISO("o.delivered") " AS delivered, "
         " o.attempts, o.response, o.message_id "
-        "FROM outbox o LEFT JOIN changesets c ON c.id = o.changeset WHERE o.queued >= ? ORDER BY o.id",
-        "i", since), out, err);
+        "FROM outbox o LEFT JOIN changesets c ON c.id = o.changeset WHERE o.queued >= ? AND o.id > ? "
+        "ORDER BY o.id LIMIT ?",
+        "iii", since, after, limit > 0 ? limit : (int64_t)-1), out, err);
 }
 
 int notice_object(noticedb *db, int64_t changeset, int64_t subscriber, const char *comment,

@@ -124,7 +124,7 @@ int64_t notice_unconfirmed(noticedb *db, sr_err *err);
 /* The proof of notice: every delivery of a change set recorded at or after since (unix
  * seconds, 0: all), oldest first: [{id, changeset, from, to, channel, recipient, customer,
  * status, queued, delivered, attempts, response, message_id}]. */
-int notice_proof(noticedb *db, int64_t since, cJSON **out, sr_err *err);
+int notice_proof(noticedb *db, int64_t since, int64_t after, int64_t limit, cJSON **out, sr_err *err);
 
 /* Record subscriber id's objection to changeset (comment may be NULL): 1 recorded, 0 it
  * objected already, -1. */

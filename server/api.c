@@ -1156,7 +1156,7 @@ static const char *const xml_args[] = {"at", NULL};
 static const char *const changes_args[] = {"since", "view", NULL};
 static const char *const compliance_args[] = {"date", "at", NULL};
 static const char *const page_args[] = {"lang", "at", NULL};
-static const char *const notices_args[] = {"since", NULL};
+static const char *const notices_args[] = {"since", "after", "limit", NULL};
 
 typedef struct arg_count {
     const char *name;

@@ -141,6 +141,9 @@ static int subscription_fields(struct MHD_Connection *c, req *r, const cJSON *o,
 /* At most this many subscriptions wait for their confirmation at once (then 429). */
 #define MAX_UNCONFIRMED 10000
 
+/* The most deliveries one page of GET /v1/notices holds (also its default). */
+#define NOTICES_PAGE 1000
+
 static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, req *r)
 {
     enum MHD_Result ret = MHD_NO;
@@ -392,6 +395,18 @@ static enum MHD_Result send_list(struct MHD_Connection *c, req *r, const char *n
     return srv_json(c, r, 200, root, "private, no-store", NULL, NULL);
 }
 
+/* A full page of a paged list: {name: arr, "next": cursor} (the next page: ?after=cursor). */
+static enum MHD_Result send_page(struct MHD_Connection *c, req *r, const char *name, cJSON *arr, long long next)
+{
+    cJSON *root = cJSON_CreateObject();
+    char cursor[24];
+
+    cJSON_AddItemToObject(root, name, arr);
+    snprintf(cursor, sizeof(cursor), "%lld", next);
+    cJSON_AddStringToObject(root, "next", cursor);
+    return srv_json(c, r, 200, root, "private, no-store", NULL, NULL);
+}
+
 /* DELETE PREFIX<id> with remove (1 removed, 0 absent, -1): 204, 404 or 400. */
 static enum MHD_Result delete_by_id(server *s, struct MHD_Connection *c, req *r, const char *url, const char *prefix,
                                     const char *what, int (*remove)(noticedb *, int64_t, sr_err *))
@@ -539,11 +554,26 @@ enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const ch
     if (strncmp(url, "/v1/webhooks", 12) == 0)
         return webhooks(s, c, r, method, url, who);
     if (strcmp(url, "/v1/notices") == 0) {
+        /* paged: at most `limit` deliveries (default and most NOTICES_PAGE) after the
+         * delivery id `after`; "next" names the cursor of the following page */
+        const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+        const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+        char *end = NULL;
+        long long a = 0, l = NOTICES_PAGE;
         since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
         if (since && date_parse(since, &day) != 0)
             return srv_error(c, r, 400, "since: a day as YYYY-MM-DD");
-        rc = notice_proof(notify_db(s->notify), since ? (int64_t)day * 86400 : 0, &arr, &err);
+        if (after && ((a = strtoll(after, &end, 10)) < 0 || !*after || *end))
+            return srv_error(c, r, 400, "after: the id of a delivery (the \"next\" of the previous page)");
+        if (limit && ((l = strtoll(limit, &end, 10)) < 1 || l > NOTICES_PAGE || !*limit || *end))
+            return srv_error(c, r, 400, "limit: 1 to %d", NOTICES_PAGE);
+        rc = notice_proof(notify_db(s->notify), since ? (int64_t)day * 86400 : 0, a, l, &arr, &err);
         notify_db_done(s->notify);
+        if (rc == 0 && cJSON_GetArraySize(arr) == l) {
+            cJSON *last = cJSON_GetArrayItem(arr, (int)l - 1), *id = cJSON_GetObjectItemCaseSensitive(last, "id");
+            if (cJSON_IsNumber(id))
+                return send_page(c, r, "notices", arr, (long long)id->valuedouble);
+        }
         return send_list(c, r, "notices", arr, rc, &err);
     }
     rc = notice_objections(notify_db(s->notify), &arr, &err);

@@ -319,6 +319,22 @@ class Subscriptions(Notify):
         self.assertNotIn("\x07", p.stdout)
         self.assertIn("forged row", p.stdout)
 
+    def test_the_proof_of_notice_is_paged(self):
+        # one unpaged answer was 10 MB for 30,000 deliveries (#21 item 8)
+        for i in range(3):
+            self.subscribe_confirmed("page%d@customer.example" % i)
+        self.announce()
+        self.wait_notice(lambda n: len(self.notices()) >= 3)
+        st, _, first = self.jreq("GET", "/v1/notices?limit=2", token=self.editor)
+        self.assertEqual((st, len(first["notices"])), (200, 2))
+        st, _, rest = self.jreq("GET", "/v1/notices?limit=2&after=" + first["next"], token=self.editor)
+        self.assertEqual((st, len(rest["notices"])), (200, 1))
+        self.assertNotIn("next", rest)
+        ids = [n["id"] for n in first["notices"] + rest["notices"]]
+        self.assertEqual(len(set(ids)), 3)
+        for bad in ("limit=0", "limit=1001", "after=x", "limit="):
+            self.assertEqual(self.jreq("GET", "/v1/notices?" + bad, token=self.editor)[0], 400, bad)
+
     def test_see_and_erase_what_is_stored(self):
         self.subscribe_confirmed("erase.me@customer.example")
         self.announce()
