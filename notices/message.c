@@ -23,7 +23,12 @@ typedef struct words {
     const char *confirm;          /* owner (then the link) */
     const char *confirm_button;
     const char *ignore;
+    const char *more;             /* count: the changes past MESSAGE_MAX_ITEMS (then the list's link) */
 } words;
+
+/* An email lists at most this many changes; past it, a count and the link to the list (a
+ * push of 20,000 entries made an email of 10 MB, over what relays take). */
+#define MESSAGE_MAX_ITEMS 100
 
 static const words all_words[] = {
     {"en", "%s: changes to our sub-processors", "%s: confirm your subscription to sub-processor notices",
@@ -36,7 +41,8 @@ static const words all_words[] = {
      "You receive this because %s subscribed to notices of sub-processor changes of %s.",
      "Unsubscribe:",
      "To receive notices of sub-processor changes of %s, open this link and confirm:", "Confirm",
-     "If you did not ask for this, ignore this email: nothing will be sent to you."},
+     "If you did not ask for this, ignore this email: nothing will be sent to you.",
+     "... and %d more changes: see the list below."},
     {"fr", "%s : modifications de nos sous-traitants ultérieurs",
      "%s : confirmez votre abonnement aux avis sur les sous-traitants",
      "Bonjour,",
@@ -50,7 +56,8 @@ static const words all_words[] = {
      "Se désabonner :",
      "Pour recevoir les avis de modification des sous-traitants de %s, ouvrez ce lien et confirmez :",
      "Confirmer",
-     "Si vous n'avez rien demandé, ignorez ce message : rien ne vous sera envoyé."},
+     "Si vous n'avez rien demandé, ignorez ce message : rien ne vous sera envoyé.",
+     "... et %d autres modifications : voir la liste ci-dessous."},
     {"nl", "%s: wijzigingen in onze subverwerkers",
      "%s: bevestig uw aanmelding voor kennisgevingen over subverwerkers",
      "Goedendag,",
@@ -63,7 +70,8 @@ static const words all_words[] = {
      "Afmelden:",
      "Om kennisgevingen over wijzigingen in de subverwerkers van %s te ontvangen, opent u deze link en bevestigt u:",
      "Bevestigen",
-     "Heeft u dit niet gevraagd? Negeer dan dit bericht: u ontvangt niets."},
+     "Heeft u dit niet gevraagd? Negeer dan dit bericht: u ontvangt niets.",
+     "... en nog %d wijzigingen: zie de lijst hieronder."},
 };
 
 static const words *words_for(const char *lang)
@@ -330,11 +338,22 @@ int message_changes(const message_ctx *m, const cJSON *cs, buf *out)
     snprintf(line, sizeof(line), w->intro, m->owner);
     if (buf_printf(&text, "%s\n\n", line) != 0 || html_para(&html, line) != 0 || buf_puts(&html, "<ul>\n") != 0)
         goto out;
-    cJSON_ArrayForEach(it, items) {
-        item_line(w, it, line, sizeof(line));
-        if (buf_printf(&text, "- %s\n", line) != 0 || buf_puts(&html, "<li>") != 0 || buf_xml_escape(&html, line) != 0 ||
-            buf_puts(&html, "</li>\n") != 0)
-            goto out;
+    {
+        int k = 0, total = cJSON_GetArraySize(items);
+        cJSON_ArrayForEach(it, items) {
+            if (k++ == MESSAGE_MAX_ITEMS)
+                break;
+            item_line(w, it, line, sizeof(line));
+            if (buf_printf(&text, "- %s\n", line) != 0 || buf_puts(&html, "<li>") != 0 || buf_xml_escape(&html, line) != 0 ||
+                buf_puts(&html, "</li>\n") != 0)
+                goto out;
+        }
+        if (total > MESSAGE_MAX_ITEMS) {
+            snprintf(line, sizeof(line), w->more, total - MESSAGE_MAX_ITEMS);
+            if (buf_printf(&text, "%s\n", line) != 0 || buf_puts(&html, "<li>") != 0 ||
+                buf_xml_escape(&html, line) != 0 || buf_puts(&html, "</li>\n") != 0)
+                goto out;
+        }
     }
     if (buf_puts(&text, "\n") != 0 || buf_puts(&html, "</ul>\n") != 0)
         goto out;

@@ -319,6 +319,23 @@ class Subscriptions(Notify):
         self.assertNotIn("\x07", p.stdout)
         self.assertIn("forged row", p.stdout)
 
+    def test_a_huge_change_set_makes_a_bounded_email(self):
+        # a push of ~21,000 entries made an email over common relay limits (#21 item 8)
+        self.subscribe_confirmed("big@customer.example")
+        clone = os.path.join(self.tmp, "clone")
+        git(["clone", "-q", self.repo, clone], cwd=self.tmp)
+        for i in range(150):
+            with open(os.path.join(clone, "subprocessors", "bulk%03d.xml" % i), "w") as f:
+                f.write(new_entry_xml(self.seed_xml("gladia"), "bulk%03d" % i, "Bulk Vendor %03d" % i))
+        git(["add", "."], cwd=clone)
+        git(["commit", "-qm", "150 vendors"], cwd=clone)
+        self.assertEqual(git(["push", "-q", "origin", "main"], cwd=clone, check=False).returncode, 0)
+        m = self.wait_mails(1, timeout=60)[0]
+        text = self.text(m)
+        self.assertIn("and 50 more changes", text)
+        self.assertEqual(text.count("Bulk Vendor"), 100)
+        self.assertLess(len(m.as_bytes()), 200000)
+
     def test_the_proof_of_notice_is_paged(self):
         # one unpaged answer was 10 MB for 30,000 deliveries (#21 item 8)
         for i in range(3):
