@@ -43,18 +43,24 @@ class Server(TempDirTest):
         self.start()
 
     def start(self, today="2026-11-28"):
-        self.port = free_port()
+        # port 0: the server binds a free port and says which (no race for a guessed one)
         env = dict(os.environ, SUBREG_TODAY=today)
+        seen = len(self.server_log())
         self.proc = subprocess.Popen([subreg_bin(), "serve", "--registry", self.repo, "--state", self.state,
-                                      "--listen", "127.0.0.1:%d" % self.port, "--threads", str(self.threads)] + self.serve_args(),
+                                      "--listen", "127.0.0.1:0", "--threads", str(self.threads)] + self.serve_args(),
                                      stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + 20
-        while time.time() < deadline:
-            try:
-                if self.req("GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
+        self.port = None
+        while time.time() < deadline and self.proc.poll() is None:
+            m = re.search(r"on http://127\.0\.0\.1:(\d+)/", self.server_log()[seen:])
+            if m:
+                self.port = int(m.group(1))
+                try:
+                    if self.req("GET", "/healthz")[0] == 200:
+                        break
+                except OSError:
+                    pass
+            time.sleep(0.05)
         else:
             self.fail("server did not start: " + self.server_log())
 
