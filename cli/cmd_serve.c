@@ -23,7 +23,8 @@
 #include "../registry/ticker.h"
 
 static const char usage[] =
-    "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--threads N] [--state DIR]\n"
+    "usage: subreg serve [--registry PATH] [--listen HOST:PORT] [--health-listen HOST:PORT]\n"
+    "                    [--threads N] [--state DIR]\n"
     "                    [--log FILE|-|off] [--smtp URL --mail-from ADDR] [--public-url URL]\n"
     "                    [--webhook-allow CIDR]... [--retry-base SECONDS] [--notice-debounce S]\n"
     "                    [--trust-proxy CIDR]...\n"
@@ -36,6 +37,8 @@ static const char usage[] =
     "  --registry P   the bare git repository (default " DEFAULT_REGISTRY ")\n"
     "  --listen H:P   IPv4 address and port (default 127.0.0.1:8080; port 0: any free port,\n"
     "                 the one bound is said on standard error)\n"
+    "  --health-listen H:P  a second listener with a thread of its own, for a load balancer's\n"
+    "                 health checks (/healthz): answered even while the main one is full\n"
     "  --threads N    request threads (default 2)\n"
     "  --state DIR    index and tokens (default " DEFAULT_STATE ")\n"
     "  --log L        one line per request to FILE, - (standard error, the default) or off\n"
@@ -197,6 +200,7 @@ int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
                                          {"listen", required_argument, NULL, 'l'},
+                                         {"health-listen", required_argument, NULL, 'K'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"state", required_argument, NULL, 's'},
                                          {"log", required_argument, NULL, 'L'},
@@ -214,13 +218,13 @@ int cmd_serve(int argc, char **argv)
                                          {"primary", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *listen = "127.0.0.1:8080", *logto = "-";
+    const char *listen = "127.0.0.1:8080", *logto = "-", *health_listen = NULL;
     char host[64], *colon;
     long port, threads = 2;
     server s;
     watcher w;
     sr_err err = {{0}};
-    struct MHD_Daemon *d = NULL;
+    struct MHD_Daemon *d = NULL, *hd = NULL;
     sigset_t set;
     int c, sig, rc = EXIT_USAGE, i;
     store *probe = NULL;
@@ -245,6 +249,7 @@ int cmd_serve(int argc, char **argv)
         switch (c) {
         case 'r': s.registry_path = optarg; break;
         case 'l': listen = optarg; break;
+        case 'K': health_listen = optarg; break;
         case 't': threads = strtol(optarg, NULL, 10); break;
         case 's': s.state_dir = optarg; break;
         case 'L': logto = optarg; break;
@@ -463,6 +468,30 @@ int cmd_serve(int argc, char **argv)
         rc = cli_fail("serve", "%s", err.msg);
         goto out;
     }
+    if (health_listen) {
+        /* a listener of its own with its own thread: a load balancer's health check is
+         * answered even while clients fill the main one's connections */
+        char hhost[64], *hcolon;
+        long hport;
+        unsigned short hbound = 0;
+        int hfd;
+        snprintf(hhost, sizeof(hhost), "%s", health_listen);
+        hcolon = strrchr(hhost, ':');
+        hport = hcolon && hcolon[1] ? strtol(hcolon + 1, NULL, 10) : -1;
+        if (!hcolon || hport < 0 || hport > 65535) {
+            rc = cli_fail("serve", "--health-listen %s: give HOST:PORT", health_listen);
+            goto out;
+        }
+        *hcolon = '\0';
+        hfd = srv_listen(hhost, (unsigned short)hport, &hbound, &err);
+        if (hfd < 0 || !(hd = srv_start(&s, hfd, 1, &err))) {
+            if (hfd >= 0)
+                close(hfd);
+            rc = cli_fail("serve", "--health-listen: %s", err.msg);
+            goto out;
+        }
+        fprintf(stderr, "subreg serve: health (and every route) also on http://%s:%u/\n", hhost, (unsigned)hbound);
+    }
     if (ticker_start(1, watchdog, &s, NULL, &wd, &err) != 0) {
         rc = cli_fail("serve", "%s", err.msg);
         MHD_stop_daemon(d);
@@ -499,6 +528,9 @@ int cmd_serve(int argc, char **argv)
         s.writes = NULL;
         ticker_stop(wd); /* before the connections it watches go */
         wd = NULL;
+        if (hd)
+            MHD_stop_daemon(hd);
+        hd = NULL;
         MHD_stop_daemon(d);
         if (fd != MHD_INVALID_SOCKET)
             close(fd);
@@ -508,6 +540,8 @@ int cmd_serve(int argc, char **argv)
     rc = EXIT_OK;
 out:
     ticker_stop(wd);
+    if (hd)
+        MHD_stop_daemon(hd);
     if (!d && lfd >= 0)
         close(lfd); /* the daemon never took it over */
     writes_stop(s.writes);

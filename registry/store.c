@@ -1341,6 +1341,20 @@ int store_is_refused(store *s, const char *id)
     return git_reference_name_to_id(&oid, s->repo, name) == 0;
 }
 
+int store_any_refused(store *s)
+{
+    git_reference_iterator *it = NULL;
+    git_reference *ref = NULL;
+    int any = 0;
+
+    if (git_reference_iterator_glob_new(&it, s->repo, "refs/subreg/refused/*") == 0) {
+        any = git_reference_next(&ref, it) == 0;
+        git_reference_free(ref);
+    }
+    git_reference_iterator_free(it);
+    return any;
+}
+
 int store_keep_ref(store *s, const char *name, const char *id, sr_err *err)
 {
     git_reference *ref = NULL;

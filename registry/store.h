@@ -220,6 +220,8 @@ int store_set_main(store *s, const char *expected_old, const char *new_id, sr_er
  * is_refused: 1 when marked, else 0. */
 int store_mark_refused(store *s, const char *id, sr_err *err);
 int store_is_refused(store *s, const char *id);
+/* 1 when any revision is marked refused, else 0: spares a lookup per change when none is. */
+int store_any_refused(store *s);
 /* Point the ref name (refs/subreg/...) at id, creating or replacing it (to keep commits that
  * main no longer reaches). Returns 0 or -1. */
 int store_keep_ref(store *s, const char *name, const char *id, sr_err *err);

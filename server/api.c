@@ -250,7 +250,11 @@ static int refused(server *s, const char *rev)
 static void drop_refused(server *s, index_change *ch, size_t *n)
 {
     size_t i, k = 0;
+    sr_err err = {{0}};
+    store *st = srv_store(s, &err);
 
+    if (!st || !store_any_refused(st))
+        return; /* the usual case: nothing was ever refused */
     for (i = 0; i < *n; i++) {
         if (refused(s, ch[i].commit)) {
             index_changes_free_one(&ch[i]);

@@ -714,7 +714,7 @@ struct MHD_Daemon *srv_start(server *s, int fd, int threads, sr_err *err)
                              MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
                          0, NULL, NULL, on_request, s,
                          MHD_OPTION_LISTEN_SOCKET, fd,
-                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+                         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(threads > 1 ? threads : 0),
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
                          MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
                          /* an idle or slow connection is closed after 15 s; one address

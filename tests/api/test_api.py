@@ -52,7 +52,7 @@ class Server(TempDirTest):
         deadline = time.time() + 20
         self.port = None
         while time.time() < deadline and self.proc.poll() is None:
-            m = re.search(r"on http://127\.0\.0\.1:(\d+)/", self.server_log()[seen:])
+            m = re.search(r"sub-processors\) on http://127\.0\.0\.1:(\d+)/", self.server_log()[seen:])
             if m:
                 self.port = int(m.group(1))
                 try:
@@ -708,6 +708,34 @@ def rss_kb(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+class HealthListener(Server):
+    """--health-listen: a listener and thread of its own, answered while clients fill the main
+    one (#21 item 5)."""
+
+    def serve_args(self):
+        return ["--health-listen", "127.0.0.1:0"]
+
+    def test_health_is_answered_while_the_main_listener_is_full(self):
+        m = re.search(r"also on http://127\.0\.0\.1:(\d+)/", self.server_log())
+        self.assertTrue(m, self.server_log())
+        health = int(m.group(1))
+        held = []
+        for _ in range(70):        # more than the 64 one address may hold
+            so = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            so.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")   # a head never finished
+            held.append(so)
+        time.sleep(0.5)
+        with self.assertRaises(OSError):
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=3)
+            c.request("GET", "/healthz")
+            c.getresponse().read()
+        c = http.client.HTTPConnection("127.0.0.1", health, timeout=3)
+        c.request("GET", "/healthz")
+        self.assertEqual(c.getresponse().status, 200)
+        for so in held:
+            so.close()
 
 
 class Hostile(Server):

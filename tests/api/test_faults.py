@@ -141,9 +141,15 @@ class Rewrites(Upstream):
         kept = []
         for tag in ("one", "two"):
             kept.append(self.local_commit(n, tag))
+            self.wait_serving([n], kept[-1], 5.0)          # the server has seen its own main move
             self.assertEqual(n.github_hook()[0], 202)
             self.wait_serving([n], self.upstream_main(), 5.0)
-        refs = git(["for-each-ref", "--format=%(objectname)", "refs/subreg/replaced/"], cwd=n.repo).stdout.split()
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            refs = git(["for-each-ref", "--format=%(objectname)", "refs/subreg/replaced/"], cwd=n.repo).stdout.split()
+            if len(refs) >= 2:
+                break
+            time.sleep(0.1)
         self.assertEqual(sorted(refs), sorted(kept))
 
     def test_a_rewind_to_a_revision_that_ended_a_change_set_is_notified(self):
