@@ -1,5 +1,6 @@
 """Shared helpers of the black-box tests: run the real subreg binary, make temporary
 registries and git clones. Nothing here fakes a component."""
+import json
 import os
 import shutil
 import subprocess
@@ -9,6 +10,23 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "data", "seed")
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+# Real-world inputs from other projects live beside the checkout, never in it.
+CORPUS = os.environ.get("SUBREG_CORPUS") or os.path.join(os.path.dirname(ROOT), "shared", "corpus")
+
+
+def terraform_plan_path(name):
+    """The path in the corpus of the Terraform plan our tables call `name`
+    (tests/fixtures/terraform/corpus.json maps them to ../shared/corpus/terraform)."""
+    with open(os.path.join(FIXTURES, "terraform", "corpus.json")) as f:
+        return os.path.join(CORPUS, "terraform", json.load(f)[name])
+
+
+def terraform_plan(test, name):
+    """terraform_plan_path(name); skips `test` when the corpus is absent."""
+    path = terraform_plan_path(name)
+    if not os.path.isfile(path):
+        test.skipTest("corpus absent: " + path)
+    return path
 
 
 def subreg_bin():

@@ -1,22 +1,31 @@
-"""subreg check --hosting on real Terraform plans (tests/fixtures/terraform, sources in its
-README): every resource placed as its expected table says, and the gate's cases, each on a
+"""subreg check --hosting on real Terraform plans, read from ../shared/corpus/terraform
+(tests/fixtures/terraform/corpus.json names them, its README gives their sources; the tests
+skip when the corpus is absent): every resource placed as its expected table says, and the gate's cases, each on a
 real plan or a real plan edited in the field the test names."""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import FIXTURES, SEED, TempDirTest, run  # noqa: E402
+from helpers import CORPUS, FIXTURES, SEED, TempDirTest, run, terraform_plan_path  # noqa: E402
 
 TF = os.path.join(FIXTURES, "terraform")
+with open(os.path.join(TF, "corpus.json")) as _f:
+    PLANS = json.load(_f)
+plan = terraform_plan_path
 
 
 def load(name):
-    with open(os.path.join(TF, name), encoding="utf-8-sig") as f:
+    with open(plan(name), encoding="utf-8-sig") as f:
         return json.load(f)
 
 
 class TerraformCase(TempDirTest):
+    def setUp(self):
+        if not os.path.isdir(os.path.join(CORPUS, "terraform")):
+            self.skipTest("corpus absent: " + os.path.join(CORPUS, "terraform"))
+        super().setUp()
+
     def check(self, path, *extra, registry=SEED):
         p = run(["check", "--registry", registry, "--hosting", path, "--format", "json"] + list(extra))
         self.assertSanitizerClean(p)
@@ -47,12 +56,12 @@ class Corpus(TerraformCase):
     def test_every_plan_against_its_table(self):
         with open(os.path.join(TF, "expected.json")) as f:
             expected = json.load(f)
-        plans = sorted(n for n in os.listdir(TF) if n.endswith(".json") and n != "expected.json")
+        plans = sorted(PLANS)
         self.assertGreaterEqual(len(plans), 20)
         self.assertEqual(sorted(expected), plans, "every plan has a table and every table a plan")
         for name in plans:
             with self.subTest(plan=name):
-                _, doc = self.check(os.path.join(TF, name))
+                _, doc = self.check(plan(name))
                 got = []
                 for p in doc.get("placements", []):
                     self.assertEqual(p["format"], expected[name]["format"])
@@ -94,11 +103,11 @@ class Cases(TerraformCase):
         self.assertIn("hosting-undeclared", self.rules_of(doc, "module.log_group_external.aws_cloudwatch_log_group.this[0]"))
 
     def test_c_count_and_for_each_module_instances(self):
-        _, doc = self.check(os.path.join(TF, "tfc-for-each-module.json"))
+        _, doc = self.check(plan("tfc-for-each-module.json"))
         p = self.placement(doc, 'module.ecr_repository["repository_1"].aws_ecr_repository.ecr_repository')
         self.assertEqual((p["result"], p["country"], p["region"]), ("placed", "US", "us-west-1"))
         self.assertIn("inherited by module.ecr_repository", p["source"])
-        _, doc = self.check(os.path.join(TF, "tfc-tf-1.14.json"))
+        _, doc = self.check(plan("tfc-tf-1.14.json"))
         p = self.placement(doc, "module.outer[0].module.inner.aws_cloudwatch_event_rule.example")
         self.assertEqual((p["result"], p["country"]), ("placed", "US"))
 
@@ -149,35 +158,35 @@ class Cases(TerraformCase):
         rc, doc = self.check(self.edited("tfjson-nested-config-keys.json", edit2))
         self.assertEqual(self.placement(doc, "aws_instance.foo")["country"], "IE")
         self.assertEqual(rc, 0, doc["findings"])
-        rc, doc = self.check(os.path.join(TF, "checkov-modules-edges.json"))
+        rc, doc = self.check(plan("checkov-modules-edges.json"))
         self.assertEqual(rc, 0, doc["findings"])
         # the US is listed for access only: storage there is undeclared, and the message says why
-        rc, doc = self.check(os.path.join(TF, "checkov-cfn-s3.json"))
+        rc, doc = self.check(plan("checkov-cfn-s3.json"))
         self.assertEqual(self.rules_of(doc, "aws_s3_bucket.bucket"), ["hosting-undeclared"])
         self.assertIn("access", doc["findings"][0]["message"])
 
     def test_f_terraform_012_aliased_provider_names(self):
-        rc, doc = self.check(os.path.join(TF, "tfjson-basic-0.12.json"))
+        rc, doc = self.check(plan("tfjson-basic-0.12.json"))
         self.assertEqual(rc, 0, doc["findings"])
         p = self.placement(doc, "module.foo.null_resource.aliased")
         self.assertEqual((p["provider"], p["result"]), ("null", "skipped"))
 
     def test_g_google_zone_in_location(self):
-        _, doc = self.check(os.path.join(TF, "tfv-filestore-zone.json"))
+        _, doc = self.check(plan("tfv-filestore-zone.json"))
         p = self.placement(doc, "google_filestore_instance.test")
         self.assertEqual((p["result"], p["country"], p["region"]), ("placed", "US", "us-central1"))
         self.assertIn("zone us-central1-b of region us-central1", p["source"])
 
     def test_h_region_from_a_variable(self):
-        _, doc = self.check(os.path.join(TF, "checkov-var-region-alias.json"))
+        _, doc = self.check(plan("checkov-var-region-alias.json"))
         p = self.placement(doc, "aws_s3_bucket.test-bucket1")
         self.assertIn("variable region", p["source"])
         self.assertEqual(p["region"], "us-west-2")
-        _, doc = self.check(os.path.join(TF, "checkov-var-region-module.json"))
+        _, doc = self.check(plan("checkov-var-region-module.json"))
         self.assertIn("variable region", self.placement(doc, "module.m.aws_s3_bucket.b1")["source"])
 
     def test_i_azure_child_resources_take_their_parent_location(self):
-        rc, doc = self.check(os.path.join(TF, "tfc-azure-postgres.json"))
+        rc, doc = self.check(plan("tfc-azure-postgres.json"))
         p = self.placement(doc, "azurerm_postgresql_configuration.log_checkpoints")
         self.assertEqual((p["result"], p["country"]), ("placed", "IE"))
         self.assertIn("parent resource azurerm_postgresql_server.example", p["source"])
@@ -199,49 +208,49 @@ class Cases(TerraformCase):
         self.assertIn("put the parent in the same plan", p["reason"])
 
     def test_j_empty_plan(self):
-        rc, doc = self.check(os.path.join(TF, "checkov-empty-1.10.json"))
+        rc, doc = self.check(plan("checkov-empty-1.10.json"))
         self.assertEqual(rc, 0, doc["findings"])
         self.assertEqual(doc["placements"], [])
 
     def test_k_byte_order_mark_and_utf16(self):
         path = os.path.join(self.tmp, "bom.json")
-        with open(os.path.join(TF, "checkov-win-utf8.json"), "rb") as f:
+        with open(plan("checkov-win-utf8.json"), "rb") as f:
             body = f.read()
         with open(path, "wb") as f:
             f.write(b"\xef\xbb\xbf" + body)
         _, doc = self.check(path)
         self.assertEqual(self.placement(doc, "aws_s3_bucket.data")["country"], "US")
-        rc, doc = self.check(os.path.join(TF, "checkov-utf16.json"))
+        rc, doc = self.check(plan("checkov-utf16.json"))
         self.assertEqual(rc, 1)
         self.assertEqual([f["rule"] for f in doc["findings"]], ["schema"])
         self.assertIn("Out-File -Encoding utf8", doc["findings"][0]["message"])
 
     def test_l_audit_lists_every_resource_and_findings_point_at_it(self):
         name = "checkov-aws-55.json"
-        rc, doc = self.check(os.path.join(TF, name))
-        plan = load(name)
-        self.assertEqual([p["address"] for p in doc["placements"]], [r["address"] for r in plan["resource_changes"]])
-        with open(os.path.join(TF, name)) as f:
+        rc, doc = self.check(plan(name))
+        given = load(name)
+        self.assertEqual([p["address"] for p in doc["placements"]], [r["address"] for r in given["resource_changes"]])
+        with open(plan(name)) as f:
             lines = f.read().split("\n")
         start = next(i for i, l in enumerate(lines) if '"resource_changes"' in l)
         for p in doc["placements"]:
             want = next(i for i in range(start, len(lines)) if lines[i].strip().startswith('"address": %s' % json.dumps(p["address"])))
             self.assertEqual(p["line"], want + 1, p["address"])
         for f in doc["findings"]:
-            if f["file"].endswith(name):
+            if f["file"].endswith(os.path.basename(plan(name))):
                 self.assertGreater(f["line"], start, f)
         # a minified plan is one line: the column tells resources apart
-        _, doc2 = self.check(os.path.join(TF, "tfc-azure-postgres.json"))
+        _, doc2 = self.check(plan("tfc-azure-postgres.json"))
         cols = [p["column"] for p in doc2["placements"]]
         self.assertEqual({p["line"] for p in doc2["placements"]}, {1})
         self.assertEqual(cols, sorted(set(cols)))
-        p = run(["check", "--registry", SEED, "--hosting", os.path.join(TF, name), "--explain"])
-        for r in plan["resource_changes"]:
+        p = run(["check", "--registry", SEED, "--hosting", plan(name), "--explain"])
+        for r in given["resource_changes"]:
             self.assertIn(r["address"], p.stdout)
         self.assertIn("from provider block aws (constant)", p.stdout)
 
     def test_states_and_other_files(self):
-        rc, doc = self.check(os.path.join(TF, "tfjson-no-changes-state.json"))
+        rc, doc = self.check(plan("tfjson-no-changes-state.json"))
         self.assertEqual({p["format"] for p in doc["placements"]}, {"state"})
         # a state of an AWS deployment: the arn places it
         state = {"format_version": "1.0", "terraform_version": "1.9.0", "values": {"root_module": {"resources": [
