@@ -642,9 +642,10 @@ out:
     return end_tx(db, rc == 0, err);
 }
 
-int64_t notice_pending(noticedb *db, sr_err *err)
+/* The one number `sql` (a count without parameters) yields, or -1 with err set. */
+static int64_t count_of(noticedb *db, const char *sql, sr_err *err)
 {
-    sqlite3_stmt *st = prep(db, err, "SELECT count(*) FROM outbox WHERE status='pending'", "");
+    sqlite3_stmt *st = prep(db, err, sql, "");
     int64_t n = -1;
 
     if (st && sqlite3_step(st) == SQLITE_ROW)
@@ -655,17 +656,14 @@ int64_t notice_pending(noticedb *db, sr_err *err)
     return n;
 }
 
+int64_t notice_pending(noticedb *db, sr_err *err)
+{
+    return count_of(db, "SELECT count(*) FROM outbox WHERE status='pending'", err);
+}
+
 int64_t notice_unconfirmed(noticedb *db, sr_err *err)
 {
-    sqlite3_stmt *st = prep(db, err, "SELECT count(*) FROM subscribers WHERE confirmed IS NULL", "");
-    int64_t n = -1;
-
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    else if (st)
-        fail(db, err, "read");
-    sqlite3_finalize(st);
-    return n;
+    return count_of(db, "SELECT count(*) FROM subscribers WHERE confirmed IS NULL", err);
 }
 
 int notice_proof(noticedb *db, int64_t since, int64_t after, int64_t limit, cJSON **out, sr_err *err)
