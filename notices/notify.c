@@ -19,6 +19,16 @@
 #define RATE_SLOTS 65536
 #define RATE_PROBE 64
 #define BATCH 16
+/* Subscription requests wait in memory for the notices thread: at most this many at once. */
+#define SUB_QUEUE 4096
+/* At most this many subscriptions wait for their confirmation at once. */
+#define MAX_UNCONFIRMED 10000
+
+/* A subscription request as the public made it, not yet looked at (see notify_request). */
+typedef struct sub_req {
+    char email[256];        /* checked by the caller: at most 254 bytes */
+    char lang[8];
+} sub_req;
 
 typedef struct rate_slot {
     char *key;              /* malloc'd, NULL when the slot was never used */
@@ -33,9 +43,12 @@ struct notifier {
     noticedb *api_db;      /* the request threads', under api_mu */
     noticedb *hooks_db;    /* the webhooks thread's */
     ticker *hooks;         /* the webhooks thread */
-    pthread_mutex_t api_mu, rate_mu;
+    pthread_mutex_t api_mu, rate_mu, sub_mu;
     ticker *tick;          /* the notices thread */
     rate_slot *rate;       /* RATE_SLOTS, under rate_mu */
+    sub_req *subq;         /* SUB_QUEUE requests waiting for the thread, under sub_mu */
+    int subq_n;
+    atomic_int unconfirmed; /* subscriptions waiting for confirmation, as the thread last counted */
     notify_stats stats;
     snapshot *seen;        /* the snapshot of the cursor's revision, kept for the next diff
                             * (rebuilding an old revision parses every entry again) */
@@ -157,6 +170,68 @@ int notify_rate(notifier *n, const char *key, int limit, int window_s, int *retr
      * flood of distinct keys cannot reset anyone's count */
     pthread_mutex_unlock(&n->rate_mu);
     return ok;
+}
+
+int notify_request(notifier *n, const char *email, const char *lang)
+{
+    int ok = 0;
+
+    if (strlen(email) >= sizeof(n->subq->email) || strlen(lang) >= sizeof(n->subq->lang))
+        return 0;
+    pthread_mutex_lock(&n->sub_mu);
+    if (n->subq_n < SUB_QUEUE && atomic_load(&n->unconfirmed) + n->subq_n < MAX_UNCONFIRMED) {
+        sub_req *q = &n->subq[n->subq_n++];
+        memcpy(q->email, email, strlen(email) + 1);
+        memcpy(q->lang, lang, strlen(lang) + 1);
+        ok = 1;
+    }
+    pthread_mutex_unlock(&n->sub_mu);
+    if (ok)
+        notify_wake(n);
+    return ok;
+}
+
+/* Count the subscriptions that wait for confirmation, for notify_request's bound. */
+static void count_unconfirmed(notifier *n)
+{
+    sr_err err = {{0}};
+    int u = notice_unconfirmed(n->db, &err);
+
+    if (u >= 0)
+        atomic_store(&n->unconfirmed, u);
+}
+
+/* The notices thread takes the subscription requests that wait: an address nobody has, or
+ * one still unconfirmed, gets a (new) confirmation; a confirmed one nothing. Then counts the
+ * unconfirmed for notify_request's bound. */
+static void take_requests(notifier *n)
+{
+    sub_req *batch;
+    int count, i;
+    sr_err err = {{0}};
+
+    pthread_mutex_lock(&n->sub_mu);
+    count = n->subq_n;
+    batch = count ? malloc((size_t)count * sizeof(*batch)) : NULL;
+    if (batch) {
+        memcpy(batch, n->subq, (size_t)count * sizeof(*batch));
+        n->subq_n = 0;
+    }
+    pthread_mutex_unlock(&n->sub_mu);
+    if (count && !batch)
+        return; /* out of memory: they wait for the next round */
+    for (i = 0; i < count; i++) {
+        notice_subscriber sub;
+        int created, found = notice_find(n->db, 0, batch[i].email, &sub, &err);
+        if (found < 0 || (found == 1 && sub.confirmed))
+            continue; /* a confirmed address gets nothing: nobody can change its settings */
+        if (notice_subscribe(n->db, batch[i].email, batch[i].lang, NULL, "self", 0, &sub, &created, &err) != 0 ||
+            notice_queue_confirmation(n->db, sub.id, &err) != 0)
+            nlog(n, "notices: a subscription request was lost: %s", err.msg);
+    }
+    free(batch);
+    if (count)
+        count_unconfirmed(n);
 }
 
 noticedb *notify_db(notifier *n)
@@ -531,6 +606,7 @@ static void step(void *arg, ticker *t)
 {
     notifier *n = arg;
 
+    take_requests(n);
     detect(n);
     if (n->cfg.smtp.url) {
         /* notices of changes first: a flood of confirmations never delays them */
@@ -542,6 +618,7 @@ static void step(void *arg, ticker *t)
         int gone = notice_expire_unconfirmed(n->db, time(NULL) - NOTIFY_UNCONFIRMED_S, &err);
         if (gone > 0)
             nlog(n, "notices: removed %d subscriptions never confirmed", gone);
+        count_unconfirmed(n);
         n->last_expiry = time(NULL);
     }
     if (!n->cfg.smtp.url && !n->told_no_smtp) {
@@ -588,8 +665,10 @@ int notify_start(const char *state_dir, const snapshot_source *src, const notify
     n->cfg = *cfg;
     pthread_mutex_init(&n->api_mu, NULL);
     pthread_mutex_init(&n->rate_mu, NULL);
+    pthread_mutex_init(&n->sub_mu, NULL);
     n->rate = calloc(RATE_SLOTS, sizeof(*n->rate));
-    if (!n->rate) {
+    n->subq = calloc(SUB_QUEUE, sizeof(*n->subq));
+    if (!n->rate || !n->subq) {
         sr_err_set(err, "out of memory");
         goto out;
     }
@@ -599,6 +678,7 @@ int notify_start(const char *state_dir, const snapshot_source *src, const notify
     /* after a restart, whatever was waiting is tried at once */
     if (notice_retry_now(n->db, err) != 0 || first_cursor(n, err) != 0)
         goto out;
+    count_unconfirmed(n);
     at = cfg->mail_from ? strrchr(cfg->mail_from, '@') : NULL;
     snprintf(n->domain, sizeof(n->domain), "%s", at ? at + 1 : "localhost");
     /* a tag of the installation in Message-IDs, derived so that it reveals nothing of the key */
@@ -627,6 +707,8 @@ void notify_stop(notifier *n)
     notice_close(n->hooks_db);
     pthread_mutex_destroy(&n->api_mu);
     pthread_mutex_destroy(&n->rate_mu);
+    pthread_mutex_destroy(&n->sub_mu);
+    free(n->subq);
     for (size_t i = 0; n->rate && i < RATE_SLOTS; i++)
         free(n->rate[i].key);
     free(n->rate);

@@ -67,6 +67,13 @@ int notify_token_parse(const char *tok, char *kind, int64_t *a, int64_t *b);
 int notify_token_valid(const unsigned char key[32], const char *tok, char kind, int64_t a,
                        int64_t b, const char *nonce);
 
+/* A subscription request of the public (email checked, lang known), answered before it is
+ * looked at: the notices thread gives an address nobody has, or one still unconfirmed, a
+ * confirmation, and a confirmed one nothing. So the request does the same work, in the same
+ * time, whoever is subscribed. 1 when queued; 0 when too many wait (in memory, or for their
+ * confirmation: at most 10,000), which the caller answers with 429. */
+int notify_request(notifier *n, const char *email, const char *lang);
+
 /* Fixed-window rate limit: 1 when one more event for key (e.g. "ip:1.2.3.4") is allowed
  * (and counts it), 0 when limit events happened in the current window of window_s seconds
  * (*retry_after then says when the next is allowed). */

@@ -158,13 +158,28 @@ fail:
     return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? SR_DAMAGED : -1;
 }
 
+int index_file_cut(const char *path)
+{
+    struct stat sb;
+
+    /* a database is a whole number of pages (512 bytes at the least) and never empty once
+     * created: anything else was truncated or written over under sqlite */
+    if (stat(path, &sb) != 0)
+        return errno == ENOENT;
+    return sb.st_size == 0 || sb.st_size % 512 != 0;
+}
+
 int index_damaged(index_db *db)
 {
     sqlite3_stmt *st = NULL;
     int code, bad = 1;
 
-    code = sqlite3_errcode(db->db);
-    if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+    code = sqlite3_extended_errcode(db->db);
+    /* corruption; a page past the end of a file cut short; or a lock nobody gives back for
+     * the whole busy timeout (a file truncated under open connections leaves its WAL index
+     * claiming frames that no longer exist, and every writer waits on it) */
+    if ((code & 0xff) == SQLITE_CORRUPT || code == SQLITE_NOTADB || code == SQLITE_IOERR_SHORT_READ ||
+        (code & 0xff) == SQLITE_BUSY)
         return 1;
     if (sqlite3_prepare_v2(db->db, "PRAGMA quick_check(1)", -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW) {

@@ -28,8 +28,13 @@ int sqlite_open_private(const char *path, struct sqlite3 **out, sr_err *err);
  * derived, a new one is built from git); or -1 with err set. */
 int index_open(const char *path, const char *repo_path, index_db **out, sr_err *err);
 /* After a failed call: 1 when the failure comes from a damaged file (sqlite reports
- * corruption, or its quick_check fails), 0 when the file is sound. */
+ * corruption or a short read, a lock stays taken for the whole busy timeout, or its
+ * quick_check fails), 0 when the file is sound. */
 int index_damaged(index_db *db);
+/* 1 when the file at path, opened earlier, is gone or cannot be a database any more
+ * (empty, or not a whole number of pages: truncated under sqlite); 0 otherwise. Only
+ * stat(): opening and closing the file would drop the process's sqlite locks. */
+int index_file_cut(const char *path);
 void index_close(index_db *db);
 /* Index the commits of main not indexed yet. *added (may be NULL) receives the number of
  * new commits. History rewritten under the index (the indexed tip is no longer on main's

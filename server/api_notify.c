@@ -138,9 +138,6 @@ static int subscription_fields(struct MHD_Connection *c, req *r, const cJSON *o,
     return 0;
 }
 
-/* At most this many subscriptions wait for their confirmation at once (then 429). */
-#define MAX_UNCONFIRMED 10000
-
 /* The most deliveries one page of GET /v1/notices holds (also its default). */
 #define NOTICES_PAGE 1000
 
@@ -149,11 +146,8 @@ static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, re
     enum MHD_Result ret = MHD_NO;
     char ip[64], key[300];
     const char *email, *lang;
-    notice_subscriber sub;
-    sr_err err = {{0}};
-    noticedb *db;
     cJSON *o, *root;
-    int after, created, found;
+    int after, queued;
 
     srv_client_ip(s, c, ip, sizeof(ip));
     snprintf(key, sizeof(key), "ip:%s", ip);
@@ -181,26 +175,12 @@ static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, re
         cJSON_Delete(o);
         return too_many(c, r, after);
     }
-    db = notify_db(s->notify);
-    found = notice_find(db, 0, email, &sub, &err);
-    if (found == 0 && notice_unconfirmed(db, &err) >= MAX_UNCONFIRMED) {
-        /* a bound on what floods can queue: unconfirmed subscriptions go after a week */
-        notify_db_done(s->notify);
-        cJSON_Delete(o);
-        return too_many(c, r, 3600);
-    }
-    /* a confirmed address gets the same answer and nothing else: the answer tells nobody
-     * who is subscribed, and nobody can change a subscriber's settings */
-    if (found == 0 || (found == 1 && !sub.confirmed)) {
-        if (notice_subscribe(db, email, lang, NULL, "self", 0, &sub, &created, &err) != 0 ||
-            notice_queue_confirmation(db, sub.id, &err) != 0)
-            found = -1;
-    }
-    notify_db_done(s->notify);
+    /* the request does the same work whoever is subscribed (it tells nobody who is): it is
+     * queued and looked at after the answer */
+    queued = notify_request(s->notify, email, lang);
     cJSON_Delete(o);
-    if (found < 0)
-        return srv_error(c, r, 500, "%s", err.msg);
-    notify_wake(s->notify);
+    if (!queued)
+        return too_many(c, r, 3600);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "status", "pending");
     cJSON_AddStringToObject(root, "message", "unless this address is subscribed already, a confirmation email is on "

@@ -47,15 +47,23 @@ static long wall_ms(void)
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void srv_index_discard(server *s, const char *why)
+/* Move the index aside (or, when it is gone already, its -wal and -shm), so that every
+ * thread opens a new one, unless gen is no longer the index's generation (another thread
+ * replaced it meanwhile). gen < 0: whatever the generation. */
+static void discard_index(server *s, int gen, const char *why)
 {
     char aside[4300], side[4300];
     static const char *ext[] = {"-wal", "-shm"};
-    int i;
+    int i, moved;
 
     pthread_mutex_lock(&s->mu);
+    if (gen >= 0 && atomic_load(&s->index_gen) != gen) {
+        pthread_mutex_unlock(&s->mu);
+        return;
+    }
     snprintf(aside, sizeof(aside), "%s.damaged-%ld", s->index_path, (long)time(NULL));
-    if (rename(s->index_path, aside) == 0) {
+    moved = rename(s->index_path, aside) == 0;
+    if (moved || errno == ENOENT) {
         for (i = 0; i < 2; i++) {
             snprintf(side, sizeof(side), "%s%s", s->index_path, ext[i]);
             unlink(side);
@@ -63,16 +71,28 @@ void srv_index_discard(server *s, const char *why)
         atomic_fetch_add(&s->index_gen, 1);
         atomic_fetch_add(&s->index_rebuilds, 1);
         pthread_mutex_unlock(&s->mu);
-        srv_log(s, "the index was damaged (%s): moved to %s; building a new one from git", why, aside);
+        srv_log(s, "the index was damaged (%s): %s%s; building a new one from git", why,
+                moved ? "moved to " : "it was removed", moved ? aside : "");
         return;
     }
     pthread_mutex_unlock(&s->mu);
+}
+
+void srv_index_discard(server *s, const char *why)
+{
+    discard_index(s, -1, why);
 }
 
 index_db *srv_index(server *s, sr_err *err)
 {
     int gen = atomic_load(&s->index_gen), rc;
 
+    if (atomic_load(&s->index_made_gen) == gen + 1 && index_file_cut(s->index_path)) {
+        /* this generation's file was whole once, and is truncated or removed now (under
+         * the server): replace it, never wait on it */
+        discard_index(s, gen, "the file was cut short or removed while the server ran");
+        gen = atomic_load(&s->index_gen);
+    }
     if (t_index && t_index_gen != gen) { /* moved aside by another thread: open the new one */
         index_close(t_index);
         t_index = NULL;
@@ -90,6 +110,11 @@ index_db *srv_index(server *s, sr_err *err)
         return NULL;
     }
     t_index_gen = gen;
+    {   /* never lower: a slow opener of an older generation must not hide a newer one */
+        int made = atomic_load(&s->index_made_gen);
+        while (made < gen + 1 && !atomic_compare_exchange_weak(&s->index_made_gen, &made, gen + 1))
+            ;
+    }
     return t_index;
 }
 
