@@ -404,11 +404,19 @@ static void fnv_hex(const char *parts[], size_t n, char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* What a finding is about, beside its rule and file: the entry, and for hosting findings the
- * resource (the first word of the message). Stable when lines move. */
+/* What a finding is about, beside its rule and file: the entry, and for a finding in a file
+ * other than the entry's own (a Terraform plan, a manifest: what the hosting check reports,
+ * hosting-* or transfer-missing alike) the resource (the first word of the message). Stable
+ * when lines move. */
 static void finding_subject(const diag *g, char *out, size_t n)
 {
-    if (strncmp(g->rule, "hosting-", 8) == 0 || (!g->entry && g->message))
+    const char *base = strrchr(g->file, '/');
+    size_t el = g->entry ? strlen(g->entry) : 0;
+    int own_file;
+
+    base = base ? base + 1 : g->file;
+    own_file = g->entry && strncmp(base, g->entry, el) == 0 && strcmp(base + el, ".xml") == 0;
+    if (g->message && (strncmp(g->rule, "hosting-", 8) == 0 || !own_file))
         snprintf(out, n, "%.*s", (int)strcspn(g->message, " :"), g->message);
     else
         out[0] = '\0';
@@ -441,9 +449,13 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
     const rule_info *all;
     size_t nrules, i, k, nsbases = 0;
     static __thread sarif_base sbases[8]; /* 33 KB: off the stack */
+    char (*fps)[17] = calloc(d->n ? d->n : 1, sizeof(*fps)); /* each result's fingerprint */
 
-    if (!root)
+    if (!root || !fps) {
+        cJSON_Delete(root);
+        free(fps);
         return -1;
+    }
     all = rules_all(&nrules);
     cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
     cJSON_AddStringToObject(root, "version", "2.1.0");
@@ -539,6 +551,23 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         parts[2] = g->entry;
         parts[3] = subject;
         fnv_hex(parts, 4, hex);
+        {
+            /* the same rule twice on one subject (two countries of one entry): the n-th
+             * occurrence, in the report's stable order, is its own alert */
+            char nth[24];
+            const char *more[2];
+            size_t seen = 0, j;
+            for (j = 0; j < i; j++)
+                if (strcmp(fps[j], hex) == 0)
+                    seen++;
+            snprintf(fps[i], sizeof(fps[i]), "%s", hex);
+            if (seen) {
+                snprintf(nth, sizeof(nth), "%zu", seen);
+                more[0] = hex;
+                more[1] = nth;
+                fnv_hex(more, 2, hex);
+            }
+        }
         fp = cJSON_AddObjectToObject(r, "partialFingerprints");
         cJSON_AddStringToObject(fp, "subregFinding/v1", hex);
         if (g->entry) {
@@ -561,6 +590,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
         snprintf(uri, sizeof(uri), "file://%s/", sbases[i].root);
         cJSON_AddStringToObject(b, "uri", uri);
     }
+    free(fps);
     return append_json(out, root);
 }
 

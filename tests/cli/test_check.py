@@ -11,7 +11,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import FIXTURES, ROOT, SEED, TempDirTest, git, run, terraform_plan  # noqa: E402
+from helpers import FIXTURES, ROOT, SEED, TempDirTest, git, run  # noqa: E402
 
 ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <subprocessor xmlns="urn:subreg:1" id="t">
@@ -695,7 +695,7 @@ class Formats(TempDirTest):
         Ant, GitLab and Azure DevOps all accept, checked with xmllint."""
         xsd = os.path.join(FIXTURES, "schemas", "junit-ci.xsd")
         reg = self.copy_seed("gate")
-        shutil.copy(terraform_plan(self, "checkov-aws-55.json"), os.path.join(reg, "plan.json"))
+        shutil.copy(os.path.join(FIXTURES, "terraform", "own", "fleet.json"), os.path.join(reg, "plan.json"))
         outs = [os.path.join(self.tmp, n) for n in ("gate.xml", "broken.xml", "clean.xml")]
         self.assertEqual(run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "junit",
                               "--output", outs[0]], cwd=reg).returncode, 1)
@@ -778,7 +778,7 @@ class Formats(TempDirTest):
     def test_sarif_what_github_code_scanning_needs(self):
         reg = self.copy_seed()
         plan = os.path.join(reg, "plan.json")
-        shutil.copy(terraform_plan(self, "checkov-aws-55.json"), plan)
+        shutil.copy(os.path.join(FIXTURES, "terraform", "own", "fleet.json"), plan)
         out = os.path.join(self.tmp, "out.sarif")
         p = run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif", "--output", out,
                  "--docs-url", "https://docs.example.org/subreg/rules.md"], cwd=reg)
@@ -827,7 +827,7 @@ class Formats(TempDirTest):
 
     def test_sarif_multitool_finds_nothing(self):
         reg = self.copy_seed("gate")
-        shutil.copy(terraform_plan(self, "checkov-aws-55.json"), os.path.join(reg, "plan.json"))
+        shutil.copy(os.path.join(FIXTURES, "terraform", "own", "fleet.json"), os.path.join(reg, "plan.json"))
         out = os.path.join(self.tmp, "gate.sarif")
         p = run(["check", "--registry", ".", "--hosting", "plan.json", "--format", "sarif", "--output", out,
                  "--docs-url", "https://docs.example.org/subreg/rules.md"], cwd=reg)
