@@ -2,7 +2,10 @@
  *
  * git is the only truth. Reads happen on a snapshot (one commit and its tree); writes make
  * exactly one commit on refs/heads/main with compare-and-swap against an expected parent.
- * A store handle belongs to one thread (libgit2's rule: one git_repository per thread). */
+ * A store handle belongs to one thread (libgit2's rule: one git_repository per thread).
+ * The implementation is in four files: store.c (open, read), store_write.c (commits, the
+ * tree splice; tests/unit/test_splice.c compares the splice with libgit2's tree builder),
+ * store_history.c (walks, diffs) and store_refs.c (locks, push marks, refs). */
 #ifndef SUBREG_STORE_H
 #define SUBREG_STORE_H
 #include <stddef.h>
