@@ -160,7 +160,7 @@ test: deps-test
 # -fsanitize=thread build. `.ci/run` runs it after `make test`.
 tsan: deps-test
 	$(MAKE) $(TSN)/subreg
-	SUBREG_SANITIZER=thread python3 tests/run.py --bin $(CURDIR)/$(TSN)/subreg --only api
+	SUBREG_SANITIZER=thread python3 tests/run.py --bin $(CURDIR)/$(TSN)/subreg --only api --jobs 2
 
 bench: deps-bench
 	$(MAKE) bin/subreg build/release/tests/bench/bench_store

@@ -69,7 +69,7 @@ int cmd_log(int argc, char **argv)
         rc = cli_fail("log", "--since %s: neither a date (YYYY-MM-DD) nor a revision", since);
         goto out;
     }
-    rc = index_changes(repo.idx, id, after, since_t, &ch, &n, &err);
+    rc = index_changes(repo.idx, id, after, since_t, 0, &ch, &n, &err);
     if (rc != 0) {
         rc = cli_fail("log", "%s", err.msg);
         goto out;
@@ -83,7 +83,7 @@ int cmd_log(int argc, char **argv)
 
         date_format_time(ch[i].time, when);
         line.len = 0;
-        index_change_summary(repo.idx, &ch[i], 0, &line);
+        buf_puts(&line, index_change_summary(&ch[i], 0));
         if (out) {
             cJSON *o = cJSON_CreateObject();
             char st[2] = {ch[i].status, 0};

@@ -13,7 +13,9 @@
 #include "summary.h"
 #include "xmldoc.h"
 
-#define INDEX_FORMAT "1"
+/* 2: summaries stored with each change; no tables of current entries (the served snapshot
+ * answers those queries). An index of another format is dropped and built again. */
+#define INDEX_FORMAT "2"
 
 struct index_db {
     sqlite3 *db;
@@ -29,20 +31,19 @@ static const char schema_sql[] =
     " parent TEXT NOT NULL, author TEXT, email TEXT, time INTEGER NOT NULL, message TEXT);"
     "CREATE INDEX IF NOT EXISTS commits_time ON commits(time);"
     "CREATE TABLE IF NOT EXISTS changes(seq INTEGER NOT NULL, id TEXT NOT NULL,"
-    " status TEXT NOT NULL, old_blob TEXT NOT NULL, new_blob TEXT NOT NULL);"
+    " status TEXT NOT NULL, old_blob TEXT NOT NULL, new_blob TEXT NOT NULL,"
+    " summary_public TEXT NOT NULL, summary_internal TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS changes_id ON changes(id, seq);"
     "CREATE INDEX IF NOT EXISTS changes_seq ON changes(seq);"
-    "CREATE TABLE IF NOT EXISTS blobs(blob TEXT PRIMARY KEY, id TEXT, name TEXT, purpose TEXT,"
-    " status TEXT, json TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS blob_loc(blob TEXT NOT NULL, country TEXT, use TEXT);"
-    "CREATE INDEX IF NOT EXISTS blob_loc_blob ON blob_loc(blob);"
-    "CREATE TABLE IF NOT EXISTS blob_mech(blob TEXT NOT NULL, country TEXT, mechanism TEXT);"
-    "CREATE INDEX IF NOT EXISTS blob_mech_blob ON blob_mech(blob);"
-    "CREATE TABLE IF NOT EXISTS current(id TEXT PRIMARY KEY, blob TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS blobs(blob TEXT PRIMARY KEY, json TEXT NOT NULL);";
 
-static const char wipe_sql[] =
-    "DELETE FROM commits; DELETE FROM changes; DELETE FROM blobs; DELETE FROM blob_loc;"
-    "DELETE FROM blob_mech; DELETE FROM current; DELETE FROM meta;";
+static const char wipe_sql[] = "DELETE FROM commits; DELETE FROM changes; DELETE FROM blobs; DELETE FROM meta;";
+
+/* Every table of every format so far: an index of another format starts again empty. */
+static const char drop_sql[] =
+    "DROP TABLE IF EXISTS commits; DROP TABLE IF EXISTS changes; DROP TABLE IF EXISTS blobs;"
+    "DROP TABLE IF EXISTS blob_loc; DROP TABLE IF EXISTS blob_mech; DROP TABLE IF EXISTS current;"
+    "DELETE FROM meta;";
 
 static int sql_fail(index_db *db, sr_err *err, const char *what)
 {
@@ -139,8 +140,10 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
     if (strcmp(fmt, INDEX_FORMAT) != 0 || strcmp(repo, repo_path) != 0) {
         if (exec(db, "BEGIN IMMEDIATE", err) != 0)
             goto fail;
-        if (exec(db, wipe_sql, err) != 0 || meta_set(db, "format", INDEX_FORMAT) != 0 ||
-            meta_set(db, "repo", repo_path) != 0 || exec(db, "COMMIT", err) != 0) {
+        if (exec(db, strcmp(fmt, INDEX_FORMAT) != 0 ? drop_sql : wipe_sql, err) != 0 ||
+            exec(db, schema_sql + strlen("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"), err) != 0 ||
+            meta_set(db, "format", INDEX_FORMAT) != 0 || meta_set(db, "repo", repo_path) != 0 ||
+            exec(db, "COMMIT", err) != 0) {
             if (!err->msg[0])
                 sql_fail(db, err, "cannot reset");
             code = sqlite3_errcode(db->db);
@@ -247,7 +250,7 @@ static void commit_list_free(commit_list *l)
 }
 
 typedef struct stmts {
-    sqlite3_stmt *commit, *change, *has_blob, *blob, *loc, *mech, *cur_put, *cur_del;
+    sqlite3_stmt *commit, *change, *has_blob, *blob, *blob_json;
 } stmts;
 
 static void stmts_free(stmts *s)
@@ -256,10 +259,7 @@ static void stmts_free(stmts *s)
     sqlite3_finalize(s->change);
     sqlite3_finalize(s->has_blob);
     sqlite3_finalize(s->blob);
-    sqlite3_finalize(s->loc);
-    sqlite3_finalize(s->mech);
-    sqlite3_finalize(s->cur_put);
-    sqlite3_finalize(s->cur_del);
+    sqlite3_finalize(s->blob_json);
 }
 
 static int stmts_prepare(index_db *db, stmts *s)
@@ -267,18 +267,11 @@ static int stmts_prepare(index_db *db, stmts *s)
     memset(s, 0, sizeof(*s));
     return sqlite3_prepare_v2(db->db, "INSERT INTO commits(id, parent, author, email, time, message)"
                                       " VALUES(?,?,?,?,?,?)", -1, &s->commit, NULL) ||
-           sqlite3_prepare_v2(db->db, "INSERT INTO changes(seq, id, status, old_blob, new_blob)"
-                                      " VALUES(?,?,?,?,?)", -1, &s->change, NULL) ||
+           sqlite3_prepare_v2(db->db, "INSERT INTO changes(seq, id, status, old_blob, new_blob, summary_public,"
+                                      " summary_internal) VALUES(?,?,?,?,?,?,?)", -1, &s->change, NULL) ||
            sqlite3_prepare_v2(db->db, "SELECT 1 FROM blobs WHERE blob = ?", -1, &s->has_blob, NULL) ||
-           sqlite3_prepare_v2(db->db, "INSERT INTO blobs(blob, id, name, purpose, status, json)"
-                                      " VALUES(?,?,?,?,?,?)", -1, &s->blob, NULL) ||
-           sqlite3_prepare_v2(db->db, "INSERT INTO blob_loc(blob, country, use) VALUES(?,?,?)", -1,
-                              &s->loc, NULL) ||
-           sqlite3_prepare_v2(db->db, "INSERT INTO blob_mech(blob, country, mechanism) VALUES(?,?,?)",
-                              -1, &s->mech, NULL) ||
-           sqlite3_prepare_v2(db->db, "INSERT OR REPLACE INTO current(id, blob) VALUES(?,?)", -1,
-                              &s->cur_put, NULL) ||
-           sqlite3_prepare_v2(db->db, "DELETE FROM current WHERE id = ?", -1, &s->cur_del, NULL)
+           sqlite3_prepare_v2(db->db, "INSERT INTO blobs(blob, json) VALUES(?,?)", -1, &s->blob, NULL) ||
+           sqlite3_prepare_v2(db->db, "SELECT json FROM blobs WHERE blob = ?", -1, &s->blob_json, NULL)
                ? -1
                : 0;
 }
@@ -292,11 +285,6 @@ static int step_reset(sqlite3_stmt *st)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-static const char *country_of(const entry_country *c)
-{
-    return c->cc[0] ? c->cc : c->raw;
-}
-
 /* Parse the blob once and store its fields. */
 static int index_blob(index_db *db, stmts *s, store *st, const schemas *xs,
                       const reference *ref, xmldoc_parser *parser, const char *blob,
@@ -306,7 +294,7 @@ static int index_blob(index_db *db, stmts *s, store *st, const schemas *xs,
     diag_list d = {0};
     entry *e = NULL;
     cJSON *j = NULL;
-    size_t len, i;
+    size_t len;
     int rc = -1, found;
 
     sqlite3_bind_text(s->has_blob, 1, blob, -1, SQLITE_STATIC);
@@ -334,28 +322,9 @@ static int index_blob(index_db *db, stmts *s, store *st, const schemas *xs,
         goto out;
     }
     sqlite3_bind_text(s->blob, 1, blob, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->blob, 2, id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->blob, 3, e && e->name ? e->name : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->blob, 4, e && e->purpose ? e->purpose : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->blob, 5, e ? entry_status_name(e->status) : "unknown", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s->blob, 6, json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s->blob, 2, json, -1, SQLITE_STATIC);
     if (step_reset(s->blob) != 0)
         goto sqlfail;
-    for (i = 0; e && i < e->nlocations; i++) {
-        sqlite3_bind_text(s->loc, 1, blob, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->loc, 2, country_of(&e->locations[i].country), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->loc, 3, entry_use_name(e->locations[i].use), -1, SQLITE_STATIC);
-        if (step_reset(s->loc) != 0)
-            goto sqlfail;
-    }
-    for (i = 0; e && i < e->ntransfers; i++) {
-        sqlite3_bind_text(s->mech, 1, blob, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->mech, 2, country_of(&e->transfers[i].country), -1, SQLITE_STATIC);
-        sqlite3_bind_text(s->mech, 3, entry_mechanism_name(e->transfers[i].mechanism), -1,
-                          SQLITE_STATIC);
-        if (step_reset(s->mech) != 0)
-            goto sqlfail;
-    }
     rc = 0;
     goto out;
 sqlfail:
@@ -372,6 +341,40 @@ out:
     return rc;
 }
 
+/* The stored internal-view JSON of blob (40 hex; "" for none), parsed; NULL when absent. */
+static cJSON *blob_json(stmts *s, const char *blob)
+{
+    cJSON *j = NULL;
+
+    if (!blob[0])
+        return NULL;
+    sqlite3_bind_text(s->blob_json, 1, blob, -1, SQLITE_STATIC);
+    if (sqlite3_step(s->blob_json) == SQLITE_ROW)
+        j = cJSON_Parse((const char *)sqlite3_column_text(s->blob_json, 0));
+    sqlite3_reset(s->blob_json);
+    return j;
+}
+
+/* The one-line summaries of a change, public and internal (summary_change), into the
+ * emptied pub and internal, computed once when the change is indexed. 0, or -1. */
+static int summaries(stmts *s, char status, const char *id, const char *old_blob, const char *new_blob,
+                     buf *pub, buf *internal)
+{
+    cJSON *before = blob_json(s, old_blob), *after = blob_json(s, new_blob);
+    int rc;
+
+    pub->len = internal->len = 0;
+    buf_puts(pub, "");
+    buf_puts(internal, "");
+    rc = summary_change(status, id, before, after, 1, pub) != 0 ||
+                 summary_change(status, id, before, after, 0, internal) != 0 || pub->failed || internal->failed
+             ? -1
+             : 0;
+    cJSON_Delete(before);
+    cJSON_Delete(after);
+    return rc;
+}
+
 static int index_commit(index_db *db, stmts *s, store *st, const schemas *xs,
                         const reference *ref, xmldoc_parser *parser,
                         const store_commit_info *c, char **strs, sr_err *err)
@@ -379,7 +382,11 @@ static int index_commit(index_db *db, stmts *s, store *st, const schemas *xs,
     store_delta *deltas = NULL;
     size_t nd = 0, i;
     sqlite3_int64 seq;
+    buf pub, internal;
     int rc = -1;
+
+    buf_init(&pub, 0);
+    buf_init(&internal, 0);
 
     sqlite3_bind_text(s->commit, 1, c->id, -1, SQLITE_STATIC);
     sqlite3_bind_text(s->commit, 2, c->parent, -1, SQLITE_STATIC);
@@ -400,34 +407,28 @@ static int index_commit(index_db *db, stmts *s, store *st, const schemas *xs,
         if (nl <= 4 || strcmp(dl->name + nl - 4, ".xml") != 0)
             continue;
         snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), dl->name);
+        if (dl->status != 'D' && index_blob(db, s, st, xs, ref, parser, dl->new_blob, id, err) != 0)
+            goto out;
+        if (summaries(s, dl->status, id, dl->old_blob, dl->new_blob, &pub, &internal) != 0) {
+            sr_err_set(err, "out of memory");
+            goto out;
+        }
         sqlite3_bind_int64(s->change, 1, seq);
         sqlite3_bind_text(s->change, 2, id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s->change, 3, status, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(s->change, 4, dl->old_blob, -1, SQLITE_STATIC);
         sqlite3_bind_text(s->change, 5, dl->new_blob, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->change, 6, buf_str(&pub), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s->change, 7, buf_str(&internal), -1, SQLITE_STATIC);
         if (step_reset(s->change) != 0) {
             sql_fail(db, err, "cannot store a change");
-            goto out;
-        }
-        if (dl->status == 'D') {
-            sqlite3_bind_text(s->cur_del, 1, id, -1, SQLITE_TRANSIENT);
-            if (step_reset(s->cur_del) != 0) {
-                sql_fail(db, err, "cannot update the current list");
-                goto out;
-            }
-            continue;
-        }
-        if (index_blob(db, s, st, xs, ref, parser, dl->new_blob, id, err) != 0)
-            goto out;
-        sqlite3_bind_text(s->cur_put, 1, id, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s->cur_put, 2, dl->new_blob, -1, SQLITE_STATIC);
-        if (step_reset(s->cur_put) != 0) {
-            sql_fail(db, err, "cannot update the current list");
             goto out;
         }
     }
     rc = 0;
 out:
+    buf_free(&pub);
+    buf_free(&internal);
     store_deltas_free(deltas, nd);
     return rc;
 }
@@ -544,149 +545,7 @@ int index_rebuild(index_db *db, store *s, const schemas *xs, sr_err *err)
 
 /* ---- queries ---- */
 
-static void like_escape(const char *s, buf *b)
-{
-    buf_puts(b, "%");
-    for (; *s; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            buf_add(b, "\\", 1);
-        buf_add(b, s, 1);
-    }
-    buf_puts(b, "%");
-}
-
-int index_query_rows(index_db *db, const index_query *q, index_row **rows, size_t *n,
-                     sr_err *err)
-{
-    static const char *known[] = {"planned", "active", "retired"};
-    buf sql, like;
-    sqlite3_stmt *st = NULL;
-    index_row *v = NULL;
-    size_t k = 0, cap = 0;
-    int rc = -1, bind = 1, nstatus = 0, i, step;
-    const char *statuses[3];
-    const char *status = q->status ? q->status : "planned,active";
-
-    *rows = NULL;
-    *n = 0;
-    buf_init(&sql, 0);
-    buf_init(&like, 0);
-    if (strcmp(status, "all") != 0) {
-        for (i = 0; i < 3; i++) {
-            const char *p = strstr(status, known[i]);
-            size_t kl = strlen(known[i]);
-            while (p && !((p == status || p[-1] == ',') && (p[kl] == '\0' || p[kl] == ',')))
-                p = strstr(p + 1, known[i]);
-            if (p)
-                statuses[nstatus++] = known[i];
-        }
-        if (nstatus == 0) {
-            sr_err_set(err, "status must be planned, active, retired, a comma list of them, or all");
-            goto out;
-        }
-    }
-    buf_puts(&sql, "SELECT c.id, c.blob FROM current c JOIN blobs b ON b.blob = c.blob WHERE 1");
-    if (nstatus) {
-        buf_puts(&sql, " AND b.status IN (");
-        for (i = 0; i < nstatus; i++)
-            buf_puts(&sql, i ? ",?" : "?");
-        buf_puts(&sql, ")");
-    }
-    if (q->country || q->use)
-        buf_puts(&sql, " AND EXISTS (SELECT 1 FROM blob_loc l WHERE l.blob = c.blob"
-                       " AND (?1000 IS NULL OR l.country = ?1000) AND (?1001 IS NULL OR l.use = ?1001))");
-    if (q->mechanism)
-        buf_puts(&sql, " AND EXISTS (SELECT 1 FROM blob_mech m WHERE m.blob = c.blob AND m.mechanism = ?1002)");
-    if (q->q) {
-        like_escape(q->q, &like);
-        buf_puts(&sql, " AND (b.name LIKE ?1003 ESCAPE '\\' OR b.purpose LIKE ?1003 ESCAPE '\\')");
-    }
-    buf_puts(&sql, " ORDER BY c.id");
-    if (sql.failed || like.failed) {
-        sr_err_set(err, "out of memory");
-        goto out;
-    }
-    if (sqlite3_prepare_v2(db->db, buf_str(&sql), -1, &st, NULL) != SQLITE_OK) {
-        sql_fail(db, err, "query");
-        goto out;
-    }
-    for (i = 0; i < nstatus; i++)
-        sqlite3_bind_text(st, bind++, statuses[i], -1, SQLITE_STATIC);
-    if (q->country || q->use) {
-        if (q->country)
-            sqlite3_bind_text(st, 1000, q->country, -1, SQLITE_STATIC);
-        if (q->use)
-            sqlite3_bind_text(st, 1001, q->use, -1, SQLITE_STATIC);
-    }
-    if (q->mechanism)
-        sqlite3_bind_text(st, 1002, q->mechanism, -1, SQLITE_STATIC);
-    if (q->q)
-        sqlite3_bind_text(st, 1003, buf_str(&like), -1, SQLITE_STATIC);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (k == cap) {
-            index_row *nv;
-            cap = cap ? cap * 2 : 64;
-            nv = realloc(v, cap * sizeof(*nv));
-            if (!nv) {
-                sr_err_set(err, "out of memory");
-                goto out;
-            }
-            v = nv;
-        }
-        v[k].id = strdup((const char *)sqlite3_column_text(st, 0));
-        snprintf(v[k].blob, sizeof(v[k].blob), "%s", (const char *)sqlite3_column_text(st, 1));
-        if (!v[k].id) {
-            sr_err_set(err, "out of memory");
-            goto out;
-        }
-        k++;
-    }
-    if (step != SQLITE_DONE) {
-        sql_fail(db, err, "query");
-        goto out;
-    }
-    *rows = v;
-    *n = k;
-    v = NULL;
-    k = 0;
-    rc = 0;
-out:
-    index_rows_free(v, k);
-    sqlite3_finalize(st);
-    buf_free(&sql);
-    buf_free(&like);
-    return rc;
-}
-
-void index_rows_free(index_row *rows, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(rows[i].id);
-    free(rows);
-}
-
-int index_blob_json(index_db *db, const char *blob, char **json, sr_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = STORE_NOTFOUND;
-
-    *json = NULL;
-    if (sqlite3_prepare_v2(db->db, "SELECT json FROM blobs WHERE blob = ?", -1, &st, NULL) != SQLITE_OK)
-        return sql_fail(db, err, "query");
-    sqlite3_bind_text(st, 1, blob, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *json = strdup((const char *)sqlite3_column_text(st, 0));
-        rc = *json ? 0 : -1;
-        if (rc)
-            sr_err_set(err, "out of memory");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int index_changes(index_db *db, const char *id, const char *after, int64_t since,
+int index_changes(index_db *db, const char *id, const char *after, int64_t since, size_t limit,
                   index_change **out, size_t *n, sr_err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -712,15 +571,17 @@ int index_changes(index_db *db, const char *id, const char *after, int64_t since
     }
     if (sqlite3_prepare_v2(db->db,
                            "SELECT k.id, k.time, k.author, k.email, k.message, c.status, c.id,"
-                           " c.old_blob, c.new_blob FROM changes c JOIN commits k ON k.seq = c.seq"
+                           " c.old_blob, c.new_blob, c.summary_public, c.summary_internal"
+                           " FROM changes c JOIN commits k ON k.seq = c.seq"
                            " WHERE (?1 IS NULL OR c.id = ?1) AND c.seq > ?2 AND k.time >= ?3"
-                           " ORDER BY c.seq DESC, c.id",
+                           " ORDER BY c.seq DESC, c.id LIMIT ?4",
                            -1, &st, NULL) != SQLITE_OK)
         return sql_fail(db, err, "query");
     if (id)
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, after_seq);
     sqlite3_bind_int64(st, 3, since);
+    sqlite3_bind_int64(st, 4, limit ? (sqlite3_int64)limit : -1);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         index_change *c;
         if (k == cap) {
@@ -742,8 +603,10 @@ int index_changes(index_db *db, const char *id, const char *after, int64_t since
         c->id = strdup((const char *)sqlite3_column_text(st, 6));
         snprintf(c->old_blob, sizeof(c->old_blob), "%s", (const char *)sqlite3_column_text(st, 7));
         snprintf(c->new_blob, sizeof(c->new_blob), "%s", (const char *)sqlite3_column_text(st, 8));
+        c->summary_public = strdup((const char *)sqlite3_column_text(st, 9));
+        c->summary_internal = strdup((const char *)sqlite3_column_text(st, 10));
         k++;
-        if (!c->author || !c->email || !c->message || !c->id)
+        if (!c->author || !c->email || !c->message || !c->id || !c->summary_public || !c->summary_internal)
             goto oom;
     }
     if (step != SQLITE_DONE) {
@@ -770,7 +633,9 @@ void index_changes_free_one(index_change *c)
     free(c->email);
     free(c->message);
     free(c->id);
-    c->author = c->email = c->message = c->id = NULL;
+    free(c->summary_public);
+    free(c->summary_internal);
+    c->author = c->email = c->message = c->id = c->summary_public = c->summary_internal = NULL;
 }
 
 void index_changes_free(index_change *c, size_t n)
@@ -782,26 +647,26 @@ void index_changes_free(index_change *c, size_t n)
     free(c);
 }
 
-static cJSON *stored_json(index_db *db, const char *blob)
+const char *index_change_summary(const index_change *c, int public_only)
 {
-    char *txt = NULL;
-    sr_err err = {{0}};
-    cJSON *j;
+    const char *t = public_only ? c->summary_public : c->summary_internal;
 
-    if (!blob[0] || index_blob_json(db, blob, &txt, &err) != 0)
-        return NULL;
-    j = cJSON_Parse(txt);
-    free(txt);
-    return j;
+    return t ? t : "";
 }
 
-int index_change_summary(index_db *db, const index_change *c, int public_only, buf *out)
+int index_first(index_db *db, char out[STORE_OID_HEX], sr_err *err)
 {
-    cJSON *before = stored_json(db, c->old_blob), *after = stored_json(db, c->new_blob);
-    int rc = summary_change(c->status, c->id, before, after, public_only, out);
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
 
-    cJSON_Delete(before);
-    cJSON_Delete(after);
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(db->db, "SELECT id FROM commits ORDER BY seq LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(db, err, "query");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(out, STORE_OID_HEX, "%s", (const char *)sqlite3_column_text(st, 0));
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(db, err, "query");
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -823,16 +688,4 @@ int index_revision_before(index_db *db, int64_t t, char out[STORE_OID_HEX], sr_e
     }
     sqlite3_finalize(st);
     return rc;
-}
-
-long index_count(index_db *db)
-{
-    sqlite3_stmt *st = NULL;
-    long n = -1;
-
-    if (sqlite3_prepare_v2(db->db, "SELECT count(*) FROM current", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
 }

@@ -45,27 +45,6 @@ int index_rebuild(index_db *db, store *s, const schemas *xs, sr_err *err);
 /* The last indexed commit (40 hex), "" when empty. */
 const char *index_tip(const index_db *db);
 
-typedef struct index_query {
-    const char *status;     /* comma-separated statuses; NULL = "planned,active"; "all" */
-    const char *country;    /* a location country (ISO, aliases resolved), or NULL */
-    const char *use;        /* storage | processing | access, or NULL */
-    const char *mechanism;  /* a transfer mechanism, or NULL */
-    const char *q;          /* case-insensitive text in name or purpose, or NULL */
-} index_query;
-
-typedef struct index_row {
-    char *id;
-    char blob[STORE_OID_HEX];
-} index_row;
-
-/* The current entries matching q, sorted by id. Free with index_rows_free. Returns 0, -1. */
-int index_query_rows(index_db *db, const index_query *q, index_row **rows, size_t *n,
-                     sr_err *err);
-void index_rows_free(index_row *rows, size_t n);
-/* The internal-view JSON stored for blob (malloc'd, caller frees). Returns 0,
- * STORE_NOTFOUND, -1. */
-int index_blob_json(index_db *db, const char *blob, char **json, sr_err *err);
-
 typedef struct index_change {
     char commit[STORE_OID_HEX];
     int64_t time;
@@ -73,22 +52,25 @@ typedef struct index_change {
     char status;                     /* A, M, D */
     char *id;
     char old_blob[STORE_OID_HEX], new_blob[STORE_OID_HEX];
+    char *summary_public, *summary_internal; /* summary_change's lines, made at indexing */
 } index_change;
 
 /* Entry changes, newest first: of entry id (NULL: every entry), in commits made after the
- * commit `after` (40 hex, or NULL) and at or after time `since` (0: no bound). Free with
- * index_changes_free. Returns 0, STORE_NOTFOUND (after is not an indexed commit), -1. */
-int index_changes(index_db *db, const char *id, const char *after, int64_t since,
+ * commit `after` (40 hex, or NULL) and at or after time `since` (0: no bound), at most limit
+ * of them (0: no bound). Free with index_changes_free. Returns 0, STORE_NOTFOUND (after is
+ * not an indexed commit), -1. */
+int index_changes(index_db *db, const char *id, const char *after, int64_t since, size_t limit,
                   index_change **out, size_t *n, sr_err *err);
 void index_changes_free(index_change *c, size_t n);
 /* Free what one change owns (its strings), leaving the array to index_changes_free. */
 void index_changes_free_one(index_change *c);
-/* Append the one-line summary of change c ("Added: ...", "Changed: id: ...") to out, from
- * the stored JSON of its blobs (summary_change; public_only as there). Returns 0 or -1. */
-int index_change_summary(index_db *db, const index_change *c, int public_only, buf *out);
+/* The first indexed commit (the registry's first) into out, "" when the index is empty.
+ * Returns 0 or -1. */
+int index_first(index_db *db, char out[STORE_OID_HEX], sr_err *err);
+/* The one-line summary of change c ("Added: ...", "Changed: id: ..."; summary_change),
+ * public_only as there: stored when the change was indexed. Owned by c; never NULL. */
+const char *index_change_summary(const index_change *c, int public_only);
 /* The newest indexed commit whose commit time is before t (seconds since the epoch): the
  * registry as it stood then. Returns 0, STORE_NOTFOUND (none that old), -1. */
 int index_revision_before(index_db *db, int64_t t, char out[STORE_OID_HEX], sr_err *err);
-/* Number of current entries. */
-long index_count(index_db *db);
 #endif

@@ -1,4 +1,6 @@
-/* The HTTP API's routes. Every handler queues exactly one response. */
+/* The HTTP API's router: routes, argument whitelists, the answer cache, authentication,
+ * and the small routes (schemas, assets, metrics text). Reads are in api_read.c, writes in
+ * api_write.c, notices in api_notify.c; routes.h is what they share. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,33 +19,29 @@
 #include "../registry/xmldoc.h"
 #include "../registry/version.h"
 #include "../notices/notify.h"
-#include "serve.h"
+#include "routes.h"
 #include "upstream.h"
 #include "writes.h"
 
-/* a CDN may serve a stale copy for 5 minutes while it revalidates (ETag, 304) */
-#define PUBLIC_CACHE "public, max-age=30, stale-while-revalidate=300"
-#define PRIVATE_CACHE "private, no-cache"
-
-static const char *arg(struct MHD_Connection *c, const char *k)
+const char *api_arg(struct MHD_Connection *c, const char *k)
 {
     const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, k);
     return v && *v ? v : NULL;
 }
 
-static const char *hdr(struct MHD_Connection *c, const char *k)
+const char *api_hdr(struct MHD_Connection *c, const char *k)
 {
     return MHD_lookup_connection_value(c, MHD_HEADER_KIND, k);
 }
 
 /* The caller's role: ROLE_NONE without a token, -1 for one that does not work. Worked out
  * once per request (hashing the token and checking the token file) and kept in r. */
-static int caller(server *s, struct MHD_Connection *c, req *r, char *name, size_t n)
+int api_caller(server *s, struct MHD_Connection *c, req *r, char *name, size_t n)
 {
     const char *h;
 
     if (!r->role_known) {
-        h = hdr(c, MHD_HTTP_HEADER_AUTHORIZATION);
+        h = api_hdr(c, MHD_HTTP_HEADER_AUTHORIZATION);
         r->who[0] = '\0';
         if (!h)
             r->role = ROLE_NONE;
@@ -64,11 +62,11 @@ static int caller(server *s, struct MHD_Connection *c, req *r, char *name, size_
 
 static const char *const www_auth[] = {"WWW-Authenticate", "Bearer realm=\"subreg\"", NULL};
 
-/* Answer 401/403 unless the caller has at least role need. Returns 1 when answered. */
-static int refuse(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
-                  enum MHD_Result *ret)
+/* Answer 401/403 unless the caller has at least role need (serve.h). */
+int api_require(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
+                enum MHD_Result *ret)
 {
-    int role = caller(s, c, r, name, n);
+    int role = api_caller(s, c, r, name, n);
 
     if (role < 0 || (role < need && role == ROLE_NONE)) {
         cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
@@ -87,14 +85,8 @@ static int refuse(server *s, struct MHD_Connection *c, req *r, int need, char *n
     return 0;
 }
 
-int api_require(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
-                enum MHD_Result *ret)
-{
-    return refuse(s, c, r, need, name, n, ret);
-}
-
 /* If-None-Match against etag (comma list, weak prefixes ignored, * matches). */
-static int etag_match(const char *header, const char *etag)
+int api_etag_match(const char *header, const char *etag)
 {
     const char *p = header;
     size_t el = strlen(etag);
@@ -117,18 +109,18 @@ static int etag_match(const char *header, const char *etag)
     return 0;
 }
 
-static enum MHD_Result send_cached(struct MHD_Connection *c, req *r, const char *ctype,
+enum MHD_Result api_send_cached(struct MHD_Connection *c, req *r, const char *ctype,
                                    const char *body, size_t len, const char *cache,
                                    const char *etag)
 {
     if (r->cache_sn && r->cache_key && etag)
         snapshot_cache_put(r->cache_sn, r->cache_key, body, len, etag, ctype);
-    if (etag && etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
+    if (etag && api_etag_match(api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
         return srv_send(c, r, 304, NULL, "", 0, cache, etag, NULL);
     return srv_send(c, r, 200, ctype, body, len, cache, etag, NULL);
 }
 
-static void fnv_etag(const char *body, size_t len, char out[48])
+void api_fnv_etag(const char *body, size_t len, char out[48])
 {
     uint64_t h = 1469598103934665603ULL;
     size_t i;
@@ -138,909 +130,6 @@ static void fnv_etag(const char *body, size_t len, char out[48])
         h *= 1099511628211ULL;
     }
     snprintf(out, 48, "\"%016llx-%zx\"", (unsigned long long)h, len);
-}
-
-/* ---- reads ---- */
-
-/* The view asked for: ?view=internal (a reader's token), ?view=customer (a customer's
- * token or more), else public. -1 for another value. */
-static int want_view(struct MHD_Connection *c)
-{
-    const char *v = arg(c, "view");
-
-    if (!v || strcmp(v, "public") == 0)
-        return VIEW_PUBLIC;
-    if (strcmp(v, "internal") == 0)
-        return VIEW_INTERNAL;
-    if (strcmp(v, "customer") == 0)
-        return VIEW_CUSTOMER;
-    return -1;
-}
-
-static int want_internal(struct MHD_Connection *c)
-{
-    return want_view(c) != VIEW_PUBLIC;
-}
-
-/* The role a view needs. */
-static int view_role(int view)
-{
-    return view == VIEW_INTERNAL ? ROLE_READER : view == VIEW_CUSTOMER ? ROLE_CUSTOMER : ROLE_NONE;
-}
-
-static const char *view_cache(int view)
-{
-    return view == VIEW_PUBLIC ? PUBLIC_CACHE : PRIVATE_CACHE;
-}
-
-/* An index query failed: a damaged index is moved aside (a new one is built from git by
- * the next refresh) and the caller told to retry; anything else is a 500. */
-static enum MHD_Result index_failed(server *s, index_db *idx, struct MHD_Connection *c, req *r,
-                                    const sr_err *err)
-{
-    if (idx && index_damaged(idx)) {
-        const char *hs[] = {"Retry-After", "2", NULL};
-        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
-        srv_index_discard(s, err->msg);
-        cJSON_AddNumberToObject(e, "status", 503);
-        cJSON_AddStringToObject(e, "message", "the index was damaged and is being rebuilt from git: retry shortly");
-        return srv_json(c, r, 503, root, NULL, NULL, hs);
-    }
-    return srv_error(c, r, 500, "%s", err->msg);
-}
-
-/* 1 when v is 40 lower-case hex digits. */
-static int full_commit_id(const char *v)
-{
-    size_t i;
-
-    for (i = 0; v[i]; i++)
-        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-            return 0;
-    return i == 40;
-}
-
-/* A revision parameter (at=, since=): a day YYYY-MM-DD (*day set, rev ""), or the full
- * 40-hex id of a commit on main's history (rev set, *day DATE_NONE). Never an expression:
- * anything else is 400 before git is asked. Returns 0, or 1 after answering. */
-static int rev_param(server *s, struct MHD_Connection *c, req *r, const char *name,
-                     const char *v, int *day, char rev[STORE_OID_HEX], enum MHD_Result *ret)
-{
-    sr_err err = {{0}};
-    char tip[STORE_OID_HEX];
-    store *st;
-    int rc;
-
-    rev[0] = '\0';
-    *day = DATE_NONE;
-    if (date_parse(v, day) == 0)
-        return 0;
-    *day = DATE_NONE;
-    if (!full_commit_id(v)) {
-        *ret = srv_error(c, r, 400, "%s: give a day (YYYY-MM-DD) or the full 40-hex id of a commit of main", name);
-        return 1;
-    }
-    st = srv_store(s, &err);
-    if (!st || store_resolve(st, NULL, tip, &err) != 0) {
-        *ret = srv_error(c, r, 500, "%s", err.msg);
-        return 1;
-    }
-    rc = store_resolve(st, v, rev, &err);
-    if (rc == 0)
-        rc = store_descends(st, tip, rev, &err) == 1 ? 0 : STORE_NOTFOUND;
-    if (rc != 0) {
-        *ret = rc == STORE_NOTFOUND ? srv_error(c, r, 404, "%s: %s is not a commit of main's history", name, v)
-                                    : srv_error(c, r, 500, "%s", err.msg);
-        return 1;
-    }
-    return 0;
-}
-
-/* 1 when rev failed the registry's checks (an invalid commit an upstream took): never served. */
-static int refused(server *s, const char *rev)
-{
-    sr_err err = {{0}};
-    store *st = srv_store(s, &err);
-
-    return st && store_is_refused(st, rev);
-}
-
-/* Drop the changes of refused revisions from ch[0..*n) in place: history, the feed and the
- * page's versions never show a revision that is not served. */
-static void drop_refused(server *s, index_change *ch, size_t *n)
-{
-    size_t i, k = 0;
-    sr_err err = {{0}};
-    store *st = srv_store(s, &err);
-
-    if (!st || !store_any_refused(st))
-        return; /* the usual case: nothing was ever refused */
-    for (i = 0; i < *n; i++) {
-        if (refused(s, ch[i].commit)) {
-            index_changes_free_one(&ch[i]);
-            continue;
-        }
-        ch[k++] = ch[i];
-    }
-    *n = k;
-}
-
-/* The snapshot a read is about: current, or ?at=DATE|COMMIT. NULL after answering. */
-static snapshot *pick_snapshot(server *s, struct MHD_Connection *c, req *r, enum MHD_Result *ret)
-{
-    const char *at = arg(c, "at");
-    char rev[STORE_OID_HEX];
-    sr_err err = {{0}};
-    snapshot *sn;
-    int day;
-
-    if (!at) {
-        sn = srv_current(s);
-        if (!sn)
-            *ret = srv_error(c, r, 503, "the registry is not loaded yet");
-        return sn;
-    }
-    if (rev_param(s, c, r, "at", at, &day, rev, ret))
-        return NULL;
-    if (day != DATE_NONE) {
-        index_db *idx = srv_index(s, &err);
-        int rc = idx ? index_revision_before(idx, (int64_t)(day + 1) * 86400, rev, &err) : -1;
-        if (rc != 0) {
-            *ret = rc == STORE_NOTFOUND ? srv_error(c, r, 404, "no revision at the end of %s: %s", at, err.msg)
-                                        : index_failed(s, idx, c, r, &err);
-            return NULL;
-        }
-    }
-    if (refused(s, rev)) {
-        store *st = srv_store(s, &err);
-        char prev[STORE_OID_HEX + 4];
-        int k;
-        if (day == DATE_NONE) {
-            *ret = srv_error(c, r, 404, "revision %.12s failed the registry's checks (schema, registry "
-                                        "checks, rules) and is never served", rev);
-            return NULL;
-        }
-        /* a day whose last revision was refused: what was served then, the last valid one */
-        for (k = 0; st && k < 1000 && refused(s, rev); k++) {
-            snprintf(prev, sizeof(prev), "%.40s~1", rev);
-            if (store_resolve(st, prev, rev, &err) != 0) {
-                *ret = srv_error(c, r, 404, "no valid revision at the end of %s", at);
-                return NULL;
-            }
-        }
-    }
-    sn = srv_snapshot_at(s, rev, &err);
-    if (!sn)
-        *ret = srv_error(c, r, 500, "%s", err.msg);
-    return sn;
-}
-
-static enum MHD_Result get_list(server *s, struct MHD_Connection *c, req *r)
-{
-    export_filter f = {0};
-    enum MHD_Result ret = MHD_NO;
-    char name[80], cc[3], etag[48];
-    int view = want_view(c);
-    snapshot *sn;
-    char *body;
-    size_t len;
-
-    r->route = R_LIST;
-    if (view < 0)
-        return srv_error(c, r, 400, "view: public, customer or internal");
-    if (view && refuse(s, c, r, view_role(view), name, sizeof(name), &ret))
-        return ret;
-    f.statuses = arg(c, "status");
-    f.use = arg(c, "use");
-    f.mechanism = arg(c, "mechanism");
-    f.q = arg(c, "q");
-    if (f.statuses && !export_statuses_valid(f.statuses))
-        return srv_error(c, r, 400, "status: use planned, active, retired, a comma list of them, or all");
-    if (f.use && entry_use_parse(f.use) == USE_UNKNOWN)
-        return srv_error(c, r, 400, "use: storage, processing or access");
-    if (f.mechanism && entry_mechanism_parse(f.mechanism) == MECH_UNKNOWN)
-        return srv_error(c, r, 400, "mechanism: adequacy, dpf, scc, bcr, code-of-conduct, certification, ad-hoc-clauses or derogation");
-    if (f.q && strlen(f.q) > 200)
-        return srv_error(c, r, 400, "q: at most 200 characters");
-    sn = pick_snapshot(s, c, r, &ret);
-    if (!sn)
-        return ret;
-    if (arg(c, "country")) {
-        if (!reference_country(sn->reg->ref, arg(c, "country"), cc)) {
-            ret = srv_error(c, r, 400, "country: not an ISO 3166-1 alpha-2 code");
-            goto out;
-        }
-        f.country = cc;
-    }
-    if (!f.statuses && !f.country && !f.use && !f.mechanism && !f.q) {
-        const char *list = snapshot_default_list(sn, view, &len);
-        ret = list ? send_cached(c, r, "application/json", list, len, view_cache(view),
-                                 sn->etag[view])
-                   : srv_error(c, r, 500, "out of memory");
-        goto out;
-    }
-    body = snapshot_list(sn, &f, view, &len);
-    if (!body) {
-        ret = srv_error(c, r, 500, "out of memory");
-        goto out;
-    }
-    fnv_etag(body, len, etag);
-    ret = send_cached(c, r, "application/json", body, len, view_cache(view), etag);
-    free(body);
-out:
-    snapshot_unref(sn);
-    return ret;
-}
-
-static enum MHD_Result get_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int xml)
-{
-    enum MHD_Result ret = MHD_NO;
-    char name[80], etag[64];
-    int view = xml ? VIEW_INTERNAL : want_view(c);
-    snapshot *sn;
-    size_t idx;
-
-    r->route = xml ? R_ENTRY_XML : R_ENTRY;
-    if (view < 0)
-        return srv_error(c, r, 400, "view: public, customer or internal");
-    if (view && refuse(s, c, r, view_role(view), name, sizeof(name), &ret))
-        return ret;
-    sn = pick_snapshot(s, c, r, &ret);
-    if (!sn)
-        return ret;
-    if (!registry_find(sn->reg, id, &idx)) {
-        ret = srv_error(c, r, 404, "no sub-processor %s", id);
-        goto out;
-    }
-    snprintf(etag, sizeof(etag), "\"%s%s\"", sn->reg->entries[idx]->blob,
-             view == VIEW_INTERNAL ? "" : view == VIEW_CUSTOMER ? "-c" : "-p");
-    if (xml) {
-        sr_err err = {{0}};
-        store *st = srv_store(s, &err);
-        store_snap *snap = NULL;
-        char *data = NULL, path[128];
-        size_t len;
-        snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
-        if (!st || store_snap_open(st, sn->rev, &snap, &err) != 0 ||
-            store_snap_read(snap, path, &data, &len, NULL, &err) != 0)
-            ret = srv_error(c, r, 500, "%s", err.msg);
-        else
-            ret = send_cached(c, r, "application/xml; charset=utf-8", data, len, PRIVATE_CACHE, etag);
-        free(data);
-        store_snap_free(snap);
-        goto out;
-    }
-    ret = send_cached(c, r, "application/json", sn->reg->entries[idx]->json[view], sn->reg->entries[idx]->json_len[view],
-                      view_cache(view), etag);
-out:
-    snapshot_unref(sn);
-    return ret;
-}
-
-/* Changes as JSON objects; internal adds author and message. */
-static cJSON *changes_json(index_db *idx, const index_change *ch, size_t n, int internal)
-{
-    cJSON *arr = cJSON_CreateArray();
-    buf line;
-    size_t i;
-
-    buf_init(&line, 0);
-    for (i = 0; arr && i < n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        char when[21];
-        line.len = 0;
-        index_change_summary(idx, &ch[i], !internal, &line);
-        date_format_time(ch[i].time, when);
-        cJSON_AddStringToObject(o, "commit", ch[i].commit);
-        cJSON_AddStringToObject(o, "date", when);
-        cJSON_AddStringToObject(o, "id", ch[i].id);
-        cJSON_AddStringToObject(o, "change", ch[i].status == 'A' ? "added" : ch[i].status == 'D' ? "removed" : "changed");
-        cJSON_AddStringToObject(o, "summary", buf_str(&line));
-        if (internal) {
-            /* pushed commits may carry any bytes: JSON gets well-formed UTF-8 */
-            char *author = strdup(ch[i].author ? ch[i].author : ""), *message = strdup(ch[i].message ? ch[i].message : "");
-            utf8_sanitize(author);
-            utf8_sanitize(message);
-            cJSON_AddStringToObject(o, "author", author ? author : "");
-            cJSON_AddStringToObject(o, "message", message ? message : "");
-            free(author);
-            free(message);
-            cJSON_AddStringToObject(o, "before", ch[i].old_blob);
-            cJSON_AddStringToObject(o, "after", ch[i].new_blob);
-        }
-        cJSON_AddItemToArray(arr, o);
-    }
-    buf_free(&line);
-    return arr;
-}
-
-/* Announced material changes not in force yet (today), of one entry (id) or all. */
-static cJSON *upcoming_json(const registry *reg, const char *id)
-{
-    cJSON *arr = cJSON_CreateArray();
-    entry_upcoming up[32];
-    size_t i, k, n;
-    char d[11];
-    int today = date_today();
-
-    for (i = 0; arr && i < reg->n; i++) {
-        const entry *e = reg->entries[i];
-        if (id && strcmp(e->id, id) != 0)
-            continue;
-        if (e->status == STATUS_RETIRED)
-            continue;
-        n = entry_upcoming_changes(e, today, up, 32);
-        for (k = 0; k < n && k < 32; k++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "id", e->id);
-            cJSON_AddStringToObject(o, "change", up[k].what);
-            if (up[k].announced != DATE_NONE)
-                cJSON_AddStringToObject(o, "announced", date_format(up[k].announced, d));
-            cJSON_AddStringToObject(o, "effective", date_format(up[k].effective, d));
-            cJSON_AddItemToArray(arr, o);
-        }
-    }
-    return arr;
-}
-
-static enum MHD_Result get_changes(server *s, struct MHD_Connection *c, req *r, const char *id)
-{
-    enum MHD_Result ret = MHD_NO;
-    char name[80], after[STORE_OID_HEX] = "", etag[48];
-    const char *since = arg(c, "since");
-    int internal = want_internal(c), day, rc;
-    int64_t since_t = 0;
-    sr_err err = {{0}};
-    index_db *idx;
-    index_change *ch = NULL;
-    size_t n = 0, shown;
-    cJSON *root;
-    char *txt;
-
-    r->route = id ? R_HISTORY : R_CHANGES;
-    if (want_view(c) < 0)
-        return srv_error(c, r, 400, "view: public, customer or internal");
-    internal = want_view(c) == VIEW_INTERNAL; /* history has no customer fields */
-    if (internal && refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
-        return ret;
-    if (want_view(c) == VIEW_CUSTOMER && refuse(s, c, r, ROLE_CUSTOMER, name, sizeof(name), &ret))
-        return ret;
-    idx = srv_index(s, &err);
-    if (!idx)
-        return srv_error(c, r, 500, "%s", err.msg);
-    if (since && rev_param(s, c, r, "since", since, &day, after, &ret))
-        return ret;
-    if (since && day != DATE_NONE)
-        since_t = (int64_t)day * 86400;
-    rc = index_changes(idx, id, after[0] ? after : NULL, since_t, &ch, &n, &err);
-    if (rc == 0)
-        drop_refused(s, ch, &n);
-    if (rc == STORE_NOTFOUND)
-        return srv_error(c, r, 400, "since: %s", err.msg);
-    if (rc != 0)
-        return index_failed(s, idx, c, r, &err);
-    if (id && n == 0 && !since) {
-        index_changes_free(ch, n);
-        return srv_error(c, r, 404, "no sub-processor %s in the history", id);
-    }
-    shown = n > 1000 ? 1000 : n; /* the newest 1000 */
-    root = cJSON_CreateObject();
-    if (id)
-        cJSON_AddStringToObject(root, "id", id);
-    if (since)
-        cJSON_AddStringToObject(root, "since", since);
-    {
-        snapshot *sn = srv_current(s); /* one view of the state: the served revision */
-        cJSON_AddStringToObject(root, "revision", sn ? sn->rev : index_tip(idx));
-        if (sn && !id)
-            cJSON_AddItemToObject(root, "upcoming", upcoming_json(sn->reg, NULL));
-        else if (sn)
-            cJSON_AddItemToObject(root, "upcoming", upcoming_json(sn->reg, id));
-        snapshot_unref(sn);
-    }
-    cJSON_AddItemToObject(root, id ? "history" : "changes", changes_json(idx, ch, shown, internal));
-    if (shown < n)
-        cJSON_AddBoolToObject(root, "truncated", 1); /* ask with a later since= for the rest */
-    index_changes_free(ch, n);
-    txt = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!txt)
-        return srv_error(c, r, 500, "out of memory");
-    fnv_etag(txt, strlen(txt), etag);
-    ret = send_cached(c, r, "application/json", txt, strlen(txt), internal ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
-    cJSON_free(txt);
-    return ret;
-}
-
-static enum MHD_Result get_feed(server *s, struct MHD_Connection *c, req *r)
-{
-    /* absolute links (RFC 4287 readers resolve relative ones against the feed's own URL,
-     * which a CDN or proxy may change): --public-url, else where the server listens */
-    const char *base = s->public_url ? s->public_url : "";
-    enum MHD_Result ret = MHD_NO;
-    sr_err err = {{0}};
-    index_db *idx = srv_index(s, &err);
-    snapshot *sn = srv_current(s);
-    index_change *ch = NULL;
-    size_t n = 0, i;
-    buf out, line;
-    char when[21], d[11], etag[48];
-    const char *owner, *url;
-    int today = date_today();
-
-    r->route = R_FEED;
-    if (!sn) {
-        return srv_error(c, r, 503, "the registry is not loaded yet");
-    }
-    if (!idx || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0) {
-        snapshot_unref(sn);
-        return index_failed(s, idx, c, r, &err);
-    }
-    drop_refused(s, ch, &n);
-    owner = sn->reg->settings.owner ? sn->reg->settings.owner : "subreg";
-    url = sn->reg->settings.public_url;
-    buf_init(&out, 0);
-    buf_init(&line, 0);
-    buf_puts(&out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>");
-    buf_xml_escape(&out, owner);
-    buf_puts(&out, ": sub-processors</title>\n  <subtitle>Added, changed and removed sub-processors, and those announced ahead of their start.</subtitle>\n");
-    buf_printf(&out, "  <id>urn:subreg:feed:%.12s</id>\n", n ? ch[n - 1].commit : sn->rev);
-    date_format_time(n ? ch[0].time : (int64_t)time(NULL), when);
-    buf_printf(&out, "  <updated>%s</updated>\n  <link rel=\"self\" href=\"%s/v1/feed.atom\"/>\n"
-                     "  <link rel=\"alternate\" type=\"text/html\" href=\"%s/\"/>\n", when, base, base);
-    if (url) {
-        buf_puts(&out, "  <link rel=\"alternate\" href=\"");
-        buf_xml_escape(&out, url);
-        buf_puts(&out, "\"/>\n");
-    }
-    buf_puts(&out, "  <author><name>");
-    buf_xml_escape(&out, owner);
-    buf_puts(&out, "</name></author>\n  <generator>subreg</generator>\n");
-    for (i = 0; i < sn->reg->n; i++) {
-        const entry *e = sn->reg->entries[i];
-        if (e->status != STATUS_PLANNED || e->effective == DATE_NONE || e->effective < today)
-            continue;
-        buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming:%s:%s</id>\n"
-                         "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/subprocessors/%s\"/>\n    <title>",
-                   e->id, date_format(e->effective, d), base, e->id);
-        buf_puts(&out, "Upcoming: ");
-        buf_xml_escape(&out, e->name ? e->name : e->id);
-        buf_printf(&out, " from %s</title>\n", d);
-        buf_printf(&out, "    <updated>%sT00:00:00Z</updated>\n", date_format(e->announced != DATE_NONE ? e->announced : today, d));
-        buf_puts(&out, "    <summary>");
-        buf_xml_escape(&out, e->purpose ? e->purpose : "");
-        buf_printf(&out, " (starts %s)</summary>\n  </entry>\n", date_format(e->effective, d));
-    }
-    for (i = 0; i < sn->reg->n; i++) {
-        const entry *e = sn->reg->entries[i];
-        entry_upcoming up[16];
-        size_t k, nu;
-        if (e->status == STATUS_RETIRED)
-            continue;
-        nu = entry_upcoming_changes(e, today, up, 16);
-        for (k = 0; k < nu && k < 16; k++) {
-            char whathash[65];
-            /* an IRI has no spaces: the change is named by a digest of its words */
-            sha256_hex(up[k].what, strlen(up[k].what), whathash);
-            buf_printf(&out, "  <entry>\n    <id>urn:subreg:upcoming-change:%s:%s:%.16s</id>\n"
-                             "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/subprocessors/%s\"/>\n"
-                             "    <title>Upcoming change: ",
-                       e->id, date_format(up[k].effective, d), whathash, base, e->id);
-            buf_xml_escape(&out, e->name ? e->name : e->id);
-            buf_puts(&out, " adds ");
-            buf_xml_escape(&out, up[k].what);
-            buf_printf(&out, " from %s</title>\n", date_format(up[k].effective, d));
-            buf_printf(&out, "    <updated>%sT00:00:00Z</updated>\n", date_format(up[k].announced != DATE_NONE ? up[k].announced : today, d));
-            buf_puts(&out, "    <summary>");
-            buf_xml_escape(&out, up[k].what);
-            buf_printf(&out, " (from %s)</summary>\n  </entry>\n", date_format(up[k].effective, d));
-        }
-    }
-    for (i = 0; i < n && i < 50; i++) {
-        line.len = 0;
-        index_change_summary(idx, &ch[i], 1, &line);
-        date_format_time(ch[i].time, when);
-        buf_printf(&out, "  <entry>\n    <id>urn:subreg:change:%s:%s</id>\n"
-                         "    <link rel=\"alternate\" type=\"text/html\" href=\"%s/subprocessors/%s\"/>\n    <title>",
-                   ch[i].commit, ch[i].id, base, ch[i].id);
-        buf_xml_escape(&out, buf_str(&line));
-        buf_printf(&out, "</title>\n    <updated>%s</updated>\n    <summary>", when);
-        buf_xml_escape(&out, buf_str(&line));
-        buf_puts(&out, "</summary>\n  </entry>\n");
-    }
-    buf_puts(&out, "</feed>\n");
-    fnv_etag(buf_str(&out), out.len, etag);
-    ret = out.failed ? srv_error(c, r, 500, "out of memory")
-                     : send_cached(c, r, "application/atom+xml; charset=utf-8", buf_str(&out), out.len, PUBLIC_CACHE, etag);
-    buf_free(&out);
-    buf_free(&line);
-    index_changes_free(ch, n);
-    snapshot_unref(sn);
-    return ret;
-}
-
-static enum MHD_Result get_compliance(server *s, struct MHD_Connection *c, req *r)
-{
-    enum MHD_Result ret = MHD_NO;
-    char name[80], ds[11];
-    const char *date = arg(c, "date");
-    int day = date_today();
-    diag_list d = {0};
-    report_meta m = {0};
-    snapshot *sn;
-    buf out;
-
-    r->route = R_COMPLIANCE;
-    if (refuse(s, c, r, ROLE_READER, name, sizeof(name), &ret))
-        return ret;
-    if (date && date_parse(date, &day) != 0)
-        return srv_error(c, r, 400, "date: a real day as YYYY-MM-DD");
-    sn = pick_snapshot(s, c, r, &ret);
-    if (!sn)
-        return ret;
-    rules_check(sn->reg, day, &d);
-    if (s->notify)
-        api_notice_findings(s, day, &d);
-    diag_sort(&d);
-    m.date = date_format(day, ds);
-    m.revision = sn->rev;
-    m.version = subreg_version;
-    m.reg = sn->reg;
-    buf_init(&out, 0);
-    if (report_write(REPORT_JSON, &d, &m, &out) != 0)
-        ret = srv_error(c, r, 500, "out of memory");
-    else
-        ret = srv_send(c, r, 200, "application/json", buf_str(&out), out.len, PRIVATE_CACHE, NULL, NULL);
-    buf_free(&out);
-    diag_list_free(&d);
-    snapshot_unref(sn);
-    return ret;
-}
-
-/* ---- writes ---- */
-
-/* The findings of d (of severity sev_filter, or all when -1) in the one JSON shape of a
- * finding that check, diff and the API share (report_finding_json). */
-static cJSON *problems_json(const diag_list *d, int sev_filter)
-{
-    cJSON *arr = cJSON_CreateArray();
-    size_t i;
-
-    for (i = 0; arr && i < d->n; i++)
-        if (sev_filter < 0 || (int)d->v[i].sev == sev_filter)
-            cJSON_AddItemToArray(arr, report_finding_json(&d->v[i]));
-    return arr;
-}
-
-static enum MHD_Result unprocessable(struct MHD_Connection *c, req *r, diag_list *d)
-{
-    cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
-    size_t n = diag_count(d, SEV_ERROR, 0);
-
-    diag_sort(d);
-    cJSON_AddNumberToObject(e, "status", 422);
-    cJSON_AddStringToObject(e, "message", n == 1 ? "the entry breaks 1 rule: nothing was written"
-                                                 : "the entry breaks the rules: nothing was written");
-    cJSON_AddItemToObject(e, "problems", problems_json(d, -1));
-    return srv_json(c, r, 422, root, NULL, NULL, NULL);
-}
-
-/* The body of a successful PUT: {"id", "revision", "etag", "changed", "warnings"}. */
-static cJSON *write_result(const char *id, const char *revision, const char *etag, int changed,
-                           const diag_list *d)
-{
-    cJSON *root = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(root, "id", id);
-    cJSON_AddStringToObject(root, "revision", revision);
-    cJSON_AddStringToObject(root, "etag", etag);
-    cJSON_AddBoolToObject(root, "changed", changed);
-    cJSON_AddItemToObject(root, "warnings", problems_json(d, SEV_WARNING));
-    return root;
-}
-
-static int xml_type(const char *ct)
-{
-    return ct && (strncasecmp(ct, "application/xml", 15) == 0 || strncasecmp(ct, "text/xml", 8) == 0) &&
-           (ct[ct[0] == 'a' || ct[0] == 'A' ? 15 : 8] == '\0' || ct[ct[0] == 'a' || ct[0] == 'A' ? 15 : 8] == ';');
-}
-
-/* The body must be XML whose root id is id: 0 ok; else answered (400/415/422). */
-static int check_body(struct MHD_Connection *c, req *r, const char *id, enum MHD_Result *ret)
-{
-    diag_list d = {0};
-    xmlDocPtr doc;
-    char *rid;
-    char file[128];
-
-    if (!xml_type(hdr(c, MHD_HTTP_HEADER_CONTENT_TYPE))) {
-        *ret = srv_error(c, r, 415, "send the entry as Content-Type: application/xml");
-        return 1;
-    }
-    snprintf(file, sizeof(file), "subprocessors/%s.xml", id ? id : "body");
-    doc = xmldoc_parse(r->body.p ? r->body.p : "", r->body.len, file, &d);
-    if (!doc) {
-        *ret = unprocessable(c, r, &d);
-        diag_list_free(&d);
-        return 1;
-    }
-    rid = xmldoc_attr(xmlDocGetRootElement(doc), "id");
-    xmlFreeDoc(doc);
-    diag_list_free(&d);
-    if (id && (!rid || strcmp(rid, id) != 0)) {
-        *ret = srv_error(c, r, 400, "the body's id=\"%.64s\" does not match %s in the URL", rid ? rid : "", id);
-        free(rid);
-        return 1;
-    }
-    free(rid);
-    return 0;
-}
-
-static void commit_message(struct MHD_Connection *c, const char *verb, const char *id, char *out, size_t n)
-{
-    const char *h = hdr(c, "X-Commit-Message");
-    size_t i;
-
-    if (h && *h) {
-        snprintf(out, n, "%s\n", h);
-        for (i = 0; out[i]; i++)
-            if ((unsigned char)out[i] < 0x20 && out[i] != '\n')
-                out[i] = ' ';
-        utf8_sanitize(out); /* it comes back inside JSON (history) */
-    } else {
-        snprintf(out, n, "%s %s through the API\n", verb, id);
-    }
-}
-
-/* The preconditions of a write (RFC 9110 13.1.1, 13.1.2), checked by the writer against
- * the tip it is about to write on. */
-typedef struct write_ctx {
-    server *s;
-    const char *id, *if_match, *if_none;
-    snapshot *held;    /* the snapshot whose registry the guard is using */
-} write_ctx;
-
-/* Under the writer's lock the current snapshot is at the tip (each write refreshes it
- * before the lock is let go): its registry spares the guard reading other files. */
-static const registry *known_at(void *ctx, const char *tip)
-{
-    write_ctx *w = ctx;
-
-    w->held = srv_current(w->s);
-    return w->held && strcmp(w->held->rev, tip) == 0 ? w->held->reg : NULL;
-}
-
-static void release_known(void *ctx)
-{
-    write_ctx *w = ctx;
-
-    snapshot_unref(w->held);
-    w->held = NULL;
-}
-
-static int preconditions(void *ctx, int existed, const char *cur_blob, char *why, size_t n)
-{
-    const write_ctx *w = ctx;
-    char etag[64], pub[64], cust[64];
-
-    snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
-    snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob); /* the other views' ETags: same blob */
-    snprintf(cust, sizeof(cust), "\"%s-c\"", cur_blob);
-    if (w->if_none && strcmp(w->if_none, "*") == 0 && existed) {
-        snprintf(why, n, "%s exists (If-None-Match: *)", w->id);
-        return 412;
-    }
-    if (w->if_match && strcmp(w->if_match, "*") == 0 && !existed) {
-        snprintf(why, n, "%s does not exist (If-Match: *)", w->id);
-        return 412;
-    }
-    if (w->if_match && strcmp(w->if_match, "*") != 0 &&
-        (!existed || (!etag_match(w->if_match, etag) && !etag_match(w->if_match, pub) &&
-                      !etag_match(w->if_match, cust)))) {
-        snprintf(why, n, "%s changed since you read it (If-Match does not match its ETag): read "
-                         "it again", w->id);
-        return 412;
-    }
-    return 0;
-}
-
-/* After a commit, with the writer's lock held: the index and the snapshot catch up, so the
- * answer and the next read agree. */
-static int after_commit(void *ctx, store *st, const char *commit, sr_err *err)
-{
-    const write_ctx *w = ctx;
-
-    (void)commit;
-    return srv_refresh_with(w->s, st, err);
-}
-
-/* One API write, prepared on a request thread, run on the thread of writes (writes.c)
- * while its connection is suspended, answered when the connection resumes. */
-typedef struct write_job {
-    server *s;
-    char id[80], name[80], email[128], msg[2100];
-    int del;
-    write_ctx wc;
-    store_author who;
-    writer_req q;
-    writer_result res;
-    diag_list d;
-    sr_err err;
-    int rc;
-} write_job;
-
-static void write_job_free(void *p)
-{
-    write_job *j = p;
-
-    if (j)
-        diag_list_free(&j->d);
-    free(j);
-}
-
-/* On the thread of writes: the write itself, through the one writer. */
-static void run_write(void *arg)
-{
-    write_job *j = arg;
-
-    j->rc = writer_write(j->s->writer, &j->q, &j->res, &j->d, &j->err);
-}
-
-/* The answer to a write that has run. */
-static enum MHD_Result write_answer(server *s, struct MHD_Connection *c, req *r, write_job *j)
-{
-    enum MHD_Result ret;
-    writer_result *res = &j->res;
-    char etag[64];
-    const char *id = j->id;
-
-    atomic_fetch_add(&s->write_retries, res->retries);
-    atomic_fetch_add(&s->stale_locks, res->stale_locks);
-    if (res->stale_locks)
-        srv_log(s, "removed a stale %s.lock (older than %d ms) left by a crashed writer",
-                STORE_REF, WRITER_STALE_LOCK_MS);
-    if (j->rc != 0) {
-        ret = srv_error(c, r, j->rc == -2 ? 503 : 500, "%s", j->err.msg);
-    } else if (res->outcome == WRITE_REFUSED) {
-        ret = srv_error(c, r, res->status, "%s", res->why);
-    } else if (res->outcome == WRITE_ABSENT) {
-        ret = srv_error(c, r, 404, "no sub-processor %s", id);
-    } else if (res->outcome == WRITE_BLOCKED) {
-        ret = unprocessable(c, r, &j->d);
-    } else if (res->outcome == WRITE_REJECTED) {
-        /* the upstream's own words: a protected branch is a matter of rights (403), a hook
-         * or a required review a conflict with its rules (409) */
-        int st = strcasestr(res->why, "protected") || strcasestr(res->why, "permission") || strcasestr(res->why, "not allowed") ? 403 : 409;
-        ret = srv_error(c, r, st, "the upstream refused the change: %s", res->why);
-    } else if (res->outcome == WRITE_BUSY || res->outcome == WRITE_OFFLINE) {
-        const char *hs[] = {"Retry-After", res->outcome == WRITE_OFFLINE ? "10" : "1", NULL};
-        cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
-        cJSON_AddNumberToObject(e, "status", 503);
-        cJSON_AddStringToObject(e, "message", res->why);
-        ret = srv_json(c, r, 503, root, NULL, NULL, hs);
-    } else if (res->outcome == WRITE_UNCHANGED) {
-        /* the same content again: nothing to commit, the entry is as asked */
-        snprintf(etag, sizeof(etag), "\"%s\"", res->blob);
-        ret = srv_json(c, r, 200, write_result(id, res->parent, etag, 0, &j->d), NULL, etag, NULL);
-    } else {
-        if (res->after_failed)
-            srv_log(s, "after the write of %s (%s): cannot refresh: %s", id, res->commit, j->err.msg);
-        if (j->del) {
-            ret = srv_send(c, r, 204, NULL, "", 0, NULL, NULL, NULL);
-        } else {
-            char loc[160];
-            const char *hs[] = {"Location", loc, NULL};
-            snprintf(etag, sizeof(etag), "\"%s\"", res->blob);
-            snprintf(loc, sizeof(loc), "/v1/subprocessors/%s", id);
-            ret = srv_json(c, r, res->existed ? 200 : 201, write_result(id, res->commit, etag, 1, &j->d), NULL, etag, hs);
-        }
-    }
-    return ret;
-}
-
-static enum MHD_Result write_entry(server *s, struct MHD_Connection *c, req *r, const char *id, int del)
-{
-    enum MHD_Result ret = MHD_NO;
-    write_job *j;
-
-    r->route = del ? R_DELETE : R_PUT;
-    if (r->job) /* the write has run: the connection was resumed */
-        return write_answer(s, c, r, r->job);
-    if (refuse(s, c, r, ROLE_EDITOR, NULL, 0, &ret))
-        return ret;
-    if (!del && check_body(c, r, id, &ret))
-        return ret;
-    j = calloc(1, sizeof(*j));
-    if (!j)
-        return srv_error(c, r, 500, "out of memory");
-    j->s = s;
-    j->del = del;
-    snprintf(j->id, sizeof(j->id), "%s", id);
-    snprintf(j->name, sizeof(j->name), "%s", r->who); /* the token's name, from refuse */
-    snprintf(j->email, sizeof(j->email), "%s@api.subreg.invalid", j->name);
-    j->who.name = j->name;
-    j->who.email = j->email;
-    commit_message(c, del ? "Remove" : "Update", id, j->msg, sizeof(j->msg));
-    j->wc.s = s;
-    j->wc.id = j->id;
-    j->wc.if_match = hdr(c, MHD_HTTP_HEADER_IF_MATCH);  /* the connection's: valid while it lives */
-    j->wc.if_none = hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    j->q.id = j->id;
-    j->q.data = del ? NULL : r->body.p;
-    j->q.len = del ? 0 : r->body.len;
-    j->q.who = &j->who;
-    j->q.message = j->msg;
-    j->q.day = date_today();
-    j->q.known = known_at;
-    j->q.release = release_known;
-    j->q.check = preconditions;
-    j->q.after = after_commit;
-    j->q.ctx = &j->wc;
-    r->job = j;
-    r->job_free = write_job_free;
-    /* reads keep their threads while this waits for the writer, a push or the upstream */
-    MHD_suspend_connection(c);
-    if (!s->writes || writes_submit(s->writes, run_write, j, c) != 0) {
-        j->rc = -2;
-        sr_err_set(&j->err, "the server is stopping: retry on another server or in a moment");
-        MHD_resume_connection(c);
-    }
-    return MHD_YES;
-}
-
-static enum MHD_Result post_validate(server *s, struct MHD_Connection *c, req *r)
-{
-    enum MHD_Result ret = MHD_NO;
-    char name[80], *id = NULL;
-    sr_err err = {{0}};
-    diag_list d = {0};
-    store *st;
-    store_snap *snap = NULL;
-    xmlDocPtr doc;
-    int rc;
-
-    r->route = R_VALIDATE;
-    if (refuse(s, c, r, ROLE_EDITOR, name, sizeof(name), &ret))
-        return ret;
-    if (check_body(c, r, NULL, &ret))
-        return ret;
-    doc = xmldoc_parse(r->body.p, r->body.len, "body", &d);
-    if (doc) {
-        id = xmldoc_attr(xmlDocGetRootElement(doc), "id");
-        xmlFreeDoc(doc);
-    }
-    diag_list_free(&d);
-    if (!id || !entry_id_valid(id)) {
-        ret = srv_error(c, r, 400, "the entry's id is missing or not valid ([a-z0-9][a-z0-9-]{0,62})");
-        free(id);
-        return ret;
-    }
-    st = srv_store(s, &err);
-    if (!st || store_snap_open(st, NULL, &snap, &err) != 0) {
-        free(id);
-        return srv_error(c, r, 500, "%s", err.msg);
-    }
-    {
-        snapshot *cur = srv_current(s);
-        rc = guard_check_entry(s->xs, snap, id, r->body.p, r->body.len, date_today(),
-                               cur ? cur->reg : NULL, &d, &err);
-        snapshot_unref(cur);
-    }
-    if (rc == GUARD_BLOCKED) {
-        ret = unprocessable(c, r, &d);
-    } else if (rc != 0) {
-        ret = srv_error(c, r, 500, "%s", err.msg);
-    } else {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "id", id);
-        cJSON_AddBoolToObject(root, "valid", 1);
-        cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
-        ret = srv_json(c, r, 200, root, NULL, NULL, NULL);
-    }
-    store_snap_free(snap);
-    diag_list_free(&d);
-    free(id);
-    return ret;
 }
 
 /* ---- small ones ---- */
@@ -1125,7 +214,7 @@ void api_metrics_text(server *s, buf *out)
     snapshot_unref(sn);
 }
 
-static enum MHD_Result get_embedded(struct MHD_Connection *c, req *r, const char *name, const char *ctype)
+enum MHD_Result api_get_embedded(struct MHD_Connection *c, req *r, const char *name, const char *ctype)
 {
     size_t len;
     const char *data = embed_get(name, &len);
@@ -1133,8 +222,8 @@ static enum MHD_Result get_embedded(struct MHD_Connection *c, req *r, const char
 
     if (!data)
         return srv_error(c, r, 404, "no such document");
-    fnv_etag(data, len, etag);
-    return send_cached(c, r, ctype, data, len, PUBLIC_CACHE, etag);
+    api_fnv_etag(data, len, etag);
+    return api_send_cached(c, r, ctype, data, len, PUBLIC_CACHE, etag);
 }
 
 /* 405 with Allow: the route's methods, HEAD beside GET, and OPTIONS (every route). */
@@ -1283,7 +372,7 @@ static int from_cache(server *s, struct MHD_Connection *c, req *r, const char *u
     size_t len;
     char *key;
 
-    if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION) || arg(c, "at") || want_internal(c))
+    if (api_hdr(c, MHD_HTTP_HEADER_AUTHORIZATION) || api_arg(c, "at") || api_want_internal(c))
         return 0;
     sn = srv_current(s);
     if (!sn)
@@ -1294,7 +383,7 @@ static int from_cache(server *s, struct MHD_Connection *c, req *r, const char *u
         return 0;
     }
     if (snapshot_cache_get(sn, key, &body, &len, &etag, &ctype)) {
-        *ret = send_cached(c, r, ctype, body, len, PUBLIC_CACHE, etag);
+        *ret = api_send_cached(c, r, ctype, body, len, PUBLIC_CACHE, etag);
         free(key);
         snapshot_unref(sn);
         return 1;
@@ -1302,212 +391,6 @@ static int from_cache(server *s, struct MHD_Connection *c, req *r, const char *u
     r->cache_sn = sn;
     r->cache_key = key;
     return 0;
-}
-
-static enum MHD_Result get_countries(server *s, struct MHD_Connection *c, req *r)
-{
-    snapshot *sn;
-    cJSON *j;
-    char *txt, etag[48];
-    enum MHD_Result ret;
-
-    if (!(sn = srv_current(s)))
-        return srv_error(c, r, 503, "the registry is not loaded yet");
-    j = reference_to_json(sn->reg->ref);
-    txt = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
-    snapshot_unref(sn);
-    if (!txt)
-        return srv_error(c, r, 500, "out of memory");
-    fnv_etag(txt, strlen(txt), etag);
-    ret = send_cached(c, r, "application/json", txt, strlen(txt), PUBLIC_CACHE, etag);
-    cJSON_free(txt);
-    return ret;
-}
-
-static enum MHD_Result get_schema(struct MHD_Connection *c, req *r, const char *file)
-{
-    char name[64];
-    size_t l = strlen(file);
-
-    if (l < 5 || l > 40 || strcmp(file + l - 4, ".xsd") != 0 || strchr(file, '/'))
-        return srv_error(c, r, 404, "no such schema: try subprocessor.xsd, registry.xsd, reference.xsd or hosting.xsd");
-    snprintf(name, sizeof(name), "schemas/%s", file);
-    return get_embedded(c, r, name, "application/xml; charset=utf-8");
-}
-
-/* ok: serving main; degraded: the served revision has lagged main for more than
- * HEALTH_LAG_MS (a refresh keeps failing); loading: nothing served yet. */
-/* Whether this server can serve, for a load balancer: 200 while it serves a revision (the
- * body says "degraded" when the served revision lags main or the upstream's main is refused:
- * reads are still right, so a balancer keeps it), 503 only while nothing is loaded yet. The
- * public answer names no reason beyond its kind: why (an upstream's error, the findings of a
- * refused revision, which may name unpublished entries) needs a reader's token. */
-static enum MHD_Result get_health(server *s, struct MHD_Connection *c, req *r)
-{
-    snapshot *sn = srv_current(s);
-    char tip[STORE_OID_HEX], why[1200], name[80];
-    int lag = srv_lagging(s, tip), bad = 0, details = caller(s, c, r, name, sizeof(name)) >= ROLE_READER;
-    cJSON *root = cJSON_CreateObject();
-    enum MHD_Result ret;
-
-    cJSON_AddStringToObject(root, "revision", sn ? sn->rev : "");
-    if (s->upstream) {
-        upstream_status us;
-        cJSON *u = cJSON_AddObjectToObject(root, "upstream");
-        char when[21];
-        upstream_get_status(s->upstream, &us);
-        cJSON_AddStringToObject(u, "main", us.tip);
-        if (us.last_ok)
-            cJSON_AddStringToObject(u, "fetched", date_format_time(us.last_ok, when));
-        /* an unreachable upstream does not make this server unhealthy: it serves reads */
-        cJSON_AddBoolToObject(u, "reachable", !us.error[0]);
-        if (us.error[0] && details)
-            cJSON_AddStringToObject(u, "error", us.error);
-        if (us.bad[0]) {
-            bad = 1;
-            cJSON_AddStringToObject(u, "invalid", us.bad);
-            if (details)
-                snprintf(why, sizeof(why), "the upstream's main %.12s is invalid and not served: %s", us.bad, us.bad_why);
-            else
-                snprintf(why, sizeof(why), "the upstream's main %.12s is invalid and not served (details with a token)", us.bad);
-        }
-    }
-    if (!sn) {
-        cJSON_AddStringToObject(root, "status", "loading");
-    } else if (lag) {
-        cJSON_AddStringToObject(root, "status", "degraded");
-        cJSON_AddStringToObject(root, "main", tip);
-        cJSON_AddStringToObject(root, "reason", "the served revision lags main: see the server's log");
-    } else if (bad) {
-        cJSON_AddStringToObject(root, "status", "degraded");
-        cJSON_AddStringToObject(root, "reason", why);
-    } else {
-        cJSON_AddStringToObject(root, "status", "ok");
-    }
-    ret = srv_json(c, r, sn ? 200 : 503, root, "no-store", NULL, NULL);
-    snapshot_unref(sn);
-    return ret;
-}
-
-static enum MHD_Result get_metrics(server *s, struct MHD_Connection *c, req *r)
-{
-    buf out;
-    enum MHD_Result ret;
-
-    buf_init(&out, 0);
-    api_metrics_text(s, &out);
-    ret = srv_send(c, r, 200, "text/plain; version=0.0.4", buf_str(&out), out.len, NULL, NULL, NULL);
-    buf_free(&out);
-    return ret;
-}
-
-/* ---- the public page ---- */
-
-/* The page's security headers: no script at all, styles from this origin only, never in a
- * frame (the widget, /embed.js, is how other sites show the list). */
-static const char *const page_headers[] = {
-    "Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-                               "form-action 'none'; frame-ancestors 'none'",
-    "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", "Content-Language", NULL, NULL};
-
-/* The days on which the public list changed, newest first, with their public summaries. */
-static size_t page_versions(server *s, page_version *v, size_t max, int *last)
-{
-    sr_err err = {{0}};
-    index_db *idx = srv_index(s, &err);
-    index_change *ch = NULL;
-    size_t n = 0, i, k = 0;
-    buf line;
-
-    *last = DATE_NONE;
-    if (!idx || index_changes(idx, NULL, NULL, 0, &ch, &n, &err) != 0)
-        return 0;
-    drop_refused(s, ch, &n);
-    buf_init(&line, 0);
-    for (i = 0; i < n; i++) {
-        int day = (int)(ch[i].time / 86400);
-        line.len = 0;
-        index_change_summary(idx, &ch[i], 1, &line);
-        if (k && v[k - 1].day == day) {
-            size_t l = strlen(v[k - 1].summary);
-            if (l + 3 < sizeof(v[k - 1].summary))
-                snprintf(v[k - 1].summary + l, sizeof(v[k - 1].summary) - l, "; %s", buf_str(&line));
-            continue;
-        }
-        if (k == max)
-            break;
-        v[k].day = day;
-        snprintf(v[k].summary, sizeof(v[k].summary), "%s", buf_str(&line));
-        utf8_sanitize(v[k].summary); /* a cut may split a character */
-        k++;
-    }
-    if (k)
-        *last = v[0].day;
-    buf_free(&line);
-    index_changes_free(ch, n);
-    return k;
-}
-
-static enum MHD_Result get_page(server *s, struct MHD_Connection *c, req *r, const char *only)
-{
-    const char *lang = page_lang(arg(c, "lang"), hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
-    const char *at = arg(c, "at");
-    char key[160], rev[STORE_OID_HEX], d[11], etag[48];
-    const char *body, *cetag, *ctype;
-    const char *hs[sizeof(page_headers) / sizeof(page_headers[0])];
-    page_version versions[30];
-    page_opts o;
-    snapshot *sn;
-    enum MHD_Result ret = MHD_NO;
-    size_t len, i;
-    int day = date_today(), atday = DATE_NONE;
-    buf out;
-
-    for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
-        hs[i] = page_headers[i];
-    hs[sizeof(hs) / sizeof(hs[0]) - 2] = lang;
-    if (only && (!entry_id_valid(only)))
-        return srv_error(c, r, 404, "no such page");
-    if (at) {
-        if (date_parse(at, &atday) != 0)
-            return srv_error(c, r, 400, "at: a day as YYYY-MM-DD");
-    }
-    sn = pick_snapshot(s, c, r, &ret);
-    if (!sn)
-        return ret;
-    snprintf(key, sizeof(key), "page|%s|%s|%s|%s", lang, date_format(day, d), at ? at : "", only ? only : "");
-    if (snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
-        if (etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), cetag))
-            return srv_send_held(c, r, sn, 304, NULL, "", 0, PUBLIC_CACHE, cetag, hs);
-        return srv_send_held(c, r, sn, 200, ctype, body, len, PUBLIC_CACHE, cetag, hs);
-    }
-    if (only && !registry_find(sn->reg, only, NULL)) {
-        snapshot_unref(sn);
-        return srv_error(c, r, 404, "no sub-processor %s", only);
-    }
-    memset(&o, 0, sizeof(o));
-    o.lang = lang;
-    o.day = day;
-    o.at = atday;
-    o.only = only;
-    o.versions = versions;
-    o.nversions = page_versions(s, versions, 30, &o.last_updated);
-    (void)rev;
-    buf_init(&out, 0);
-    if (page_render(sn->reg, &o, &out) != 0) {
-        ret = srv_error(c, r, 500, "out of memory");
-    } else {
-        fnv_etag(buf_str(&out), out.len, etag);
-        snapshot_cache_put(sn, key, buf_str(&out), out.len, etag, "text/html; charset=utf-8");
-        if (etag_match(hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
-            ret = srv_send(c, r, 304, NULL, "", 0, PUBLIC_CACHE, etag, hs);
-        else
-            ret = srv_send(c, r, 200, "text/html; charset=utf-8", buf_str(&out), out.len, PUBLIC_CACHE, etag, hs);
-    }
-    buf_free(&out);
-    snapshot_unref(sn);
-    return ret;
 }
 
 static enum MHD_Result get_asset(struct MHD_Connection *c, req *r, const char *url)
@@ -1526,10 +409,10 @@ static enum MHD_Result get_asset(struct MHD_Connection *c, req *r, const char *u
         size_t len;
         const char *css = page_css(&len);
         char etag[48];
-        fnv_etag(css, len, etag);
-        return send_cached(c, r, "text/css; charset=utf-8", css, len, PUBLIC_CACHE, etag);
+        api_fnv_etag(css, len, etag);
+        return api_send_cached(c, r, "text/css; charset=utf-8", css, len, PUBLIC_CACHE, etag);
     }
-    return get_embedded(c, r, "web/embed.js", "text/javascript; charset=utf-8");
+    return api_get_embedded(c, r, "web/embed.js", "text/javascript; charset=utf-8");
 }
 
 /* How a route's path is matched after /v1/ (or at the root for the service routes). */
@@ -1624,10 +507,10 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
         r->route = R_OPTIONS;
         return srv_send(c, r, 204, NULL, "", 0, PUBLIC_CACHE, NULL, hs);
     }
-    if (hdr(c, MHD_HTTP_HEADER_AUTHORIZATION)) {
+    if (api_hdr(c, MHD_HTTP_HEADER_AUTHORIZATION)) {
         /* a token that does not work is refused everywhere, public reads included: a
          * misconfigured client learns it at once instead of getting the public view */
-        if (refuse(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
+        if (api_require(s, c, r, ROLE_NONE, name, sizeof(name), &ret))
             return ret;
     }
     for (i = 0; !rt && i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -1676,26 +559,27 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
         from_cache(s, c, r, url, rt->args, rt->cache == 2, &ret))
         return ret;
     switch (rt->id) {
-    case R_PAGE: return get_page(s, c, r, strncmp(url, "/subprocessors/", 15) == 0 ? url + 15 : NULL);
+    case R_PAGE: return api_get_page(s, c, r, strncmp(url, "/subprocessors/", 15) == 0 ? url + 15 : NULL);
     case R_ASSET: return get_asset(c, r, url);
-    case R_HEALTH: return get_health(s, c, r);
-    case R_METRICS: return get_metrics(s, c, r);
-    case R_OPENAPI: return get_embedded(c, r, "docs/openapi.json", "application/json");
-    case R_COUNTRIES: return get_countries(s, c, r);
-    case R_SCHEMA: return get_schema(c, r, url + strlen(rt->path));
-    case R_CHANGES: return get_changes(s, c, r, NULL);
-    case R_FEED: return get_feed(s, c, r);
-    case R_COMPLIANCE: return get_compliance(s, c, r);
-    case R_VALIDATE: return post_validate(s, c, r);
-    case R_LIST: return get_list(s, c, r);
-    case R_ENTRY_XML: return get_entry(s, c, r, id, 1);
-    case R_HISTORY: return get_changes(s, c, r, id);
+    case R_HEALTH: return api_get_health(s, c, r);
+    case R_METRICS: return api_get_metrics(s, c, r);
+    case R_OPENAPI: return api_get_embedded(c, r, "docs/openapi.json", "application/json");
+    case R_COUNTRIES: return api_get_countries(s, c, r);
+    case R_SCHEMA: return api_get_schema(c, r, url + strlen(rt->path));
+    case R_CHANGES: return api_get_changes(s, c, r, NULL);
+    case R_FEED: return api_get_feed(s, c, r);
+    case R_COMPLIANCE: return api_get_compliance(s, c, r);
+    case R_VALIDATE: return api_post_validate(s, c, r);
+    case R_LIST: return api_get_list(s, c, r);
+    case R_ENTRY_XML: return api_get_entry(s, c, r, id, 1);
+    case R_HISTORY: return api_get_changes(s, c, r, id);
     case R_NOTIFY:
     case R_NOTICE_PAGE: return api_notify(s, c, r, method, url);
     case R_GIT_HOOK: return upstream_hook(s, c, r);
     default:
         if (get)
-            return get_entry(s, c, r, id, 0);
-        return write_entry(s, c, r, id, strcmp(method, "DELETE") == 0);
+            return api_get_entry(s, c, r, id, 0);
+        return api_write_entry(s, c, r, id, strcmp(method, "DELETE") == 0);
     }
 }
+

@@ -29,6 +29,13 @@ def terraform_plan(test, name):
     return path
 
 
+def serial(test):
+    """Mark a test that measures time or load: tests/run.py runs it alone, after the others
+    (which run several at once)."""
+    test.serial = True
+    return test
+
+
 def subreg_bin():
     return os.environ.get("SUBREG_BIN") or os.path.join(ROOT, "bin", "subreg")
 

@@ -3,7 +3,11 @@
 tests/cli and tests/api (unittest), against the binary named by --bin. Prints one line per
 failure and ends with "N passed, N failed"; exits 1 on any failure."""
 import argparse
+import concurrent.futures
 import glob
+import io
+import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -14,29 +18,28 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run_unit(unit_dir):
-    passed = failed = 0
-    if not os.path.isdir(unit_dir):
-        return 0, 0
+def units_of(unit_dir):
+    """The unit test binaries (cmocka) in unit_dir."""
+    if not unit_dir or not os.path.isdir(unit_dir):
+        return []
+    return [os.path.join(unit_dir, n) for n in sorted(os.listdir(unit_dir))
+            if n.startswith("test_") and os.access(os.path.join(unit_dir, n), os.X_OK)]
+
+
+def run_unit(path):
+    """One unit test binary, its TAP output counted: (passed, failed)."""
+    name = os.path.basename(path)
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
-    for name in sorted(os.listdir(unit_dir)):
-        path = os.path.join(unit_dir, name)
-        if not (name.startswith("test_") and os.access(path, os.X_OK)):
-            continue
-        p = subprocess.run([path], capture_output=True, text=True, env=env, cwd=os.path.dirname(HERE))
-        ok = len(re.findall(r"^ok \d+", p.stdout, re.M))
-        bad = re.findall(r"^not ok \d+.*$", p.stdout, re.M)
-        if p.returncode != 0 and not bad:
-            bad = ["%s exited %d" % (name, p.returncode)]
-        passed += ok
-        failed += len(bad)
-        for b in bad:
-            print("FAIL unit/%s: %s" % (name, b))
-        if p.returncode != 0:
-            sys.stdout.write(p.stdout[-4000:])
-            sys.stdout.write(p.stderr[-8000:])
-        print("unit/%s: %d passed, %d failed" % (name, ok, len(bad)))
-    return passed, failed
+    p = subprocess.run([path], capture_output=True, text=True, env=env, cwd=os.path.dirname(HERE))
+    ok = len(re.findall(r"^ok \d+", p.stdout, re.M))
+    bad = re.findall(r"^not ok \d+.*$", p.stdout, re.M)
+    if p.returncode != 0 and not bad:
+        bad = ["%s exited %d" % (name, p.returncode)]
+    out = "".join("FAIL unit/%s: %s\n" % (name, b) for b in bad)
+    if p.returncode != 0:
+        out += p.stdout[-4000:] + p.stderr[-8000:]
+    print(out + "unit/%s: %d passed, %d failed" % (name, ok, len(bad)), flush=True)
+    return ok, len(bad)
 
 
 def run_fuzz_replay(driver):
@@ -50,7 +53,7 @@ def run_fuzz_replay(driver):
     if p.returncode != 0 or bad:
         print("FAIL fuzz replay (exit %d):\n%s%s" % (p.returncode, p.stdout[-2000:], p.stderr[-6000:]))
         bad = max(bad, 1)
-    print("fuzz replay: %d passed, %d failed" % (ok, bad))
+    print("fuzz replay: %d passed, %d failed" % (ok, bad), flush=True)
     return ok, bad
 
 
@@ -65,25 +68,100 @@ def run_bench_tiny():
         print("FAIL bench (tiny) exited %d:\n%s%s" % (p.returncode, p.stdout[-3000:], p.stderr[-3000:]))
     skipped = p.stdout.count("(skipped:")
     print("bench (tiny): %s in %.0f s%s" % ("ran" if ok else "FAILED", time.time() - t0,
-                                           ", %d sections skipped (peer not installed)" % skipped if skipped else ""))
+                                           ", %d sections skipped (peer not installed)" % skipped if skipped else ""),
+          flush=True)
     return (1, 0) if ok else (0, 1)
 
 
-class Result(unittest.TextTestResult):
-    pass
+TIMINGS = os.path.join(os.path.dirname(HERE), "build", "test-timings.json")
 
 
-def run_blackbox(dirs, pattern):
+def tests_of(dirs, pattern):
+    """The ids of the tests in dirs, in discovery order, and the set of those that must run
+    alone (their class says `serial = True`: they measure time or load)."""
     loader = unittest.TestLoader()
-    suite = unittest.TestSuite()
+    ids, serial = [], set()
+
+    def walk(suite):
+        for t in suite:
+            if isinstance(t, unittest.TestSuite):
+                walk(t)
+            else:
+                ids.append(t.id())
+                if getattr(t, "serial", False) or getattr(getattr(t, t._testMethodName, None), "serial", False):
+                    serial.add(t.id())
     for d in dirs:
         path = os.path.join(HERE, d)
         if os.path.isdir(path):
-            suite.addTests(loader.discover(path, pattern=pattern, top_level_dir=HERE))
-    runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=1, resultclass=Result)
-    res = runner.run(suite)
-    failed = len(res.failures) + len(res.errors)
-    return res.testsRun - failed - len(res.skipped), failed
+            walk(loader.discover(path, pattern=pattern, top_level_dir=HERE))
+    return ids, serial
+
+
+def run_job(job):
+    """One job in a worker process: a black-box test ("test", id, binary), a unit test binary
+    ("unit", path), the fuzz replay ("fuzz", driver) or the tiny benchmarks ("bench",).
+    Returns (job, passed, failed, skipped, failures as (test, traceback), seconds)."""
+    t0 = time.time()
+    if job[0] != "test":
+        fn = {"unit": run_unit, "fuzz": run_fuzz_replay, "bench": run_bench_tiny}[job[0]]
+        ok, bad = fn(*job[1:])
+        return job, ok, bad, 0, [], time.time() - t0
+    _, tid, binary = job
+    os.environ["SUBREG_BIN"] = binary
+    suite = unittest.TestLoader().loadTestsFromName(tid)
+    res = unittest.TextTestRunner(stream=io.StringIO(), verbosity=0).run(suite)
+    fails = [(str(t), tb) for t, tb in res.failures + res.errors]
+    skipped = len(res.skipped)
+    return job, res.testsRun - len(fails) - skipped, len(fails), skipped, fails, time.time() - t0
+
+
+def job_key(job):
+    if job[0] == "test":
+        return "%s %s" % (job[1], os.path.basename(os.path.dirname(job[2])))
+    return " ".join([job[0]] + [os.path.basename(x) for x in job[1:]])
+
+
+def run_all(jobs, serial, workers):
+    """Run the jobs on a pool of worker processes, the longest first as the last run timed them
+    (build/test-timings.json): the tests wait on servers, relays and browsers more than they
+    compute. Then the serial ones (tests that measure time), one at a time. Returns (passed,
+    failed); prints each failure whole and the slowest jobs."""
+    passed = failed = 0
+    try:
+        with open(TIMINGS) as f:
+            known = json.load(f)
+    except (OSError, ValueError):
+        known = {}
+    # unknown jobs first, in the order given (the API and browser tests, the slow kind, lead)
+    pooled = sorted([j for j in jobs if not (j[0] == "test" and j[1] in serial)],
+                    key=lambda j: -known.get(job_key(j), 1e9))
+    alone = [j for j in jobs if j[0] == "test" and j[1] in serial]
+    took = {}
+    ctx = multiprocessing.get_context("fork")
+
+    def report(results):
+        nonlocal passed, failed
+        for job, ok, bad, skipped, fails, secs in results:
+            took[job_key(job)] = round(secs, 2)
+            for test, tb in fails:
+                print("=" * 70 + "\nFAIL: %s (%s)\n%s" % (test, job_key(job).split(" ")[-1], tb), flush=True)
+            passed += ok
+            failed += bad
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        report(pool.map(run_job, pooled))
+    print("(%d jobs at once: %d passed, %d failed so far; now %d tests that measure time, alone)"
+          % (workers, passed, failed, len(alone)), flush=True)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        report(pool.map(run_job, alone))
+    slow = sorted(took.items(), key=lambda kv: -kv[1])[:8]
+    print("slowest: " + ", ".join("%s %.0f s" % (k.split(".")[-1], v) for k, v in slow))
+    try:
+        os.makedirs(os.path.dirname(TIMINGS), exist_ok=True)
+        with open(TIMINGS, "w") as f:
+            json.dump(dict(known, **took), f, indent=0, sort_keys=True)
+    except OSError:
+        pass
+    return passed, failed
 
 
 def main():
@@ -95,6 +173,8 @@ def main():
     ap.add_argument("--fuzz", help="the fuzz corpus replay driver")
     ap.add_argument("--bench", action="store_true", help="run the benchmarks once at a tiny size")
     ap.add_argument("--only", choices=["cli", "api", "browser"], help="only these black-box tests")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("SUBREG_TEST_JOBS", "0")) or 2 * (os.cpu_count() or 1),
+                    help="test classes run at once (default: twice the cores; SUBREG_TEST_JOBS)")
     a = ap.parse_args()
     os.environ["SUBREG_BIN"] = a.bin
     # ASan: fail on leaks and on any report; UBSan: stop on the first problem.
@@ -104,20 +184,23 @@ def main():
     os.environ.setdefault("TSAN_OPTIONS", "halt_on_error=0:exitcode=66:second_deadlock_stack=1:suppressions=%s"
                           % os.path.join(HERE, "tsan.supp"))
     t0 = time.time()
-    p1, f1 = run_unit(a.unit_dir) if not a.only else (0, 0)
-    pz, fz = run_fuzz_replay(a.fuzz)
-    p1, f1 = p1 + pz, f1 + fz
+    # without timings of an earlier run (a fresh clone), the given order: unit tests (long
+    # single jobs), the benchmarks, then the API and browser tests, then the CLI's
+    jobs = [("unit", u) for u in units_of(a.unit_dir)] if not a.only else []
     if a.bench:
-        pb, fb = run_bench_tiny()
-        p1, f1 = p1 + pb, f1 + fb
-    print("== black-box tests against %s" % a.bin)
-    p2, f2 = run_blackbox([a.only] if a.only else ["cli", "api", "browser"], a.k)
-    p3 = f3 = 0
+        jobs.append(("bench",))
+    if a.fuzz:
+        jobs.append(("fuzz", a.fuzz))
+    ids, serial = tests_of([a.only] if a.only else ["api", "browser", "cli"], a.k)
+    jobs += [("test", t, a.bin) for t in ids]
     if a.release_bin:
-        print("== CLI tests against the release build %s" % a.release_bin)
-        os.environ["SUBREG_BIN"] = a.release_bin
-        p3, f3 = run_blackbox(["cli"], a.k)
-    passed, failed = p1 + p2 + p3, f1 + f2 + f3
+        rel, rel_serial = tests_of(["cli"], a.k)
+        jobs += [("test", t, a.release_bin) for t in rel]
+        serial |= rel_serial
+    print("== %d jobs, %d at once: black-box tests against %s%s%s" % (
+        len(jobs), a.jobs, a.bin, ", the CLI's against " + a.release_bin if a.release_bin else "",
+        ", unit tests, fuzz replay, benchmarks at a tiny size" if not a.only else ""), flush=True)
+    passed, failed = run_all(jobs, serial, a.jobs)
     print("(%.1f s)" % (time.time() - t0))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -14,7 +14,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import SANITIZER_MARKERS, SEED, TempDirTest, git, run, subreg_bin  # noqa: E402
+from helpers import SANITIZER_MARKERS, SEED, TempDirTest, git, run, serial, subreg_bin  # noqa: E402
 
 
 def free_port():
@@ -629,6 +629,7 @@ class OneWriter(Server):
         self.assertEqual(sorted(codes), [200] + [412] * 15)
         self.fsck()
 
+    @serial
     def test_api_writers_and_git_pushes_together(self):
         stop = threading.Event()
         acked, answers, pushed, errors = [], [], [], []
@@ -851,6 +852,7 @@ class Hostile(Server):
         self.assertNotIn(None, closed, closed)
         self.assertTrue(all(9 <= c <= 16 for c in closed), closed)
 
+    @serial
     def test_slow_connections_from_one_address_leave_the_service_up(self):
         import resource
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

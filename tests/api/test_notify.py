@@ -20,7 +20,7 @@ import time
 import urllib.parse
 
 from api.test_api import Server, free_port
-from helpers import ROOT, git, run
+from helpers import ROOT, git, run, serial
 
 SINK = os.path.join(ROOT, "tests", "tools", "smtp_sink.py")
 DEBIAN_PYTHON = "/usr/bin/python3"  # python3-aiosmtpd is Debian's
@@ -638,6 +638,7 @@ class BehindAProxy(Notify):
         # the nearest untrusted address counts: a client cannot pick its own by prepending
         self.assertEqual(self.post("203.0.113.5"), 429)
 
+    @serial
     def test_the_answer_time_tells_nobody_who_is_subscribed(self):
         """#21 item 6: the answer to a subscription request took 1 ms for a confirmed address
         and 3-5 ms for another (a flushed write): a classifier told them apart 98-100 % of the

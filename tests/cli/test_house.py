@@ -40,8 +40,9 @@ class House(unittest.TestCase):
                 bad.append("%s: %s" % (os.path.relpath(path, ROOT), call))
         self.assertEqual(bad, [])
 
-    @unittest.skipIf(subreg_bin().endswith("/bin/subreg"), "builds its own copy: run once, with the sanitizer build's tests")
     def test_an_edit_rebuilds_one_object_and_flags_rebuild_all(self):
+        if subreg_bin().endswith("/bin/subreg"):
+            self.skipTest("builds its own copy: run once, with the sanitizer build's tests")
         src = tempfile.mkdtemp()
         try:
             files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
@@ -51,22 +52,26 @@ class House(unittest.TestCase):
                     continue
                 os.makedirs(os.path.join(src, os.path.dirname(f)), exist_ok=True)
                 shutil.copy2(os.path.join(ROOT, f), os.path.join(src, f))
+            # the objects make test built, with their times: no full build again here
+            if os.path.isdir(os.path.join(ROOT, "build", "release")):
+                shutil.copytree(os.path.join(ROOT, "build", "release"), os.path.join(src, "build", "release"))
 
             def make(*args):
-                p = subprocess.run(["make", "-j2", "bin/subreg"] + list(args), cwd=src,
-                                   capture_output=True, text=True, timeout=600)
+                p = subprocess.run(["make", "-j2"] + list(args), cwd=src, capture_output=True, text=True, timeout=600)
                 self.assertEqual(p.returncode, 0, p.stdout[-2000:] + p.stderr[-2000:])
                 return re.findall(r"(?m)^  CC\s+(\S+)", p.stdout)
 
-            self.assertGreater(len(make()), 40)
-            self.assertEqual(make(), [])
+            make("bin/subreg")
+            self.assertEqual(make("bin/subreg"), [])
             os.utime(os.path.join(src, "cli", "cmd_log.c"))
-            self.assertEqual(make(), ["build/release/cli/cmd_log.o"])
-            # a level of _FORTIFY_SOURCE of the caller's is no redefinition, and new flags
-            # rebuild everything
-            self.assertGreater(len(make("CPPFLAGS=-D_FORTIFY_SOURCE=3")), 40)
+            self.assertEqual(make("bin/subreg"), ["build/release/cli/cmd_log.o"])
             p = subprocess.run(["bin/subreg", "--version"], cwd=src, capture_output=True, text=True)
             self.assertRegex(p.stdout, r"^subreg \S+\n$")
+            # a level of _FORTIFY_SOURCE of the caller's is no redefinition (an object built
+            # with it), and a change of flags rebuilds an object that was up to date
+            self.assertEqual(make("CPPFLAGS=-D_FORTIFY_SOURCE=3", "build/release/registry/date.o"),
+                             ["build/release/registry/date.o"])
+            self.assertEqual(make("build/release/registry/buf.o"), ["build/release/registry/buf.o"])
         finally:
             shutil.rmtree(src, ignore_errors=True)
 

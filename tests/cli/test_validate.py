@@ -6,7 +6,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import FIXTURES, SEED, TempDirTest, run  # noqa: E402
+from helpers import FIXTURES, SEED, TempDirTest, run, serial  # noqa: E402
 
 LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<sev>error|warning)\[(?P<rule>[a-z-]+)\]: (?P<msg>.+)$")
 
@@ -229,6 +229,7 @@ class PlainMessages(TempDirTest):
 
 
 class AttributeFlood(TempDirTest):
+    @serial
     def test_seventy_thousand_attributes_cost_no_cpu(self):
         # libxml2 2.9 compares attributes pairwise: 70,000 cost 11 s of CPU (#21 item 10)
         path = os.path.join(self.tmp, "flood.xml")
