@@ -79,7 +79,8 @@ class House(unittest.TestCase):
         dest = tempfile.mkdtemp()
         try:
             for target in ("install", "uninstall"):
-                p = subprocess.run(["make", "-s", target, "DESTDIR=" + dest, "PREFIX=/usr"], cwd=ROOT,
+                # -o bin/subreg: install what is built; never relink it under the tests running it
+                p = subprocess.run(["make", "-s", "-o", "bin/subreg", target, "DESTDIR=" + dest, "PREFIX=/usr"], cwd=ROOT,
                                    capture_output=True, text=True)
                 self.assertEqual(p.returncode, 0, p.stderr)
             left = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs]

@@ -37,7 +37,7 @@ class Tooling(TempDirTest):
     def test_make_install_puts_man_and_completion(self):
         dest = tempfile.mkdtemp()
         try:
-            p = subprocess.run(["make", "-s", "install", "DESTDIR=" + dest, "PREFIX=/usr"], cwd=ROOT,
+            p = subprocess.run(["make", "-s", "-o", "bin/subreg", "install", "DESTDIR=" + dest, "PREFIX=/usr"], cwd=ROOT,
                                capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertTrue(os.path.isfile(os.path.join(dest, "usr/share/man/man1/subreg.1")))

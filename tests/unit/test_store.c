@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <git2.h>
 #include <cjson/cJSON.h>
 #include "../../registry/date.h"
 #include "../../registry/guard.h"
@@ -446,5 +447,8 @@ int main(void)
     setenv("SUBREG_TODAY", "2026-11-28", 1);
     xmldoc_global_init();
     store_global_init(&err);
+    /* what is under test is the content of commits and indexes, not their durability (the
+     * black-box crash tests test that): no fsync of every one of 2,000 commits */
+    git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 0);
     return cmocka_run_group_tests(tests, setup, teardown);
 }
