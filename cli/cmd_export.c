@@ -135,6 +135,7 @@ int cmd_export(int argc, char **argv)
         records_render(r, atday != DATE_NONE ? atday : date_today(),
                        strcmp(format, "art30") == 0 ? RECORDS_PROCESSOR : RECORDS_CONTROLLER, csv, &out);
     } else if (strcmp(format, "html") == 0) {
+        page_version versions[30];
         page_opts o;
         memset(&o, 0, sizeof(o));
         o.lang = page_lang(lang, NULL);
@@ -142,6 +143,15 @@ int cmd_export(int argc, char **argv)
         o.at = atday;
         o.last_updated = DATE_NONE;
         o.standalone = 1;
+        if (atday == DATE_NONE && store_is_repo(path)) {
+            /* the list's versions, as GET / shows them: from the index of the repository */
+            cli_repo repo;
+            if ((rc = cli_open_repo("export", path, state, &repo)) != 0)
+                goto out;
+            o.versions = versions;
+            o.nversions = page_versions(repo.idx, repo.st, versions, 30, &o.last_updated);
+            cli_close_repo(&repo);
+        }
         page_render(r, &o, &out);
     } else {
         export_md(r, &f, internal, &out);

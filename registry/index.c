@@ -638,6 +638,22 @@ void index_changes_free_one(index_change *c)
     c->author = c->email = c->message = c->id = c->summary_public = c->summary_internal = NULL;
 }
 
+void index_drop_refused(store *st, index_change *ch, size_t *n)
+{
+    size_t i, k = 0;
+
+    if (!st || !store_any_refused(st))
+        return; /* the usual case: nothing was ever refused */
+    for (i = 0; i < *n; i++) {
+        if (store_is_refused(st, ch[i].commit)) {
+            index_changes_free_one(&ch[i]);
+            continue;
+        }
+        ch[k++] = ch[i];
+    }
+    *n = k;
+}
+
 void index_changes_free(index_change *c, size_t n)
 {
     size_t i;

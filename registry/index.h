@@ -62,6 +62,10 @@ typedef struct index_change {
 int index_changes(index_db *db, const char *id, const char *after, int64_t since, size_t limit,
                   index_change **out, size_t *n, sr_err *err);
 void index_changes_free(index_change *c, size_t n);
+/* Drop the changes of revisions st marks refused (store_mark_refused) from ch[0..*n) in
+ * place: history, the feed and the page never show a revision that is not served. st may be
+ * NULL (nothing dropped). */
+void index_drop_refused(store *st, index_change *ch, size_t *n);
 /* Free what one change owns (its strings), leaving the array to index_changes_free. */
 void index_changes_free_one(index_change *c);
 /* The first indexed commit (the registry's first) into out, "" when the index is empty.

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include "date.h"
 #include "entry.h"
+#include "index.h"
 #include "reference.h"
 
 /* ---- the page's own words, in English, French and Dutch ---- */
@@ -584,4 +585,38 @@ out:
     free(upcoming);
     free(removed);
     return rc;
+}
+
+size_t page_versions(index_db *idx, store *st, page_version *v, size_t max, int *last)
+{
+    sr_err err = {{0}};
+    index_change *ch = NULL;
+    size_t n = 0, i, k = 0;
+
+    *last = DATE_NONE;
+    /* max days of changes: 5,000 changes are more than enough to fill them */
+    if (index_changes(idx, NULL, NULL, 0, 5000, &ch, &n, &err) != 0)
+        return 0;
+    index_drop_refused(st, ch, &n);
+    for (i = 0; i < n; i++) {
+        int day = (int)(ch[i].time / 86400);
+        const char *line = index_change_summary(&ch[i], 1);
+        if (k && v[k - 1].day == day) {
+            size_t l = strlen(v[k - 1].summary);
+            if (l + 3 < sizeof(v[k - 1].summary))
+                snprintf(v[k - 1].summary + l, sizeof(v[k - 1].summary) - l, "; %s", line);
+            continue;
+        }
+        if (k == max)
+            break;
+        v[k].day = day;
+        snprintf(v[k].summary, sizeof(v[k].summary), "%s", line);
+        k++;
+    }
+    for (i = 0; i < k; i++)
+        utf8_sanitize(v[i].summary); /* a cut may split a character */
+    if (k)
+        *last = v[0].day;
+    index_changes_free(ch, n);
+    return k;
 }

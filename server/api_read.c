@@ -119,6 +119,7 @@ static int rev_param(server *s, struct MHD_Connection *c, req *r, const char *na
 }
 
 /* 1 when rev failed the registry's checks (an invalid commit an upstream took): never served. */
+/* 1 when revision rev is marked refused (never served). */
 static int refused(server *s, const char *rev)
 {
     sr_err err = {{0}};
@@ -127,24 +128,12 @@ static int refused(server *s, const char *rev)
     return st && store_is_refused(st, rev);
 }
 
-/* Drop the changes of refused revisions from ch[0..*n) in place: history, the feed and the
- * page's versions never show a revision that is not served. */
+/* Drop the changes of refused revisions from ch[0..*n) (index_drop_refused). */
 static void drop_refused(server *s, index_change *ch, size_t *n)
 {
-    size_t i, k = 0;
     sr_err err = {{0}};
-    store *st = srv_store(s, &err);
 
-    if (!st || !store_any_refused(st))
-        return; /* the usual case: nothing was ever refused */
-    for (i = 0; i < *n; i++) {
-        if (refused(s, ch[i].commit)) {
-            index_changes_free_one(&ch[i]);
-            continue;
-        }
-        ch[k++] = ch[i];
-    }
-    *n = k;
+    index_drop_refused(srv_store(s, &err), ch, n);
 }
 
 /* The snapshot a read is about: current, or ?at=DATE|COMMIT. NULL after answering. */
@@ -688,44 +677,6 @@ static const char *const page_headers[] = {
     "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", "Content-Language", NULL, NULL};
 
 /* The days on which the public list changed, newest first, with their public summaries. */
-static size_t page_versions(server *s, page_version *v, size_t max, int *last)
-{
-    sr_err err = {{0}};
-    index_db *idx = srv_index(s, &err);
-    index_change *ch = NULL;
-    size_t n = 0, i, k = 0;
-    buf line;
-
-    *last = DATE_NONE;
-    /* the page shows max days of changes: 5,000 changes are more than enough to fill them */
-    if (!idx || index_changes(idx, NULL, NULL, 0, 5000, &ch, &n, &err) != 0)
-        return 0;
-    drop_refused(s, ch, &n);
-    buf_init(&line, 0);
-    for (i = 0; i < n; i++) {
-        int day = (int)(ch[i].time / 86400);
-        line.len = 0;
-        buf_puts(&line, index_change_summary(&ch[i], 1));
-        if (k && v[k - 1].day == day) {
-            size_t l = strlen(v[k - 1].summary);
-            if (l + 3 < sizeof(v[k - 1].summary))
-                snprintf(v[k - 1].summary + l, sizeof(v[k - 1].summary) - l, "; %s", buf_str(&line));
-            continue;
-        }
-        if (k == max)
-            break;
-        v[k].day = day;
-        snprintf(v[k].summary, sizeof(v[k].summary), "%s", buf_str(&line));
-        utf8_sanitize(v[k].summary); /* a cut may split a character */
-        k++;
-    }
-    if (k)
-        *last = v[0].day;
-    buf_free(&line);
-    index_changes_free(ch, n);
-    return k;
-}
-
 enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const char *only)
 {
     const char *lang = page_lang(api_arg(c, "lang"), api_hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
@@ -769,7 +720,11 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
     o.at = atday;
     o.only = only;
     o.versions = versions;
-    o.nversions = page_versions(s, versions, 30, &o.last_updated);
+    {
+        sr_err err = {{0}};
+        index_db *idx = srv_index(s, &err);
+        o.nversions = idx ? page_versions(idx, srv_store(s, &err), versions, 30, &o.last_updated) : 0;
+    }
     (void)rev;
     buf_init(&out, 0);
     if (page_render(sn->reg, &o, &out) != 0) {

@@ -1045,3 +1045,25 @@ class CustomerView(Server):
         self.assertEqual(self.jreq("GET", "/v1/subprocessors/twilio?view=customer")[0], 401)
         self.assertEqual(self.jreq("GET", "/v1/subprocessors?view=customer", token=self.reader)[0], 200)
         self.assertEqual(self.jreq("GET", "/v1/subprocessors?view=everything", token=self.reader)[0], 400)
+
+
+class PageAndExport(Server):
+    """`subreg export --format html` renders the page GET / serves: the same list and the same
+    versions of it (#23 item 2: the versions were built in the server only)."""
+
+    def test_export_html_has_the_versions_of_get(self):
+        st, _, doc = self.put("mistral", self.seed_xml("mistral").replace("<purpose>", "<purpose>Versioned "))
+        self.assertEqual(st, 200, doc)
+        st, _, page = self.req("GET", "/?lang=en")
+        self.assertEqual(st, 200)
+        p = run(["export", "--registry", self.repo, "--state", os.path.join(self.tmp, "cli-state"),
+                 "--format", "html", "--lang", "en"], env=dict(os.environ, SUBREG_TODAY="2026-11-28"))
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+        def versions(html):
+            # the words (the served page links each version to its ?at= page; a file does not)
+            m = re.search(r'<ul class="versions">.*?</ul>', html, re.S)
+            self.assertTrue(m, html[-3000:])
+            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(0))).strip()
+        self.assertEqual(versions(p.stdout), versions(page.decode()))
+        self.assertIn("Changed: mistral", versions(p.stdout))
