@@ -16,7 +16,7 @@
 #include "../notices/noticedb.h"
 #include "../notices/notify.h"
 #include "../server/serve.h"
-#include "../server/upstream.h"
+#include "../registry/upstream.h"
 #include "../server/writes.h"
 #include "../registry/gitcli.h"
 #include "../registry/guard.h"
@@ -359,6 +359,7 @@ int cmd_serve(int argc, char **argv)
         }
         diag_list_free(&dl);
     }
+    s.handle = api_handle;
     s.xs = cli_schemas();
     if (!s.xs)
         return EXIT_USAGE;
@@ -444,7 +445,9 @@ int cmd_serve(int argc, char **argv)
     }
     curl_ready = 1;
     if (uc.url) {
-        if (upstream_start(&s, &uc, &s.upstream, &err) != 0) {
+        upstream_host follower;
+        srv_upstream_host(&s, &follower);
+        if (upstream_start(&follower, &uc, &s.upstream, &err) != 0) {
             rc = cli_fail("serve", "%s", err.msg);
             goto out;
         }

@@ -20,7 +20,7 @@
 #include "../registry/version.h"
 #include "../notices/notify.h"
 #include "routes.h"
-#include "upstream.h"
+#include "../registry/upstream.h"
 #include "writes.h"
 
 const char *api_arg(struct MHD_Connection *c, const char *k)
@@ -491,6 +491,23 @@ static int allowed_method(const char *allow, const char *method)
     return 0;
 }
 
+/* POST /v1/hooks/git: the upstream says it moved. 202 and a fetch when GitHub's or GitLab's
+ * proof matches the secret (upstream_webhook); 401 otherwise, and nothing fetched. */
+static enum MHD_Result git_hook(server *s, struct MHD_Connection *c, req *r)
+{
+    const char *gh = api_hdr(c, "X-Hub-Signature-256"), *gl = api_hdr(c, "X-Gitlab-Token");
+    cJSON *root;
+
+    if (!upstream_has_webhook(s->upstream))
+        return srv_error(c, r, 404, "no upstream webhook here: start serve with --upstream URL --webhook-secret-file FILE");
+    if (!upstream_webhook(s->upstream, gh, gl, r->body.p, r->body.len))
+        return srv_error(c, r, 401, "%s", gh || gl ? "the webhook's signature does not match the secret"
+                                                   : "send X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab)");
+    root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "status", "fetching");
+    return srv_json(c, r, 202, root, "no-store", NULL, NULL);
+}
+
 enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const char *method,
                            const char *url)
 {
@@ -575,7 +592,7 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
     case R_HISTORY: return api_get_changes(s, c, r, id);
     case R_NOTIFY:
     case R_NOTICE_PAGE: return api_notify(s, c, r, method, url);
-    case R_GIT_HOOK: return upstream_hook(s, c, r);
+    case R_GIT_HOOK: return git_hook(s, c, r);
     default:
         if (get)
             return api_get_entry(s, c, r, id, 0);

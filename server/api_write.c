@@ -19,7 +19,7 @@
 #include "../registry/version.h"
 #include "../notices/notify.h"
 #include "routes.h"
-#include "upstream.h"
+#include "../registry/upstream.h"
 #include "writes.h"
 
 /* ---- writes ---- */

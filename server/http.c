@@ -306,6 +306,26 @@ void srv_snapshot_source(server *s, snapshot_source *out)
     out->thread_done = srv_thread_done;
 }
 
+static store *host_store(void *ctx, sr_err *err)
+{
+    return srv_store(ctx, err);
+}
+
+static int host_refresh(void *ctx, store *st, sr_err *err)
+{
+    return srv_refresh_with(ctx, st, err);
+}
+
+void srv_upstream_host(server *s, upstream_host *out)
+{
+    out->ctx = s;
+    out->xs = s->xs;
+    out->store = host_store;
+    out->refresh = host_refresh;
+    out->log = src_log;
+    out->thread_done = srv_thread_done;
+}
+
 static enum MHD_Result send_mode(struct MHD_Connection *c, req *r, int status, const char *ctype,
                                   const char *body, size_t len, const char *cache,
                                   const char *etag, const char *const *headers,
@@ -578,7 +598,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->too_large)
         return srv_error(c, r, 413, "the request body is over the limit of %d bytes", MAX_BODY);
     arm_cleanup();
-    return api_handle(s, c, r, method, url);
+    return s->handle(s, c, r, method, url);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,

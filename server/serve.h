@@ -15,6 +15,7 @@
 #include "../registry/writer.h"
 #include "auth.h"
 #include "../registry/snapshot.h"
+#include "../registry/upstream.h"
 
 #define MAX_BODY (1024 * 1024)  /* request bodies: 1 MiB */
 
@@ -38,14 +39,22 @@ typedef struct metrics {
     atomic_ulong sum_us, total;
 } metrics;
 
+struct server;
+struct req;
+/* What answers a request (the routes: api_handle), handed to the server by who starts it:
+ * http.c, the lifecycle and libmicrohttpd's glue, never calls into the routes itself. */
+typedef enum MHD_Result (*srv_handler)(struct server *s, struct MHD_Connection *c, struct req *r,
+                                       const char *method, const char *url);
+
 typedef struct server {
+    srv_handler handle;        /* answers every request (api_handle) */
     const char *registry_path, *state_dir;
     char repo_real[4096];      /* absolute path of the repository (the index's key) */
     char index_path[4200];
     const schemas *xs;
     auth *tokens;
     struct notifier *notify;   /* notices of changes (notify.c); NULL on a read-only replica */
-    struct upstream *upstream; /* --upstream (upstream.c), or NULL */
+    struct upstream *upstream; /* --upstream (registry/upstream.c), or NULL */
     int read_only;             /* --read-only: writes answer 503 with the primary's Location */
     const char *primary;       /* --primary URL (no trailing /), or NULL */
     const char *public_url;    /* where the server is reached (--public-url, or http://HOST:PORT) */
@@ -121,6 +130,10 @@ snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err);
 /* What the background threads (notices) read and log through: this server's snapshots,
  * its log and its per-thread handles. */
 void srv_snapshot_source(server *s, snapshot_source *out);
+
+/* What the upstream's follower runs on (registry/upstream.h): this server's store handles,
+ * its refresh and its log. */
+void srv_upstream_host(server *s, upstream_host *out);
 
 /* The client's address into out (text): the connection's peer, or, when the peer is a
  * trusted proxy (--trust-proxy), the last address of X-Forwarded-For that is not one. */

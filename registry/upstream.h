@@ -10,11 +10,21 @@
 #define SUBREG_UPSTREAM_H
 #include <stddef.h>
 #include <stdint.h>
-#include <microhttpd.h>
-#include "../registry/store.h"
+#include "schema.h"
+#include "store.h"
 
-struct server;
-struct req;
+/* What the follower needs of the program that runs it (the server), handed to it: it never
+ * reaches into the server. store: this thread's handle of the local repository. refresh:
+ * serve main after the follower moved it (st: the handle that moved it). log: one line,
+ * without a newline. thread_done: called by the follower's thread as it ends. */
+typedef struct upstream_host {
+    void *ctx;
+    const schemas *xs;
+    store *(*store)(void *ctx, sr_err *err);
+    int (*refresh)(void *ctx, store *st, sr_err *err);
+    void (*log)(void *ctx, const char *line);
+    void (*thread_done)(void);
+} upstream_host;
 
 typedef struct upstream_cfg {
     const char *url;
@@ -42,7 +52,7 @@ typedef struct upstream upstream;
 /* Fetch once (validating what arrives), then start the thread that follows the upstream.
  * cfg is copied (its strings must outlive u). A first fetch that fails is logged, not fatal:
  * the server serves what it has. Returns 0, or -1 with err set. */
-int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr_err *err);
+int upstream_start(const upstream_host *h, const upstream_cfg *cfg, upstream **out, sr_err *err);
 void upstream_stop(upstream *u);
 /* Fetch now (the webhook). */
 void upstream_wake(upstream *u);
@@ -51,7 +61,10 @@ void upstream_wake(upstream *u);
  * that the writer re-applies the change on the new tip. */
 int upstream_publish(void *ctx, store *st, const char *commit, const char *parent, sr_err *err);
 void upstream_get_status(upstream *u, upstream_status *out);
-/* POST /v1/hooks/git: 202 and a fetch when GitHub's X-Hub-Signature-256 (HMAC-SHA256 of the
- * body) or GitLab's X-Gitlab-Token matches the secret; 401 otherwise, and nothing fetched. */
-enum MHD_Result upstream_hook(struct server *s, struct MHD_Connection *c, struct req *r);
+/* 1 when the follower takes webhooks (a secret was configured). */
+int upstream_has_webhook(const upstream *u);
+/* A webhook of the upstream (POST /v1/hooks/git): 1, counted and a fetch started, when
+ * GitHub's X-Hub-Signature-256 (github_sig: HMAC-SHA256 of body) or GitLab's X-Gitlab-Token
+ * (gitlab_token) matches the secret; 0 otherwise (either may be NULL), and nothing done. */
+int upstream_webhook(upstream *u, const char *github_sig, const char *gitlab_token, const char *body, size_t len);
 #endif

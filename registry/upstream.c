@@ -1,17 +1,17 @@
 #include "upstream.h"
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../registry/date.h"
-#include "../registry/guard.h"
-#include "serve.h"
-#include "../registry/sha256.h"
-#include "../registry/ticker.h"
+#include "date.h"
+#include "guard.h"
+#include "sha256.h"
+#include "ticker.h"
 
 struct upstream {
-    struct server *s;
+    upstream_host h;
     upstream_cfg cfg;
     pthread_mutex_t mu;      /* one fetch-check-move at a time */
     pthread_mutex_t stat_mu; /* guards writes to st and its copies (health, metrics never wait
@@ -20,6 +20,19 @@ struct upstream {
     int failing;             /* the follower's last fetch failed (its thread only) */
     upstream_status st;
 };
+
+/* One line in the host's log. */
+static void ulog(upstream *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ulog(upstream *u, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    u->h.log(u->h.ctx, line);
+}
 
 /* The first findings of d, on one line each, into out. */
 static void findings_text(const diag_list *d, char *out, size_t n)
@@ -61,9 +74,9 @@ static void mark_refused(void *ctx, const char *id)
     sr_err err = {{0}};
 
     if (store_mark_refused(c->st, id, &err) != 0)
-        srv_log(c->u->s, "upstream: cannot mark %.12s as refused: %s", id, err.msg);
+        ulog(c->u, "upstream: cannot mark %.12s as refused: %s", id, err.msg);
     else
-        srv_log(c->u->s, "upstream: revision %.12s is invalid: never served (not at ?at= nor in history)", id);
+        ulog(c->u, "upstream: revision %.12s is invalid: never served (not at ?at= nor in history)", id);
 }
 
 /* Fetch, check what arrived, move main to it when it is valid. Called with u->mu held, with
@@ -103,15 +116,15 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     grc = store_merge_base(st, main_id, tip, base, err);
     if (grc < 0)
         return -1;
-    grc = guard_check_push(st, u->s->xs, grc == 0 ? base : NULL, tip, date_today(), 0, &d, err);
+    grc = guard_check_push(st, u->h.xs, grc == 0 ? base : NULL, tip, date_today(), 0, &d, err);
     if (grc == GUARD_BLOCKED) {
         char why[1024];
         sr_err e2 = {{0}};
         findings_text(&d, why, sizeof(why));
         set_bad(u, tip, why);
         if (store_mark_refused(st, tip, &e2) != 0) /* never served, not even at ?at= */
-            srv_log(u->s, "upstream: cannot mark %.12s as refused: %s", tip, e2.msg);
-        srv_log(u->s, "upstream: revision %.12s is invalid and not served (still serving %.12s): %s", tip, main_id, why);
+            ulog(u, "upstream: cannot mark %.12s as refused: %s", tip, e2.msg);
+        ulog(u, "upstream: revision %.12s is invalid and not served (still serving %.12s): %s", tip, main_id, why);
         diag_list_free(&d);
         return 0;
     }
@@ -123,8 +136,8 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
     {
         refused_ctx rc_ = {u, st};
         sr_err e2 = {{0}};
-        if (guard_each_invalid_commit(st, u->s->xs, base[0] ? base : NULL, tip, mark_refused, &rc_, &e2) != 0)
-            srv_log(u->s, "upstream: cannot check the commits before %.12s: %s", tip, e2.msg);
+        if (guard_each_invalid_commit(st, u->h.xs, base[0] ? base : NULL, tip, mark_refused, &rc_, &e2) != 0)
+            ulog(u, "upstream: cannot check the commits before %.12s: %s", tip, e2.msg);
     }
     if (store_descends(st, tip, main_id, err) == 0) {
         /* the upstream does not contain what is served here (its history was rewritten, or
@@ -134,18 +147,18 @@ static int sync_locked(upstream *u, store *st, sr_err *err)
         snprintf(keep, sizeof(keep), "refs/subreg/replaced/%lld-%.12s", (long long)time(NULL), main_id);
         if (store_keep_ref(st, keep, main_id, err) != 0)
             return -1;
-        srv_log(u->s, "upstream: %.12s does not contain the served %.12s: following the upstream; the old main is kept as %s",
+        ulog(u, "upstream: %.12s does not contain the served %.12s: following the upstream; the old main is kept as %s",
                 tip, main_id, keep);
     }
     rc = store_set_main(st, main_id, tip, err);
     if (rc != 0)
         return rc == STORE_CONFLICT || rc == STORE_LOCKED ? 0 : -1; /* a write moved it: next round */
     if (u->st.bad[0])
-        srv_log(u->s, "upstream: revision %.12s repairs %.12s: served", tip, u->st.bad);
+        ulog(u, "upstream: revision %.12s repairs %.12s: served", tip, u->st.bad);
     set_bad(u, NULL, NULL);
     /* serve it now rather than at the watcher's next look */
-    if (srv_refresh_with(u->s, st, err) != 0)
-        srv_log(u->s, "upstream: cannot refresh after fetching %.12s: %s", tip, err->msg);
+    if (u->h.refresh(u->h.ctx, st, err) != 0)
+        ulog(u, "upstream: cannot refresh after fetching %.12s: %s", tip, err->msg);
     return 0;
 }
 
@@ -195,7 +208,7 @@ static void step(void *arg, ticker *t)
 {
     upstream *u = arg;
     sr_err err = {{0}};
-    store *st = srv_store(u->s, &err);
+    store *st = u->h.store(u->h.ctx, &err);
     int rc = -1;
 
     (void)t;
@@ -206,9 +219,9 @@ static void step(void *arg, ticker *t)
     }
     /* say it once when it starts failing and once when it works again */
     if (rc != 0 && !u->failing)
-        srv_log(u->s, "upstream: %s (serving what is here; retrying)", err.msg);
+        ulog(u, "upstream: %s (serving what is here; retrying)", err.msg);
     else if (rc == 0 && u->failing)
-        srv_log(u->s, "upstream: reachable again");
+        ulog(u, "upstream: reachable again");
     u->failing = rc != 0;
 }
 
@@ -224,7 +237,7 @@ void upstream_get_status(upstream *u, upstream_status *out)
     pthread_mutex_unlock(&u->stat_mu);
 }
 
-int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr_err *err)
+int upstream_start(const upstream_host *h, const upstream_cfg *cfg, upstream **out, sr_err *err)
 {
     upstream *u = calloc(1, sizeof(*u));
     store *st;
@@ -235,18 +248,18 @@ int upstream_start(struct server *s, const upstream_cfg *cfg, upstream **out, sr
         sr_err_set(err, "out of memory");
         return -1;
     }
-    u->s = s;
+    u->h = *h;
     u->cfg = *cfg;
     pthread_mutex_init(&u->mu, NULL);
     pthread_mutex_init(&u->stat_mu, NULL);
-    st = srv_store(s, err);
+    st = h->store(h->ctx, err);
     if (!st)
         goto out;
     if (sync_locked(u, st, err) != 0) {
-        srv_log(s, "upstream: %s (serving what is here; retrying every %d s)", err->msg, cfg->interval_s);
+        ulog(u, "upstream: %s (serving what is here; retrying every %d s)", err->msg, cfg->interval_s);
         err->msg[0] = '\0';
     }
-    rc = ticker_start(cfg->interval_s, step, u, srv_thread_done, &u->tick, err);
+    rc = ticker_start(cfg->interval_s, step, u, h->thread_done, &u->tick, err);
 out:
     if (rc != 0)
         upstream_stop(u);
@@ -265,37 +278,34 @@ void upstream_stop(upstream *u)
     free(u);
 }
 
-enum MHD_Result upstream_hook(struct server *s, struct MHD_Connection *c, struct req *r)
+int upstream_has_webhook(const upstream *u)
 {
-    upstream *u = s->upstream;
-    const char *gh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Hub-Signature-256");
-    const char *gl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitlab-Token");
+    return u && u->cfg.secret;
+}
+
+int upstream_webhook(upstream *u, const char *github_sig, const char *gitlab_token, const char *body, size_t len)
+{
     char want[80], hex[65];
     unsigned char mac[32];
     int ok = 0;
 
-    if (!u || !u->cfg.secret)
-        return srv_error(c, r, 404, "no upstream webhook here: start serve with --upstream URL --webhook-secret-file FILE");
-    if (gh) {
-        hmac_sha256(u->cfg.secret, u->cfg.secret_len, r->body.p ? r->body.p : "", r->body.len, NULL, 0, mac);
+    if (!upstream_has_webhook(u))
+        return 0;
+    if (github_sig) {
+        hmac_sha256(u->cfg.secret, u->cfg.secret_len, body ? body : "", len, NULL, 0, mac);
         sha256_to_hex(mac, 32, hex);
         snprintf(want, sizeof(want), "sha256=%s", hex);
-        ok = sha256_equal(want, gh);
-    } else if (gl) {
+        ok = sha256_equal(want, github_sig);
+    } else if (gitlab_token) {
         char secret[256];
         snprintf(secret, sizeof(secret), "%.*s", (int)(u->cfg.secret_len < 255 ? u->cfg.secret_len : 255), u->cfg.secret);
-        ok = sha256_equal(secret, gl);
+        ok = sha256_equal(secret, gitlab_token);
     }
     if (!ok)
-        return srv_error(c, r, 401, "%s", gh || gl ? "the webhook's signature does not match the secret"
-                                                   : "send X-Hub-Signature-256 (GitHub) or X-Gitlab-Token (GitLab)");
+        return 0;
     pthread_mutex_lock(&u->stat_mu);
     u->st.webhooks++;
     pthread_mutex_unlock(&u->stat_mu);
     upstream_wake(u);
-    {
-        cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "status", "fetching");
-        return srv_json(c, r, 202, root, "no-store", NULL, NULL);
-    }
+    return 1;
 }
