@@ -393,8 +393,10 @@ int cmd_serve(int argc, char **argv)
     else if (s.log)
         setvbuf(s.log, NULL, _IOLBF, 1 << 12);
     s.tokens = auth_open(s.state_dir);
-    if (writer_open(s.registry_path, s.xs, &s.writer, &err) != 0)
-        return cli_fail("serve", "cannot open %s for writing: %s", s.registry_path, err.msg);
+    if (writer_open(s.registry_path, s.xs, &s.writer, &err) != 0) {
+        rc = cli_fail("serve", "cannot open %s for writing: %s", s.registry_path, err.msg);
+        goto out; /* closes the log and the token store */
+    }
     switch (writer_clear_stale_lock(s.writer, &err)) {
     case 1:
         fprintf(stderr, "subreg serve: removed a stale %s.lock left by a crashed writer\n", STORE_REF);

@@ -234,13 +234,13 @@ static void take_requests(notifier *n)
         count_unconfirmed(n);
 }
 
-noticedb *notify_db(notifier *n)
+noticedb *notify_db_lock(notifier *n)
 {
     pthread_mutex_lock(&n->api_mu);
     return n->api_db;
 }
 
-void notify_db_done(notifier *n)
+void notify_db_unlock(notifier *n)
 {
     pthread_mutex_unlock(&n->api_mu);
 }

@@ -7,7 +7,7 @@
  * installation's key) naming the subscriber and the change set.
  *
  * The API's request threads share one further database handle under a mutex
- * (notify_db / notify_db_done): notices are rare next to reads. */
+ * (notify_db_lock / notify_db_unlock): notices are rare next to reads. */
 #ifndef SUBREG_NOTIFY_H
 #define SUBREG_NOTIFY_H
 #include <stdatomic.h>
@@ -53,9 +53,10 @@ void notify_wake(notifier *n);
 const notify_cfg *notify_config(const notifier *n);
 notify_stats *notify_counters(notifier *n);
 
-/* The request threads' handle, locked; give it back with notify_db_done. */
-noticedb *notify_db(notifier *n);
-void notify_db_done(notifier *n);
+/* The request threads' database handle: notify_db_lock takes the mutex that guards it and
+ * returns it; notify_db_unlock gives it back (every path between the two must reach it). */
+noticedb *notify_db_lock(notifier *n);
+void notify_db_unlock(notifier *n);
 
 /* A link token: kind 'c' (confirm subscriber a), 'u' (unsubscribe/see/erase subscriber a),
  * 'o' (subscriber a objects to change set b); nonce is the subscriber's. out: 80 bytes. */

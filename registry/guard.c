@@ -52,18 +52,19 @@ static int check_hosting_claims(const schemas *xs, source *src, const registry *
         return -1;
     for (i = 0; i < n; i++) {
         diag_list ignore = {0};
+        sr_err skip = {{0}}; /* another entry that cannot be read claims nothing: not an error */
         entry *o;
 
         if (strlen(names[i]) == strlen(e->id) + 4 && strncmp(names[i], e->id, strlen(e->id)) == 0)
             continue;
         snprintf(rel, sizeof(rel), "subprocessors/%s", names[i]);
-        if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, err) != 0)
+        if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, &skip) != 0)
             continue;
         if (!strstr(data, "<hosting")) {
             free(data);
             continue;
         }
-        o = registry_parse_entry(xs, data, len, rel, &ignore, err);
+        o = registry_parse_entry(xs, data, len, rel, &ignore, &skip);
         free(data);
         diag_list_free(&ignore);
         claim_conflicts(e, o, names[i], d);
@@ -157,8 +158,10 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
     }
     registry_check_entry(r->ref, e, id, d);
     registry_check_categories(r, e, d);
-    if (check_hosting_claims(xs, src, known, e, d, err) != 0)
+    if (check_hosting_claims(xs, src, known, e, d, err) != 0) {
+        entry_free(e); /* not in r yet */
         goto out;
+    }
     /* The rules need the entry inside the registry (waivers are looked up by id). */
     if (registry_add(r, e, NULL) != 0) {
         entry_free(e);

@@ -199,10 +199,10 @@ static int token_subscriber(server *s, const char *tok, char kind, int64_t *b, n
 
     if (notify_token_parse(tok, &k, &a, b) != 0 || k != kind)
         return 0;
-    db = notify_db(s->notify);
+    db = notify_db_lock(s->notify);
     if (notice_find(db, a, NULL, sub, &err) == 1 && notify_token_valid(notice_key(db), tok, kind, a, *b, sub->nonce))
         ok = 1;
-    notify_db_done(s->notify);
+    notify_db_unlock(s->notify);
     return ok;
 }
 
@@ -221,8 +221,8 @@ static enum MHD_Result confirm_page(server *s, struct MHD_Connection *c, req *r,
                              : page(c, r, 200, "Confirm your subscription",
                                     "<p>Press the button to receive notices of changes to the sub-processors by email.</p>",
                                     r->path, "Confirm my subscription", NULL, NULL, 0);
-    rc = notice_confirm(notify_db(s->notify), sub.id, &err);
-    notify_db_done(s->notify);
+    rc = notice_confirm(notify_db_lock(s->notify), sub.id, &err);
+    notify_db_unlock(s->notify);
     if (rc < 0)
         return srv_error(c, r, 500, "%s", err.msg);
     if (rc == 0)
@@ -250,8 +250,8 @@ static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req
         /* RFC 8058: the one-click POST carries List-Unsubscribe=One-Click; the page's
          * button asks for the erasure as well */
         erase = form_value(r->body.p ? r->body.p : "", "action", action, sizeof(action)) && strcmp(action, "erase") == 0;
-        rc = notice_unsubscribe(notify_db(s->notify), sub.id, NULL, erase, &err);
-        notify_db_done(s->notify);
+        rc = notice_unsubscribe(notify_db_lock(s->notify), sub.id, NULL, erase, &err);
+        notify_db_unlock(s->notify);
         if (rc < 0)
             return srv_error(c, r, 500, "%s", err.msg);
         return page(c, r, 200, "Unsubscribed",
@@ -260,8 +260,8 @@ static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req
                           : "<p>You are unsubscribed: no more notices will be sent to this address.</p>",
                     NULL, NULL, NULL, NULL, 0);
     }
-    rc = notice_subscriber_data(notify_db(s->notify), sub.id, &data, &err);
-    notify_db_done(s->notify);
+    rc = notice_subscriber_data(notify_db_lock(s->notify), sub.id, &data, &err);
+    notify_db_unlock(s->notify);
     if (rc != 0 || !data)
         return srv_error(c, r, 500, "%s", err.msg[0] ? err.msg : "subscriber vanished");
     txt = cJSON_Print(data);
@@ -292,8 +292,8 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
 
     if (!token_subscriber(s, tok, 'o', &b, &sub))
         return bad_link(c, r);
-    cs = notice_changeset(notify_db(s->notify), b, &err);
-    notify_db_done(s->notify);
+    cs = notice_changeset(notify_db_lock(s->notify), b, &err);
+    notify_db_unlock(s->notify);
     if (!cs)
         return bad_link(c, r);
     eff = json_str(cs, "effective");
@@ -322,8 +322,8 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
     if (post) {
         form_value(r->body.p ? r->body.p : "", "comment", comment, sizeof(comment));
         utf8_sanitize(comment);
-        rc = notice_object(notify_db(s->notify), b, sub.id, comment[0] ? comment : NULL, time(NULL), &err);
-        notify_db_done(s->notify);
+        rc = notice_object(notify_db_lock(s->notify), b, sub.id, comment[0] ? comment : NULL, time(NULL), &err);
+        notify_db_unlock(s->notify);
         cJSON_Delete(cs);
         if (rc < 0)
             return srv_error(c, r, 500, "%s", err.msg);
@@ -397,8 +397,8 @@ static enum MHD_Result delete_by_id(server *s, struct MHD_Connection *c, req *r,
 
     if (!id)
         return srv_error(c, r, 400, "give the %s's number: %sID", what, prefix);
-    rc = remove(notify_db(s->notify), id, &err);
-    notify_db_done(s->notify);
+    rc = remove(notify_db_lock(s->notify), id, &err);
+    notify_db_unlock(s->notify);
     if (rc < 0)
         return srv_error(c, r, 500, "%s", err.msg);
     if (rc == 0)
@@ -426,8 +426,8 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
     if (strcmp(url, "/v1/subscribers") != 0)
         return srv_error(c, r, 405, "use DELETE /v1/subscribers/ID");
     if (strcmp(method, "POST") != 0) {
-        rc = notice_subscribers(notify_db(s->notify), &arr, &err);
-        notify_db_done(s->notify);
+        rc = notice_subscribers(notify_db_lock(s->notify), &arr, &err);
+        notify_db_unlock(s->notify);
         return send_list(c, r, "subscribers", arr, rc, &err);
     }
     if (!(o = json_body(c, r, &ret)))
@@ -444,8 +444,8 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
     {
         char src[120];
         snprintf(src, sizeof(src), "editor:%s", who);
-        rc = notice_subscribe(notify_db(s->notify), email, lang, customer, src, 1, &sub, &created, &err);
-        notify_db_done(s->notify);
+        rc = notice_subscribe(notify_db_lock(s->notify), email, lang, customer, src, 1, &sub, &created, &err);
+        notify_db_unlock(s->notify);
     }
     cJSON_Delete(o);
     if (rc != 0)
@@ -474,8 +474,8 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
     if (strcmp(url, "/v1/webhooks") != 0)
         return srv_error(c, r, 405, "use DELETE /v1/webhooks/ID");
     if (strcmp(method, "POST") != 0) {
-        rc = notice_webhooks(notify_db(s->notify), &arr, &err);
-        notify_db_done(s->notify);
+        rc = notice_webhooks(notify_db_lock(s->notify), &arr, &err);
+        notify_db_unlock(s->notify);
         return send_list(c, r, "webhooks", arr, rc, &err);
     }
     if (!(o = json_body(c, r, &ret)))
@@ -494,8 +494,8 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
         cJSON_Delete(o);
         return srv_error(c, r, 400, "%s", why);
     }
-    rc = notice_webhook_add(notify_db(s->notify), hook, customer, who, &id, secret, &err);
-    notify_db_done(s->notify);
+    rc = notice_webhook_add(notify_db_lock(s->notify), hook, customer, who, &id, secret, &err);
+    notify_db_unlock(s->notify);
     if (rc != 0) {
         cJSON_Delete(o);
         return srv_error(c, r, 500, "%s", err.msg);
@@ -547,8 +547,8 @@ enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const ch
             return srv_error(c, r, 400, "after: the id of a delivery (the \"next\" of the previous page)");
         if (limit && ((l = strtoll(limit, &end, 10)) < 1 || l > NOTICES_PAGE || !*limit || *end))
             return srv_error(c, r, 400, "limit: 1 to %d", NOTICES_PAGE);
-        rc = notice_proof(notify_db(s->notify), since ? (int64_t)day * 86400 : 0, a, l, &arr, &err);
-        notify_db_done(s->notify);
+        rc = notice_proof(notify_db_lock(s->notify), since ? (int64_t)day * 86400 : 0, a, l, &arr, &err);
+        notify_db_unlock(s->notify);
         if (rc == 0 && cJSON_GetArraySize(arr) == l) {
             cJSON *last = cJSON_GetArrayItem(arr, (int)l - 1), *id = cJSON_GetObjectItemCaseSensitive(last, "id");
             if (cJSON_IsNumber(id))
@@ -556,8 +556,8 @@ enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const ch
         }
         return send_list(c, r, "notices", arr, rc, &err);
     }
-    rc = notice_objections(notify_db(s->notify), &arr, &err);
-    notify_db_done(s->notify);
+    rc = notice_objections(notify_db_lock(s->notify), &arr, &err);
+    notify_db_unlock(s->notify);
     return send_list(c, r, "objections", arr, rc, &err);
 }
 
@@ -568,8 +568,8 @@ void api_notice_findings(server *s, int day, diag_list *d)
     cJSON *rows = NULL, *row, *it;
     int rc;
 
-    rc = notice_unsent(notify_db(s->notify), date_format(day, today), &rows, &err);
-    notify_db_done(s->notify);
+    rc = notice_unsent(notify_db_lock(s->notify), date_format(day, today), &rows, &err);
+    notify_db_unlock(s->notify);
     if (rc != 0) {
         /* never silent: a state that cannot be read is itself a finding */
         diag_add(d, "notify.sqlite", 0, 0, SEV_WARNING, "notice-unsent", NULL,

@@ -116,10 +116,22 @@ static int write_tokens(const char *state_dir, const token *v, size_t n, sr_err 
     fputs("# subreg API tokens: NAME ROLE SHA-256 of the token. Managed by `subreg token`.\n", f);
     for (i = 0; i < n; i++)
         fprintf(f, "%s %s %s\n", v[i].name, auth_role_name(v[i].role), v[i].hash);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-        sr_err_set(err, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-        return -1;
+    {
+        /* the file is closed whatever failed: nothing half-written stays open */
+        int bad = fflush(f) != 0 || fsync(fileno(f)) != 0, saved = errno;
+        if (fclose(f) != 0 && !bad) {
+            bad = 1;
+            saved = errno;
+        }
+        if (!bad && rename(tmp, path) != 0) {
+            bad = 1;
+            saved = errno;
+        }
+        if (bad) {
+            sr_err_set(err, "%s: %s", path, strerror(saved));
+            unlink(tmp);
+            return -1;
+        }
     }
     return 0;
 }
@@ -162,9 +174,10 @@ auth_role auth_check(auth *a, const char *tok, char *name, size_t n)
     if (!tok || strlen(tok) > 200)
         return ROLE_NONE;
     sha256_hex(tok, strlen(tok), hash);
-    pthread_mutex_lock(&a->mu);
+    /* outside the lock: requests never queue behind one another's stat() */
     if (stat(a->path, &st) != 0)
         memset(&st, 0, sizeof(st));
+    pthread_mutex_lock(&a->mu);
     if (!a->loaded || !same_file(&st, &a->seen)) {
         token *v;
         size_t k;

@@ -36,6 +36,19 @@ def serial(test):
     return test
 
 
+def once(test):
+    """Mark a test of files (documents, reports), not of the binary: it runs with the sanitizer
+    build's tests and is skipped in the second pass against the release build."""
+    import functools
+
+    @functools.wraps(test)
+    def wrapper(self, *a, **kw):
+        if subreg_bin().endswith("/bin/subreg"):
+            self.skipTest("a test of files: run once, with the sanitizer build's tests")
+        return test(self, *a, **kw)
+    return wrapper
+
+
 def subreg_bin():
     return os.environ.get("SUBREG_BIN") or os.path.join(ROOT, "bin", "subreg")
 

@@ -11,7 +11,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import FIXTURES, ROOT, SEED, TempDirTest, git, run, subreg_bin  # noqa: E402
+from helpers import FIXTURES, ROOT, SEED, TempDirTest, git, once, run, subreg_bin  # noqa: E402
 
 ENTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <subprocessor xmlns="urn:subreg:1" id="t">
@@ -827,6 +827,7 @@ class Formats(TempDirTest):
         return [(r["ruleId"], r.get("level", "warning"), json.dumps(r["message"]))
                 for r in json.load(open(log))["runs"][0]["results"]]
 
+    @once
     def test_sarif_multitool_finds_nothing(self):
         reg = self.copy_seed("gate")
         shutil.copy(os.path.join(FIXTURES, "terraform", "own", "fleet.json"), os.path.join(reg, "plan.json"))

@@ -7,10 +7,11 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import ROOT  # noqa: E402
+from helpers import ROOT, once  # noqa: E402
 
 
 class OpenAPI(unittest.TestCase):
+    @once
     def test_redocly_lint_clean(self):
         redocly = os.path.join(ROOT, "tests", "node_modules", ".bin", "redocly")
         self.assertTrue(os.access(redocly, os.X_OK), "make test installs @redocly/cli in tests/")
