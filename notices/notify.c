@@ -60,14 +60,6 @@ struct notifier {
     long settling_since;
 };
 
-static long mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One line in the server's log, through the source handed to notify_start. */
 static void nlog(notifier *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void nlog(notifier *n, const char *fmt, ...)
@@ -421,9 +413,9 @@ static void detect(notifier *n)
      * again within the burst none */
     if (strcmp(n->settling, cur->rev) != 0) {
         snprintf(n->settling, sizeof(n->settling), "%s", cur->rev);
-        n->settling_since = mono_ms();
+        n->settling_since = date_mono_ms();
     }
-    if (mono_ms() - n->settling_since < n->cfg.debounce_ms)
+    if (date_mono_ms() - n->settling_since < n->cfg.debounce_ms)
         goto out;
     if (!cursor[0]) { /* first_cursor found no snapshot then */
         notice_set_cursor(n->db, cur->rev, &err);

@@ -22,4 +22,8 @@ int date_today(void);
 int date_add_months(int day, int months);
 /* Day number from year, month (1-12) and day of month; no range check. */
 int date_from_ymd(int y, int m, int d);
+/* Milliseconds and microseconds of the monotonic clock (CLOCK_MONOTONIC): for deadlines and
+ * durations, never for dates. */
+long date_mono_ms(void);
+uint64_t date_mono_us(void);
 #endif

@@ -1,3 +1,4 @@
+#include "date.h"
 #include "gitcli.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -20,14 +21,6 @@ static atomic_int cancelled;
 void gitcli_cancel_all(void)
 {
     atomic_store(&cancelled, 1);
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The child's environment: ours without what would change git's behaviour, plus env. */
@@ -67,7 +60,7 @@ int gitcli_run(const char *const *argv, const char *const *env, long deadline_ms
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     char **envp = child_env(env);
-    long end = now_ms() + deadline_ms;
+    long end = date_mono_ms() + deadline_ms;
     pid_t pid = -1;
 
     if (!envp || pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
@@ -95,7 +88,7 @@ int gitcli_run(const char *const *argv, const char *const *env, long deadline_ms
     po[1] = pe[1] = -1;
     while (open_fds > 0) {
         struct pollfd p[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
-        long left = end - now_ms();
+        long left = end - date_mono_ms();
         int i, r;
         if (left <= 0 || atomic_load(&cancelled))
             break;

@@ -1,3 +1,4 @@
+#include "date.h"
 #include "writer.h"
 #include <pthread.h>
 #include <stdint.h>
@@ -43,14 +44,6 @@ void writer_close(writer *w)
     store_close(w->st);
     pthread_mutex_destroy(&w->mu);
     free(w);
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Sleep for a backoff that doubles from 2 ms up to 64 ms, with jitter so that competing
@@ -107,8 +100,8 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
     }
     snprintf(path, sizeof(path), "subprocessors/%s.xml", q->id);
     pthread_mutex_lock(&w->mu);
-    deadline = now_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
-    push_wait = now_ms() + WRITER_PUSH_WAIT_MS;
+    deadline = date_mono_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
+    push_wait = date_mono_ms() + WRITER_PUSH_WAIT_MS;
     for (;;) {
         store_snap *snap = NULL;
         char *data = NULL, cur[STORE_OID_HEX];
@@ -116,7 +109,7 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
         int grc;
 
         /* a git push past its hook moves main next: let it (pushes are never starved) */
-        while (now_ms() < push_wait && store_push_pending(w->st)) {
+        while (date_mono_ms() < push_wait && store_push_pending(w->st)) {
             struct timespec ts = {0, 10 * 1000000L};
             nanosleep(&ts, NULL);
             res->push_waits++;
@@ -186,7 +179,7 @@ int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *
             if (clear_stale(w, &e2) == 1)
                 res->stale_locks++;
         }
-        if (now_ms() >= deadline) {
+        if (date_mono_ms() >= deadline) {
             res->outcome = WRITE_BUSY;
             snprintf(res->why, sizeof(res->why),
                      "other writers kept the registry %s for %ld ms: retry",

@@ -24,27 +24,11 @@ static __thread store *t_store;
 static __thread index_db *t_index;
 static __thread int t_index_gen;
 
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 store *srv_store(server *s, sr_err *err)
 {
     if (!t_store && store_open(s->registry_path, 0, &t_store, err) != 0)
         return NULL;
     return t_store;
-}
-
-static long wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Move the index aside (or, when it is gone already, its -wal and -shm), so that every
@@ -125,7 +109,7 @@ int srv_lagging(server *s, char tip[STORE_OID_HEX])
     pthread_mutex_lock(&s->mu);
     snprintf(tip, STORE_OID_HEX, "%s", s->tip);
     pthread_mutex_unlock(&s->mu);
-    return since && wall_ms() - since > HEALTH_LAG_MS;
+    return since && date_mono_ms() - since > HEALTH_LAG_MS;
 }
 
 /* libmicrohttpd has no hook for the end of a pool thread: a thread-specific key with a
@@ -190,7 +174,7 @@ int srv_refresh_with(server *s, store *st, sr_err *err)
     pthread_mutex_lock(&s->mu);
     snprintf(s->tip, sizeof(s->tip), "%s", tip);
     if (s->cur && strcmp(s->cur->rev, tip) != 0 && !atomic_load(&s->lag_since_ms))
-        atomic_store(&s->lag_since_ms, wall_ms());
+        atomic_store(&s->lag_since_ms, date_mono_ms());
     pthread_mutex_unlock(&s->mu);
     idx = srv_index(s, err);
     if (idx) {
@@ -467,14 +451,6 @@ typedef struct conn_track {
     struct conn_track *prev, *next;
 } conn_track;
 
-static long mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static conn_track *track_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -494,7 +470,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
         if (!t)
             return;
         t->fd = ci ? ci->connect_fd : -1;
-        atomic_store(&t->waiting_since, mono_ms());
+        atomic_store(&t->waiting_since, date_mono_ms());
         pthread_mutex_lock(&s->conn_mu);
         t->next = s->conns;
         if (s->conns)
@@ -518,7 +494,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 
 void srv_watchdog_step(server *s)
 {
-    long now = mono_ms();
+    long now = date_mono_ms();
     conn_track *t;
 
     pthread_mutex_lock(&s->conn_mu);
@@ -554,7 +530,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r = calloc(1, sizeof(*r));
         if (!r)
             return MHD_NO;
-        r->start_us = now_us();
+        r->start_us = date_mono_us();
         r->route = R_OTHER;
         buf_init(&r->body, MAX_BODY);
         for (k = 0; ok && rid[k]; k++)
@@ -585,7 +561,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     r->calls++;
-    if (*upload_data_size && now_us() - r->start_us > BODY_DEADLINE_US)
+    if (*upload_data_size && date_mono_us() - r->start_us > BODY_DEADLINE_US)
         return MHD_NO; /* a body dripped slower than anyone sends one: the connection goes */
     if (*upload_data_size) {
         if (!r->too_large && buf_add(&r->body, upload_data, *upload_data_size) != 0)
@@ -615,11 +591,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     {
         conn_track *t = track_of(c);
         if (t)
-            atomic_store(&t->waiting_since, mono_ms()); /* keep-alive: the next head is awaited */
+            atomic_store(&t->waiting_since, date_mono_ms()); /* keep-alive: the next head is awaited */
     }
     if (!r)
         return;
-    us = now_us() - r->start_us;
+    us = date_mono_us() - r->start_us;
     for (k = 0; k < N_STATUS - 1; k++)
         if (srv_status_codes[k] == r->status)
             slot = k;
