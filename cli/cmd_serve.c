@@ -196,7 +196,29 @@ static void watchdog(void *ctx, ticker *t)
     srv_watchdog_step(ctx);
 }
 
-int cmd_serve(int argc, char **argv)
+/* Everything one `subreg serve` holds, from its options to its threads. */
+typedef struct serve_run {
+    server s;
+    notify_cfg nc;
+    upstream_cfg uc;
+    const char *listen, *logto, *health_listen, *secret_file;
+    char host[64];
+    long port, threads, retry_base, interval, debounce;
+    char public_url[300];
+    char secret[256], cred_user[128], cred_token[512], cred_key[1024], cred_pass[256];
+    struct MHD_Daemon *d, *hd;   /* the main listener's daemon, the health listener's */
+    int lfd;                     /* the main socket until the daemon takes it over */
+    int curl_ready;
+    ticker *wd;                  /* the watchdog of request heads */
+    watcher w;
+    int watching;                /* w.t runs */
+    sigset_t signals;
+} serve_run;
+
+#define SERVE_GO (-1) /* serve_config: the options are good, go on */
+
+/* The options into v, checked; SERVE_GO, or the exit code after saying why. */
+static int serve_config(serve_run *v, int argc, char **argv)
 {
     static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
                                          {"listen", required_argument, NULL, 'l'},
@@ -218,59 +240,40 @@ int cmd_serve(int argc, char **argv)
                                          {"primary", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *listen = "127.0.0.1:8080", *logto = "-", *health_listen = NULL;
-    char host[64], *colon;
-    long port, threads = 2;
-    server s;
-    watcher w;
+    server *s = &v->s;
+    notify_cfg *nc = &v->nc;
+    upstream_cfg *uc = &v->uc;
     sr_err err = {{0}};
-    struct MHD_Daemon *d = NULL, *hd = NULL;
-    sigset_t set;
-    int c, sig, rc = EXIT_USAGE, i;
-    store *probe = NULL;
-    notify_cfg nc;
-    snapshot_source src;
-    char public_url[300], why[300];
-    long retry_base = 60, interval = 60, debounce = 2;
-    upstream_cfg uc;
-    const char *secret_file = NULL;
-    char secret[256] = "", cred_user[128] = "", cred_token[512] = "", cred_key[1024] = "", cred_pass[256] = "";
-    int curl_ready = 0, lfd = -1;
-    ticker *wd = NULL;
-    unsigned short bound = 0;
+    char why[300], *colon;
+    int c;
 
-    memset(&s, 0, sizeof(s));
-    s.registry_path = DEFAULT_REGISTRY;
-    s.state_dir = DEFAULT_STATE;
-    memset(&nc, 0, sizeof(nc));
-    memset(&uc, 0, sizeof(uc));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': s.registry_path = optarg; break;
-        case 'l': listen = optarg; break;
-        case 'K': health_listen = optarg; break;
-        case 't': threads = strtol(optarg, NULL, 10); break;
-        case 's': s.state_dir = optarg; break;
-        case 'L': logto = optarg; break;
-        case 'S': nc.smtp.url = optarg; break;
-        case 'F': nc.mail_from = optarg; break;
-        case 'U': nc.public_url = optarg; break;
+        case 'r': s->registry_path = optarg; break;
+        case 'l': v->listen = optarg; break;
+        case 'K': v->health_listen = optarg; break;
+        case 't': v->threads = strtol(optarg, NULL, 10); break;
+        case 's': s->state_dir = optarg; break;
+        case 'L': v->logto = optarg; break;
+        case 'S': nc->smtp.url = optarg; break;
+        case 'F': nc->mail_from = optarg; break;
+        case 'U': nc->public_url = optarg; break;
         case 'A':
-            if (deliver_allow(&nc.policy, optarg, &err) != 0)
+            if (deliver_allow(&nc->policy, optarg, &err) != 0)
                 return cli_fail("serve", "%s", err.msg);
             break;
-        case 'B': retry_base = strtol(optarg, NULL, 10); break;
-        case 'N': debounce = strtol(optarg, NULL, 10); break;
+        case 'B': v->retry_base = strtol(optarg, NULL, 10); break;
+        case 'N': v->debounce = strtol(optarg, NULL, 10); break;
         case 'T':
-            if (srv_trust_proxy(&s, optarg, &err) != 0)
+            if (srv_trust_proxy(s, optarg, &err) != 0)
                 return cli_fail("serve", "%s", err.msg);
             break;
-        case 'u': uc.url = optarg; break;
-        case 'i': interval = strtol(optarg, NULL, 10); break;
-        case 'W': secret_file = optarg; break;
-        case 'R': s.read_only = 1; break;
-        case 'P': s.primary = optarg; break;
+        case 'u': uc->url = optarg; break;
+        case 'i': v->interval = strtol(optarg, NULL, 10); break;
+        case 'W': v->secret_file = optarg; break;
+        case 'R': s->read_only = 1; break;
+        case 'P': s->primary = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
         }
@@ -279,128 +282,149 @@ int cmd_serve(int argc, char **argv)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    snprintf(host, sizeof(host), "%s", listen);
-    colon = strrchr(host, ':');
-    port = colon && colon[1] ? strtol(colon + 1, NULL, 10) : -1;
-    if (!colon || port < 0 || port > 65535)
+    snprintf(v->host, sizeof(v->host), "%s", v->listen);
+    colon = strrchr(v->host, ':');
+    v->port = colon && colon[1] ? strtol(colon + 1, NULL, 10) : -1;
+    if (!colon || v->port < 0 || v->port > 65535)
         return cli_fail("serve", "--listen %s: give HOST:PORT, e.g. 127.0.0.1:8080 (port 0: any free port, "
-                                 "said on standard error)", listen);
+                                 "said on standard error)", v->listen);
     *colon = '\0';
-    if (threads < 1 || threads > 64)
+    if (v->threads < 1 || v->threads > 64)
         return cli_fail("serve", "--threads: 1 to 64");
-    if (retry_base < 1 || retry_base > NOTIFY_MAX_DELAY_S)
+    if (v->retry_base < 1 || v->retry_base > NOTIFY_MAX_DELAY_S)
         return cli_fail("serve", "--retry-base: 1 to %d seconds", NOTIFY_MAX_DELAY_S);
-    nc.retry_base = (int)retry_base;
-    if (debounce < 0 || debounce > 3600)
+    nc->retry_base = (int)v->retry_base;
+    if (v->debounce < 0 || v->debounce > 3600)
         return cli_fail("serve", "--notice-debounce: 0 to 3600 seconds");
-    nc.debounce_ms = (int)debounce * 1000;
-    if (nc.smtp.url && !deliver_smtp_url_ok(nc.smtp.url, why, sizeof(why)))
+    nc->debounce_ms = (int)v->debounce * 1000;
+    if (nc->smtp.url && !deliver_smtp_url_ok(nc->smtp.url, why, sizeof(why)))
         return cli_fail("serve", "%s", why);
-    if (nc.smtp.url && !nc.mail_from)
+    if (nc->smtp.url && !nc->mail_from)
         return cli_fail("serve", "--smtp needs --mail-from ADDR, the sender of notices");
-    if (nc.mail_from && !notice_email_valid(nc.mail_from, why, sizeof(why)))
-        return cli_fail("serve", "--mail-from %s: %s", nc.mail_from, why);
-    nc.smtp.user = getenv("SUBREG_SMTP_USER");
-    nc.smtp.password = getenv("SUBREG_SMTP_PASSWORD");
-    if (nc.public_url) {
+    if (nc->mail_from && !notice_email_valid(nc->mail_from, why, sizeof(why)))
+        return cli_fail("serve", "--mail-from %s: %s", nc->mail_from, why);
+    nc->smtp.user = getenv("SUBREG_SMTP_USER");
+    nc->smtp.password = getenv("SUBREG_SMTP_PASSWORD");
+    if (nc->public_url) {
         size_t l;
-        snprintf(public_url, sizeof(public_url), "%s", nc.public_url);
-        l = strlen(public_url);
-        while (l && public_url[l - 1] == '/')
-            public_url[--l] = '\0';
-        if (strncmp(public_url, "http://", 7) != 0 && strncmp(public_url, "https://", 8) != 0)
-            return cli_fail("serve", "--public-url %s: give the http(s) URL the server is reached at", nc.public_url);
+        snprintf(v->public_url, sizeof(v->public_url), "%s", nc->public_url);
+        l = strlen(v->public_url);
+        while (l && v->public_url[l - 1] == '/')
+            v->public_url[--l] = '\0';
+        if (strncmp(v->public_url, "http://", 7) != 0 && strncmp(v->public_url, "https://", 8) != 0)
+            return cli_fail("serve", "--public-url %s: give the http(s) URL the server is reached at", nc->public_url);
     } else {
-        public_url[0] = '\0'; /* http://HOST:PORT once the port is bound */
+        v->public_url[0] = '\0'; /* http://HOST:PORT once the port is bound */
     }
-    nc.public_url = public_url;
-    if (interval < 1 || interval > 86400)
+    nc->public_url = v->public_url;
+    if (v->interval < 1 || v->interval > 86400)
         return cli_fail("serve", "--fetch-interval: 1 to 86400 seconds");
-    uc.interval_s = (int)interval;
-    if (uc.url && url_has_secret(uc.url))
+    uc->interval_s = (int)v->interval;
+    if (uc->url && url_has_secret(uc->url))
         return cli_fail("serve", "--upstream: credentials do not go in the URL (they would show in "
                                  "logs, process lists and health answers): give the URL without them and "
                                  "the token in SUBREG_UPSTREAM_TOKEN or STATE/upstream-credentials (token=...)");
-    if ((secret_file || interval != 60) && !uc.url)
+    if ((v->secret_file || v->interval != 60) && !uc->url)
         return cli_fail("serve", "--fetch-interval and --webhook-secret-file go with --upstream URL");
-    if (s.primary && !s.read_only)
+    if (s->primary && !s->read_only)
         return cli_fail("serve", "--primary goes with --read-only");
-    if (s.primary && strncmp(s.primary, "http://", 7) != 0 && strncmp(s.primary, "https://", 8) != 0)
-        return cli_fail("serve", "--primary %s: give the primary's http(s) URL", s.primary);
-    if (secret_file && read_secret(secret_file, secret, sizeof(secret)) != 0)
+    if (s->primary && strncmp(s->primary, "http://", 7) != 0 && strncmp(s->primary, "https://", 8) != 0)
+        return cli_fail("serve", "--primary %s: give the primary's http(s) URL", s->primary);
+    if (v->secret_file && read_secret(v->secret_file, v->secret, sizeof(v->secret)) != 0)
         return EXIT_USAGE;
-    if (secret[0]) {
-        uc.secret = secret;
-        uc.secret_len = strlen(secret);
+    if (v->secret[0]) {
+        uc->secret = v->secret;
+        uc->secret_len = strlen(v->secret);
     }
-    if (uc.url && upstream_credentials(s.state_dir, &uc.auth, cred_user, sizeof(cred_user), cred_token,
-                                       sizeof(cred_token), cred_key, sizeof(cred_key), cred_pass, sizeof(cred_pass)) != 0)
+    if (uc->url && upstream_credentials(s->state_dir, &uc->auth, v->cred_user, sizeof(v->cred_user), v->cred_token,
+                                        sizeof(v->cred_token), v->cred_key, sizeof(v->cred_key), v->cred_pass,
+                                        sizeof(v->cred_pass)) != 0)
         return EXIT_USAGE;
-    if (uc.url && !store_is_repo(s.registry_path)) {
-        /* the first start of a follower: clone, and check what arrived like a push */
-        diag_list dl = {0};
-        store *st = NULL;
-        int grc;
-        char tip[STORE_OID_HEX];
-        fprintf(stderr, "subreg serve: cloning %s into %s\n", uc.url, s.registry_path);
-        if (store_clone_bare(uc.url, s.registry_path, &uc.auth, 60000, &err) != 0)
-            return cli_fail("serve", "%s", err.msg);
-        if (store_open(s.registry_path, 0, &st, &err) != 0 || store_resolve(st, NULL, tip, &err) != 0) {
-            store_close(st);
-            return cli_fail("serve", "%s", err.msg);
-        }
-        grc = guard_check_push(st, cli_schemas(), NULL, tip, date_today(), 0, &dl, &err);
+    return SERVE_GO;
+}
+
+/* The first start of a follower: clone the upstream and check what arrived like a push.
+ * 0, or the exit code after saying why. */
+static int serve_clone(serve_run *v)
+{
+    diag_list dl = {0};
+    store *st = NULL;
+    sr_err err = {{0}};
+    char tip[STORE_OID_HEX];
+    int grc;
+
+    fprintf(stderr, "subreg serve: cloning %s into %s\n", v->uc.url, v->s.registry_path);
+    if (store_clone_bare(v->uc.url, v->s.registry_path, &v->uc.auth, 60000, &err) != 0)
+        return cli_fail("serve", "%s", err.msg);
+    if (store_open(v->s.registry_path, 0, &st, &err) != 0 || store_resolve(st, NULL, tip, &err) != 0) {
         store_close(st);
-        if (grc != 0) {
-            cli_print_diags(stderr, &dl);
-            diag_list_free(&dl);
-            return cli_fail("serve", "the upstream's main (%.12s) is not a valid registry%s%s: fix it there first",
-                            tip, err.msg[0] ? ": " : "", err.msg);
-        }
-        diag_list_free(&dl);
+        return cli_fail("serve", "%s", err.msg);
     }
-    s.handle = api_handle;
-    s.xs = cli_schemas();
-    if (!s.xs)
+    grc = guard_check_push(st, cli_schemas(), NULL, tip, date_today(), 0, &dl, &err);
+    store_close(st);
+    if (grc != 0) {
+        cli_print_diags(stderr, &dl);
+        diag_list_free(&dl);
+        return cli_fail("serve", "the upstream's main (%.12s) is not a valid registry%s%s: fix it there first",
+                        tip, err.msg[0] ? ": " : "", err.msg);
+    }
+    diag_list_free(&dl);
+    return 0;
+}
+
+/* The repository (bare), the state directory, the log, the tokens and the writer.
+ * 0, or the exit code after saying why (what was opened is closed by serve_close). */
+static int serve_open(serve_run *v)
+{
+    server *s = &v->s;
+    store *probe = NULL;
+    sr_err err = {{0}};
+
+    if (v->uc.url && !store_is_repo(s->registry_path)) {
+        int rc = serve_clone(v);
+        if (rc != 0)
+            return rc;
+    }
+    s->handle = api_handle;
+    s->xs = cli_schemas();
+    if (!s->xs)
         return EXIT_USAGE;
-    if (!store_is_repo(s.registry_path) || store_open(s.registry_path, 0, &probe, &err) != 0)
+    if (!store_is_repo(s->registry_path) || store_open(s->registry_path, 0, &probe, &err) != 0)
         return cli_fail("serve", "%s is not a registry repository%s%s (create one with `subreg init`)",
-                        s.registry_path, err.msg[0] ? ": " : "", err.msg);
+                        s->registry_path, err.msg[0] ? ": " : "", err.msg);
     if (!store_is_bare(probe)) {
         store_close(probe);
         return cli_fail("serve", "%s has a work tree: serve a bare repository (subreg init makes one; "
                         "or git clone --bare), since writes would leave the checked-out files behind",
-                        s.registry_path);
+                        s->registry_path);
     }
-    if (!realpath(store_path(probe), s.repo_real))
-        snprintf(s.repo_real, sizeof(s.repo_real), "%s", store_path(probe));
+    if (!realpath(store_path(probe), s->repo_real))
+        snprintf(s->repo_real, sizeof(s->repo_real), "%s", store_path(probe));
     store_close(probe);
-    if (cli_mkdirs(s.state_dir) != 0)
-        return cli_fail("serve", "cannot create %s: %s", s.state_dir, strerror(errno));
-    snprintf(s.index_path, sizeof(s.index_path), "%s/index.sqlite", s.state_dir);
-    if (strcmp(logto, "off") == 0) {
-        s.log = NULL;
-    } else if (strcmp(logto, "-") == 0) {
-        s.log = stderr;
-    } else if (!(s.log = fopen(logto, "a"))) {
-        return cli_fail("serve", "--log %s: %s", logto, strerror(errno));
+    if (cli_mkdirs(s->state_dir) != 0)
+        return cli_fail("serve", "cannot create %s: %s", s->state_dir, strerror(errno));
+    snprintf(s->index_path, sizeof(s->index_path), "%s/index.sqlite", s->state_dir);
+    if (strcmp(v->logto, "off") == 0) {
+        s->log = NULL;
+    } else if (strcmp(v->logto, "-") == 0) {
+        s->log = stderr;
+    } else if (!(s->log = fopen(v->logto, "a"))) {
+        return cli_fail("serve", "--log %s: %s", v->logto, strerror(errno));
     }
     /* A log file is buffered (flushed by the watcher 4 times a second); standard error stays
      * line-buffered, so that what a dying process says (an assertion, a library's panic)
      * is not lost in a buffer. */
-    if (s.log && s.log != stderr)
-        setvbuf(s.log, NULL, _IOFBF, 1 << 16);
-    else if (s.log)
-        setvbuf(s.log, NULL, _IOLBF, 1 << 12);
-    s.tokens = auth_open(s.state_dir);
-    if (writer_open(s.registry_path, s.xs, &s.writer, &err) != 0) {
-        rc = cli_fail("serve", "cannot open %s for writing: %s", s.registry_path, err.msg);
-        goto out; /* closes the log and the token store */
-    }
-    switch (writer_clear_stale_lock(s.writer, &err)) {
+    if (s->log && s->log != stderr)
+        setvbuf(s->log, NULL, _IOFBF, 1 << 16);
+    else if (s->log)
+        setvbuf(s->log, NULL, _IOLBF, 1 << 12);
+    s->tokens = auth_open(s->state_dir);
+    if (writer_open(s->registry_path, s->xs, &s->writer, &err) != 0)
+        return cli_fail("serve", "cannot open %s for writing: %s", s->registry_path, err.msg);
+    switch (writer_clear_stale_lock(s->writer, &err)) {
     case 1:
         fprintf(stderr, "subreg serve: removed a stale %s.lock left by a crashed writer\n", STORE_REF);
-        atomic_fetch_add(&s.stale_locks, 1);
+        atomic_fetch_add(&s->stale_locks, 1);
         break;
     case -1:
         fprintf(stderr, "subreg serve: warning: %s\n", err.msg);
@@ -408,165 +432,206 @@ int cmd_serve(int argc, char **argv)
     default:
         break;
     }
-    pthread_mutex_init(&s.mu, NULL);
-    pthread_mutex_init(&s.refresh_mu, NULL);
-    pthread_mutex_init(&s.conn_mu, NULL);
-    {
-        /* as many descriptors as the system allows: 4,000 connections need more than the
-         * usual soft limit of 1,024 (the systemd unit sets LimitNOFILE too) */
-        struct rlimit rl;
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-            rl.rlim_cur = rl.rlim_max;
-            setrlimit(RLIMIT_NOFILE, &rl);
-        }
+    return 0;
+}
+
+/* The health listener of --health-listen: its own socket and thread, so that a load
+ * balancer's check is answered even while clients fill the main one's connections.
+ * 0, or the exit code after saying why. */
+static int serve_health(serve_run *v)
+{
+    char hhost[64], *hcolon;
+    long hport;
+    unsigned short hbound = 0;
+    sr_err err = {{0}};
+    int hfd;
+
+    snprintf(hhost, sizeof(hhost), "%s", v->health_listen);
+    hcolon = strrchr(hhost, ':');
+    hport = hcolon && hcolon[1] ? strtol(hcolon + 1, NULL, 10) : -1;
+    if (!hcolon || hport < 0 || hport > 65535)
+        return cli_fail("serve", "--health-listen %s: give HOST:PORT", v->health_listen);
+    *hcolon = '\0';
+    hfd = srv_listen(hhost, (unsigned short)hport, &hbound, &err);
+    if (hfd < 0 || !(v->hd = srv_start(&v->s, hfd, 1, &err))) {
+        if (hfd >= 0)
+            close(hfd);
+        return cli_fail("serve", "--health-listen: %s", err.msg);
+    }
+    fprintf(stderr, "subreg serve: health (and every route) also on http://%s:%u/\n", hhost, (unsigned)hbound);
+    return 0;
+}
+
+/* Listen, load the registry, start the follower, the notices, the thread of writes, the
+ * daemons, the watchdog and the watcher. 0, or the exit code after saying why. */
+static int serve_start(serve_run *v)
+{
+    server *s = &v->s;
+    sr_err err = {{0}};
+    snapshot_source src;
+    unsigned short bound = 0;
+    struct rlimit rl;
+    snapshot *sn;
+
+    /* as many descriptors as the system allows: 4,000 connections need more than the usual
+     * soft limit of 1,024 (the systemd unit sets LimitNOFILE too) */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
     /* listen before the first load: connections wait in the backlog meanwhile */
-    lfd = srv_listen(host, (unsigned short)port, &bound, &err);
-    if (lfd < 0) {
-        rc = cli_fail("serve", "%s", err.msg);
-        goto out;
-    }
-    port = bound;
-    if (!public_url[0])
-        snprintf(public_url, sizeof(public_url), "http://%s:%u", host, (unsigned)bound);
-    s.public_url = public_url;
-    s.id_prefix = (unsigned)getpid() ^ (unsigned)time(NULL);
-    /* Signals go to the main thread only (sigwait below). */
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    v->lfd = srv_listen(v->host, (unsigned short)v->port, &bound, &err);
+    if (v->lfd < 0)
+        return cli_fail("serve", "%s", err.msg);
+    v->port = bound;
+    if (!v->public_url[0])
+        snprintf(v->public_url, sizeof(v->public_url), "http://%s:%u", v->host, (unsigned)bound);
+    s->public_url = v->public_url;
+    s->id_prefix = (unsigned)getpid() ^ (unsigned)time(NULL);
+    /* Signals go to the main thread only (sigwait in serve_wait). */
+    sigemptyset(&v->signals);
+    sigaddset(&v->signals, SIGTERM);
+    sigaddset(&v->signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &v->signals, NULL);
     signal(SIGPIPE, SIG_IGN);
-    if (srv_refresh(&s, &err) != 0) {
-        rc = cli_fail("serve", "cannot load %s: %s", s.registry_path, err.msg);
-        goto out;
-    }
-    if (deliver_init(&err) != 0) {
-        rc = cli_fail("serve", "%s", err.msg);
-        goto out;
-    }
-    curl_ready = 1;
-    if (uc.url) {
+    if (srv_refresh(s, &err) != 0)
+        return cli_fail("serve", "cannot load %s: %s", s->registry_path, err.msg);
+    if (deliver_init(&err) != 0)
+        return cli_fail("serve", "%s", err.msg);
+    v->curl_ready = 1;
+    if (v->uc.url) {
         upstream_host follower;
-        srv_upstream_host(&s, &follower);
-        if (upstream_start(&follower, &uc, &s.upstream, &err) != 0) {
-            rc = cli_fail("serve", "%s", err.msg);
-            goto out;
-        }
-        /* an API write is acknowledged once the upstream has it (a push takes a while:
-         * 10 s for the retries when the upstream moves meanwhile) */
-        if (!s.read_only)
-            writer_set_publish(s.writer, upstream_publish, s.upstream, 10000);
+        srv_upstream_host(s, &follower);
+        if (upstream_start(&follower, &v->uc, &s->upstream, &err) != 0)
+            return cli_fail("serve", "%s", err.msg);
+        /* an API write is acknowledged once the upstream has it (a push takes a while: 10 s
+         * for the retries when the upstream moves meanwhile) */
+        if (!s->read_only)
+            writer_set_publish(s->writer, upstream_publish, s->upstream, 10000);
     }
     /* replicas notify nobody: the primary does, once */
-    srv_snapshot_source(&s, &src);
-    if (!s.read_only && notify_start(s.state_dir, &src, &nc, &s.notify, &err) != 0) {
-        rc = cli_fail("serve", "notices: %s", err.msg);
-        goto out;
+    srv_snapshot_source(s, &src);
+    if (!s->read_only && notify_start(s->state_dir, &src, &v->nc, &s->notify, &err) != 0)
+        return cli_fail("serve", "notices: %s", err.msg);
+    if (writes_start(srv_thread_done, &s->writes, &err) != 0)
+        return cli_fail("serve", "%s", err.msg);
+    v->d = srv_start(s, v->lfd, (int)v->threads, &err);
+    if (!v->d)
+        return cli_fail("serve", "%s", err.msg);
+    v->lfd = -1; /* the daemon's now */
+    if (v->health_listen) {
+        int rc = serve_health(v);
+        if (rc != 0)
+            return rc;
     }
-    if (writes_start(srv_thread_done, &s.writes, &err) != 0) {
-        rc = cli_fail("serve", "%s", err.msg);
-        goto out;
-    }
-    d = srv_start(&s, lfd, (int)threads, &err);
-    if (!d) {
-        rc = cli_fail("serve", "%s", err.msg);
-        goto out;
-    }
-    if (health_listen) {
-        /* a listener of its own with its own thread: a load balancer's health check is
-         * answered even while clients fill the main one's connections */
-        char hhost[64], *hcolon;
-        long hport;
-        unsigned short hbound = 0;
-        int hfd;
-        snprintf(hhost, sizeof(hhost), "%s", health_listen);
-        hcolon = strrchr(hhost, ':');
-        hport = hcolon && hcolon[1] ? strtol(hcolon + 1, NULL, 10) : -1;
-        if (!hcolon || hport < 0 || hport > 65535) {
-            rc = cli_fail("serve", "--health-listen %s: give HOST:PORT", health_listen);
-            goto out;
-        }
-        *hcolon = '\0';
-        hfd = srv_listen(hhost, (unsigned short)hport, &hbound, &err);
-        if (hfd < 0 || !(hd = srv_start(&s, hfd, 1, &err))) {
-            if (hfd >= 0)
-                close(hfd);
-            rc = cli_fail("serve", "--health-listen: %s", err.msg);
-            goto out;
-        }
-        fprintf(stderr, "subreg serve: health (and every route) also on http://%s:%u/\n", hhost, (unsigned)hbound);
-    }
-    if (ticker_start(1, watchdog, &s, NULL, &wd, &err) != 0) {
-        rc = cli_fail("serve", "%s", err.msg);
-        MHD_stop_daemon(d);
-        goto out;
-    }
-    w.s = &s;
-    if ((errno = pthread_create(&w.t, NULL, watch, &w)) != 0) {
-        rc = cli_fail("serve", "cannot start the thread that follows the registry: %s", strerror(errno));
-        MHD_stop_daemon(d);
-        goto out;
-    }
-    {
-        snapshot *sn = srv_current(&s);
-        fprintf(stderr, "subreg serve: %s (revision %.12s, %zu sub-processors) on http://%s:%ld/ with %ld threads\n",
-                s.registry_path, sn->rev, sn->reg->n, host, port, threads);
-        snapshot_unref(sn);
-    }
+    if (ticker_start(1, watchdog, s, NULL, &v->wd, &err) != 0)
+        return cli_fail("serve", "%s", err.msg);
+    v->w.s = s;
+    if ((errno = pthread_create(&v->w.t, NULL, watch, &v->w)) != 0)
+        return cli_fail("serve", "cannot start the thread that follows the registry: %s", strerror(errno));
+    v->watching = 1;
+    sn = srv_current(s);
+    fprintf(stderr, "subreg serve: %s (revision %.12s, %zu sub-processors) on http://%s:%ld/ with %ld threads\n",
+            s->registry_path, sn->rev, sn->reg->n, v->host, v->port, v->threads);
+    snapshot_unref(sn);
     fflush(stderr);
-    sigwait(&set, &sig);
+    return 0;
+}
+
+/* Until SIGTERM or SIGINT; then stop accepting, let the requests and writes in flight finish
+ * (up to 10 s) and stop the daemons. */
+static void serve_wait(serve_run *v)
+{
+    MHD_socket fd;
+    int sig, i;
+
+    sigwait(&v->signals, &sig);
     fprintf(stderr, "subreg serve: %s: finishing requests in flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    gitcli_cancel_all(); /* a fetch or push in flight ends now, not at its deadline */
+    gitcli_cancel_all();  /* a fetch or push in flight ends now, not at its deadline */
     deliver_cancel_all(); /* and an email or webhook waiting on a stalled peer */
-    {
-        MHD_socket fd = MHD_quiesce_daemon(d);
-        for (i = 0; i < 100; i++) { /* up to 10 s */
-            const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-            if (!info || info->num_connections == 0)
-                break;
-            usleep(100 * 1000);
-        }
-        /* every write in flight finishes and resumes its connection before the daemon stops
-         * (a suspended connection must not outlive it); the network was cancelled above */
-        writes_stop(s.writes);
-        s.writes = NULL;
-        ticker_stop(wd); /* before the connections it watches go */
-        wd = NULL;
-        if (hd)
-            MHD_stop_daemon(hd);
-        hd = NULL;
-        MHD_stop_daemon(d);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
+    fd = MHD_quiesce_daemon(v->d);
+    for (i = 0; i < 100; i++) { /* up to 10 s */
+        const union MHD_DaemonInfo *info = MHD_get_daemon_info(v->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!info || info->num_connections == 0)
+            break;
+        usleep(100 * 1000);
     }
-    atomic_store(&s.stopping, 1);
-    pthread_join(w.t, NULL);
-    rc = EXIT_OK;
-out:
-    ticker_stop(wd);
-    if (hd)
-        MHD_stop_daemon(hd);
-    if (!d && lfd >= 0)
-        close(lfd); /* the daemon never took it over */
-    writes_stop(s.writes);
-    notify_stop(s.notify);
-    upstream_stop(s.upstream);
-    if (curl_ready)
+    /* every write in flight finishes and resumes its connection before the daemon stops (a
+     * suspended connection must not outlive it); the network was cancelled above */
+    writes_stop(v->s.writes);
+    v->s.writes = NULL;
+    ticker_stop(v->wd); /* before the connections it watches go */
+    v->wd = NULL;
+    if (v->hd)
+        MHD_stop_daemon(v->hd);
+    v->hd = NULL;
+    MHD_stop_daemon(v->d);
+    v->d = NULL;
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+/* Stop and free whatever serve_open and serve_start got to (any prefix of them). */
+static void serve_close(serve_run *v)
+{
+    server *s = &v->s;
+    int i;
+
+    ticker_stop(v->wd);
+    if (v->hd)
+        MHD_stop_daemon(v->hd);
+    if (v->d)
+        MHD_stop_daemon(v->d);
+    if (v->lfd >= 0)
+        close(v->lfd); /* the daemon never took it over */
+    if (v->watching) {
+        atomic_store(&s->stopping, 1);
+        pthread_join(v->w.t, NULL);
+    }
+    writes_stop(s->writes);
+    notify_stop(s->notify);
+    upstream_stop(s->upstream);
+    if (v->curl_ready)
         deliver_cleanup();
     srv_thread_done();
-    snapshot_unref(s.cur);
+    snapshot_unref(s->cur);
     for (i = 0; i < 4; i++)
-        snapshot_unref(s.hist[i]);
-    auth_close(s.tokens);
-    writer_close(s.writer);
-    if (s.log) {
-        fflush(s.log);
-        if (s.log != stderr)
-            fclose(s.log);
+        snapshot_unref(s->hist[i]);
+    auth_close(s->tokens);
+    writer_close(s->writer);
+    if (s->log) {
+        fflush(s->log);
+        if (s->log != stderr)
+            fclose(s->log);
     }
-    pthread_mutex_destroy(&s.conn_mu);
-    pthread_mutex_destroy(&s.mu);
-    pthread_mutex_destroy(&s.refresh_mu);
+    pthread_mutex_destroy(&s->conn_mu);
+    pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->refresh_mu);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static serve_run v; /* 60 KB of buffers: off the stack */
+    int rc;
+
+    memset(&v, 0, sizeof(v));
+    v.s.registry_path = DEFAULT_REGISTRY;
+    v.s.state_dir = DEFAULT_STATE;
+    v.listen = "127.0.0.1:8080";
+    v.logto = "-";
+    v.threads = 2;
+    v.retry_base = 60;
+    v.interval = 60;
+    v.debounce = 2;
+    v.lfd = -1;
+    pthread_mutex_init(&v.s.mu, NULL);
+    pthread_mutex_init(&v.s.refresh_mu, NULL);
+    pthread_mutex_init(&v.s.conn_mu, NULL);
+    rc = serve_config(&v, argc, argv);
+    if (rc == SERVE_GO && (rc = serve_open(&v)) == 0 && (rc = serve_start(&v)) == 0) {
+        serve_wait(&v);
+        rc = EXIT_OK;
+    }
+    serve_close(&v);
     return rc;
 }
