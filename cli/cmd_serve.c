@@ -313,6 +313,10 @@ static int serve_config(serve_run *v, int argc, char **argv)
             v->public_url[--l] = '\0';
         if (strncmp(v->public_url, "http://", 7) != 0 && strncmp(v->public_url, "https://", 8) != 0)
             return cli_fail("serve", "--public-url %s: give the http(s) URL the server is reached at", nc->public_url);
+        if (strncmp(v->public_url, "http://", 7) == 0)
+            fprintf(stderr, "subreg serve: warning: --public-url %s is not https: the links in emails (confirm, "
+                            "unsubscribe, object) travel in clear, and mail readers offer one-click unsubscribe "
+                            "only over https (RFC 8058)\n", v->public_url);
     } else {
         v->public_url[0] = '\0'; /* http://HOST:PORT once the port is bound */
     }

@@ -97,7 +97,7 @@ int buf_xml_escape(buf *b, const char *s)
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
-        case '\'': rep = "&apos;"; break;
+        case '\'': rep = "&#39;"; break; /* XML and HTML alike; older Outlook shows &apos; as is */
         default: break;
         }
         if (rep) {

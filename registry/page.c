@@ -16,11 +16,14 @@ enum {
     T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
     T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
-    T_CONTROLLERS_INTRO, T_COUNT
+    T_CONTROLLERS_INTRO, T_DESCRIPTION, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
     [T_TITLE] = {"Sub-processors of %s", "Sous-traitants ult\xc3\xa9rieurs de %s", "Subverwerkers van %s"},
+    [T_DESCRIPTION] = {"The companies that process personal data for %s: what each does, where the data is stored, processed and accessed, and the safeguard of each transfer outside the EEA.",
+                       "Les entreprises qui traitent des donn\xc3\xa9" "es personnelles pour %s\xc2\xa0: ce que fait chacune, o\xc3\xb9 les donn\xc3\xa9" "es sont stock\xc3\xa9" "es, trait\xc3\xa9" "es et consult\xc3\xa9" "es, et la garantie de chaque transfert hors de l'EEE.",
+                       "De bedrijven die persoonsgegevens verwerken voor %s: wat elk doet, waar de gegevens worden opgeslagen, verwerkt en ingezien, en de waarborg bij elke doorgifte buiten de EER."},
     [T_INTRO] = {"These companies process personal data for us when we provide our services. Each has signed a data processing agreement with us, and every transfer outside the European Economic Area rests on a safeguard recognised by EU law.",
                  "Ces entreprises traitent des donn\xc3\xa9" "es \xc3\xa0 caract\xc3\xa8re personnel pour notre compte lorsque nous fournissons nos services. Chacune a sign\xc3\xa9 avec nous un accord de traitement des donn\xc3\xa9" "es, et tout transfert hors de l'Espace \xc3\xa9" "conomique europ\xc3\xa9" "en repose sur une garantie reconnue par le droit de l'UE.",
                  "Deze bedrijven verwerken persoonsgegevens voor ons wanneer wij onze diensten leveren. Met elk van hen hebben wij een verwerkersovereenkomst gesloten, en elke doorgifte buiten de Europese Economische Ruimte berust op een waarborg die het EU-recht erkent."},
@@ -445,7 +448,13 @@ int page_render(const registry *r, const page_opts *o, buf *out)
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
                langs[l]);
     esc(out, title);
-    buf_puts(out, "</title>\n");
+    buf_puts(out, "</title>\n<meta name=\"description\" content=\"");
+    {
+        char desc[600];
+        snprintf(desc, sizeof(desc), words[T_DESCRIPTION][l], owner);
+        esc(out, desc);
+    }
+    buf_puts(out, "\">\n");
     if (o->standalone) {
         buf_puts(out, "<style>");
         buf_puts(out, css);
@@ -454,14 +463,18 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_puts(out, "<link rel=\"stylesheet\" href=\"/page.css\">\n"
                       "<link rel=\"alternate\" type=\"application/atom+xml\" href=\"/v1/feed.atom\">\n");
     }
-    buf_puts(out, "</head>\n<body>\n<main>\n<nav class=\"lang\" aria-label=\"");
-    buf_puts(out, words[T_LANG][l]);
-    buf_puts(out, "\">");
-    for (i = 0; i < 3; i++)
-        buf_printf(out, "<a href=\"?lang=%s\" hreflang=\"%s\" lang=\"%s\"%s>%s</a>", langs[i], langs[i],
-                   langs[i], (int)i == l ? " aria-current=\"true\"" : "",
-                   i == 0 ? "English" : i == 1 ? "Fran\xc3\xa7" "ais" : "Nederlands");
-    buf_puts(out, "</nav>\n<h1>");
+    buf_puts(out, "</head>\n<body>\n<main>\n");
+    if (!o->standalone) { /* in a file, ?lang= links would lead nowhere */
+        buf_puts(out, "<nav class=\"lang\" aria-label=\"");
+        buf_puts(out, words[T_LANG][l]);
+        buf_puts(out, "\">");
+        for (i = 0; i < 3; i++)
+            buf_printf(out, "<a href=\"?lang=%s\" hreflang=\"%s\" lang=\"%s\"%s>%s</a>", langs[i], langs[i],
+                       langs[i], (int)i == l ? " aria-current=\"true\"" : "",
+                       i == 0 ? "English" : i == 1 ? "Fran\xc3\xa7" "ais" : "Nederlands");
+        buf_puts(out, "</nav>\n");
+    }
+    buf_puts(out, "<h1>");
     esc(out, title);
     buf_puts(out, "</h1>\n<p>");
     buf_puts(out, words[T_INTRO][l]);
@@ -471,7 +484,10 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         snprintf(msg, sizeof(msg), words[T_AS_OF][l], date_format(o->at, d));
         buf_puts(out, "<p><strong>");
         esc(out, msg);
-        buf_printf(out, "</strong> <a href=\"?lang=%s\">%s</a></p>\n", langs[l], words[T_CURRENT_LINK][l]);
+        if (o->standalone)
+            buf_puts(out, "</strong></p>\n");
+        else
+            buf_printf(out, "</strong> <a href=\"?lang=%s\">%s</a></p>\n", langs[l], words[T_CURRENT_LINK][l]);
     }
     if (o->last_updated != DATE_NONE) {
         buf_printf(out, "<p class=\"muted\">%s: ", words[T_UPDATED][l]);

@@ -1067,3 +1067,18 @@ class PageAndExport(Server):
             return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", m.group(0))).strip()
         self.assertEqual(versions(p.stdout), versions(page.decode()))
         self.assertIn("Changed: mistral", versions(p.stdout))
+
+
+class PublicUrlInClear(Server):
+    """--public-url over http works, and says at start what it costs (#24 item 8)."""
+
+    def serve_args(self):
+        return ["--public-url", "http://registry.example/"]
+
+    def test_a_public_url_in_clear_is_warned_about(self):
+        self.assertIn("--public-url http://registry.example is not https", self.server_log())
+        self.assertIn("RFC 8058", self.server_log())
+        st, _, page = self.req("GET", "/?lang=nl")
+        self.assertEqual(st, 200)
+        # every page says what it is to search engines, in its language
+        self.assertRegex(page.decode(), r'<meta name="description" content="De bedrijven die persoonsgegevens verwerken voor CallNex BV')

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import ROOT, TempDirTest, run  # noqa: E402
+from helpers import ROOT, SEED, TempDirTest, run  # noqa: E402
 
 
 class HostileText(TempDirTest):
@@ -65,3 +65,17 @@ class NoSilentCut(TempDirTest):
         p = run(["export", "--registry", reg, "--format", "html"])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(p.stdout.count('<th scope="row"'), 2100)
+
+
+class StaticExport(TempDirTest):
+    """`export --format html` writes a file: no ?lang= links that lead nowhere in it, a
+    description in its language, apostrophes as &#39; (#24 item 8)."""
+
+    def test_a_file_has_no_links_that_lead_nowhere(self):
+        for lang, start in (("en", "The companies that process"), ("fr", "Les entreprises qui traitent"),
+                            ("nl", "De bedrijven die")):
+            p = run(["export", "--registry", SEED, "--format", "html", "--lang", lang])
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn("?lang=", p.stdout)
+            self.assertNotIn("&apos;", p.stdout)
+            self.assertIn('<meta name="description" content="%s' % start, p.stdout)

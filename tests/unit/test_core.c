@@ -58,7 +58,7 @@ static void test_buf(void **state)
     buf_free(&b);
     buf_init(&b, 0);
     buf_xml_escape(&b, "a<b>&\"c'");
-    assert_string_equal(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&apos;");
+    assert_string_equal(buf_str(&b), "a&lt;b&gt;&amp;&quot;c&#39;");
     buf_free(&b);
 }
 
