@@ -149,7 +149,7 @@ int cmd_export(int argc, char **argv)
             if ((rc = cli_open_repo("export", path, state, &repo)) != 0)
                 goto out;
             o.versions = versions;
-            o.nversions = page_versions(repo.idx, repo.st, versions, 30, &o.last_updated);
+            o.nversions = page_versions(repo.idx, repo.st, NULL, versions, 30, &o.last_updated);
             cli_close_repo(&repo);
         }
         page_render(r, &o, &out);

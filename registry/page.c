@@ -16,11 +16,14 @@ enum {
     T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
     T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
-    T_CONTROLLERS_INTRO, T_DESCRIPTION, T_COUNT
+    T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
     [T_TITLE] = {"Sub-processors of %s", "Sous-traitants ult\xc3\xa9rieurs de %s", "Subverwerkers van %s"},
+    [T_ENTRY_TITLE] = {"%s, sub-processor of %s", "%s, sous-traitant ult\xc3\xa9rieur de %s", "%s, subverwerker van %s"},
+    [T_BACK] = {"All sub-processors", "Tous les sous-traitants ult\xc3\xa9rieurs", "Alle subverwerkers"},
+    [T_HISTORY] = {"History of this sub-processor", "Historique de ce sous-traitant ult\xc3\xa9rieur", "Geschiedenis van deze subverwerker"},
     [T_DESCRIPTION] = {"The companies that process personal data for %s: what each does, where the data is stored, processed and accessed, and the safeguard of each transfer outside the EEA.",
                        "Les entreprises qui traitent des donn\xc3\xa9" "es personnelles pour %s\xc2\xa0: ce que fait chacune, o\xc3\xb9 les donn\xc3\xa9" "es sont stock\xc3\xa9" "es, trait\xc3\xa9" "es et consult\xc3\xa9" "es, et la garantie de chaque transfert hors de l'EEE.",
                        "De bedrijven die persoonsgegevens verwerken voor %s: wat elk doet, waar de gegevens worden opgeslagen, verwerkt en ingezien, en de waarborg bij elke doorgifte buiten de EER."},
@@ -400,7 +403,7 @@ static const char css[] =
     "th,td{border-top:1px solid var(--line);padding:.5rem;text-align:left;vertical-align:top}"
     "thead th{border-bottom:2px solid var(--fg)}"
     "td ul{margin:0;padding-left:1.1rem}"
-    "nav.lang a{margin-right:.6rem}"
+    "nav.lang a{margin-right:.6rem}nav.crumbs{margin:.5rem 0}"
     "figure.flow{margin:1rem 0;max-width:100%;overflow-x:auto}"
     "figure.flow svg{width:100%;min-width:20rem;height:auto;font:13px system-ui,sans-serif}"
     "svg .owner{fill:#0b5394}svg .owner+text{fill:#fff}"
@@ -443,7 +446,12 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE && e->retired >= day - 365)
             removed[nr++] = e;
     }
-    snprintf(title, sizeof(title), words[T_TITLE][l], owner);
+    if (o->only) { /* an entry's own page: its own title */
+        const entry *e = nc ? current[0] : nu ? upcoming[0] : nr ? removed[0] : NULL;
+        snprintf(title, sizeof(title), words[T_ENTRY_TITLE][l], e && e->name ? e->name : o->only, owner);
+    } else {
+        snprintf(title, sizeof(title), words[T_TITLE][l], owner);
+    }
     buf_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
                langs[l]);
@@ -474,6 +482,9 @@ int page_render(const registry *r, const page_opts *o, buf *out)
                        i == 0 ? "English" : i == 1 ? "Fran\xc3\xa7" "ais" : "Nederlands");
         buf_puts(out, "</nav>\n");
     }
+    if (o->only && !o->standalone) /* the way back to the list */
+        buf_printf(out, "<nav aria-label=\"breadcrumb\" class=\"crumbs\"><a href=\"/?lang=%s\">%s</a></nav>\n",
+                   langs[l], words[T_BACK][l]);
     buf_puts(out, "<h1>");
     esc(out, title);
     buf_puts(out, "</h1>\n<p>");
@@ -494,7 +505,8 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         date_words(out, o->last_updated);
         buf_puts(out, "</p>\n");
     }
-    buf_printf(out, "<h2>%s</h2>\n", words[T_CURRENT][l]);
+    if (!o->only || nc) /* an entry's page: the heading only when it is current */
+        buf_printf(out, "<h2>%s</h2>\n", words[T_CURRENT][l]);
     /* one table per purpose of the data: our customers' (the service) and our own (a vendor
      * with both flows is in both: each group of people sees every recipient of its data);
      * independent controllers apart, never under the sub-processors' DPA promise */
@@ -563,7 +575,7 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_puts(out, "</ul>\n");
     }
     if (o->nversions) {
-        buf_printf(out, "<h2>%s</h2>\n<ul class=\"versions\">\n", words[T_VERSIONS][l]);
+        buf_printf(out, "<h2>%s</h2>\n<ul class=\"versions\">\n", words[o->only ? T_HISTORY : T_VERSIONS][l]);
         for (i = 0; i < o->nversions; i++) {
             char d[11];
             date_format(o->versions[i].day, d);
@@ -603,7 +615,7 @@ out:
     return rc;
 }
 
-size_t page_versions(index_db *idx, store *st, page_version *v, size_t max, int *last)
+size_t page_versions(index_db *idx, store *st, const char *id, page_version *v, size_t max, int *last)
 {
     sr_err err = {{0}};
     index_change *ch = NULL;
@@ -611,7 +623,7 @@ size_t page_versions(index_db *idx, store *st, page_version *v, size_t max, int 
 
     *last = DATE_NONE;
     /* max days of changes: 5,000 changes are more than enough to fill them */
-    if (index_changes(idx, NULL, NULL, 0, 5000, &ch, &n, &err) != 0)
+    if (index_changes(idx, id, NULL, 0, 5000, &ch, &n, &err) != 0)
         return 0;
     index_drop_refused(st, ch, &n);
     for (i = 0; i < n; i++) {

@@ -36,11 +36,12 @@ typedef struct page_opts {
 const char *page_lang(const char *param, const char *accept_language);
 /* Append the page of r to out. Returns 0, or -1 when out of memory. */
 int page_render(const registry *r, const page_opts *o, buf *out);
-/* The days on which the public list changed, newest first, at most max, with the public
- * summaries of their changes (from the index; revisions st marks refused left out, st may
- * be NULL): what GET / and `subreg export --format html` show under "Earlier versions".
- * *last: the newest day, or DATE_NONE. Returns how many; 0 when the index cannot say. */
-size_t page_versions(index_db *idx, store *st, page_version *v, size_t max, int *last);
+/* The days on which the public list (id NULL), or entry id, changed, newest first, at most
+ * max, with the public summaries of their changes (from the index; revisions st marks
+ * refused left out, st may be NULL): what GET /, an entry's page and `subreg export --format
+ * html` show under "Earlier versions" (an entry's: its history). *last: the newest day, or
+ * DATE_NONE. Returns how many; 0 when the index cannot say. */
+size_t page_versions(index_db *idx, store *st, const char *id, page_version *v, size_t max, int *last);
 /* The stylesheet the page links to (GET /page.css), and its length. */
 const char *page_css(size_t *len);
 #endif

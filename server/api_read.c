@@ -651,7 +651,7 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
     {
         sr_err err = {{0}};
         index_db *idx = srv_index(s, &err);
-        o.nversions = idx ? page_versions(idx, srv_store(s, &err), versions, 30, &o.last_updated) : 0;
+        o.nversions = idx ? page_versions(idx, srv_store(s, &err), only, versions, 30, &o.last_updated) : 0;
     }
     (void)rev;
     buf_init(&out, 0);

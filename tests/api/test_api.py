@@ -1082,3 +1082,27 @@ class PublicUrlInClear(Server):
         self.assertEqual(st, 200)
         # every page says what it is to search engines, in its language
         self.assertRegex(page.decode(), r'<meta name="description" content="De bedrijven die persoonsgegevens verwerken voor CallNex BV')
+
+
+class EntryPage(Server):
+    """An entry's page is its own (#24 item 5): its title and heading, the way back to the
+    list, no empty "Current" heading for a planned vendor, and its own history only."""
+
+    def test_an_entry_page_is_about_its_entry(self):
+        st, _, doc = self.put("mistral", self.seed_xml("mistral").replace("<purpose>", "<purpose>Own page "))
+        self.assertEqual(st, 200, doc)
+        st, _, page = self.req("GET", "/subprocessors/mistral?lang=en")
+        self.assertEqual(st, 200)
+        html = page.decode()
+        self.assertIn("<title>Mistral AI SAS, sub-processor of CallNex BV</title>", html)
+        self.assertIn("<h1>Mistral AI SAS, sub-processor of CallNex BV</h1>", html)
+        self.assertIn('<nav aria-label="breadcrumb" class="crumbs"><a href="/?lang=en">All sub-processors</a></nav>', html)
+        history = re.search(r'<h2>History of this sub-processor</h2>\s*<ul class="versions">(.*?)</ul>', html, re.S)
+        self.assertTrue(history, html[-2000:])
+        self.assertIn("mistral", history.group(1))
+        self.assertNotIn("Amazon", history.group(1))       # not the whole list's history
+        # a planned vendor: no "Current sub-processors" heading over nothing
+        st, _, page = self.req("GET", "/subprocessors/gladia?lang=fr")
+        self.assertEqual(st, 200)
+        self.assertNotIn("<h2>Sous-traitants ult\u00e9rieurs actuels</h2>", page.decode())
+        self.assertIn("Gladia SAS, sous-traitant ult\u00e9rieur de CallNex BV", page.decode())
