@@ -23,9 +23,10 @@ struct index_db {
     char tip[STORE_OID_HEX];
 };
 
+static const char pragma_sql[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+
+/* The tables (inside a transaction too, which the pragmas cannot be). */
 static const char schema_sql[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS commits(seq INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL,"
     " parent TEXT NOT NULL, author TEXT, email TEXT, time INTEGER NOT NULL, message TEXT);"
@@ -133,7 +134,7 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
     if (sqlite_open_private(path, &db->db, err) != 0)
         goto fail;
     sqlite3_busy_timeout(db->db, 10000);
-    if (exec(db, schema_sql, err) != 0)
+    if (exec(db, pragma_sql, err) != 0 || exec(db, schema_sql, err) != 0)
         goto fail;
     meta_get(db, "format", fmt, sizeof(fmt));
     meta_get(db, "repo", repo, sizeof(repo));
@@ -141,7 +142,7 @@ int index_open(const char *path, const char *repo_path, index_db **out, sr_err *
         if (exec(db, "BEGIN IMMEDIATE", err) != 0)
             goto fail;
         if (exec(db, strcmp(fmt, INDEX_FORMAT) != 0 ? drop_sql : wipe_sql, err) != 0 ||
-            exec(db, schema_sql + strlen("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"), err) != 0 ||
+            exec(db, schema_sql, err) != 0 ||
             meta_set(db, "format", INDEX_FORMAT) != 0 || meta_set(db, "repo", repo_path) != 0 ||
             exec(db, "COMMIT", err) != 0) {
             if (!err->msg[0])
