@@ -166,7 +166,9 @@ class Upstream(TempDirTest):
         return n
 
     def upstream_main(self):
-        return git(["ls-remote", self.upstream_url, "refs/heads/main"], cwd=self.tmp).stdout.split()[0]
+        """The upstream's main as the test sees it: straight from the repository, never through
+        the fault proxy the servers may be given (test_faults), whatever mode it is in."""
+        return git(["rev-parse", "refs/heads/main"], cwd=self.origin).stdout.strip()
 
     def seed_xml(self, name):
         with open(os.path.join(SEED, "subprocessors", name + ".xml")) as f:
