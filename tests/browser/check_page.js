@@ -1,6 +1,6 @@
 // Drives Debian's chromium with playwright-core: loads the public page and a page of another
 // origin that embeds the widget, and prints what a person (and axe-core) would find, as JSON.
-// usage: node check_page.js PAGE_URL WIDGET_URL OUT_DIR
+// usage: node check_page.js PAGE_URL WIDGET_URL OUT_DIR (WIDGET_URL "-": no widget)
 "use strict";
 const { chromium } = require("playwright-core");
 const path = require("path");
@@ -62,20 +62,22 @@ async function collect(page, sink) {
     await actx.close();
 
     // the widget on another origin, whose page has a strict CSP of its own
-    const wctx = await browser.newContext();
-    const wpage = await wctx.newPage();
-    const werrors = [];
-    await collect(wpage, werrors);
-    await wpage.goto(widgetUrl, { waitUntil: "load" });
-    await wpage.waitForSelector("[data-subreg-count]", { timeout: 15000 });
-    out.widgetRows = await wpage.evaluate(() => {
-      const host = document.querySelector("[data-subreg]");
-      return Array.from(host.shadowRoot.querySelectorAll("tbody th")).map((t) => t.textContent.trim());
-    });
-    out.widgetCsp = await wpage.evaluate(() => window.__csp || []);
-    out.widgetErrors = werrors;
-    await wpage.screenshot({ path: path.join(outDir, "widget.png"), fullPage: true });
-    await wctx.close();
+    if (widgetUrl !== "-") {
+      const wctx = await browser.newContext();
+      const wpage = await wctx.newPage();
+      const werrors = [];
+      await collect(wpage, werrors);
+      await wpage.goto(widgetUrl, { waitUntil: "load" });
+      await wpage.waitForSelector("[data-subreg-count]", { timeout: 15000 });
+      out.widgetRows = await wpage.evaluate(() => {
+        const host = document.querySelector("[data-subreg]");
+        return Array.from(host.shadowRoot.querySelectorAll("tbody th")).map((t) => t.textContent.trim());
+      });
+      out.widgetCsp = await wpage.evaluate(() => window.__csp || []);
+      out.widgetErrors = werrors;
+      await wpage.screenshot({ path: path.join(outDir, "widget.png"), fullPage: true });
+      await wctx.close();
+    }
   } finally {
     await browser.close();
   }

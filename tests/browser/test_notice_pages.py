@@ -6,10 +6,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from api.test_notify import Notify  # noqa: E402
-from browser.test_page import Page  # noqa: E402
+from browser.test_page import Browser  # noqa: E402
 
 
-class NoticePages(Notify, Page):
+class NoticePages(Notify, Browser):
     def test_pages_of_the_links_in_emails(self):
         self.subscribe("someone@customer.example", "fr")
         confirm = self.link(self.wait_mails(1)[0], "/subscriptions/confirm/")
@@ -19,7 +19,7 @@ class NoticePages(Notify, Page):
         pages = {"confirm": confirm, "object": self.link(notice, "/objections/"),
                  "unsubscribe": self.link(notice, "/unsubscribe/")}
         for name, path in pages.items():
-            got = self.browse(path)
+            got = self.browse(path, widget=False)
             self.assertEqual(got["status"], 200, name)
             self.assertEqual(got["axe"], [], name)
             self.assertEqual((got["errors"], got["csp"]), ([], []), name)

@@ -57,28 +57,38 @@ class WidgetHost(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-class Page(Server):
+class Browser(Server):
+    """A server and Debian's chromium to look at its pages with (no tests of its own: the
+    pages of notices use it too, without running the list's tests again)."""
     def setUp(self):
         if not NODE or not os.path.exists(CHROMIUM):
             self.fail("the browser tests need node and %s (tools/deps.sh test installs them)" % CHROMIUM)
         super().setUp()
 
-    def browse(self, path="/"):
+    def browse(self, path="/", widget=True):
+        """What chromium finds on path (check_page.js); with widget, also on a page of another
+        origin that embeds the widget."""
         os.makedirs(OUT, exist_ok=True)
-        WidgetHost.registry_origin = "http://127.0.0.1:%d" % self.port
-        host = http.server.ThreadingHTTPServer(("127.0.0.2", free_port()), WidgetHost)
-        t = threading.Thread(target=host.serve_forever, daemon=True)
-        t.start()
+        host = None
+        widget_url = "-"
+        if widget:
+            WidgetHost.registry_origin = "http://127.0.0.1:%d" % self.port
+            host = http.server.ThreadingHTTPServer(("127.0.0.2", free_port()), WidgetHost)
+            threading.Thread(target=host.serve_forever, daemon=True).start()
+            widget_url = "http://127.0.0.2:%d/" % host.server_address[1]
         try:
             p = subprocess.run([NODE, os.path.join(HERE, "check_page.js"), "http://127.0.0.1:%d%s" % (self.port, path),
-                                "http://127.0.0.2:%d/" % host.server_address[1], OUT],
+                                widget_url, OUT],
                                capture_output=True, text=True, timeout=180, cwd=os.path.dirname(HERE))
         finally:
-            host.shutdown()
-            host.server_close()
+            if host:
+                host.shutdown()
+                host.server_close()
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
         return json.loads(p.stdout)
 
+
+class Page(Browser):
     def test_page_and_widget_in_a_browser(self):
         st, _, doc = self.put("xss", XSS)
         self.assertEqual(st, 201, doc)
