@@ -609,6 +609,7 @@ static void serve_close(serve_run *v)
             fclose(s->log);
     }
     pthread_mutex_destroy(&s->conn_mu);
+    pthread_mutex_destroy(&s->index_mu);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->refresh_mu);
 }
@@ -631,6 +632,7 @@ int cmd_serve(int argc, char **argv)
     pthread_mutex_init(&v.s.mu, NULL);
     pthread_mutex_init(&v.s.refresh_mu, NULL);
     pthread_mutex_init(&v.s.conn_mu, NULL);
+    pthread_mutex_init(&v.s.index_mu, NULL);
     rc = serve_config(&v, argc, argv);
     if (rc == SERVE_GO && (rc = serve_open(&v)) == 0 && (rc = serve_start(&v)) == 0) {
         serve_wait(&v);

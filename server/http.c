@@ -64,42 +64,48 @@ static void discard_index(server *s, int gen, const char *why)
 
 void srv_index_discard(server *s, const char *why)
 {
+    pthread_mutex_lock(&s->index_mu);
     discard_index(s, -1, why);
+    pthread_mutex_unlock(&s->index_mu);
 }
 
 index_db *srv_index(server *s, sr_err *err)
 {
-    int gen = atomic_load(&s->index_gen), rc;
+    int gen = atomic_load(&s->index_gen), rc = 0;
 
+    /* the usual case, without a lock: this thread's connection is to the current file, and
+     * that file (whole once) was not truncated or removed under the server since */
+    if (t_index && t_index_gen == gen &&
+        !(atomic_load(&s->index_made_gen) == gen + 1 && index_file_cut(s->index_path)))
+        return t_index;
+    /* one thread at a time replaces or opens the file: one being created (empty for a moment)
+     * is never taken for a cut one, nor set up by two threads at once */
+    pthread_mutex_lock(&s->index_mu);
+    gen = atomic_load(&s->index_gen);
     if (atomic_load(&s->index_made_gen) == gen + 1 && index_file_cut(s->index_path)) {
-        /* this generation's file was whole once, and is truncated or removed now (under
-         * the server): replace it, never wait on it */
         discard_index(s, gen, "the file was cut short or removed while the server ran");
         gen = atomic_load(&s->index_gen);
     }
-    if (t_index && t_index_gen != gen) { /* moved aside by another thread: open the new one */
+    if (t_index && t_index_gen != gen) { /* moved aside: open the new one */
         index_close(t_index);
         t_index = NULL;
     }
-    if (t_index)
-        return t_index;
-    rc = index_open(s->index_path, s->repo_real, &t_index, err);
-    if (rc == SR_DAMAGED) {
-        srv_index_discard(s, "sqlite cannot open it: not a database, or damaged");
-        gen = atomic_load(&s->index_gen);
+    if (!t_index) {
         rc = index_open(s->index_path, s->repo_real, &t_index, err);
+        if (rc == SR_DAMAGED) {
+            discard_index(s, -1, "sqlite cannot open it: not a database, or damaged");
+            gen = atomic_load(&s->index_gen);
+            rc = index_open(s->index_path, s->repo_real, &t_index, err);
+        }
+        if (rc != 0) {
+            t_index = NULL;
+        } else {
+            t_index_gen = gen;
+            atomic_store(&s->index_made_gen, gen + 1); /* under index_mu: gen is the newest */
+        }
     }
-    if (rc != 0) {
-        t_index = NULL;
-        return NULL;
-    }
-    t_index_gen = gen;
-    {   /* never lower: a slow opener of an older generation must not hide a newer one */
-        int made = atomic_load(&s->index_made_gen);
-        while (made < gen + 1 && !atomic_compare_exchange_weak(&s->index_made_gen, &made, gen + 1))
-            ;
-    }
-    return t_index;
+    pthread_mutex_unlock(&s->index_mu);
+    return rc == 0 ? t_index : NULL;
 }
 
 int srv_lagging(server *s, char tip[STORE_OID_HEX])

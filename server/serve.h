@@ -69,6 +69,7 @@ typedef struct server {
     atomic_ulong stale_locks;  /* stale locks of main removed */
     atomic_int index_gen;      /* bumped when a damaged index is moved aside: threads reopen */
     atomic_int index_made_gen; /* the index_gen whose file some thread opened whole, + 1 (0: none) */
+    pthread_mutex_t index_mu;  /* one thread at a time replaces or opens the index (srv_index) */
     atomic_ulong index_rebuilds;
     atomic_long lag_since_ms;  /* since when the served revision is behind main (0: it is not) */
     char tip[STORE_OID_HEX];   /* main as last seen by a refresh (under mu) */
