@@ -443,14 +443,36 @@ static void rule_name(const char *id, char *out, size_t n)
         memcpy(out + o, "Check", sizeof("Check"));
 }
 
+/* How many results had fingerprint hex before (an open-addressing table of cap slots, a
+ * power of two over twice the results): counted in one pass, however many findings. */
+typedef struct fp_slot {
+    char hex[17];
+    size_t n;
+} fp_slot;
+
+static size_t occurrence(fp_slot *t, size_t cap, const char hex[17])
+{
+    size_t h = (size_t)strtoull(hex + 8, NULL, 16) & (cap - 1); /* hex is an FNV-1a hash */
+
+    while (t[h].hex[0] && strcmp(t[h].hex, hex) != 0)
+        h = (h + 1) & (cap - 1);
+    if (!t[h].hex[0])
+        memcpy(t[h].hex, hex, 17);
+    return t[h].n++;
+}
+
 static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results, *bases;
     const rule_info *all;
     size_t nrules, i, k, nsbases = 0;
     static __thread sarif_base sbases[8]; /* 33 KB: off the stack */
-    char (*fps)[17] = calloc(d->n ? d->n : 1, sizeof(*fps)); /* each result's fingerprint */
+    size_t cap = 16;
+    fp_slot *fps;
 
+    while (cap < 2 * d->n)
+        cap *= 2;
+    fps = calloc(cap, sizeof(*fps));
     if (!root || !fps) {
         cJSON_Delete(root);
         free(fps);
@@ -556,11 +578,7 @@ static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
              * occurrence, in the report's stable order, is its own alert */
             char nth[24];
             const char *more[2];
-            size_t seen = 0, j;
-            for (j = 0; j < i; j++)
-                if (strcmp(fps[j], hex) == 0)
-                    seen++;
-            snprintf(fps[i], sizeof(fps[i]), "%s", hex);
+            size_t seen = occurrence(fps, cap, hex);
             if (seen) {
                 snprintf(nth, sizeof(nth), "%zu", seen);
                 more[0] = hex;

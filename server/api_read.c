@@ -609,7 +609,7 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
 {
     const char *lang = page_lang(api_arg(c, "lang"), api_hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
     const char *at = api_arg(c, "at");
-    char key[160], rev[STORE_OID_HEX], d[11], etag[48];
+    char key[160], d[11], etag[48];
     const char *body, *cetag, *ctype;
     const char *hs[sizeof(page_headers) / sizeof(page_headers[0])];
     page_version versions[30];
@@ -653,7 +653,6 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
         index_db *idx = srv_index(s, &err);
         o.nversions = idx ? page_versions(idx, srv_store(s, &err), only, versions, 30, &o.last_updated) : 0;
     }
-    (void)rev;
     buf_init(&out, 0);
     if (page_render(sn->reg, &o, &out) != 0) {
         ret = srv_error(c, r, 500, "out of memory");
