@@ -1,5 +1,6 @@
 """Shared helpers of the black-box tests: run the real subreg binary, make temporary
 registries and git clones. Nothing here fakes a component."""
+import functools
 import json
 import os
 import shutil
@@ -21,11 +22,12 @@ def terraform_plan_path(name):
         return os.path.join(CORPUS, "terraform", json.load(f)[name])
 
 
-def terraform_plan(test, name):
-    """terraform_plan_path(name); skips `test` when the corpus is absent."""
-    path = terraform_plan_path(name)
-    if not os.path.isfile(path):
-        test.skipTest("corpus absent: " + path)
+def corpus(test, *parts):
+    """The path of parts in the corpus of real-world inputs (../shared/corpus, or
+    $SUBREG_CORPUS); skips `test` when it is absent: a user's clone has no ../shared, CI has."""
+    path = os.path.join(CORPUS, *parts)
+    if not os.path.exists(path):
+        test.skipTest("the corpus of real-world inputs is absent (%s): CI has it beside the clone" % path)
     return path
 
 
@@ -36,17 +38,28 @@ def serial(test):
     return test
 
 
-def once(test):
-    """Mark a test of files (documents, reports), not of the binary: it runs with the sanitizer
-    build's tests and is skipped in the second pass against the release build."""
-    import functools
+def release_pass():
+    """1 in the second pass of the CLI tests, against the release build (bin/subreg)."""
+    return subreg_bin().endswith("/bin/subreg")
 
-    @functools.wraps(test)
-    def wrapper(self, *a, **kw):
-        if subreg_bin().endswith("/bin/subreg"):
-            self.skipTest("a test of files: run once, with the sanitizer build's tests")
-        return test(self, *a, **kw)
-    return wrapper
+
+def only_in(flavour, why):
+    """Run a test in one pass only: "sanitizer" (a test of files, or of the build, that the
+    release pass would repeat) or "release" (many runs of the same data, cheaper there)."""
+    def mark(test):
+        @functools.wraps(test)
+        def wrapper(self, *a, **kw):
+            if release_pass() != (flavour == "release"):
+                self.skipTest(why)
+            return test(self, *a, **kw)
+        return wrapper
+    return mark
+
+
+def once(test):
+    """A test of files (documents, reports), not of the binary: run with the sanitizer
+    build's tests, skipped in the second pass against the release build."""
+    return only_in("sanitizer", "a test of files: run once, with the sanitizer build's tests")(test)
 
 
 def subreg_bin():

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import ROOT, subreg_bin  # noqa: E402
+from helpers import ROOT, only_in  # noqa: E402
 
 
 def read(path):
@@ -40,9 +40,8 @@ class House(unittest.TestCase):
                 bad.append("%s: %s" % (os.path.relpath(path, ROOT), call))
         self.assertEqual(bad, [])
 
+    @only_in("sanitizer", "builds its own copy: run once, with the sanitizer build's tests")
     def test_an_edit_rebuilds_one_object_and_flags_rebuild_all(self):
-        if subreg_bin().endswith("/bin/subreg"):
-            self.skipTest("builds its own copy: run once, with the sanitizer build's tests")
         src = tempfile.mkdtemp()
         try:
             files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,

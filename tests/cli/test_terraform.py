@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import CORPUS, FIXTURES, SEED, TempDirTest, run, terraform_plan_path  # noqa: E402
+from helpers import FIXTURES, SEED, TempDirTest, corpus, run, terraform_plan_path  # noqa: E402
 
 TF = os.path.join(FIXTURES, "terraform")
 OWN = os.path.join(TF, "own")
@@ -55,8 +55,7 @@ class TerraformCase(TempDirTest):
 
 class Corpus(TerraformCase):
     def setUp(self):
-        if not os.path.isdir(os.path.join(CORPUS, "terraform")):
-            self.skipTest("corpus absent: " + os.path.join(CORPUS, "terraform"))
+        corpus(self, "terraform")
         super().setUp()
 
     def test_every_plan_against_its_table(self):
