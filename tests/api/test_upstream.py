@@ -15,7 +15,7 @@ import time
 import unittest
 
 from api.test_api import free_port
-from helpers import SANITIZER_MARKERS, SEED, TempDirTest, git, run, subreg_bin
+from helpers import SANITIZER_MARKERS, SEED, TempDirTest, git, run, serial, subreg_bin
 
 SECRET = "s3cret-webhook-known-to-github"
 
@@ -197,6 +197,7 @@ class Upstream(TempDirTest):
 
 
 class PrimaryAndReplicas(Upstream):
+    @serial  # promises a revision served within 2 s
     def test_writes_reach_the_upstream_and_every_replica(self):
         primary = self.node("primary", "--webhook-secret-file", self.secret_file, "--fetch-interval", "60")
         replicas = [self.node("replica%d" % i, "--read-only", "--primary", primary.url,
@@ -231,6 +232,7 @@ class PrimaryAndReplicas(Upstream):
         self.assertEqual(h["location"], primary.url + "/v1/subscriptions")
         self.assertEqual(replicas[0].req("GET", "/healthz")[0], 200)
 
+    @serial  # promises a revision served within 2 s
     def test_a_webhook_without_the_right_signature_fetches_nothing(self):
         n = self.node("primary", "--webhook-secret-file", self.secret_file, "--fetch-interval", "60")
         before = n.metric("subreg_upstream_fetches_total")
@@ -378,6 +380,7 @@ class UpstreamUrl(TempDirTest):
 class FileUpstream(Upstream):
     use_daemon = False
 
+    @serial  # promises a revision served within 2 s
     def test_follows_a_file_url_within_one_fetch_interval(self):
         n = self.node("primary", "--fetch-interval", "1")
         rev = self.push_straight("hetzner", "</purpose>", " (file)</purpose>", "Edit")
