@@ -162,6 +162,11 @@ fail:
     return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? SR_DAMAGED : -1;
 }
 
+void index_busy_timeout(index_db *db, int ms)
+{
+    sqlite3_busy_timeout(db->db, ms);
+}
+
 int index_file_cut(const char *path)
 {
     struct stat sb;

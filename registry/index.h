@@ -27,6 +27,9 @@ int sqlite_open_private(const char *path, struct sqlite3 **out, sr_err *err);
  * 0; SR_DAMAGED when the file is not a database or is damaged (move it aside: the index is
  * derived, a new one is built from git); or -1 with err set. */
 int index_open(const char *path, const char *repo_path, index_db **out, sr_err *err);
+/* How long a statement waits for another connection's lock before it fails with "database
+ * is locked" (index_open sets 10 s, for command-line tools beside a server). */
+void index_busy_timeout(index_db *db, int ms);
 /* After a failed call: 1 when the failure comes from a damaged file (sqlite reports
  * corruption or a short read, a lock stays taken for the whole busy timeout, or its
  * quick_check fails), 0 when the file is sound. */

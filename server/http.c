@@ -100,6 +100,9 @@ index_db *srv_index(server *s, sr_err *err)
         if (rc != 0) {
             t_index = NULL;
         } else {
+            /* the server's own catch-ups take milliseconds: a lock held for 2 s is a file
+             * changed under it (index_damaged), which is then replaced, not waited on for 10 s */
+            index_busy_timeout(t_index, 2000);
             t_index_gen = gen;
             atomic_store(&s->index_made_gen, gen + 1); /* under index_mu: gen is the newest */
         }

@@ -936,7 +936,7 @@ class Hostile(Server):
             t0 = time.time()
             st, _, doc = self.put("mistral", self.seed_xml("mistral").replace("<purpose>", "<purpose>Cut %d " % n))
             self.assertEqual(st, 200, doc)
-            self.assertLess(time.time() - t0, 5, "a write waited on the cut index")
+            self.assertLess(time.time() - t0, 5, "a write waited on the index %s" % ("removed" if cut == "remove" else "cut"))
             st, _, hist = self.jreq("GET", "/v1/subprocessors/mistral/history")
             self.assertEqual(st, 200, hist)
             self.assertEqual(len(hist["history"]), n + 2)
