@@ -1,6 +1,7 @@
 #include "cli.h"
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -91,10 +92,12 @@ static int add_file(const char *cmd, registry *r, const schemas *xs, const char 
         diag_add(d, path, 0, 0, SEV_ERROR, "schema", NULL, "%s", err.msg);
         return 0;
     }
-    e = registry_parse_entry(xs, data, len, path, d, &err);
+    rc = registry_parse_entry(xs, data, len, path, &e, d, &err);
     free(data);
+    if (rc != 0)
+        return cli_fail(cmd, "%s", err.msg), -1;
     if (!e)
-        return err.msg[0] ? (cli_fail(cmd, "%s", err.msg), -1) : 0;
+        return 0;
     if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
         snprintf(id, sizeof(id), "%.*s", (int)(bl - 4 < 255 ? bl - 4 : 255), base);
     else
@@ -184,6 +187,63 @@ int cli_parse_date(const char *s, int *day)
     return date_parse(s, day);
 }
 
+int cli_set_date(void *ctx, const char *value, char *why, size_t n)
+{
+    if (cli_parse_date(value, ctx) == 0)
+        return 0;
+    snprintf(why, n, "write a real day as YYYY-MM-DD");
+    return -1;
+}
+
+int cli_set_count(void *ctx, const char *value, char *why, size_t n)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < 0) {
+        snprintf(why, n, "give a whole number, 0 or more");
+        return -1;
+    }
+    *(long *)ctx = v;
+    return 0;
+}
+
+int cli_options(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts)
+{
+    struct option lo[32];
+    char why[256];
+    size_t n = 0, i;
+    int c;
+
+    for (i = 0; opts[i].name && n < 31; i++, n++)
+        lo[n] = (struct option){opts[i].name, opts[i].flag ? no_argument : required_argument, NULL,
+                                (int)(256 + i)};
+    lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        const cli_opt *o = c >= 256 ? &opts[c - 256] : NULL;
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        }
+        if (!o) {
+            fputs(usage, stderr);
+            return EXIT_USAGE;
+        }
+        if (o->flag) {
+            *o->flag = 1;
+        } else if (o->str) {
+            *o->str = optarg;
+        } else if (o->set && o->set(o->ctx, optarg, why, sizeof(why)) != 0) {
+            return cli_fail(cmd, "--%s %s: %s", o->name, optarg, why);
+        }
+    }
+    return CLI_GO;
+}
+
 int cli_mkdirs(const char *dir)
 {
     char p[PATH_MAX];
@@ -230,7 +290,7 @@ int cli_open_repo(const char *cmd, const char *path, const char *state_dir, cli_
         snprintf(real, sizeof(real), "%s", store_path(out->st));
     snprintf(idx_path, sizeof(idx_path), "%s/index.sqlite", state_dir);
     if (index_open(idx_path, real, &out->idx, &err) != 0 ||
-        index_catch_up(out->idx, out->st, xs, NULL, &err) != 0)
+        index_catch_up(out->idx, out->st, xs, NULL, NULL, &err) != 0)
         goto fail;
     return 0;
 fail:

@@ -50,4 +50,32 @@ void cli_close_repo(cli_repo *r);
 int cli_mkdirs(const char *dir);
 /* Parse a --date value or "today" into *day; returns 0 or -1. */
 int cli_parse_date(const char *s, int *day);
+
+/* One option of a command, for cli_options. Exactly one of str, flag and set is given. */
+typedef struct cli_opt {
+    const char *name;  /* the long option without "--"; NULL ends a table */
+    const char **str;  /* takes a value, stored here as given */
+    int *flag;         /* takes no value: set to 1 */
+    /* takes a value, checked and stored by set: 0, or -1 after writing into why what to give
+     * instead (shown as "subreg CMD: --NAME VALUE: WHY") */
+    int (*set)(void *ctx, const char *value, char *why, size_t n);
+    void *ctx;
+} cli_opt;
+
+/* The rows of a table of cli_opt. */
+#define CLI_STR(name, p) {name, p, NULL, NULL, NULL}
+#define CLI_FLAG(name, p) {name, NULL, p, NULL, NULL}
+#define CLI_SET(name, fn, ctx) {name, NULL, NULL, fn, ctx}
+#define CLI_END {NULL, NULL, NULL, NULL, NULL}
+
+#define CLI_GO (-1) /* cli_options: the options are read, go on */
+/* Read the options of argv (argv[0] is the command) by the table opts; -h and --help are
+ * always there and print usage. Returns CLI_GO with optind at the first operand, or the
+ * command's exit code: EXIT_OK after printing usage to stdout (--help), EXIT_USAGE after
+ * printing usage or why a value is refused to stderr. At most 31 options. */
+int cli_options(const char *cmd, const char *usage, int argc, char **argv, const cli_opt *opts);
+/* A cli_opt setter for --date: "today" or YYYY-MM-DD into *(int *)ctx. */
+int cli_set_date(void *ctx, const char *value, char *why, size_t n);
+/* A cli_opt setter for a number of at least 0 into *(long *)ctx. */
+int cli_set_count(void *ctx, const char *value, char *why, size_t n);
 #endif

@@ -81,19 +81,13 @@ static int files_add(files *f, source *src, const char *rel, sr_err *err)
         sr_err_set(err, "out of memory");
         return -1;
     }
-    f->v[f->n].path = f->paths[f->n];
-    f->v[f->n].data = data;
-    f->v[f->n].len = len;
+    f->v[f->n] = (store_change){f->paths[f->n], data, len, NULL};
     f->n++;
     return 0;
 }
 
 int cmd_init(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"from", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *from = "data/seed";
     char self[PATH_MAX], commit[STORE_OID_HEX], **names = NULL, rel[4200];
     diag_list d = {0};
@@ -106,14 +100,10 @@ int cmd_init(int argc, char **argv)
     int c, rc = EXIT_USAGE;
     store_author who = {"subreg init", "subreg@localhost", 0};
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': path = optarg; break;
-        case 'f': from = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("registry", &path), CLI_STR("from", &from), CLI_END};
+        if ((c = cli_options("init", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind != argc) {
         fputs(usage, stderr);

@@ -165,31 +165,12 @@ typedef struct notice_opts {
 
 static int parse(int argc, char **argv, const char *usage, notice_opts *o, int *rc)
 {
-    static const struct option opts[] = {{"state", required_argument, NULL, 's'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"customer", required_argument, NULL, 'c'},
-                                         {"lang", required_argument, NULL, 'l'},
-                                         {"since", required_argument, NULL, 'S'},
-                                         {"erase", no_argument, NULL, 'e'},
-                                         {"purge-before", required_argument, NULL, 'P'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int c;
+    const cli_opt opts[] = {CLI_STR("state", &o->state), CLI_STR("format", &o->format),
+                            CLI_STR("customer", &o->customer), CLI_STR("lang", &o->lang), CLI_STR("since", &o->since),
+                            CLI_FLAG("erase", &o->erase), CLI_STR("purge-before", &o->purge), CLI_END};
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': o->state = optarg; break;
-        case 'f': o->format = optarg; break;
-        case 'c': o->customer = optarg; break;
-        case 'l': o->lang = optarg; break;
-        case 'S': o->since = optarg; break;
-        case 'e': o->erase = 1; break;
-        case 'P': o->purge = optarg; break;
-        case 'h': fputs(usage, stdout); *rc = EXIT_OK; return -1;
-        default: fputs(usage, stderr); *rc = EXIT_USAGE; return -1;
-        }
-    }
+    if ((*rc = cli_options(argv[0], usage, argc, argv, opts)) != CLI_GO)
+        return -1;
     return optind;
 }
 
@@ -250,7 +231,7 @@ int cmd_subscribers(int argc, char **argv)
     r = notice_unsubscribe(db, 0, email, o.erase, &err);
     if (r < 0)
         rc = cli_fail("subscribers", "%s", err.msg);
-    else if (r == 0)
+    else if (r == SR_NOTFOUND)
         rc = cli_fail("subscribers", "no subscriber %s", email);
     else {
         printf("Removed %s%s.\n", email, o.erase ? "; the delivery records keep only its SHA-256" : "");

@@ -28,23 +28,15 @@ static void print_token(const char *name, const char *role, void *ctx)
 
 int cmd_token(int argc, char **argv)
 {
-    static const struct option opts[] = {{"state", required_argument, NULL, 's'},
-                                         {"role", required_argument, NULL, 'r'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *state = DEFAULT_STATE, *role = NULL, *verb, *name = NULL;
     char tok[80];
     sr_err err = {{0}};
     int c, rc;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': state = optarg; break;
-        case 'r': role = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("state", &state), CLI_STR("role", &role), CLI_END};
+        if ((c = cli_options("token", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind >= argc) {
         fputs(usage, stderr);
@@ -82,7 +74,7 @@ int cmd_token(int argc, char **argv)
         rc = auth_revoke(state, name, &err);
         if (rc < 0)
             return cli_fail("token", "%s", err.msg);
-        if (rc == 1)
+        if (rc == SR_NOTFOUND)
             return cli_fail("token", "no token named %s", name);
         printf("Revoked %s.\n", name);
         return EXIT_OK;

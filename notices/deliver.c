@@ -290,11 +290,11 @@ int deliver_http(const deliver_policy *p, const char *url, const char *const *he
     CURLcode cc;
     long code = 0;
     size_t i;
-    int rc = 1;
+    int rc = -1;
 
     snprintf(response, rn, "not sent");
     if (!h)
-        return 1;
+        return -1;
     hs = curl_slist_append(hs, "Content-Type: application/json");
     hs = curl_slist_append(hs, "User-Agent: subreg-notices");
     for (i = 0; headers && headers[i]; i++)
@@ -317,7 +317,7 @@ int deliver_http(const deliver_policy *p, const char *url, const char *const *he
             answer[i] = ' ';
     if (cc == CURLE_OK) {
         snprintf(response, rn, "HTTP %ld %s", code, answer);
-        rc = code >= 200 && code < 300 ? 0 : 1;
+        rc = code >= 200 && code < 300 ? 0 : -1;
     } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
         snprintf(response, rn, "refused: the host resolved to an internal address");
     } else {

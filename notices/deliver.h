@@ -44,7 +44,7 @@ int deliver_smtp_url_ok(const char *url, char *why, size_t n);
 int deliver_smtp(const deliver_smtp_cfg *cfg, const char *from, const char *to, const char *msg,
                  size_t len, char *response, size_t rn);
 /* POST body (application/json) to url with the extra headers (NULL-terminated "Name: value"
- * strings). Returns 0 on a 2xx answer, 1 otherwise; response holds the status and the start
+ * strings). Returns 0 on a 2xx answer, -1 otherwise; response holds the status and the start
  * of the answer, or curl's reason. */
 int deliver_http(const deliver_policy *p, const char *url, const char *const *headers,
                  const char *body, size_t len, char *response, size_t rn);

@@ -337,7 +337,7 @@ static int read_subscriber(sqlite3_stmt *st, notice_subscriber *sub)
     snprintf(sub->lang, sizeof(sub->lang), "%s", (const char *)sqlite3_column_text(st, 2));
     snprintf(sub->nonce, sizeof(sub->nonce), "%s", (const char *)sqlite3_column_text(st, 3));
     sub->confirmed = sqlite3_column_type(st, 4) != SQLITE_NULL;
-    return 1;
+    return 0;
 }
 
 int notice_find(noticedb *db, int64_t id, const char *email, notice_subscriber *sub,
@@ -353,7 +353,7 @@ int notice_find(noticedb *db, int64_t id, const char *email, notice_subscriber *
     if (rc == SQLITE_ROW)
         rc = read_subscriber(st, sub);
     else
-        rc = rc == SQLITE_DONE ? 0 : fail(db, err, "read");
+        rc = rc == SQLITE_DONE ? SR_NOTFOUND : fail(db, err, "read");
     sqlite3_finalize(st);
     return rc;
 }
@@ -372,7 +372,7 @@ int notice_subscribe(noticedb *db, const char *email, const char *lang, const ch
     found = notice_find(db, 0, email, sub, err);
     if (found < 0)
         goto out;
-    if (found == 0) {
+    if (found == SR_NOTFOUND) {
         if (random_hex(nonce, 16, err) != 0 ||
             run(db, prep(db, err, "INSERT INTO subscribers(email, lang, customer, source, created, confirmed, nonce) "
                                   "VALUES(?, ?, ?, ?, ?, CASE WHEN ? THEN ? END, ?)", "ttttiiit", email, lang, customer,
@@ -384,7 +384,7 @@ int notice_subscribe(noticedb *db, const char *email, const char *lang, const ch
                             "ttiii", lang, customer, (int64_t)confirmed, now, sub->id), err) != 0) {
         goto out;
     }
-    rc = notice_find(db, 0, email, sub, err) == 1 ? 0 : -1;
+    rc = notice_find(db, 0, email, sub, err) == 0 ? 0 : -1;
 out:
     return end_tx(db, rc == 0, err);
 }
@@ -394,7 +394,7 @@ int notice_confirm(noticedb *db, int64_t id, sr_err *err)
     if (run(db, prep(db, err, "UPDATE subscribers SET confirmed=? WHERE id=? AND confirmed IS NULL", "ii",
                      (int64_t)time(NULL), id), err) != 0)
         return -1;
-    return sqlite3_changes(db->db) > 0;
+    return sqlite3_changes(db->db) > 0 ? 0 : SR_NOTFOUND;
 }
 
 int notice_unsubscribe(noticedb *db, int64_t id, const char *email, int pseudonymise, sr_err *err)
@@ -407,7 +407,7 @@ int notice_unsubscribe(noticedb *db, int64_t id, const char *email, int pseudony
     if (exec(db, "BEGIN IMMEDIATE", err) != 0)
         return -1;
     found = notice_find(db, id, email, &sub, err);
-    if (found <= 0) {
+    if (found != 0) {
         rc = found;
         goto out;
     }
@@ -424,10 +424,10 @@ int notice_unsubscribe(noticedb *db, int64_t id, const char *email, int pseudony
             run(db, prep(db, err, "UPDATE objections SET email=? WHERE subscriber=?", "ti", erased, sub.id), err) != 0)
             goto out;
     }
-    rc = 1;
+    rc = 0;
 out:
     /* nothing to undo when there was nobody to remove: the rollback is as good */
-    return end_tx(db, rc == 1, err) == 0 ? 1 : rc == 1 ? -1 : rc;
+    return end_tx(db, rc == 0, err) == 0 ? 0 : rc == 0 ? -1 : rc;
 }
 
 int notice_subscribers(noticedb *db, cJSON **out, sr_err *err)
@@ -492,7 +492,7 @@ int notice_webhook_remove(noticedb *db, int64_t id, sr_err *err)
     if (end_tx(db, n >= 0 && run(db, prep(db, err, "DELETE FROM outbox WHERE webhook=? AND status='pending'", "i", id),
                                  err) == 0, err) != 0)
         return -1;
-    return n > 0;
+    return n > 0 ? 0 : SR_NOTFOUND;
 }
 
 int notice_webhooks(noticedb *db, cJSON **out, sr_err *err)
@@ -685,7 +685,7 @@ int notice_object(noticedb *db, int64_t changeset, int64_t subscriber, const cha
                               "SELECT ?, id, email, customer, ?, ? FROM subscribers WHERE id=?",
                      "iiti", changeset, now, comment, subscriber), err) != 0)
         return -1;
-    return sqlite3_changes(db->db) > 0;
+    return sqlite3_changes(db->db) > 0 ? 0 : SR_NOTFOUND;
 }
 
 int notice_objections(noticedb *db, cJSON **out, sr_err *err)

@@ -54,15 +54,16 @@ typedef struct notice_subscriber {
 int notice_subscribe(noticedb *db, const char *email, const char *lang, const char *customer,
                      const char *source, int confirmed, notice_subscriber *sub, int *created,
                      sr_err *err);
-/* The subscriber id (or, with id 0, email): 1 found, 0 absent, -1. */
+/* The subscriber id (or, with id 0, email): 0 found (sub filled), SR_NOTFOUND, or -1. */
 int notice_find(noticedb *db, int64_t id, const char *email, notice_subscriber *sub,
                       sr_err *err);
-/* Confirm subscriber id: 1 done, 0 it was confirmed already, -1. */
+/* Confirm subscriber id: 0 done, SR_NOTFOUND when it was confirmed already (or is gone), or
+ * -1. */
 int notice_confirm(noticedb *db, int64_t id, sr_err *err);
 /* Remove subscriber id (or with id 0, email) and its pending deliveries. pseudonymise = 1
  * also replaces the address in the delivery records and objections by "erased:" and its
  * SHA-256, so that proof can still be checked against an address a person gives, without
- * the registry keeping it. 1 removed, 0 absent, -1. */
+ * the registry keeping it. 0 removed, SR_NOTFOUND absent, or -1. */
 int notice_unsubscribe(noticedb *db, int64_t id, const char *email, int pseudonymise,
                        sr_err *err);
 /* Subscribers, oldest first: [{id, email, lang, customer, source, created, confirmed}]. */
@@ -73,7 +74,7 @@ int notice_subscriber_data(noticedb *db, int64_t id, cJSON **out, sr_err *err);
 /* Register a webhook: fills *id and secret ("whsec_" and 64 hex digits). */
 int notice_webhook_add(noticedb *db, const char *url, const char *customer, const char *by,
                        int64_t *id, char secret[72], sr_err *err);
-/* 1 removed, 0 absent, -1. */
+/* 0 removed, SR_NOTFOUND absent, or -1. */
 int notice_webhook_remove(noticedb *db, int64_t id, sr_err *err);
 /* [{id, url, customer, created, created_by}] (no secrets). */
 int notice_webhooks(noticedb *db, cJSON **out, sr_err *err);
@@ -126,8 +127,8 @@ int64_t notice_unconfirmed(noticedb *db, sr_err *err);
  * status, queued, delivered, attempts, response, message_id}]. */
 int notice_proof(noticedb *db, int64_t since, int64_t after, int64_t limit, cJSON **out, sr_err *err);
 
-/* Record subscriber id's objection to changeset (comment may be NULL): 1 recorded, 0 it
- * objected already, -1. */
+/* Record subscriber id's objection to changeset (comment may be NULL): 0 recorded,
+ * SR_NOTFOUND when it objected already (nothing to change), or -1. */
 int notice_object(noticedb *db, int64_t changeset, int64_t subscriber, const char *comment,
                   int64_t now, sr_err *err);
 /* [{id, changeset, from, to, email, customer, date, comment, items}], newest first. */

@@ -215,7 +215,7 @@ static void take_requests(notifier *n)
     for (i = 0; i < count; i++) {
         notice_subscriber sub;
         int created, found = notice_find(n->db, 0, batch[i].email, &sub, &err);
-        if (found < 0 || (found == 1 && sub.confirmed))
+        if (found < 0 || (found == 0 && sub.confirmed))
             continue; /* a confirmed address gets nothing: nobody can change its settings */
         if (notice_subscribe(n->db, batch[i].email, batch[i].lang, NULL, "self", 0, &sub, &created, &err) != 0 ||
             notice_queue_confirmation(n->db, sub.id, &err) != 0)

@@ -387,14 +387,13 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
     }
 }
 
-entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err)
+int entry_from_doc(xmlDocPtr doc, const char *file, entry **out, diag_list *d, sr_err *err)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc), n;
     reader rd = {file, d, 0};
     entry *e = NULL;
+    int rc = 0;
 
-    if (err)
-        err->msg[0] = '\0';
     if (!xmldoc_is(root, "subprocessor")) {
         diag_add(d, file, root ? xmldoc_line(root) : 1, 0, SEV_ERROR, "schema", NULL,
                  "the root element must be <subprocessor xmlns=\"urn:subreg:1\">");
@@ -425,8 +424,10 @@ oom:
     sr_err_set(err, "out of memory reading %s", file);
     entry_free(e);
     e = NULL;
+    rc = -1;
 out:
-    return e;
+    *out = e;
+    return rc;
 }
 
 entry *entry_ref(entry *e)

@@ -127,10 +127,10 @@ void entry_locate(const entry *e, diag_list *d, size_t from);
 int entry_index_lines(entry *e, const char *text, size_t len, diag_list *d, size_t from);
 /* Build an entry from a parsed document. Reads whatever is there, so that the date-free
  * checks can still run on a document the schema refused; a date that is not a calendar day
- * adds a "registry" error to d. Returns NULL with err set when out of memory, or when the
- * root is not <subprocessor> in urn:subreg:1 (then a "schema" diagnostic is added and err is
- * left empty). Free with entry_free. */
-entry *entry_from_doc(xmlDocPtr doc, const char *file, diag_list *d, sr_err *err);
+ * adds a "registry" error to d. Returns 0 with *out (free with entry_free), or NULL when the
+ * root is not <subprocessor> in urn:subreg:1 (a "schema" error is added to d); -1 with err
+ * set when out of memory. */
+int entry_from_doc(xmlDocPtr doc, const char *file, entry **out, diag_list *d, sr_err *err);
 /* Entries are reference counted so that registries of consecutive revisions share the
  * unchanged ones: entry_ref takes a reference (returns e), entry_free drops one and frees
  * on the last. An entry is immutable once it is in a registry (but for entry_render). */

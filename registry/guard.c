@@ -64,7 +64,7 @@ static int check_hosting_claims(const schemas *xs, source *src, const registry *
             free(data);
             continue;
         }
-        o = registry_parse_entry(xs, data, len, rel, &ignore, &skip);
+        registry_parse_entry(xs, data, len, rel, &o, &ignore, &skip);
         free(data);
         diag_list_free(&ignore);
         claim_conflicts(e, o, names[i], d);
@@ -87,16 +87,32 @@ static void change_of(const registry *r, const entry *old, const entry *neu, int
     entry_locate(neu, d, from);
 }
 
-/* A material change against the entry's version in src (the base), if there is one. */
-static int compare_with_tip(const schemas *xs, source *src, const registry *r, const entry *neu,
+/* A material change against the entry's version in src (the base), if there is one. known
+ * (may be NULL) is the registry at the base: its parsed entry is used when it is that file's
+ * (same blob), so the old version is neither read nor parsed again. */
+static int compare_with_tip(const schemas *xs, store_snap *snap, source *src,
+                            const registry *known, const registry *r, const entry *neu,
                             const char *file, int day, diag_list *d, sr_err *err)
 {
     char *data = NULL;
     size_t len;
     diag_list ignore = {0};
-    entry *old;
-    int rc = source_read(src, file, XMLDOC_MAX_BYTES, &data, &len, NULL, err);
+    entry *old = NULL;
+    const entry *held = NULL;
+    int rc;
 
+    if (known && source_revision(src) && strcmp(known->revision, source_revision(src)) == 0 &&
+        neu->id && (held = registry_find(known, neu->id, NULL)) != NULL) {
+        char want[STORE_OID_HEX];
+        if (!held->blob[0] || store_snap_blob_id(snap, file, want) != 0 ||
+            strcmp(want, held->blob) != 0)
+            held = NULL; /* not known by blob: read it */
+    }
+    if (held) {
+        change_of(r, held, neu, day, d);
+        return 0;
+    }
+    rc = source_read(src, file, XMLDOC_MAX_BYTES, &data, &len, NULL, err);
     if (rc == STORE_NOTFOUND) {
         err->msg[0] = '\0';
         change_of(r, NULL, neu, day, d); /* a new entry */
@@ -104,7 +120,8 @@ static int compare_with_tip(const schemas *xs, source *src, const registry *r, c
     }
     if (rc != 0)
         return -1;
-    old = registry_parse_entry(xs, data, len, file, &ignore, err);
+    /* an old version that does not parse changes nothing */
+    rc = registry_parse_entry(xs, data, len, file, &old, &ignore, err);
     free(data);
     if (old) {
         registry_check_entry(r->ref, old, NULL, &ignore);
@@ -112,7 +129,7 @@ static int compare_with_tip(const schemas *xs, source *src, const registry *r, c
     }
     entry_free(old);
     diag_list_free(&ignore);
-    return old || !err->msg[0] ? 0 : -1;
+    return rc;
 }
 
 void guard_check_changes(const registry *base, const registry *neu, int day, diag_list *d)
@@ -127,14 +144,38 @@ void guard_check_changes(const registry *base, const registry *neu, int day, dia
     }
 }
 
-int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
-                      size_t len, int day, const registry *known, diag_list *d, sr_err *err)
+int guard_parse(const schemas *xs, const char *id, const char *data, size_t len, entry **out,
+                diag_list *d, sr_err *err)
+{
+    char file[128];
+    char *rid = NULL;
+    xmlDocPtr doc;
+    size_t from = d->n;
+    int rc = GUARD_BLOCKED;
+
+    *out = NULL;
+    snprintf(file, sizeof(file), "subprocessors/%s.xml", id ? id : "body");
+    doc = xmldoc_parse(data ? data : "", data ? len : 0, file, d);
+    if (!doc)
+        goto out;
+    if (!id && (rid = xmldoc_attr(xmlDocGetRootElement(doc), "id")) && entry_id_valid(rid))
+        snprintf(file, sizeof(file), "subprocessors/%s.xml", rid);
+    if (registry_entry_from_doc(xs, doc, data, len, file, from, out, d, err) != 0)
+        rc = -1;
+    else if (*out)
+        rc = 0;
+out:
+    xmlFreeDoc(doc);
+    free(rid);
+    return rc;
+}
+
+int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, entry *e, int day,
+                      const registry *known, diag_list *d, sr_err *err)
 {
     source *src = NULL;
     registry *r = NULL;
-    entry *e = NULL;
     char file[256];
-    size_t from = d->n;
     int rc = -1;
 
     snprintf(file, sizeof(file), "subprocessors/%s.xml", id);
@@ -149,32 +190,58 @@ int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const
     } else if (registry_load_base(src, xs, &r, d, err) != 0) {
         goto out;
     }
-    e = registry_parse_entry(xs, data, len, file, d, err);
-    if (!e) {
-        if (err->msg[0])
-            goto out;
-        rc = GUARD_BLOCKED;
-        goto out;
-    }
     registry_check_entry(r->ref, e, id, d);
     registry_check_categories(r, e, d);
-    if (check_hosting_claims(xs, src, known, e, d, err) != 0) {
-        entry_free(e); /* not in r yet */
+    if (check_hosting_claims(xs, src, known, e, d, err) != 0)
         goto out;
-    }
     /* The rules need the entry inside the registry (waivers are looked up by id). */
-    if (registry_add(r, e, NULL) != 0) {
+    if (registry_add(r, entry_ref(e), NULL) != 0) {
         entry_free(e);
         sr_err_set(err, "out of memory");
         goto out;
     }
-    if (compare_with_tip(xs, src, r, e, file, day, d, err) != 0)
+    if (compare_with_tip(xs, snap, src, known, r, e, file, day, d, err) != 0)
         goto out;
     rules_check_entry(r, e, day, d);
-    rc = blocking(d, from) ? GUARD_BLOCKED : 0;
+    rc = blocking(d, 0) ? GUARD_BLOCKED : 0; /* the parse's findings too */
 out:
     registry_free(r);
     source_close(src);
+    return rc;
+}
+
+int guard_commit(store *s, const schemas *xs, const char *expected_parent, const guard_change *c,
+                 const registry *known, diag_list *d, char commit_out[STORE_OID_HEX],
+                 char blob_out[STORE_OID_HEX], sr_err *err)
+{
+    store_snap *snap = NULL;
+    store_change ch = {0};
+    char path[256];
+    int rc;
+
+    blob_out[0] = '\0';
+    if (!entry_id_valid(c->id)) {
+        sr_err_set(err, "\"%s\" is not a valid id", c->id);
+        return -1;
+    }
+    snprintf(path, sizeof(path), "subprocessors/%s.xml", c->id);
+    rc = store_snap_open(s, expected_parent, &snap, err);
+    if (rc != 0)
+        goto out;
+    if (c->e) {
+        rc = guard_check_entry(xs, snap, c->id, c->e, c->day, known, d, err);
+        if (rc != 0)
+            goto out;
+    }
+    ch.path = path;
+    ch.data = c->e ? c->data : NULL;
+    ch.len = c->e ? c->len : 0;
+    ch.blob_out = blob_out;
+    rc = store_commit(s, store_snap_commit(snap), &ch, 1, c->who, c->message, commit_out, err);
+    if (rc == 0 && c->e)
+        snprintf(c->e->blob, sizeof(c->e->blob), "%s", blob_out);
+out:
+    store_snap_free(snap);
     return rc;
 }
 
@@ -183,33 +250,14 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
                 int day, const registry *known, diag_list *d, char commit_out[STORE_OID_HEX],
                 char blob_out[STORE_OID_HEX], sr_err *err)
 {
-    store_snap *snap = NULL;
-    store_change ch;
-    char path[256];
+    guard_change c = {id, NULL, data, len, who, message, day};
     int rc;
 
     blob_out[0] = '\0';
-    if (!entry_id_valid(id)) {
-        sr_err_set(err, "\"%s\" is not a valid id", id);
-        return -1;
-    }
-    snprintf(path, sizeof(path), "subprocessors/%s.xml", id);
-    rc = store_snap_open(s, expected_parent, &snap, err);
-    if (rc != 0)
-        goto out;
-    if (data) {
-        rc = guard_check_entry(xs, snap, id, data, len, day, known, d, err);
-        if (rc != 0)
-            goto out;
-    }
-    ch.path = path;
-    ch.data = data;
-    ch.len = len;
-    rc = store_commit(s, store_snap_commit(snap), &ch, 1, who, message, commit_out, err);
-    if (rc == 0 && data)
-        store_hash_blob(data, len, blob_out);
-out:
-    store_snap_free(snap);
+    if (data && (rc = guard_parse(xs, id, data, len, &c.e, d, err)) != 0)
+        return rc;
+    rc = guard_commit(s, xs, expected_parent, &c, known, d, commit_out, blob_out, err);
+    entry_free(c.e);
     return rc;
 }
 
@@ -443,7 +491,7 @@ int guard_check_push(store *s, const schemas *xs, const char *base, const char *
             continue;
         rules_check_entry(r, e, day, d);
         snprintf(file, sizeof(file), "subprocessors/%s", deltas[i].name);
-        if (bsrc && compare_with_tip(xs, bsrc, r, e, file, day, d, err) != 0)
+        if (bsrc && compare_with_tip(xs, bsnap, bsrc, NULL, r, e, file, day, d, err) != 0)
             goto out;
     }
     rc = blocking(d, from) ? GUARD_BLOCKED : 0;

@@ -6,6 +6,7 @@
 #define SUBREG_GUARD_H
 #include <stddef.h>
 #include "diag.h"
+#include "entry.h"
 #include "schema.h"
 #include "store.h"
 
@@ -13,25 +14,53 @@ struct registry;
 
 #define GUARD_BLOCKED SR_BLOCKED /* return code: the change breaks the rules; d says why */
 
-/* Check putting data (len bytes) as subprocessors/<id>.xml onto the registry of snapshot
- * snap, as of day. known (may be NULL) is the registry already loaded at that revision:
- * with it, checks across entries (one entry per hosting provider) read no other file.
- * Returns 0 (may be committed), GUARD_BLOCKED, or -1 (err set). */
-int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, const char *data,
-                      size_t len, int day, const struct registry *known, diag_list *d,
-                      sr_err *err);
+/* Parse data (len bytes) as subprocessors/<id>.xml: XML, schema, and the entry read from it,
+ * once, for the checks and commits that follow. id NULL: the file is named from the
+ * document's own id when it is valid ("body" otherwise). Findings go to d. Returns 0 with
+ * *out (one reference: entry_free), GUARD_BLOCKED when the XML is unusable (*out NULL, d
+ * says why), or -1 (err set). An entry with schema errors is returned: the guard still
+ * reports the rest and blocks it. */
+int guard_parse(const schemas *xs, const char *id, const char *data, size_t len, entry **out,
+                diag_list *d, sr_err *err);
 
-/* Validate, then commit: subprocessors/<id>.xml := data (data NULL: remove it) on top of
- * expected_parent (NULL or "" = the current tip), with compare-and-swap. Returns 0 with the
- * commit id (and the new blob id, "" on removal), GUARD_BLOCKED (nothing written),
- * STORE_CONFLICT (main moved from expected_parent: nothing written), STORE_LOCKED (main's
- * lock is held by another writer: nothing written to main), STORE_NOTFOUND (remove
- * of an entry that does not exist, or no change at all), or -1. known: as in
- * guard_check_entry (used only when it is the registry at the parent). */
+/* Check putting the parsed entry e (guard_parse) as subprocessors/<id>.xml onto the registry
+ * of snapshot snap, as of day. known (may be NULL) is the registry already loaded at that
+ * revision: with it, checks across entries (one entry per hosting provider) read no other
+ * file, and the entry's version there is not parsed again. e is normalised in place (country
+ * codes); the guard takes no ownership. d holds e's findings from guard_parse on and nothing
+ * else: an error among them (a schema error) blocks too. Returns 0 (may be committed),
+ * GUARD_BLOCKED, or -1 (err set). */
+int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, entry *e, int day,
+                      const struct registry *known, diag_list *d, sr_err *err);
+
+/* One change of an entry: e parsed from data by guard_parse, or e NULL to remove the file. */
+typedef struct guard_change {
+    const char *id;
+    entry *e;
+    const char *data;
+    size_t len;
+    const store_author *who;
+    const char *message;
+    int day;
+} guard_change;
+
+/* Check (guard_check_entry), then commit the change on top of expected_parent (NULL or "" =
+ * the current tip) with compare-and-swap. Returns 0 with the commit id and the new blob id
+ * ("" on removal; also set in c->e->blob), GUARD_BLOCKED (nothing written), STORE_CONFLICT
+ * (main moved from expected_parent: nothing written), STORE_LOCKED (main's lock is held by
+ * another writer: nothing written to main), STORE_NOTFOUND (removal of an entry that does
+ * not exist, or no change at all), STORE_REJECTED or STORE_OFFLINE (the upstream's publish
+ * step), or -1. known: as in guard_check_entry (used only when it is the registry at the
+ * parent). */
+int guard_commit(store *s, const schemas *xs, const char *expected_parent, const guard_change *c,
+                 const struct registry *known, diag_list *d, char commit_out[STORE_OID_HEX],
+                 char blob_out[STORE_OID_HEX], sr_err *err);
+/* guard_parse (when data is not NULL), then guard_commit: one call for a caller that has the
+ * text only. Returns as guard_commit. */
 int guard_write(store *s, const schemas *xs, const char *expected_parent, const char *id,
                 const char *data, size_t len, const store_author *who, const char *message,
-                int day, const struct registry *known, diag_list *d, char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX],
-                sr_err *err);
+                int day, const struct registry *known, diag_list *d,
+                char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX], sr_err *err);
 
 /* The material changes of every entry of neu against its version in base, the registry at
  * the revision the change lands on (rules_check_change, with neu's waivers applied): what

@@ -291,16 +291,58 @@ static int step_reset(sqlite3_stmt *st)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+static reference *tip_reference(store *st, const schemas *xs, const char *tip);
+
+/* What a catch-up needs to read an entry's blob: the parser and the tip's reference data,
+ * made on first use (a write's catch-up usually has its entry parsed already: fresh). */
+typedef struct blob_reader {
+    store *st;
+    const schemas *xs;
+    const char *tip;
+    entry *fresh;            /* may be NULL: an entry parsed by the caller, its blob set */
+    xmldoc_parser *parser;   /* made on first use */
+    reference *ref;          /* made on first use */
+} blob_reader;
+
+/* The entry of blob (file subprocessors/<id>.xml), referenced: fresh when it is that blob,
+ * else parsed and checked. Returns 0 with *out (NULL when the blob is no entry), or -1. */
+static int read_entry(blob_reader *br, const char *blob, const char *id, entry **out,
+                      sr_err *err)
+{
+    char *data = NULL, file[300];
+    diag_list d = {0};
+    size_t len;
+    int rc;
+
+    *out = NULL;
+    if (br->fresh && strcmp(br->fresh->blob, blob) == 0) {
+        *out = entry_ref(br->fresh);
+        return 0;
+    }
+    if (!br->parser && !(br->parser = xmldoc_parser_new())) {
+        sr_err_set(err, "out of memory");
+        return -1;
+    }
+    if (!br->ref)
+        br->ref = tip_reference(br->st, br->xs, br->tip);
+    if (store_read_blob(br->st, blob, &data, &len, err) != 0)
+        return -1;
+    snprintf(file, sizeof(file), "subprocessors/%s.xml", id);
+    rc = registry_parse_entry_with(br->parser, br->xs, data, len, file, out, &d, err);
+    free(data);
+    if (*out && br->ref)
+        registry_check_entry(br->ref, *out, id, &d);
+    diag_list_free(&d);
+    return rc;
+}
+
 /* Parse the blob once and store its fields. */
-static int index_blob(index_db *db, stmts *s, store *st, const schemas *xs,
-                      const reference *ref, xmldoc_parser *parser, const char *blob,
+static int index_blob(index_db *db, stmts *s, blob_reader *br, const char *blob,
                       const char *id, sr_err *err)
 {
-    char *data = NULL, *json = NULL, file[300];
-    diag_list d = {0};
+    char *json = NULL;
     entry *e = NULL;
     cJSON *j = NULL;
-    size_t len;
     int rc = -1, found;
 
     sqlite3_bind_text(s->has_blob, 1, blob, -1, SQLITE_STATIC);
@@ -308,19 +350,16 @@ static int index_blob(index_db *db, stmts *s, store *st, const schemas *xs,
     sqlite3_reset(s->has_blob);
     if (found)
         return 0;
-    if (store_read_blob(st, blob, &data, &len, err) != 0)
+    if (read_entry(br, blob, id, &e, err) != 0)
         goto out;
-    snprintf(file, sizeof(file), "subprocessors/%s.xml", id);
-    e = registry_parse_entry_with(parser, xs, data, len, file, &d, err);
     if (!e) {
-        if (err->msg[0])
-            goto out;
         /* Not an entry (e.g. committed before the guard existed): index it as unreadable. */
         json = strdup("{}");
+    } else if (e == br->fresh) {
+        /* a write's entry: rendered once, here, for the index and the next snapshot */
+        json = entry_render(e) == 0 ? strdup(e->json[VIEW_INTERNAL]) : NULL;
     } else {
-        if (ref)
-            registry_check_entry(ref, e, id, &d);
-        j = entry_to_json(e, 1);
+        j = entry_to_json(e, VIEW_INTERNAL);
         json = j ? cJSON_PrintUnformatted(j) : NULL;
     }
     if (!json) {
@@ -342,8 +381,6 @@ out:
         free(json);
     cJSON_Delete(j);
     entry_free(e);
-    diag_list_free(&d);
-    free(data);
     return rc;
 }
 
@@ -381,9 +418,8 @@ static int summaries(stmts *s, char status, const char *id, const char *old_blob
     return rc;
 }
 
-static int index_commit(index_db *db, stmts *s, store *st, const schemas *xs,
-                        const reference *ref, xmldoc_parser *parser,
-                        const store_commit_info *c, char **strs, sr_err *err)
+static int index_commit(index_db *db, stmts *s, blob_reader *br, const store_commit_info *c,
+                        char **strs, sr_err *err)
 {
     store_delta *deltas = NULL;
     size_t nd = 0, i;
@@ -403,7 +439,7 @@ static int index_commit(index_db *db, stmts *s, store *st, const schemas *xs,
     if (step_reset(s->commit) != 0)
         return sql_fail(db, err, "cannot store a commit");
     seq = sqlite3_last_insert_rowid(db->db);
-    if (store_diff(st, c->parent, c->id, "subprocessors", &deltas, &nd, err) != 0)
+    if (store_diff(br->st, c->parent, c->id, "subprocessors", &deltas, &nd, err) != 0)
         goto out;
     for (i = 0; i < nd; i++) {
         const store_delta *dl = &deltas[i];
@@ -413,7 +449,7 @@ static int index_commit(index_db *db, stmts *s, store *st, const schemas *xs,
         if (nl <= 4 || strcmp(dl->name + nl - 4, ".xml") != 0)
             continue;
         snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), dl->name);
-        if (dl->status != 'D' && index_blob(db, s, st, xs, ref, parser, dl->new_blob, id, err) != 0)
+        if (dl->status != 'D' && index_blob(db, s, br, dl->new_blob, id, err) != 0)
             goto out;
         if (summaries(s, dl->status, id, dl->old_blob, dl->new_blob, &pub, &internal) != 0) {
             sr_err_set(err, "out of memory");
@@ -462,13 +498,12 @@ static reference *tip_reference(store *st, const schemas *xs, const char *tip)
     return ref;
 }
 
-static int catch_up(index_db *db, store *st, const schemas *xs, int wipe, size_t *added,
-                    sr_err *err)
+static int catch_up(index_db *db, store *st, const schemas *xs, entry *fresh, int wipe,
+                    size_t *added, sr_err *err)
 {
     char tip[STORE_OID_HEX], indexed[STORE_OID_HEX];
     commit_list l = {0};
-    xmldoc_parser *parser = NULL;
-    reference *ref = NULL;
+    blob_reader br = {st, xs, tip, fresh, NULL, NULL};
     stmts s;
     size_t i;
     int rc = -1, wrc;
@@ -509,14 +544,8 @@ static int catch_up(index_db *db, store *st, const schemas *xs, int wipe, size_t
         sql_fail(db, err, "cannot prepare");
         goto out;
     }
-    parser = xmldoc_parser_new();
-    ref = tip_reference(st, xs, tip);
-    if (!parser) {
-        sr_err_set(err, "out of memory");
-        goto out;
-    }
     for (i = l.n; i-- > 0;)
-        if (index_commit(db, &s, st, xs, ref, parser, &l.v[i], &l.strs[i * 3], err) != 0)
+        if (index_commit(db, &s, &br, &l.v[i], &l.strs[i * 3], err) != 0)
             goto out;
     if (meta_set(db, "tip", tip) != 0) {
         sql_fail(db, err, "cannot store the tip");
@@ -527,8 +556,8 @@ static int catch_up(index_db *db, store *st, const schemas *xs, int wipe, size_t
     rc = 0;
 out:
     stmts_free(&s);
-    reference_free(ref);
-    xmldoc_parser_free(parser);
+    reference_free(br.ref);
+    xmldoc_parser_free(br.parser);
     commit_list_free(&l);
     if (rc == 0 && exec(db, "COMMIT", err) == 0) {
         snprintf(db->tip, sizeof(db->tip), "%s", tip);
@@ -539,14 +568,15 @@ out:
     return rc;
 }
 
-int index_catch_up(index_db *db, store *s, const schemas *xs, size_t *added, sr_err *err)
+int index_catch_up(index_db *db, store *s, const schemas *xs, entry *fresh, size_t *added,
+                   sr_err *err)
 {
-    return catch_up(db, s, xs, 0, added, err);
+    return catch_up(db, s, xs, fresh, 0, added, err);
 }
 
 int index_rebuild(index_db *db, store *s, const schemas *xs, sr_err *err)
 {
-    return catch_up(db, s, xs, 1, NULL, err);
+    return catch_up(db, s, xs, NULL, 1, NULL, err);
 }
 
 /* ---- queries ---- */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "diag.h"
+#include "entry.h"
 #include "schema.h"
 #include "store.h"
 
@@ -41,8 +42,11 @@ int index_file_cut(const char *path);
 void index_close(index_db *db);
 /* Index the commits of main not indexed yet. *added (may be NULL) receives the number of
  * new commits. History rewritten under the index (the indexed tip is no longer on main's
- * first-parent line) rebuilds it. Returns 0 or -1. */
-int index_catch_up(index_db *db, store *s, const schemas *xs, size_t *added, sr_err *err);
+ * first-parent line) rebuilds it. fresh (may be NULL): an entry the caller parsed, whose blob
+ * field is set (a write's, guard_commit): indexed from it instead of parsing that blob again.
+ * Returns 0 or -1. */
+int index_catch_up(index_db *db, store *s, const schemas *xs, entry *fresh, size_t *added,
+                   sr_err *err);
 /* Empty the index and build it again from git. Returns 0 or -1. */
 int index_rebuild(index_db *db, store *s, const schemas *xs, sr_err *err);
 /* The last indexed commit (40 hex), "" when empty. */

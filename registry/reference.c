@@ -324,17 +324,18 @@ static xmlDocPtr parse_valid(const char *data, size_t len, const char *file, con
     return doc;
 }
 
-reference *reference_load(const char *countries, size_t clen, const char *cfile,
-                          const char *regions, size_t rlen, const char *rfile,
-                          const schema *xsd, diag_list *d, sr_err *err)
+int reference_load(const char *countries, size_t clen, const char *cfile, const char *regions,
+                   size_t rlen, const char *rfile, const schema *xsd, reference **out,
+                   diag_list *d, sr_err *err)
 {
     reference *r = calloc(1, sizeof(*r));
     xmlDocPtr cdoc = NULL, rdoc = NULL;
     int ok = 0;
 
+    *out = NULL;
     if (!r) {
         sr_err_set(err, "out of memory");
-        goto out;
+        return -1;
     }
     atomic_init(&r->refs, 1);
     for (int i = 0; i < NCODES; i++)
@@ -361,7 +362,8 @@ out:
         reference_free(r);
         r = NULL;
     }
-    return r;
+    *out = r;
+    return 0;
 }
 
 reference *reference_builtin(const schema *xsd, sr_err *err)
@@ -370,11 +372,12 @@ reference *reference_builtin(const schema *xsd, sr_err *err)
     const char *c = embed_get("reference/countries.xml", &clen);
     const char *g = embed_get("reference/regions.xml", &rlen);
     diag_list d = {0};
-    reference *r = reference_load(c, clen, "reference/countries.xml", g, rlen,
-                                  "reference/regions.xml", xsd, &d, err);
+    reference *r = NULL;
 
-    if (!r && d.n)
-        sr_err_set(err, "built-in reference data is invalid: %s", d.v[0].message);
+    if (reference_load(c, clen, "reference/countries.xml", g, rlen, "reference/regions.xml", xsd,
+                       &r, &d, err) == 0 && !r)
+        sr_err_set(err, "built-in reference data is invalid: %s",
+                   d.n ? d.v[0].message : "(no reason given)");
     diag_list_free(&d);
     return r;
 }

@@ -40,11 +40,11 @@ typedef struct reference reference;
 
 /* Load reference data from the two files' bytes (names used in diagnostics), validating
  * them with xsd (schemas/reference.xsd). Problems become diagnostics in d (rule "schema"
- * or "registry"). Returns the reference, or NULL when it is unusable (d says why) or
- * err is set (out of memory). Free with reference_free. */
-reference *reference_load(const char *countries, size_t clen, const char *cfile,
-                          const char *regions, size_t rlen, const char *rfile,
-                          const schema *xsd, diag_list *d, sr_err *err);
+ * or "registry"). Returns 0 with *out: the reference (reference_free), or NULL when it is
+ * unusable (d says why); -1 with err set when out of memory. */
+int reference_load(const char *countries, size_t clen, const char *cfile, const char *regions,
+                   size_t rlen, const char *rfile, const schema *xsd, reference **out,
+                   diag_list *d, sr_err *err);
 /* The reference data built into this program (a copy of data/seed/reference). */
 reference *reference_builtin(const schema *xsd, sr_err *err);
 /* Reference data is immutable and reference counted: reference_ref takes a reference

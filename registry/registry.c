@@ -8,29 +8,37 @@
 
 #define MAX_FILE XMLDOC_MAX_BYTES
 
-entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
-                            diag_list *d, sr_err *err)
+int registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
+                         entry **out, diag_list *d, sr_err *err)
 {
-    return registry_parse_entry_with(NULL, xs, data, len, file, d, err);
+    return registry_parse_entry_with(NULL, xs, data, len, file, out, d, err);
 }
 
-entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data,
-                                 size_t len, const char *file, diag_list *d, sr_err *err)
+int registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data, size_t len,
+                              const char *file, entry **out, diag_list *d, sr_err *err)
 {
     size_t from = d->n;
     xmlDocPtr doc = xmldoc_parser_parse(p, data, len, file, d);
-    entry *e = NULL;
+    int rc;
 
-    if (err)
-        err->msg[0] = '\0';
+    *out = NULL;
     if (!doc)
-        return NULL;
-    schema_validate(xs->subprocessor, doc, file, d);
-    e = entry_from_doc(doc, file, d, err);
+        return 0;
+    rc = registry_entry_from_doc(xs, doc, data, len, file, from, out, d, err);
     xmlFreeDoc(doc);
-    if (e)
-        entry_index_lines(e, data, len, d, from); /* out of memory: findings keep column 1 */
-    return e;
+    return rc;
+}
+
+int registry_entry_from_doc(const schemas *xs, xmlDocPtr doc, const char *data, size_t len,
+                            const char *file, size_t from, entry **out, diag_list *d,
+                            sr_err *err)
+{
+    schema_validate(xs->subprocessor, doc, file, d);
+    if (entry_from_doc(doc, file, out, d, err) != 0)
+        return -1;
+    if (*out)
+        entry_index_lines(*out, data, len, d, from); /* out of memory: findings keep column 1 */
+    return 0;
 }
 
 static void norm_country(const reference *ref, entry *e, entry_country *c, int line,
@@ -561,9 +569,10 @@ static reference *load_reference(source *src, const schemas *xs, diag_list *d, s
     if (rc2 == STORE_NOTFOUND)
         diag_add(d, gfile, 0, 0, SEV_ERROR, "registry", NULL,
                  "reference/regions.xml is missing: copy it from data/seed/reference");
-    if (rc1 == 0 && rc2 == 0)
-        ref = reference_load(c, clen, cfile, g, glen, gfile, xs->reference, d, err);
-    if (!ref && !err->msg[0]) /* still check the entries, against the built-in reference */
+    if (rc1 == 0 && rc2 == 0 &&
+        reference_load(c, clen, cfile, g, glen, gfile, xs->reference, &ref, d, err) != 0)
+        goto out;
+    if (!ref) /* still check the entries, against the built-in reference */
         ref = reference_builtin(xs->reference, err);
 out:
     free(c);
@@ -630,16 +639,13 @@ int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, 
             err->msg[0] = '\0';
             continue;
         }
-        e = registry_parse_entry_with(parser, xs, data, len, file, d, err);
+        rc = registry_parse_entry_with(parser, xs, data, len, file, &e, d, err);
         free(data);
         data = NULL;
-        if (!e) {
-            if (err->msg[0]) {
-                rc = -1;
-                goto out;
-            }
+        if (rc != 0)
+            goto out;
+        if (!e)
             continue;
-        }
         registry_check_entry(r->ref, e, id, d);
         if (registry_add(r, e, blob) != 0) {
             entry_free(e);
@@ -668,7 +674,8 @@ static int same_file(const entry *e, const char *name)
 }
 
 int registry_derive(store *s, const schemas *xs, store_snap *snap, source *src,
-                    const registry *prev, const char *prev_rev, registry **out, sr_err *err)
+                    const registry *prev, const char *prev_rev, entry *fresh, registry **out,
+                    sr_err *err)
 {
     registry *r = NULL;
     store_delta *deltas = NULL;
@@ -720,17 +727,21 @@ int registry_derive(store *s, const schemas *xs, store_snap *snap, source *src,
             continue;
         snprintf(rel, sizeof(rel), "subprocessors/%s", deltas[i].name);
         snprintf(id, sizeof(id), "%.*s", (int)(nl - 4 < 255 ? nl - 4 : 255), deltas[i].name);
-        if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, err) != 0)
-            goto fail;
-        e = registry_parse_entry_with(parser, xs, data, len, rel, &d, err);
-        free(data);
-        data = NULL;
-        if (!e) {
-            if (err->msg[0])
+        if (fresh && strcmp(fresh->blob, deltas[i].new_blob) == 0 && fresh->id &&
+            strcmp(fresh->id, id) == 0) {
+            e = entry_ref(fresh); /* parsed and checked by the write that made this blob */
+        } else {
+            if (source_read(src, rel, XMLDOC_MAX_BYTES, &data, &len, NULL, err) != 0)
                 goto fail;
-            continue;
+            rc = registry_parse_entry_with(parser, xs, data, len, rel, &e, &d, err);
+            free(data);
+            data = NULL;
+            if (rc != 0)
+                goto fail;
+            if (!e)
+                continue;
+            registry_check_entry(r->ref, e, id, &d);
         }
-        registry_check_entry(r->ref, e, id, &d);
         if (entry_render(e) != 0 || registry_add(r, e, deltas[i].new_blob) != 0) {
             entry_free(e);
             goto oom;

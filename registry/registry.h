@@ -47,15 +47,21 @@ typedef struct registry {
     char revision[41];            /* commit id, "" outside git */
 } registry;
 
-/* Parse, schema-check and read one sub-processor file. expected_id (the file name without
- * .xml, or NULL) is compared with the id attribute. Problems go to d. Returns the entry
- * (also when the schema refused it, so later checks can still run), or NULL when the XML
- * is unusable (d says why) or err is set (out of memory). */
-entry *registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
-                            diag_list *d, sr_err *err);
+/* Parse, schema-check and read one sub-processor file. Problems go to d. Returns 0 with *out:
+ * the entry (also when the schema refused it, so later checks can still run; entry_free), or
+ * NULL when the XML is unusable (d says why); -1 with err set when out of memory. */
+int registry_parse_entry(const schemas *xs, const char *data, size_t len, const char *file,
+                         entry **out, diag_list *d, sr_err *err);
 /* As registry_parse_entry with a reusable parser (see xmldoc_parser; NULL for a one-off). */
-entry *registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data,
-                                 size_t len, const char *file, diag_list *d, sr_err *err);
+int registry_parse_entry_with(xmldoc_parser *p, const schemas *xs, const char *data, size_t len,
+                              const char *file, entry **out, diag_list *d, sr_err *err);
+/* The second half of registry_parse_entry, for a caller that parsed doc (from data, len)
+ * itself: schema check and read, as file. from is where doc's own findings begin in d
+ * (their columns are set from the text). The doc stays the caller's. Returns as
+ * registry_parse_entry. */
+int registry_entry_from_doc(const schemas *xs, xmlDocPtr doc, const char *data, size_t len,
+                            const char *file, size_t from, entry **out, diag_list *d,
+                            sr_err *err);
 /* The date-free checks of one entry against the reference data: file name equals id,
  * country codes real (normalising EL/UK into the entry), transfers matching a location,
  * provider regions placed, waivers naming known rules, retired only with status retired.
@@ -81,10 +87,12 @@ int registry_load_base(source *src, const schemas *xs, registry **out, diag_list
 /* The registry of snap (read through src, a source on snap) from prev, the registry of
  * revision prev_rev with the same settings and reference files: entries of unchanged files
  * are shared with prev (referenced), the files that differ are parsed. Equal to
- * registry_load of snap but for diagnostics, which it does not collect. Returns 0 with *out
- * set, or -1 with err set. */
+ * registry_load of snap but for diagnostics, which it does not collect. fresh (may be NULL):
+ * an entry already parsed whose blob field is set, shared instead of parsing that blob.
+ * Returns 0 with *out set, or -1 with err set. */
 int registry_derive(store *s, const schemas *xs, store_snap *snap, source *src,
-                    const registry *prev, const char *prev_rev, registry **out, sr_err *err);
+                    const registry *prev, const char *prev_rev, entry *fresh, registry **out,
+                    sr_err *err);
 /* An empty registry with default settings and the given reference (taken over), for
  * checking loose files. Returns NULL when out of memory. */
 registry *registry_new(reference *ref);

@@ -188,7 +188,7 @@ static int same_base(store_snap *a, store_snap *b)
 }
 
 snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const snapshot *prev,
-                         sr_err *err)
+                         entry *fresh, sr_err *err)
 {
     snapshot *sn = calloc(1, sizeof(*sn));
     store_snap *snap = NULL, *psnap = NULL;
@@ -208,7 +208,7 @@ snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const sna
         goto fail;
     snprintf(sn->rev, sizeof(sn->rev), "%s", store_snap_commit(snap));
     if (prev && store_snap_open(s, prev->rev, &psnap, err) == 0 && same_base(psnap, snap)) {
-        if (registry_derive(s, xs, snap, src, prev->reg, prev->rev, &sn->reg, err) != 0)
+        if (registry_derive(s, xs, snap, src, prev->reg, prev->rev, fresh, &sn->reg, err) != 0)
             sn->reg = NULL;
         sn->incremental = 1;
     } else {

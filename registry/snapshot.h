@@ -48,9 +48,11 @@ typedef struct snapshot_source {
 } snapshot_source;
 
 /* Build the snapshot of revision rev (40 hex) of s, from prev (may be NULL) when only
- * subprocessors/ changed since. Returns it with one reference, or NULL with err set. */
+ * subprocessors/ changed since. fresh (may be NULL): an entry the caller parsed and checked,
+ * whose blob field is set (a write's, guard_commit): used for that blob instead of parsing it
+ * again, and shared (entry_ref). Returns it with one reference, or NULL with err set. */
 snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const snapshot *prev,
-                         sr_err *err);
+                         entry *fresh, sr_err *err);
 /* Take / drop a reference; the last drop frees. */
 snapshot *snapshot_ref(snapshot *sn);
 void snapshot_unref(snapshot *sn);

@@ -79,6 +79,8 @@ typedef struct store_change {
     const char *path;   /* "subprocessors/aws.xml" */
     const char *data;   /* new contents, or NULL to remove the file */
     size_t len;
+    char *blob_out;     /* may be NULL: receives the new contents' blob id (40 hex), written
+                         * once the blob is stored, whatever store_commit returns then */
 } store_change;
 
 typedef struct store_author {

@@ -210,6 +210,8 @@ static int splice_tree(store *s, git_tree *baseline, const store_change *ch, git
             store_git_fail(err, ch->path);
             goto out;
         }
+        if (ch->blob_out)
+            git_oid_tostr(ch->blob_out, STORE_OID_HEX, &blob_id);
         memcpy(out + k, "100644 ", 7);
         memcpy(out + k + 7, name, nlen + 1);
         memcpy(out + k + 8 + nlen, blob_id.id, GIT_OID_RAWSZ);
@@ -314,6 +316,8 @@ static int build_tree(git_repository *repo, git_tree *baseline, const store_chan
                 store_git_fail(err, changes[i].path);
                 goto out;
             }
+            if (changes[i].blob_out)
+                git_oid_tostr(changes[i].blob_out, STORE_OID_HEX, &ups[i].id);
         } else {
             git_tree_entry *te = NULL;
             if (git_tree_entry_bypath(&te, baseline, changes[i].path) < 0) {

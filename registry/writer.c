@@ -15,6 +15,10 @@ struct writer {
     const schemas *xs;
     unsigned seed;        /* jitter */
     long budget_ms;       /* WRITER_BUDGET_MS, or what writer_set_publish says */
+    /* the write in progress, between writer_begin and writer_end */
+    char path[96];        /* subprocessors/<id>.xml */
+    long deadline;        /* of its retries, on date_mono_ms */
+    unsigned attempt;     /* of the backoff */
 };
 
 int writer_open(const char *path, const schemas *xs, writer **out, sr_err *err)
@@ -85,113 +89,116 @@ int writer_clear_stale_lock(writer *w, sr_err *err)
     return rc;
 }
 
-int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *d,
-                 sr_err *err)
+/* The tip and the entry's blob in it, into res. Returns 0 or -1. */
+static int read_tip(writer *w, writer_result *res, sr_err *err)
 {
-    char path[256];
-    long deadline, push_wait;
-    unsigned attempt = 0;
-    int rc = -1;
+    store_snap *snap = NULL;
+
+    if (store_resolve(w->st, NULL, res->parent, err) != 0 ||
+        store_snap_open(w->st, res->parent, &snap, err) != 0)
+        return -1;
+    res->existed = store_snap_blob_id(snap, w->path, res->blob) == 0;
+    store_snap_free(snap);
+    return 0;
+}
+
+int writer_begin(writer *w, const char *id, writer_result *res, sr_err *err)
+{
+    long push_wait;
 
     memset(res, 0, sizeof(*res));
-    if (!q->id || !entry_id_valid(q->id)) {
-        sr_err_set(err, "\"%s\" is not a valid id", q->id ? q->id : "");
+    if (!id || !entry_id_valid(id)) {
+        sr_err_set(err, "\"%s\" is not a valid id", id ? id : "");
         return -1;
     }
-    snprintf(path, sizeof(path), "subprocessors/%s.xml", q->id);
     pthread_mutex_lock(&w->mu);
-    deadline = date_mono_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
+    snprintf(w->path, sizeof(w->path), "subprocessors/%s.xml", id);
+    w->attempt = 0;
+    w->deadline = date_mono_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
+    /* a git push past its hook moves main next: let it (pushes are never starved) */
     push_wait = date_mono_ms() + WRITER_PUSH_WAIT_MS;
-    for (;;) {
-        store_snap *snap = NULL;
-        char *data = NULL, cur[STORE_OID_HEX];
-        size_t len, from = d->n;
-        int grc;
-
-        /* a git push past its hook moves main next: let it (pushes are never starved) */
-        while (date_mono_ms() < push_wait && store_push_pending(w->st)) {
-            struct timespec ts = {0, 10 * 1000000L};
-            nanosleep(&ts, NULL);
-            res->push_waits++;
-        }
-
-        if (store_resolve(w->st, NULL, res->parent, err) != 0 ||
-            store_snap_open(w->st, res->parent, &snap, err) != 0)
-            goto out;
-        grc = store_snap_read(snap, path, &data, &len, cur, err);
-        free(data);
-        store_snap_free(snap);
-        if (grc < 0)
-            goto out;
-        res->existed = grc == 0;
-        if (!res->existed)
-            cur[0] = '\0';
-        if (q->check && (res->status = q->check(q->ctx, res->existed, cur, res->why,
-                                                sizeof(res->why))) != 0) {
-            res->outcome = WRITE_REFUSED;
-            rc = 0;
-            goto out;
-        }
-        if (!q->data && !res->existed) {
-            res->outcome = WRITE_ABSENT;
-            rc = 0;
-            goto out;
-        }
-        {
-            const struct registry *known = q->known ? q->known(q->ctx, res->parent) : NULL;
-            grc = guard_write(w->st, w->xs, res->parent, q->id, q->data, q->data ? q->len : 0,
-                              q->who, q->message, q->day, known, d, res->commit, res->blob, err);
-            if (q->release)
-                q->release(q->ctx);
-        }
-        if (grc == 0) {
-            res->outcome = WRITE_DONE;
-            if (q->after && q->after(q->ctx, w->st, res->commit, err) != 0)
-                res->after_failed = 1;
-            rc = 0;
-            goto out;
-        }
-        if (grc == GUARD_BLOCKED) {
-            res->outcome = WRITE_BLOCKED;
-            rc = 0;
-            goto out;
-        }
-        if (grc == STORE_NOTFOUND && q->data) {
-            res->outcome = WRITE_UNCHANGED;
-            snprintf(res->blob, sizeof(res->blob), "%s", cur);
-            rc = 0;
-            goto out;
-        }
-        if (grc == STORE_REJECTED || grc == STORE_OFFLINE) {
-            res->outcome = grc == STORE_REJECTED ? WRITE_REJECTED : WRITE_OFFLINE;
-            snprintf(res->why, sizeof(res->why), "%.255s", err->msg);
-            err->msg[0] = '\0';
-            rc = 0;
-            goto out;
-        }
-        if (grc != STORE_CONFLICT && grc != STORE_LOCKED)
-            goto out;
-        /* another process moved or locked main: the findings of this round are void */
-        diag_list_truncate(d, from);
-        res->retries++;
-        if (grc == STORE_LOCKED) {
-            sr_err e2 = {{0}};
-            if (clear_stale(w, &e2) == 1)
-                res->stale_locks++;
-        }
-        if (date_mono_ms() >= deadline) {
-            res->outcome = WRITE_BUSY;
-            snprintf(res->why, sizeof(res->why),
-                     "other writers kept the registry %s for %ld ms: retry",
-                     grc == STORE_LOCKED ? "locked" : "moving", w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
-            rc = 0;
-            goto out;
-        }
-        if (grc == STORE_LOCKED)
-            backoff(w, attempt++);
-        err->msg[0] = '\0';
+    while (date_mono_ms() < push_wait && store_push_pending(w->st)) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+        res->push_waits++;
     }
-out:
+    if (read_tip(w, res, err) != 0) {
+        pthread_mutex_unlock(&w->mu);
+        return -1;
+    }
+    return 0;
+}
+
+int writer_commit(writer *w, const guard_change *c, const struct registry *known,
+                  writer_result *res, diag_list *d, sr_err *err)
+{
+    char cur[STORE_OID_HEX];
+    size_t from = d->n;
+    int grc;
+
+    if (!c->e && !res->existed) {
+        res->outcome = WRITE_ABSENT;
+        return 0;
+    }
+    snprintf(cur, sizeof(cur), "%s", res->blob);
+    grc = guard_commit(w->st, w->xs, res->parent, c, known, d, res->commit, res->blob, err);
+    switch (grc) {
+    case 0:
+        res->outcome = WRITE_DONE;
+        return 0;
+    case GUARD_BLOCKED:
+        snprintf(res->blob, sizeof(res->blob), "%s", cur);
+        res->outcome = WRITE_BLOCKED;
+        return 0;
+    case STORE_NOTFOUND: /* the same content: nothing to commit */
+        snprintf(res->blob, sizeof(res->blob), "%s", cur);
+        res->outcome = c->e ? WRITE_UNCHANGED : WRITE_ABSENT;
+        err->msg[0] = '\0';
+        return 0;
+    case STORE_REJECTED:
+    case STORE_OFFLINE:
+        snprintf(res->blob, sizeof(res->blob), "%s", cur);
+        res->outcome = grc == STORE_REJECTED ? WRITE_REJECTED : WRITE_OFFLINE;
+        snprintf(res->why, sizeof(res->why), "%.255s", err->msg);
+        err->msg[0] = '\0';
+        return 0;
+    case STORE_CONFLICT:
+    case STORE_LOCKED:
+        break;
+    default:
+        return -1;
+    }
+    /* another process moved or locked main: the findings of this round are void */
+    err->msg[0] = '\0';
+    diag_list_truncate(d, from);
+    res->retries++;
+    if (grc == STORE_LOCKED) {
+        sr_err e2 = {{0}};
+        if (clear_stale(w, &e2) == 1)
+            res->stale_locks++;
+    }
+    if (date_mono_ms() >= w->deadline) {
+        snprintf(res->blob, sizeof(res->blob), "%s", cur);
+        res->outcome = WRITE_BUSY;
+        snprintf(res->why, sizeof(res->why), "other writers kept the registry %s for %ld ms: retry",
+                 grc == STORE_LOCKED ? "locked" : "moving",
+                 w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
+        return 0;
+    }
+    if (grc == STORE_LOCKED)
+        backoff(w, w->attempt++);
+    if (read_tip(w, res, err) != 0)
+        return -1;
+    res->outcome = WRITE_MOVED;
+    return 0;
+}
+
+store *writer_store(writer *w)
+{
+    return w->st;
+}
+
+void writer_end(writer *w)
+{
     pthread_mutex_unlock(&w->mu);
-    return rc;
 }

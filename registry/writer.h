@@ -1,9 +1,9 @@
 /* writer: the one writer of a registry repository within a process.
  *
  * It owns one store handle and serialises every write: resolve the tip, the caller's
- * preconditions (If-Match, If-None-Match), the guard (schema, registry checks, rules of the
- * entry), the commit with compare-and-swap, then the caller's after-commit step (index,
- * snapshot), so writes of one process never race each other and the answer reflects what
+ * preconditions (If-Match, If-None-Match), the guard (registry checks and rules of the entry
+ * the caller parsed once), the commit with compare-and-swap, then the caller's catch-up
+ * (index, snapshot), all while the writer is held (writer_begin ... writer_end), so writes of one process never race each other and the answer reflects what
  * the next read sees. Other processes (a git push, a second server) still meet
  * compare-and-swap: "main moved" re-runs the preconditions and the guard on the new tip;
  * "lock held" retries with backoff and jitter; both within a time budget. A lock older than
@@ -12,6 +12,7 @@
 #define SUBREG_WRITER_H
 #include <stddef.h>
 #include "diag.h"
+#include "guard.h"
 #include "schema.h"
 #include "store.h"
 
@@ -28,43 +29,14 @@ struct registry;
 
 typedef struct writer writer;
 
-/* Called with the lock held once the tip is known: existed says whether the entry is in the
- * tip, cur_blob its blob id ("" when absent). Return 0 to go on, or a status to stop with
- * (the API's 412 or 404) after writing why into why. */
-typedef int (*writer_check_fn)(void *ctx, int existed, const char *cur_blob, char *why,
-                               size_t n);
-/* Called with the lock held after a commit (e.g. to catch up the index and the snapshot,
- * so that the next read sees the write), with the writer's store: the objects just
- * written are in its cache. Returns 0, or -1 after filling err (the commit stands; the
- * caller is told through writer_result.after_failed). */
-typedef int (*writer_after_fn)(void *ctx, store *st, const char *commit, sr_err *err);
-
-/* Called with the lock held once the tip is known: the caller's registry at that tip when
- * it has one (the guard then reads no other file), else NULL; release undoes it after the
- * guard ran. */
-typedef const struct registry *(*writer_known_fn)(void *ctx, const char *tip);
-typedef void (*writer_release_fn)(void *ctx);
-
-typedef struct writer_req {
-    const char *id;                /* the entry: subprocessors/<id>.xml */
-    const char *data;              /* the new file, or NULL to remove it */
-    size_t len;
-    const store_author *who;
-    const char *message;
-    int day;                       /* the day the rules are checked as of */
-    writer_known_fn known;         /* may be NULL */
-    writer_release_fn release;     /* may be NULL */
-    writer_check_fn check;         /* may be NULL */
-    writer_after_fn after;         /* may be NULL */
-    void *ctx;
-} writer_req;
-
 typedef enum {
     WRITE_DONE,       /* committed: commit, blob */
     WRITE_UNCHANGED,  /* the entry already holds this content: nothing committed */
-    WRITE_REFUSED,    /* the check callback said no: status, why */
+    WRITE_REFUSED,    /* the caller's own preconditions said no (writer_commit never says it) */
     WRITE_ABSENT,     /* removal of an entry that does not exist */
     WRITE_BLOCKED,    /* the guard refused it: the diagnostics say why */
+    WRITE_MOVED,      /* another process moved main: parent, existed and blob were read
+                       * again; check the preconditions against them and commit again */
     WRITE_BUSY,       /* other writers kept main moving or locked for the whole budget */
     WRITE_REJECTED,   /* the upstream refused the commit (a hook, branch protection): why */
     WRITE_OFFLINE     /* the upstream could not be reached: why */
@@ -72,14 +44,14 @@ typedef enum {
 
 typedef struct writer_result {
     writer_outcome outcome;
-    int status;                    /* WRITE_REFUSED: what the check returned */
-    char why[256];                 /* WRITE_REFUSED, WRITE_BUSY: for a person */
-    int existed;                   /* the entry was in the parent */
-    char parent[STORE_OID_HEX];    /* the tip the write was checked against */
+    int status;                    /* WRITE_REFUSED: the caller's status */
+    char why[256];                 /* WRITE_REFUSED, WRITE_BUSY, ...: for a person */
+    int existed;                   /* the entry is in the parent */
+    char parent[STORE_OID_HEX];    /* the tip the write is checked against */
     char commit[STORE_OID_HEX];    /* WRITE_DONE: the new commit */
-    char blob[STORE_OID_HEX];      /* WRITE_DONE: the new blob ("" on removal);
-                                    * WRITE_UNCHANGED: the current blob */
-    int after_failed;              /* WRITE_DONE, but the after step failed */
+    char blob[STORE_OID_HEX];      /* the entry's blob in the parent ("" when absent);
+                                    * WRITE_DONE: the new blob ("" on removal) */
+    int after_failed;              /* WRITE_DONE, but the caller's step after it failed */
     unsigned retries;              /* ref moved or locked, retried */
     unsigned stale_locks;          /* stale locks removed on the way */
     unsigned push_waits;           /* 10 ms waits for a git push being applied */
@@ -88,11 +60,33 @@ typedef struct writer_result {
 /* Open the writer of the repository at path. Returns 0, or -1 with err set. */
 int writer_open(const char *path, const schemas *xs, writer **out, sr_err *err);
 void writer_close(writer *w);
-/* Make one write as described. Warnings (and, on WRITE_BLOCKED, the errors) go to d.
- * Returns 0 with res filled, or -1 with err set (nothing written to main). Thread-safe:
- * concurrent calls are serialised. */
-int writer_write(writer *w, const writer_req *q, writer_result *res, diag_list *d,
-                 sr_err *err);
+/* A write reads straight down, on one thread:
+ *
+ *     writer_begin(w, id, &res, err);          the writer is held; res: parent, existed, blob
+ *     do {
+ *         the caller's preconditions on res (If-Match ...), else WRITE_REFUSED: stop
+ *         writer_commit(w, &change, known, &res, d, err);
+ *     } while (res.outcome == WRITE_MOVED);
+ *     on WRITE_DONE: catch up what reads see, with writer_store(w)
+ *     writer_end(w);
+ *
+ * writer_begin takes the writer (one write at a time in the process), lets a git push that
+ * passed its hook go first (at most WRITER_PUSH_WAIT_MS) and reads the tip: the entry
+ * subprocessors/<id>.xml's presence and blob there. Returns 0 with the writer held, or -1
+ * with err set (not held). */
+int writer_begin(writer *w, const char *id, writer_result *res, sr_err *err);
+/* Check and commit c (guard_commit) on res->parent; c's entry must be writer_begin's. known
+ * (may be NULL) is the caller's registry at res->parent. Warnings (and, on WRITE_BLOCKED, the
+ * errors) go to d. Returns 0 with res->outcome set (WRITE_MOVED: read again, as above; the
+ * findings of the round were dropped from d), or -1 with err set (nothing written to main).
+ * The writer stays held either way. */
+int writer_commit(writer *w, const guard_change *c, const struct registry *known,
+                  writer_result *res, diag_list *d, sr_err *err);
+/* The writer's store, while held: the objects just written are in its cache (to catch up the
+ * index and the snapshot without reading them again). */
+store *writer_store(writer *w);
+/* Let the writer go. */
+void writer_end(writer *w);
 /* Publish every commit with fn before main moves (store_set_publish; the upstream of
  * `serve --upstream`), and allow budget_ms for a write (retries included). A publish
  * returning STORE_CONFLICT is retried like a moved main: fn is expected to have brought

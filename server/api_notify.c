@@ -200,7 +200,7 @@ static int token_subscriber(server *s, const char *tok, char kind, int64_t *b, n
     if (notify_token_parse(tok, &k, &a, b) != 0 || k != kind)
         return 0;
     db = notify_db_lock(s->notify);
-    if (notice_find(db, a, NULL, sub, &err) == 1 && notify_token_valid(notice_key(db), tok, kind, a, *b, sub->nonce))
+    if (notice_find(db, a, NULL, sub, &err) == 0 && notify_token_valid(notice_key(db), tok, kind, a, *b, sub->nonce))
         ok = 1;
     notify_db_unlock(s->notify);
     return ok;
@@ -225,7 +225,7 @@ static enum MHD_Result confirm_page(server *s, struct MHD_Connection *c, req *r,
     notify_db_unlock(s->notify);
     if (rc < 0)
         return srv_error(c, r, 500, "%s", err.msg);
-    if (rc == 0)
+    if (rc == SR_NOTFOUND)
         return page(c, r, 410, "Already confirmed", "<p>This link was used already: the subscription is confirmed.</p>",
                     NULL, NULL, NULL, NULL, 0);
     return page(c, r, 200, "Subscription confirmed",
@@ -327,7 +327,7 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
         cJSON_Delete(cs);
         if (rc < 0)
             return srv_error(c, r, 500, "%s", err.msg);
-        if (rc == 0)
+        if (rc == SR_NOTFOUND)
             return page(c, r, 410, "Objection already recorded",
                         "<p>Your objection to this change was recorded already.</p>", NULL, NULL, NULL, NULL, 0);
         return page(c, r, 201, "Objection recorded",
@@ -401,7 +401,7 @@ static enum MHD_Result delete_by_id(server *s, struct MHD_Connection *c, req *r,
     notify_db_unlock(s->notify);
     if (rc < 0)
         return srv_error(c, r, 500, "%s", err.msg);
-    if (rc == 0)
+    if (rc == SR_NOTFOUND)
         return srv_error(c, r, 404, "no %s %" PRId64, what, id);
     return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
 }

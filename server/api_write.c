@@ -70,35 +70,40 @@ static int xml_type(const char *ct)
            (ct[ct[0] == 'a' || ct[0] == 'A' ? 15 : 8] == '\0' || ct[ct[0] == 'a' || ct[0] == 'A' ? 15 : 8] == ';');
 }
 
-/* The body must be XML whose root id is id: 0 ok; else answered (400/415/422). */
-static int check_body(struct MHD_Connection *c, req *r, const char *id, enum MHD_Result *ret)
+/* The body, parsed once for every check and the catch-up after the commit: a PUT's must be
+ * XML whose root id is id, validate's (id NULL) names its file after its own id. Returns 0
+ * with *e (one reference), or 1 when answered (415, 422, 400 or 500). */
+static int parse_body(server *s, struct MHD_Connection *c, req *r, const char *id, entry **e,
+                      diag_list *d, enum MHD_Result *ret)
 {
-    diag_list d = {0};
-    xmlDocPtr doc;
-    char *rid;
-    char file[128];
+    sr_err err = {{0}};
+    int rc;
 
+    *e = NULL;
     if (!xml_type(api_hdr(c, MHD_HTTP_HEADER_CONTENT_TYPE))) {
         *ret = srv_error(c, r, 415, "send the entry as Content-Type: application/xml");
         return 1;
     }
-    snprintf(file, sizeof(file), "subprocessors/%s.xml", id ? id : "body");
-    doc = xmldoc_parse(r->body.p ? r->body.p : "", r->body.len, file, &d);
-    if (!doc) {
-        *ret = unprocessable(c, r, &d);
-        diag_list_free(&d);
+    rc = guard_parse(s->xs, id, r->body.p, r->body.len, e, d, &err);
+    if (rc == GUARD_BLOCKED) {
+        *ret = unprocessable(c, r, d);
         return 1;
     }
-    rid = xmldoc_attr(xmlDocGetRootElement(doc), "id");
-    xmlFreeDoc(doc);
-    diag_list_free(&d);
-    if (id && (!rid || strcmp(rid, id) != 0)) {
-        *ret = srv_error(c, r, 400, "the body's id=\"%.64s\" does not match %s in the URL", rid ? rid : "", id);
-        free(rid);
+    if (rc != 0) {
+        *ret = srv_error(c, r, 500, "%s", err.msg);
         return 1;
     }
-    free(rid);
-    return 0;
+    if (id && (!(*e)->id || strcmp((*e)->id, id) != 0)) {
+        *ret = srv_error(c, r, 400, "the body's id=\"%.64s\" does not match %s in the URL",
+                         (*e)->id ? (*e)->id : "", id);
+    } else if (!id && (!(*e)->id || !entry_id_valid((*e)->id))) {
+        *ret = srv_error(c, r, 400, "the entry's id is missing or not valid ([a-z0-9][a-z0-9-]{0,62})");
+    } else {
+        return 0;
+    }
+    entry_free(*e);
+    *e = NULL;
+    return 1;
 }
 
 static void commit_message(struct MHD_Connection *c, const char *verb, const char *id, char *out, size_t n)
@@ -117,66 +122,34 @@ static void commit_message(struct MHD_Connection *c, const char *verb, const cha
     }
 }
 
-/* The preconditions of a write (RFC 9110 13.1.1, 13.1.2), checked by the writer against
- * the tip it is about to write on. */
-typedef struct write_ctx {
-    server *s;
-    const char *id, *if_match, *if_none;
-    snapshot *held;    /* the snapshot whose registry the guard is using */
-} write_ctx;
-
-/* Under the writer's lock the current snapshot is at the tip (each write refreshes it
- * before the lock is let go): its registry spares the guard reading other files. */
-static const registry *known_at(void *ctx, const char *tip)
+/* The preconditions of a write (RFC 9110 13.1.1, 13.1.2), against the tip the writer is
+ * about to write on (res: existed, blob). Returns 0, or 412 with res->why set. */
+static int preconditions(const char *id, const char *if_match, const char *if_none,
+                         writer_result *res)
 {
-    write_ctx *w = ctx;
-
-    w->held = srv_current(w->s);
-    return w->held && strcmp(w->held->rev, tip) == 0 ? w->held->reg : NULL;
-}
-
-static void release_known(void *ctx)
-{
-    write_ctx *w = ctx;
-
-    snapshot_unref(w->held);
-    w->held = NULL;
-}
-
-static int preconditions(void *ctx, int existed, const char *cur_blob, char *why, size_t n)
-{
-    const write_ctx *w = ctx;
     char etag[64], pub[64], cust[64];
+    char *why = res->why;
+    size_t n = sizeof(res->why);
 
-    snprintf(etag, sizeof(etag), "\"%s\"", cur_blob);
-    snprintf(pub, sizeof(pub), "\"%s-p\"", cur_blob); /* the other views' ETags: same blob */
-    snprintf(cust, sizeof(cust), "\"%s-c\"", cur_blob);
-    if (w->if_none && strcmp(w->if_none, "*") == 0 && existed) {
-        snprintf(why, n, "%s exists (If-None-Match: *)", w->id);
+    snprintf(etag, sizeof(etag), "\"%s\"", res->blob);
+    snprintf(pub, sizeof(pub), "\"%s-p\"", res->blob); /* the other views' ETags: same blob */
+    snprintf(cust, sizeof(cust), "\"%s-c\"", res->blob);
+    if (if_none && strcmp(if_none, "*") == 0 && res->existed) {
+        snprintf(why, n, "%s exists (If-None-Match: *)", id);
         return 412;
     }
-    if (w->if_match && strcmp(w->if_match, "*") == 0 && !existed) {
-        snprintf(why, n, "%s does not exist (If-Match: *)", w->id);
+    if (if_match && strcmp(if_match, "*") == 0 && !res->existed) {
+        snprintf(why, n, "%s does not exist (If-Match: *)", id);
         return 412;
     }
-    if (w->if_match && strcmp(w->if_match, "*") != 0 &&
-        (!existed || (!api_etag_match(w->if_match, etag) && !api_etag_match(w->if_match, pub) &&
-                      !api_etag_match(w->if_match, cust)))) {
+    if (if_match && strcmp(if_match, "*") != 0 &&
+        (!res->existed || (!api_etag_match(if_match, etag) && !api_etag_match(if_match, pub) &&
+                           !api_etag_match(if_match, cust)))) {
         snprintf(why, n, "%s changed since you read it (If-Match does not match its ETag): read "
-                         "it again", w->id);
+                         "it again", id);
         return 412;
     }
     return 0;
-}
-
-/* After a commit, with the writer's lock held: the index and the snapshot catch up, so the
- * answer and the next read agree. */
-static int after_commit(void *ctx, store *st, const char *commit, sr_err *err)
-{
-    const write_ctx *w = ctx;
-
-    (void)commit;
-    return srv_refresh_with(w->s, st, err);
 }
 
 /* One API write, prepared on a request thread, run on the thread of writes (writes.c)
@@ -184,10 +157,9 @@ static int after_commit(void *ctx, store *st, const char *commit, sr_err *err)
 typedef struct write_job {
     server *s;
     char id[80], name[80], email[128], msg[2100];
-    int del;
-    write_ctx wc;
+    const char *if_match, *if_none; /* the connection's headers: valid while it lives */
     store_author who;
-    writer_req q;
+    guard_change change;            /* change.e: the body, parsed once (NULL: a DELETE) */
     writer_result res;
     diag_list d;
     sr_err err;
@@ -198,17 +170,43 @@ static void write_job_free(void *p)
 {
     write_job *j = p;
 
-    if (j)
+    if (j) {
         diag_list_free(&j->d);
+        entry_free(j->change.e);
+    }
     free(j);
 }
 
-/* On the thread of writes: the write itself, through the one writer. */
+/* On the thread of writes, the write from top to bottom: take the writer, check the
+ * preconditions and the entry against the tip (again when another process moved it),
+ * commit, bring the index and the snapshot up to the new commit so that the answer and the
+ * next read agree, let the writer go. */
 static void run_write(void *arg)
 {
     write_job *j = arg;
+    server *s = j->s;
+    writer_result *res = &j->res;
 
-    j->rc = writer_write(j->s->writer, &j->q, &j->res, &j->d, &j->err);
+    if ((j->rc = writer_begin(s->writer, j->id, res, &j->err)) != 0)
+        return;
+    do {
+        snapshot *cur;
+        if ((res->status = preconditions(j->id, j->if_match, j->if_none, res)) != 0) {
+            res->outcome = WRITE_REFUSED;
+            break;
+        }
+        /* the served snapshot is usually at the tip: its registry spares the guard reading
+         * and parsing other files */
+        cur = srv_current(s);
+        j->rc = writer_commit(s->writer, &j->change,
+                              cur && strcmp(cur->rev, res->parent) == 0 ? cur->reg : NULL, res,
+                              &j->d, &j->err);
+        snapshot_unref(cur);
+    } while (j->rc == 0 && res->outcome == WRITE_MOVED);
+    if (j->rc == 0 && res->outcome == WRITE_DONE &&
+        srv_refresh_with(s, writer_store(s->writer), j->change.e, &j->err) != 0)
+        res->after_failed = 1;
+    writer_end(s->writer);
 }
 
 /* The answer to a write that has run. */
@@ -250,7 +248,7 @@ static enum MHD_Result write_answer(server *s, struct MHD_Connection *c, req *r,
     } else {
         if (res->after_failed)
             srv_log(s, "after the write of %s (%s): cannot refresh: %s", id, res->commit, j->err.msg);
-        if (j->del) {
+        if (!j->change.e) {
             ret = srv_send(c, r, 204, NULL, "", 0, NULL, NULL, NULL);
         } else {
             char loc[160];
@@ -273,34 +271,28 @@ enum MHD_Result api_write_entry(server *s, struct MHD_Connection *c, req *r, con
         return write_answer(s, c, r, r->job);
     if (api_require(s, c, r, ROLE_EDITOR, NULL, 0, &ret))
         return ret;
-    if (!del && check_body(c, r, id, &ret))
-        return ret;
     j = calloc(1, sizeof(*j));
     if (!j)
         return srv_error(c, r, 500, "out of memory");
+    if (!del && parse_body(s, c, r, id, &j->change.e, &j->d, &ret)) {
+        write_job_free(j);
+        return ret;
+    }
     j->s = s;
-    j->del = del;
     snprintf(j->id, sizeof(j->id), "%s", id);
     snprintf(j->name, sizeof(j->name), "%s", r->who); /* the token's name, from refuse */
     snprintf(j->email, sizeof(j->email), "%s@api.subreg.invalid", j->name);
     j->who.name = j->name;
     j->who.email = j->email;
     commit_message(c, del ? "Remove" : "Update", id, j->msg, sizeof(j->msg));
-    j->wc.s = s;
-    j->wc.id = j->id;
-    j->wc.if_match = api_hdr(c, MHD_HTTP_HEADER_IF_MATCH);  /* the connection's: valid while it lives */
-    j->wc.if_none = api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    j->q.id = j->id;
-    j->q.data = del ? NULL : r->body.p;
-    j->q.len = del ? 0 : r->body.len;
-    j->q.who = &j->who;
-    j->q.message = j->msg;
-    j->q.day = date_today();
-    j->q.known = known_at;
-    j->q.release = release_known;
-    j->q.check = preconditions;
-    j->q.after = after_commit;
-    j->q.ctx = &j->wc;
+    j->if_match = api_hdr(c, MHD_HTTP_HEADER_IF_MATCH);
+    j->if_none = api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    j->change.id = j->id;
+    j->change.data = del ? NULL : r->body.p;
+    j->change.len = del ? 0 : r->body.len;
+    j->change.who = &j->who;
+    j->change.message = j->msg;
+    j->change.day = date_today();
     r->job = j;
     r->job_free = write_job_free;
     /* reads keep their threads while this waits for the writer, a push or the upstream */
@@ -316,55 +308,41 @@ enum MHD_Result api_write_entry(server *s, struct MHD_Connection *c, req *r, con
 enum MHD_Result api_post_validate(server *s, struct MHD_Connection *c, req *r)
 {
     enum MHD_Result ret = MHD_NO;
-    char name[80], *id = NULL;
     sr_err err = {{0}};
     diag_list d = {0};
     store *st;
     store_snap *snap = NULL;
-    xmlDocPtr doc;
+    snapshot *cur = NULL;
+    entry *e = NULL;
     int rc;
 
     r->route = R_VALIDATE;
-    if (api_require(s, c, r, ROLE_EDITOR, name, sizeof(name), &ret))
+    if (api_require(s, c, r, ROLE_EDITOR, NULL, 0, &ret))
         return ret;
-    if (check_body(c, r, NULL, &ret))
-        return ret;
-    doc = xmldoc_parse(r->body.p, r->body.len, "body", &d);
-    if (doc) {
-        id = xmldoc_attr(xmlDocGetRootElement(doc), "id");
-        xmlFreeDoc(doc);
-    }
-    diag_list_free(&d);
-    if (!id || !entry_id_valid(id)) {
-        ret = srv_error(c, r, 400, "the entry's id is missing or not valid ([a-z0-9][a-z0-9-]{0,62})");
-        free(id);
-        return ret;
-    }
+    if (parse_body(s, c, r, NULL, &e, &d, &ret))
+        goto out;
     st = srv_store(s, &err);
     if (!st || store_snap_open(st, NULL, &snap, &err) != 0) {
-        free(id);
-        return srv_error(c, r, 500, "%s", err.msg);
+        ret = srv_error(c, r, 500, "%s", err.msg);
+        goto out;
     }
-    {
-        snapshot *cur = srv_current(s);
-        rc = guard_check_entry(s->xs, snap, id, r->body.p, r->body.len, date_today(),
-                               cur ? cur->reg : NULL, &d, &err);
-        snapshot_unref(cur);
-    }
+    cur = srv_current(s);
+    rc = guard_check_entry(s->xs, snap, e->id, e, date_today(), cur ? cur->reg : NULL, &d, &err);
     if (rc == GUARD_BLOCKED) {
         ret = unprocessable(c, r, &d);
     } else if (rc != 0) {
         ret = srv_error(c, r, 500, "%s", err.msg);
     } else {
         cJSON *root = cJSON_CreateObject();
-        cJSON_AddStringToObject(root, "id", id);
+        cJSON_AddStringToObject(root, "id", e->id);
         cJSON_AddBoolToObject(root, "valid", 1);
         cJSON_AddItemToObject(root, "warnings", problems_json(&d, SEV_WARNING));
         ret = srv_json(c, r, 200, root, NULL, NULL, NULL);
     }
+out:
+    snapshot_unref(cur);
     store_snap_free(snap);
     diag_list_free(&d);
-    free(id);
+    entry_free(e);
     return ret;
 }
-

@@ -256,7 +256,7 @@ int auth_revoke(const char *state_dir, const char *name, sr_err *err)
     for (i = 0; i < n; i++)
         if (strcmp(v[i].name, name) != 0)
             v[k++] = v[i];
-    rc = k == n ? 1 : write_tokens(state_dir, v, k, err);
+    rc = k == n ? SR_NOTFOUND : write_tokens(state_dir, v, k, err);
     free(v);
     return rc;
 }

@@ -23,7 +23,7 @@ auth_role auth_check(auth *a, const char *token, char *name, size_t n);
  * token_out. Refuses a name already present. Returns 0 or -1 with err set. */
 int auth_add(const char *state_dir, const char *name, auth_role role, char token_out[80],
              sr_err *err);
-/* Remove name's token. Returns 0, 1 when there is no such name, -1 with err set. */
+/* Remove name's token. Returns 0, SR_NOTFOUND when there is no such name, -1 with err set. */
 int auth_revoke(const char *state_dir, const char *name, sr_err *err);
 /* Call fn for each (name, role). Returns 0 or -1 with err set. */
 int auth_list(const char *state_dir, void (*fn)(const char *name, const char *role, void *ctx),

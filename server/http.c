@@ -164,10 +164,10 @@ snapshot *srv_current(server *s)
 
 int srv_refresh(server *s, sr_err *err)
 {
-    return srv_refresh_with(s, NULL, err);
+    return srv_refresh_with(s, NULL, NULL, err);
 }
 
-int srv_refresh_with(server *s, store *st, sr_err *err)
+int srv_refresh_with(server *s, store *st, entry *fresh, sr_err *err)
 {
     char tip[STORE_OID_HEX];
     index_db *idx;
@@ -187,12 +187,12 @@ int srv_refresh_with(server *s, store *st, sr_err *err)
     pthread_mutex_unlock(&s->mu);
     idx = srv_index(s, err);
     if (idx) {
-        int crc = index_catch_up(idx, st, s->xs, NULL, err);
+        int crc = index_catch_up(idx, st, s->xs, fresh, NULL, err);
         if (crc != 0 && index_damaged(idx)) {
             /* the index is derived: a damaged one is replaced, never trusted */
             srv_index_discard(s, err->msg);
             idx = srv_index(s, err);
-            crc = idx ? index_catch_up(idx, st, s->xs, NULL, err) : -1;
+            crc = idx ? index_catch_up(idx, st, s->xs, fresh, NULL, err) : -1;
         }
         if (crc != 0)
             idx = NULL;
@@ -208,7 +208,7 @@ int srv_refresh_with(server *s, store *st, sr_err *err)
     }
     old = snapshot_ref(s->cur);
     pthread_mutex_unlock(&s->mu);
-    sn = snapshot_build(st, s->xs, tip, old, err);
+    sn = snapshot_build(st, s->xs, tip, old, fresh, err);
     snapshot_unref(old);
     old = NULL;
     if (!sn)
@@ -246,7 +246,7 @@ snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err)
     {
         /* built from the current snapshot: unchanged entries are shared, not parsed */
         snapshot *base = srv_current(s);
-        sn = st ? snapshot_build(st, s->xs, rev, base, err) : NULL;
+        sn = st ? snapshot_build(st, s->xs, rev, base, NULL, err) : NULL;
         snapshot_unref(base);
     }
     if (!sn)
@@ -306,7 +306,7 @@ static store *host_store(void *ctx, sr_err *err)
 
 static int host_refresh(void *ctx, store *st, sr_err *err)
 {
-    return srv_refresh_with(ctx, st, err);
+    return srv_refresh_with(ctx, st, NULL, err);
 }
 
 void srv_upstream_host(server *s, upstream_host *out)

@@ -123,8 +123,8 @@ snapshot *srv_current(server *s);
 /* Rebuild the snapshot and catch the index up if main moved. Returns 0 or -1. */
 int srv_refresh(server *s, sr_err *err);
 /* The same with the store st (the writer's, whose cache holds what it just wrote) instead
- * of this thread's. */
-int srv_refresh_with(server *s, store *st, sr_err *err);
+ * of this thread's, and the entry the write parsed (may be NULL; see snapshot_build). */
+int srv_refresh_with(server *s, store *st, entry *fresh, sr_err *err);
 /* The snapshot of revision rev (40 hex), from the small cache or built. Referenced. */
 snapshot *srv_snapshot_at(server *s, const char *rev, sr_err *err);
 

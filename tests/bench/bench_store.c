@@ -95,7 +95,7 @@ int main(int argc, char **argv)
         diag_list_free(&d);
     }
     t0 = now_ms();
-    if (index_catch_up(idx, s, &xs, NULL, &err) != 0)
+    if (index_catch_up(idx, s, &xs, NULL, NULL, &err) != 0)
         return 1;
     catchup = now_ms() - t0;
     printf("write_median_ms=%.2f write_p90_ms=%.2f rebuild_ms=%.0f catchup_ms=%.2f\n", t[n / 2],

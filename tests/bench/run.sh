@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks, each measured as a ratio against a real peer in the same run (the machines are
 # shared and noisy: absolute times drift, ratios much less). Results go to tests/bench/out/.
-# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http|writes|replicas ...]   (default: all)
+# usage: tests/bench/run.sh [validate|store|check|plan|puts|page|http|writes|replicas|putcmp ...]   (default: all)
+# putcmp compares the PUT latency of BENCH_BEFORE (another build of subreg; default: the same
+# binary, which measures the noise) with bin/subreg.
 # BENCH_TINY=1 runs every section's own code once at a tiny size, with no timing claim (make
 # test does, so that a broken benchmark fails the build); a section whose peer is not
 # installed is then skipped.
@@ -11,7 +13,7 @@ OUT=tests/bench/out
 mkdir -p "$OUT"
 BIN=$PWD/bin/subreg
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http writes replicas)
+[ ${#sections[@]} -eq 0 ] && sections=(validate store check plan puts page http writes replicas putcmp)
 if [ "${BENCH_TINY:-0}" = 1 ]; then
   N_LARGE=50 N_SMALL=4 WRITES=3 N_PLAN=50 GIT_N=3 PUTS_WARM=2 PUTS=3 SECS_LONG=2 REPL_ROUNDS=1
   HF="-w 0 -r 2" DUR=1s ROUNDS=1 OUT=tests/bench/out-tiny
@@ -287,6 +289,16 @@ PY
   rss=$(awk '/VmRSS/{print $2}' /proc/$spid/status)
   echo "mixed: $(wrk_field "$d/wrk-mixed.txt") ; puts: $(cat "$d/mixed-put.txt") ; RSS ${rss} kB" | tee "$OUT/http-mixed.txt"
   kill -TERM $spid; wait $spid || true
+}
+
+bench_putcmp() {
+  peers curl || return 0
+  echo "== putcmp: PUT latency, ${BENCH_BEFORE:-$BIN} (before) and $BIN (after), alternating"
+  if [ "${BENCH_TINY:-0}" = 1 ]; then
+    tests/bench/compare_puts.sh "${BENCH_BEFORE:-$BIN}" "$BIN" 8 1 | tee "$OUT/putcmp.txt"
+  else
+    tests/bench/compare_puts.sh "${BENCH_BEFORE:-$BIN}" "$BIN" 200 3 | tee "$OUT/putcmp.txt"
+  fi
 }
 
 for s in "${sections[@]}"; do

@@ -56,7 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (data[0] % 2 == 0) {
-        entry *e = registry_parse_entry(&xs, (const char *)data + 1, size - 1, "fuzz.xml", &d, &err);
+        entry *e = NULL;
+        registry_parse_entry(&xs, (const char *)data + 1, size - 1, "fuzz.xml", &e, &d, &err);
         buf once_, twice;
         buf_init(&once_, 0);
         buf_init(&twice, 0);

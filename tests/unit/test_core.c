@@ -111,7 +111,7 @@ static void test_entry_from_doc_and_views(void **state)
     (void)state;
     doc = xmldoc_parse(good, sizeof(good) - 1, "acme.xml", &d);
     assert_non_null(doc);
-    e = entry_from_doc(doc, "acme.xml", &d, &err);
+    assert_int_equal(entry_from_doc(doc, "acme.xml", &e, &d, &err), 0);
     xmlFreeDoc(doc);
     assert_non_null(e);
     assert_int_equal(d.n, 0);

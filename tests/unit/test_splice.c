@@ -72,9 +72,9 @@ static void run_sequence(unsigned seed, int steps)
 {
     char repo_path[512], commit[STORE_OID_HEX];
     store_author who = {"splice", "splice@example.org", 1700000000};
-    store_change init[3] = {{"registry.xml", "<registry/>\n", 12},
-                            {"subprocessors/dir/inner.xml", "inner\n", 6},
-                            {"subprocessors/a.b", "first\n", 6}};
+    store_change init[3] = {{"registry.xml", "<registry/>\n", 12, NULL},
+                            {"subprocessors/dir/inner.xml", "inner\n", 6, NULL},
+                            {"subprocessors/a.b", "first\n", 6, NULL}};
     sr_err err = {{0}};
     store *s = NULL;
     git_repository *repo = NULL;
@@ -97,7 +97,8 @@ static void run_sequence(unsigned seed, int steps)
     for (step = 0; step < steps; step++) {
         size_t k = (size_t)rand() % NSTEMS;
         char path[64];
-        store_change ch;
+        store_change ch = {0};
+        char blob[STORE_OID_HEX] = "", hashed[STORE_OID_HEX];
         int rc;
         if (k == 5) /* "dir" is the subdirectory */
             continue;
@@ -113,8 +114,13 @@ static void run_sequence(unsigned seed, int steps)
             ch.len = strlen(m.data[k]);
             m.live[k] = 1;
         }
+        ch.blob_out = blob;
         rc = store_commit(s, NULL, &ch, 1, &who, "step\n", commit, &err);
         assert_int_equal(rc, 0);
+        if (ch.data) { /* the blob id the commit reports is the contents' */
+            assert_int_equal(store_hash_blob(ch.data, ch.len, hashed), 0);
+            assert_string_equal(blob, hashed);
+        }
         expected_tree(repo, &m, &dir_id, &want);
         tree_of(repo, commit, "subprocessors", &got);
         if (!git_oid_equal(&want, &got)) {

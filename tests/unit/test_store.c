@@ -47,7 +47,7 @@ static void make_repo(const char *path)
 {
     static const char *files[] = {"registry.xml", "reference/countries.xml", "reference/regions.xml",
                                   "subprocessors/aws.xml", "subprocessors/mistral.xml"};
-    store_change ch[5];
+    store_change ch[5] = {{0}};
     char *bufs[5], p[512], commit[STORE_OID_HEX];
     store_author who = {"test", "test@example.org", 0};
     sr_err err = {{0}};
@@ -152,7 +152,7 @@ static void test_concurrent_writers_one_wins(void **state)
         /* make the content differ next round */
         {
             const char *x = entry_xml("racer-a", round % 2 ? "odd" : "even");
-            store_change ch = {"subprocessors/racer-a.xml", x, strlen(x)};
+            store_change ch = {"subprocessors/racer-a.xml", x, strlen(x), NULL};
             store_author who = {"t", "t@example.org", 0};
             char c[STORE_OID_HEX];
             assert_int_equal(store_commit(s, NULL, &ch, 1, &who, "bump\n", c, &err), 0);
@@ -300,7 +300,7 @@ static void test_derive_equals_full_load(void **state)
         registry *full = NULL, *derived = NULL;
         diag_list d = {0};
         int k = (int)(rand_r(&seed) % 30), rc;
-        store_change ch;
+        store_change ch = {0};
         char body[8192], id[16];
 
         snprintf(id, sizeof(id), "t%02d", k);
@@ -326,7 +326,7 @@ static void test_derive_equals_full_load(void **state)
         assert_int_equal(source_from_snap(snap, &src, &err), 0);
         assert_int_equal(registry_load(src, &xs, &full, &d, &err), 0);
         if (prev) {
-            assert_int_equal(registry_derive(s, &xs, snap, src, prev, prev_rev, &derived, &err), 0);
+            assert_int_equal(registry_derive(s, &xs, snap, src, prev, prev_rev, NULL, &derived, &err), 0);
             assert_same_registry(full, derived);
             registry_free(prev);
             prev = derived;
@@ -365,7 +365,7 @@ static void test_index_rebuild_equals_incremental(void **state)
     assert_int_equal(index_open(p1, repo, &inc, &err), 0);
     for (i = 0; i < 1000; i++) {
         const char *x;
-        store_change chg;
+        store_change chg = {0};
         /* every 97th commit removes the entry the previous commit wrote */
         snprintf(id, sizeof(id), "v-%03d", (i % 97 == 96 ? i - 1 : i) % 150);
         snprintf(purpose, sizeof(purpose), "purpose %d", i);
@@ -382,9 +382,9 @@ static void test_index_rebuild_equals_incremental(void **state)
             assert_int_equal(store_commit(s, NULL, &chg, 1, &who, "change\n", c, &err), 0);
         }
         if (i % 100 == 50)
-            assert_int_equal(index_catch_up(inc, s, &xs, &added, &err), 0);
+            assert_int_equal(index_catch_up(inc, s, &xs, NULL, &added, &err), 0);
     }
-    assert_int_equal(index_catch_up(inc, s, &xs, &added, &err), 0);
+    assert_int_equal(index_catch_up(inc, s, &xs, NULL, &added, &err), 0);
     assert_true(added > 0);
     assert_int_equal(index_open(p2, repo, &full, &err), 0);
     assert_int_equal(index_rebuild(full, s, &xs, &err), 0);
