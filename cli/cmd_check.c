@@ -97,25 +97,52 @@ out:
     return rc;
 }
 
+/* The --hosting files: at most MAX_HOSTING. */
+typedef struct hosting_args {
+    const char *v[MAX_HOSTING];
+    int n;
+} hosting_args;
+
+static int set_hosting(void *ctx, const char *value, char *why, size_t n)
+{
+    hosting_args *h = ctx;
+
+    if (h->n == MAX_HOSTING) {
+        snprintf(why, n, "at most %d --hosting files", MAX_HOSTING);
+        return -1;
+    }
+    h->v[h->n++] = value;
+    return 0;
+}
+
+static int set_format(void *ctx, const char *value, char *why, size_t n)
+{
+    int f = report_format_parse(value);
+
+    if (f < 0) {
+        snprintf(why, n, "use text, json, junit, sarif or github");
+        return -1;
+    }
+    *(int *)ctx = f;
+    return 0;
+}
+
+static int set_url(void *ctx, const char *value, char *why, size_t n)
+{
+    if (strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
+        snprintf(why, n, "give an http(s) URL");
+        return -1;
+    }
+    *(const char **)ctx = value;
+    return 0;
+}
+
 int cmd_check(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"rev", required_argument, NULL, 'R'},
-                                         {"base", required_argument, NULL, 'b'},
-                                         {"no-base", no_argument, NULL, 'B'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"hosting", required_argument, NULL, 'H'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"strict", no_argument, NULL, 's'},
-                                         {"explain", no_argument, NULL, 'x'},
-                                         {"docs-url", required_argument, NULL, 'D'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *rev = NULL, *output = NULL, *docs_url = NULL, *base = NULL;
-    const char *hosting[MAX_HOSTING];
+    hosting_args hs = {{0}, 0};
     hosting_list lists[MAX_HOSTING];
-    int nh = 0, nl = 0, strict = 0, explain = 0, no_base = 0, c, i, rc = EXIT_USAGE, day = date_today(),
+    int nl = 0, strict = 0, explain = 0, no_base = 0, c, i, rc = EXIT_USAGE, day = date_today(),
         fmt = REPORT_TEXT;
     char daystr[11];
     diag_list d = {0};
@@ -123,38 +150,16 @@ int cmd_check(int argc, char **argv)
     report_meta m = {0};
     buf out;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': path = optarg; break;
-        case 'R': rev = optarg; break;
-        case 'b': base = optarg; break;
-        case 'B': no_base = 1; break;
-        case 'd':
-            if (cli_parse_date(optarg, &day) != 0)
-                return cli_fail("check", "--date %s: write a real day as YYYY-MM-DD", optarg);
-            break;
-        case 'H':
-            if (nh == MAX_HOSTING)
-                return cli_fail("check", "at most %d --hosting files", MAX_HOSTING);
-            hosting[nh++] = optarg;
-            break;
-        case 'f':
-            fmt = report_format_parse(optarg);
-            if (fmt < 0)
-                return cli_fail("check", "--format %s: use text, json, junit, sarif or github", optarg);
-            break;
-        case 'o': output = optarg; break;
-        case 's': strict = 1; break;
-        case 'x': explain = 1; break;
-        case 'D':
-            if (strncmp(optarg, "https://", 8) != 0 && strncmp(optarg, "http://", 7) != 0)
-                return cli_fail("check", "--docs-url %s: give an http(s) URL", optarg);
-            docs_url = optarg;
-            break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("registry", &path), CLI_STR("rev", &rev), CLI_STR("base", &base),
+                                CLI_FLAG("no-base", &no_base),
+                                CLI_SET("date", cli_set_date, &day),
+                                CLI_SET("hosting", set_hosting, &hs),
+                                CLI_SET("format", set_format, &fmt), CLI_STR("output", &output),
+                                CLI_FLAG("strict", &strict), CLI_FLAG("explain", &explain),
+                                CLI_SET("docs-url", set_url, &docs_url), CLI_END};
+        if ((c = cli_options("check", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind != argc) {
         fputs(usage, stderr);
@@ -170,9 +175,9 @@ int cmd_check(int argc, char **argv)
         goto out;
     rules_check(r, day, &d);
     guard_check_changes(b, r, day, &d);
-    for (i = 0; i < nh; i++) {
+    for (i = 0; i < hs.n; i++) {
         sr_err err = {{0}};
-        int lrc = hosting_load(hosting[i], cli_schemas(), &lists[nl++], &d, &err);
+        int lrc = hosting_load(hs.v[i], cli_schemas(), &lists[nl++], &d, &err);
         if (lrc != 0) {
             rc = cli_fail("check", "--hosting %s", err.msg);
             goto out;

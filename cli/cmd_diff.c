@@ -175,11 +175,6 @@ static void md_findings(buf *out, const char *title, const diag **v, size_t n)
 
 int cmd_diff(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"date", required_argument, NULL, 'd'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *format = "md", *dots;
     char rev1[256], rev2[256], daystr[11];
     int c, rc = EXIT_USAGE, day = date_today(), json;
@@ -192,18 +187,11 @@ int cmd_diff(int argc, char **argv)
     buf out;
 
     buf_init(&out, 0);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': path = optarg; break;
-        case 'd':
-            if (cli_parse_date(optarg, &day) != 0)
-                return cli_fail("diff", "--date %s: write a real day as YYYY-MM-DD", optarg);
-            break;
-        case 'f': format = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("registry", &path), CLI_SET("date", cli_set_date, &day),
+                                CLI_STR("format", &format), CLI_END};
+        if ((c = cli_options("diff", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (strcmp(format, "md") != 0 && strcmp(format, "json") != 0)
         return cli_fail("diff", "--format %s: use md or json", format);

@@ -37,21 +37,6 @@ static const char usage[] =
 
 int cmd_export(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"state", required_argument, NULL, 's'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"at", required_argument, NULL, 'a'},
-                                         {"status", required_argument, NULL, 'S'},
-                                         {"internal", no_argument, NULL, 'i'},
-                                         {"country", required_argument, NULL, 'c'},
-                                         {"use", required_argument, NULL, 'u'},
-                                         {"mechanism", required_argument, NULL, 'm'},
-                                         {"q", required_argument, NULL, 'q'},
-                                         {"md", no_argument, NULL, 'M'},
-                                         {"csv", no_argument, NULL, 'C'},
-                                         {"lang", required_argument, NULL, 'L'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *format = "json", *at = NULL;
     const char *status = NULL;
     char rev[STORE_OID_HEX] = "", cc[3];
@@ -63,25 +48,15 @@ int cmd_export(int argc, char **argv)
     registry *r = NULL;
     buf out;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': path = optarg; break;
-        case 's': state = optarg; break;
-        case 'f': format = optarg; break;
-        case 'a': at = optarg; break;
-        case 'S': status = optarg; break;
-        case 'i': internal = 1; break;
-        case 'c': country = optarg; break;
-        case 'u': f.use = optarg; break;
-        case 'm': f.mechanism = optarg; break;
-        case 'q': f.q = optarg; break;
-        case 'M': break; /* art30 is Markdown now; kept for old scripts */
-        case 'C': csv = 1; break;
-        case 'L': lang = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        int md = 0; /* --md: art30 is Markdown now; kept for old scripts */
+        const cli_opt opts[] = {CLI_STR("registry", &path), CLI_STR("state", &state), CLI_STR("format", &format),
+                                CLI_STR("at", &at), CLI_STR("status", &status), CLI_FLAG("internal", &internal),
+                                CLI_STR("country", &country), CLI_STR("use", &f.use), CLI_STR("mechanism", &f.mechanism),
+                                CLI_STR("q", &f.q), CLI_FLAG("md", &md), CLI_FLAG("csv", &csv),
+                                CLI_STR("lang", &lang), CLI_END};
+        if ((c = cli_options("export", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") &&
                            strcmp(format, "art30") && strcmp(format, "art30-1") && strcmp(format, "html"))) {

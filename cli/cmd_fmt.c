@@ -160,18 +160,12 @@ out:
 
 int cmd_fmt(int argc, char **argv)
 {
-    static const struct option opts[] = {{"check", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     int c, check = 0, rc = 0, i;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'c': check = 1; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_FLAG("check", &check), CLI_END};
+        if ((c = cli_options("fmt", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind == argc) {
         fputs(usage, stderr);

@@ -24,12 +24,6 @@ static const char usage[] =
 
 int cmd_log(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"state", required_argument, NULL, 's'},
-                                         {"since", required_argument, NULL, 'S'},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *since = NULL, *id = NULL;
     const char *format = "text";
     char after[STORE_OID_HEX] = "";
@@ -40,18 +34,13 @@ int cmd_log(int argc, char **argv)
     sr_err err = {{0}};
     cJSON *out = NULL;
     buf line;
-    int c, rc, day;
+    int rc, day;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': path = optarg; break;
-        case 's': state = optarg; break;
-        case 'S': since = optarg; break;
-        case 'f': format = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("registry", &path), CLI_STR("state", &state), CLI_STR("since", &since),
+                                CLI_STR("format", &format), CLI_END};
+        if ((rc = cli_options("log", usage, argc, argv, opts)) != CLI_GO)
+            return rc;
     }
     if (optind < argc)
         id = argv[optind++];

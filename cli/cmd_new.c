@@ -27,10 +27,6 @@ static const char usage[] =
 
 int cmd_new(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"stdout", no_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *dir = ".", *id;
     char path[4200], a[11], e[11];
     buf body;
@@ -41,14 +37,10 @@ int cmd_new(int argc, char **argv)
     diag_list d = {0};
     sr_err err = {{0}};
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': dir = optarg; break;
-        case 'o': to_stdout = 1; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("registry", &dir), CLI_FLAG("stdout", &to_stdout), CLI_END};
+        if ((c = cli_options("new", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind != argc - 1) {
         fputs(usage, stderr);

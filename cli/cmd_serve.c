@@ -217,66 +217,53 @@ typedef struct serve_run {
 
 #define SERVE_GO (-1) /* serve_config: the options are good, go on */
 
+/* --webhook-allow CIDR, into the delivery policy ctx. */
+static int set_allow(void *ctx, const char *value, char *why, size_t n)
+{
+    sr_err err = {{0}};
+
+    if (deliver_allow(ctx, value, &err) == 0)
+        return 0;
+    snprintf(why, n, "%s", err.msg);
+    return -1;
+}
+
+/* --trust-proxy CIDR, into the server ctx. */
+static int set_trust(void *ctx, const char *value, char *why, size_t n)
+{
+    sr_err err = {{0}};
+
+    if (srv_trust_proxy(ctx, value, &err) == 0)
+        return 0;
+    snprintf(why, n, "%s", err.msg);
+    return -1;
+}
+
 /* The options into v, checked; SERVE_GO, or the exit code after saying why. */
 static int serve_config(serve_run *v, int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"listen", required_argument, NULL, 'l'},
-                                         {"health-listen", required_argument, NULL, 'K'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {"state", required_argument, NULL, 's'},
-                                         {"log", required_argument, NULL, 'L'},
-                                         {"smtp", required_argument, NULL, 'S'},
-                                         {"mail-from", required_argument, NULL, 'F'},
-                                         {"public-url", required_argument, NULL, 'U'},
-                                         {"webhook-allow", required_argument, NULL, 'A'},
-                                         {"retry-base", required_argument, NULL, 'B'},
-                                         {"notice-debounce", required_argument, NULL, 'N'},
-                                         {"trust-proxy", required_argument, NULL, 'T'},
-                                         {"upstream", required_argument, NULL, 'u'},
-                                         {"fetch-interval", required_argument, NULL, 'i'},
-                                         {"webhook-secret-file", required_argument, NULL, 'W'},
-                                         {"read-only", no_argument, NULL, 'R'},
-                                         {"primary", required_argument, NULL, 'P'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     server *s = &v->s;
     notify_cfg *nc = &v->nc;
     upstream_cfg *uc = &v->uc;
-    sr_err err = {{0}};
     char why[300], *colon;
     int c;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': s->registry_path = optarg; break;
-        case 'l': v->listen = optarg; break;
-        case 'K': v->health_listen = optarg; break;
-        case 't': v->threads = strtol(optarg, NULL, 10); break;
-        case 's': s->state_dir = optarg; break;
-        case 'L': v->logto = optarg; break;
-        case 'S': nc->smtp.url = optarg; break;
-        case 'F': nc->mail_from = optarg; break;
-        case 'U': nc->public_url = optarg; break;
-        case 'A':
-            if (deliver_allow(&nc->policy, optarg, &err) != 0)
-                return cli_fail("serve", "%s", err.msg);
-            break;
-        case 'B': v->retry_base = strtol(optarg, NULL, 10); break;
-        case 'N': v->debounce = strtol(optarg, NULL, 10); break;
-        case 'T':
-            if (srv_trust_proxy(s, optarg, &err) != 0)
-                return cli_fail("serve", "%s", err.msg);
-            break;
-        case 'u': uc->url = optarg; break;
-        case 'i': v->interval = strtol(optarg, NULL, 10); break;
-        case 'W': v->secret_file = optarg; break;
-        case 'R': s->read_only = 1; break;
-        case 'P': s->primary = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {
+            CLI_STR("registry", &s->registry_path), CLI_STR("listen", &v->listen),
+            CLI_STR("health-listen", &v->health_listen),
+            CLI_SET("threads", cli_set_count, &v->threads), CLI_STR("state", &s->state_dir),
+            CLI_STR("log", &v->logto), CLI_STR("smtp", &nc->smtp.url), CLI_STR("mail-from", &nc->mail_from),
+            CLI_STR("public-url", &nc->public_url),
+            CLI_SET("webhook-allow", set_allow, &nc->policy),
+            CLI_SET("retry-base", cli_set_count, &v->retry_base),
+            CLI_SET("notice-debounce", cli_set_count, &v->debounce),
+            CLI_SET("trust-proxy", set_trust, s), CLI_STR("upstream", &uc->url),
+            CLI_SET("fetch-interval", cli_set_count, &v->interval),
+            CLI_STR("webhook-secret-file", &v->secret_file), CLI_FLAG("read-only", &s->read_only),
+            CLI_STR("primary", &s->primary), CLI_END};
+        if ((c = cli_options("serve", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind != argc) {
         fputs(usage, stderr);

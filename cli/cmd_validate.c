@@ -37,23 +37,15 @@ static int is_registry_dir(const char *p)
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {{"registry", required_argument, NULL, 'r'},
-                                         {"rev", required_argument, NULL, 'R'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     const char *path = DEFAULT_REGISTRY, *rev = NULL;
     diag_list d = {0};
     size_t files = 0;
     int c, i, rc = EXIT_USAGE, loose = 0;
 
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': path = optarg; break;
-        case 'R': rev = optarg; break;
-        case 'h': fputs(usage, stdout); return EXIT_OK;
-        default: fputs(usage, stderr); return EXIT_USAGE;
-        }
+    {
+        const cli_opt opts[] = {CLI_STR("registry", &path), CLI_STR("rev", &rev), CLI_END};
+        if ((c = cli_options("validate", usage, argc, argv, opts)) != CLI_GO)
+            return c;
     }
     if (optind == argc) {
         registry *r = cli_load_registry("validate", path, rev, &d);
