@@ -1,4 +1,5 @@
 /* subreg explain: a rule, its legal source and how to fix it, from the table the checks use. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "../registry/rules.h"
@@ -13,27 +14,27 @@ static const char usage[] =
 
 int cmd_explain(int argc, char **argv)
 {
+    const cli_opt opts[] = {CLI_END};
     const rule_info *all, *r;
     size_t n, i;
+    int rc;
 
-    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        fputs(usage, stdout);
-        return EXIT_OK;
-    }
-    if (argc > 2) {
+    if ((rc = cli_options("explain", usage, argc, argv, opts)) != CLI_GO)
+        return rc;
+    if (argc - optind > 1) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
     all = rules_all(&n);
-    if (argc == 1) {
+    if (optind == argc) {
         for (i = 0; i < n; i++)
             printf("%-26s %-7s %s\n", all[i].id, diag_severity_name(all[i].sev),
                    all[i].title);
         return EXIT_OK;
     }
-    r = rules_find(argv[1]);
+    r = rules_find(argv[optind]);
     if (!r)
-        return cli_fail("explain", "no rule \"%s\": `subreg explain` lists them", argv[1]);
+        return cli_fail("explain", "no rule \"%s\": `subreg explain` lists them", argv[optind]);
     printf("%s (%s)\n\n  what:   %s\n  source: %s\n  fix:    %s\n", r->id,
            r->sev == SEV_ERROR ? "error: fails the check and blocks a write of the entry"
                                : "warning: fails the check only with --strict",

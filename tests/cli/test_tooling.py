@@ -18,6 +18,26 @@ def commands():
 
 
 class Tooling(TempDirTest):
+    def test_every_command_reads_its_options_alike(self):
+        # one table-driven parser: --help on stdout with 0, a refused value named with the fix
+        for cmd in commands():
+            if cmd == "hook":  # git runs it with its own arguments
+                continue
+            p = run([cmd, "--help"])
+            self.assertEqual(p.returncode, 0, cmd)
+            self.assertIn("usage", p.stdout.lower(), cmd)
+            p = run([cmd, "--no-such-option"])
+            self.assertEqual(p.returncode, 2, cmd)
+            self.assertIn("usage", p.stderr.lower(), cmd)
+        p = run(["serve", "--threads", "many"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--threads many: give a whole number", p.stderr)
+        p = run(["check", "--date", "2026-02-30"])
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--date 2026-02-30: write a real day as YYYY-MM-DD", p.stderr)
+        p = run(["check", "--format", "yaml"])
+        self.assertIn("--format yaml: use text, json, junit, sarif or github", p.stderr)
+
     def test_man_page_covers_every_command(self):
         with open(os.path.join(ROOT, "man", "subreg.1")) as f:
             man = f.read()
