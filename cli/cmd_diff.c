@@ -137,6 +137,7 @@ out:
     return rc;
 }
 
+/* The findings v[0..n) as a JSON array in the one shape of a finding (report_finding_json). */
 static cJSON *findings_json(const diag **v, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -158,6 +159,8 @@ static void md_text(buf *out, const char *s)
     }
 }
 
+/* The findings v[0..n) as a Markdown list under a bold title with their count ("- none" when
+ * empty). */
 static void md_findings(buf *out, const char *title, const diag **v, size_t n)
 {
     size_t i;

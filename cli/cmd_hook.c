@@ -59,6 +59,8 @@ static int main_moved(store *s, const char *old)
     return 1;
 }
 
+/* One ref update of a push (old -> nw on ref), checked as the guard checks a push. Returns 0
+ * to accept it, 1 to refuse it (why printed for the pusher). */
 static int check_update(store *s, const schemas *xs, const char *old, const char *nw,
                         const char *ref, int day)
 {

@@ -26,6 +26,7 @@ static const char usage[] =
     "Prints one line per problem, FILE:LINE:COL: error[RULE]: MESSAGE, and a summary on\n"
     "standard error. Exit status: 0 valid, 1 invalid, 2 usage or I/O error.\n";
 
+/* 1 when directory p holds a registry.xml (a registry checkout, not loose entry files). */
 static int is_registry_dir(const char *p)
 {
     char f[8192];

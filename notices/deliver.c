@@ -199,6 +199,8 @@ static int progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_o
     return atomic_load(&cancelled) ? 1 : 0;
 }
 
+/* The options every transfer shares: no signals, deadlines, and the abort check of a
+ * shutdown. */
 static void common(CURL *h)
 {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -274,6 +276,8 @@ static size_t write_cb(char *data, size_t size, size_t nitems, void *arg)
     return n;
 }
 
+/* libcurl's last word before it connects: refuse an address the webhook policy does not allow
+ * (the name may have resolved anywhere). */
 static int prereq_cb(void *arg, char *ip, char *local, int port, int lport)
 {
     (void)local, (void)port, (void)lport;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../registry/date.h"
+#include "../registry/json.h"
 
 /* The words of the messages, per language. %s and %d in the order the comments say. */
 typedef struct words {
@@ -74,6 +75,7 @@ static const words all_words[] = {
      "... en nog %d wijzigingen: zie de lijst hieronder."},
 };
 
+/* The message table of lang; English when lang is NULL or not one of ours. */
 static const words *words_for(const char *lang)
 {
     size_t i;
@@ -177,6 +179,8 @@ static void clean(char *s, int keep_newlines)
             *s = ' ';
 }
 
+/* The email's headers (From with the owner's name quoted, Subject encoded, Date, Message-ID,
+ * MIME) into out. Returns 0 or -1. */
 static int headers(const message_ctx *m, const char *subject, const char *boundary, buf *out)
 {
     char date[64], *owner = strdup(m->owner ? m->owner : "subreg"), *subj = strdup(subject);
@@ -204,6 +208,8 @@ out:
     return rc;
 }
 
+/* One MIME part of boundary: its Content-Type and body, lines ended with CRLF,
+ * base64. Returns 0 or -1. */
 static int part(buf *out, const char *boundary, const char *ctype, const buf *body)
 {
     buf crlf; /* text in its canonical form (RFC 2045 6.8): CRLF line ends */
@@ -240,6 +246,8 @@ static int assemble(const message_ctx *m, const char *subject, const buf *text, 
     return buf_printf(out, "--%s--\r\n", boundary);
 }
 
+/* An HTML email's opening up to <body>, in lang, with title escaped and head (trusted) as is.
+ * Returns 0 or -1. */
 static int html_open(buf *h, const char *lang, const char *title, const char *head)
 {
     if (buf_printf(h, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">%s<title>", lang, head) != 0 ||
@@ -248,6 +256,7 @@ static int html_open(buf *h, const char *lang, const char *title, const char *he
     return buf_puts(h, "</title></head><body>\n");
 }
 
+/* A paragraph: label, then url as an escaped link. Returns 0 or -1. */
 static int html_link(buf *h, const char *label, const char *url)
 {
     if (buf_puts(h, "<p>") != 0 || buf_xml_escape(h, label) != 0 || buf_puts(h, " <a href=\"") != 0 ||
@@ -256,6 +265,7 @@ static int html_link(buf *h, const char *label, const char *url)
     return buf_puts(h, "</a></p>\n");
 }
 
+/* A paragraph of escaped text. Returns 0 or -1. */
 static int html_para(buf *h, const char *text)
 {
     if (buf_puts(h, "<p>") != 0 || buf_xml_escape(h, text) != 0)
@@ -286,16 +296,10 @@ out:
     return rc;
 }
 
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* One change, as a line: "New: Gladia SAS: <summary> (effective 2026-12-20)". */
 static void item_line(const words *w, const cJSON *it, char *out, size_t n)
 {
-    const char *kind = str(it, "change"), *eff = str(it, "effective"), *summary = str(it, "summary");
+    const char *kind = json_str(it, "change"), *eff = json_str(it, "effective"), *summary = json_str(it, "summary");
     char when[80];
 
     /* the summary says "Added: ..." in English; the language's own word comes first */
@@ -311,7 +315,7 @@ static void item_line(const words *w, const cJSON *it, char *out, size_t n)
         snprintf(when, sizeof(when), "%s", w->now);
     snprintf(out, n, "%s: %s (%s)",
              kind && strcmp(kind, "added") == 0 ? w->added : kind && strcmp(kind, "removed") == 0 ? w->removed : w->changed,
-             summary ? summary : str(it, "id") ? str(it, "id") : "", when);
+             summary ? summary : json_str(it, "id") ? json_str(it, "id") : "", when);
     clean(out, 0);
 }
 
@@ -319,7 +323,7 @@ int message_changes(const message_ctx *m, const cJSON *cs, buf *out)
 {
     const words *w = words_for(m->lang);
     const cJSON *items = cJSON_GetObjectItemCaseSensitive(cs, "items"), *it;
-    const char *eff = str(cs, "effective"), *ann = str(cs, "announced"), *rec = str(cs, "recorded");
+    const char *eff = json_str(cs, "effective"), *ann = json_str(cs, "announced"), *rec = json_str(cs, "recorded");
     char subject[300], line[1200], from[11] = "", deadline[11] = "";
     buf text, html;
     int rc = -1, d0, d1;

@@ -153,6 +153,8 @@ static int rows_json(noticedb *db, sqlite3_stmt *st, cJSON **out, sr_err *err)
     return 0;
 }
 
+/* bytes random bytes (getrandom) as 2 * bytes hex digits into out. Returns 0 or -1 with err
+ * set. */
 static int random_hex(char *out, size_t bytes, sr_err *err)
 {
     unsigned char raw[64];
@@ -329,6 +331,7 @@ int notice_text_ok(const char *s, size_t max)
     return ok;
 }
 
+/* The current row of a SELECT id, email, lang, nonce, confirmed into sub. Returns 0. */
 static int read_subscriber(sqlite3_stmt *st, notice_subscriber *sub)
 {
     memset(sub, 0, sizeof(*sub));

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include "../registry/sha256.h"
 #include "../registry/ticker.h"
+#include "../registry/json.h"
 
 /* The rate limits' table: exact keys (an address of 254 bytes and more is still itself),
  * open addressing; a slot is reused only once its window has ended, never while it counts. */
@@ -275,16 +276,6 @@ static void upcoming_dates(const entry *e, int today, int *announced, int *effec
     }
 }
 
-static void add_date(cJSON *o, const char *k, int day)
-{
-    char d[11];
-
-    if (day == DATE_NONE)
-        cJSON_AddNullToObject(o, k);
-    else
-        cJSON_AddStringToObject(o, k, date_format(day, d));
-}
-
 /* Append one change (status 'A', 'M', 'D') of an entry to items. */
 static int add_item(cJSON *items, char status, const entry *before, const entry *after, int announced,
                     int effective)
@@ -307,8 +298,8 @@ static int add_item(cJSON *items, char status, const entry *before, const entry 
     cJSON_AddStringToObject(o, "name", e->name ? e->name : e->id);
     cJSON_AddStringToObject(o, "change", status == 'A' ? "added" : status == 'D' ? "removed" : "changed");
     cJSON_AddStringToObject(o, "summary", buf_str(&line));
-    add_date(o, "announced", announced);
-    add_date(o, "effective", effective);
+    json_add_date(o, "announced", announced, 1);
+    json_add_date(o, "effective", effective, 1);
     cJSON_AddItemToArray(items, o);
     o = NULL;
     rc = 0;
@@ -320,6 +311,7 @@ out:
     return rc;
 }
 
+/* A rules_material_changes callback that counts the changes into *(int *)ctx. */
 static void count_change(void *ctx, const entry *neu, int line, int effective, const char *what)
 {
     (void)neu, (void)line, (void)effective, (void)what;
@@ -386,6 +378,8 @@ static int diff_snapshots(const registry *old, const registry *cur, int today, c
     return 0;
 }
 
+/* cur becomes the last snapshot seen (the base of the next change set); the previous one is
+ * let go. */
 static void keep_seen(notifier *n, snapshot *cur)
 {
     snapshot_unref(n->seen);
@@ -514,6 +508,8 @@ out:
     return rc;
 }
 
+/* When delivery d is tried next after a failure at now: the retry base doubled per attempt,
+ * at most NOTIFY_MAX_DELAY_S; 0 when it has waited NOTIFY_GIVE_UP_S since queued (given up). */
 static int64_t next_attempt(const notifier *n, const notice_due *d, int64_t now)
 {
     int64_t delay = n->cfg.retry_base;
@@ -526,6 +522,8 @@ static int64_t next_attempt(const notifier *n, const notice_due *d, int64_t now)
     return now - d->queued >= NOTIFY_GIVE_UP_S ? 0 : now + delay;
 }
 
+/* Compose and send delivery d (an email or a webhook), then record the attempt: delivered, or
+ * the next attempt, or given up. */
 static void deliver_one(notifier *n, noticedb *db, const notice_due *d)
 {
     cJSON *cs = NULL;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "date.h"
 #include "xmldoc.h"
+#include "json.h"
 
 static const char *status_names[] = {"planned", "active", "retired"};
 static const char *use_names[] = {"storage", "processing", "access"};
@@ -92,6 +93,8 @@ static void set_country(entry_country *c, const char *s)
     }
 }
 
+/* Parse s (may be NULL: no date) as YYYY-MM-DD into *out; a day that is not in the calendar
+ * is a "registry" error naming what. Returns 0 or -1. */
 static int read_date(reader *rd, xmlNodePtr n, const char *what, const char *s, int *out)
 {
     *out = DATE_NONE;
@@ -106,6 +109,8 @@ static int read_date(reader *rd, xmlNodePtr n, const char *what, const char *s, 
     return 0;
 }
 
+/* Attribute attr of n as a date into *out (DATE_NONE when absent or invalid: then an error in
+ * rd's list). */
 static void date_attr(reader *rd, xmlNodePtr n, const char *attr, int *out)
 {
     char *v = xmldoc_attr(n, attr);
@@ -116,6 +121,7 @@ static void date_attr(reader *rd, xmlNodePtr n, const char *attr, int *out)
     free(v);
 }
 
+/* The text of element n as a date into *out, and n's line into *line. */
 static void date_text(reader *rd, xmlNodePtr n, int *out, int *line)
 {
     char *v = xmldoc_text(n);
@@ -127,6 +133,7 @@ static void date_text(reader *rd, xmlNodePtr n, int *out, int *line)
     free(v);
 }
 
+/* The SCC modules named in s ("2 3") as bits 1 << module. */
 static unsigned parse_modules(const char *s)
 {
     unsigned m = 0;
@@ -149,6 +156,7 @@ static void *grow(void *v, size_t n, size_t size, reader *rd)
     return p;
 }
 
+/* <location> n into l (country, use, provider, region, dates, line). */
 static void read_location(reader *rd, xmlNodePtr n, entry_location *l)
 {
     char *c = xmldoc_attr(n, "country"), *u = xmldoc_attr(n, "use");
@@ -164,6 +172,7 @@ static void read_location(reader *rd, xmlNodePtr n, entry_location *l)
     free(u);
 }
 
+/* <transfer> n into t (mechanism, clauses, modules, dates, measures, approval, line). */
 static void read_transfer(reader *rd, xmlNodePtr n, entry_transfer *t)
 {
     char *c = xmldoc_attr(n, "country"), *m = xmldoc_attr(n, "mechanism"),
@@ -225,6 +234,7 @@ static void read_places(reader *rd, xmlNodePtr parent, entry_location **locs, si
     }
 }
 
+/* <onward> n appended to e's chain of sub-processors, with its own locations and transfers. */
 static void read_onward(reader *rd, entry *e, xmlNodePtr n)
 {
     entry_onward *v = grow(e->onward, e->nonward, sizeof(*v), rd), *o;
@@ -250,6 +260,7 @@ static void read_onward(reader *rd, entry *e, xmlNodePtr n)
     read_places(rd, n, &o->locations, &o->nlocations, &o->transfers, &o->ntransfers);
 }
 
+/* The <category> children of parent appended to e's categories, with their dates and lines. */
 static void read_categories(reader *rd, entry *e, xmlNodePtr parent)
 {
     xmlNodePtr n;
@@ -285,6 +296,7 @@ static void read_categories(reader *rd, entry *e, xmlNodePtr parent)
     }
 }
 
+/* One child element n of <subprocessor> into e; unknown elements are left to the schema. */
 static void read_child(reader *rd, entry *e, xmlNodePtr n)
 {
     const char *name = (const char *)n->name;
@@ -533,6 +545,7 @@ void entry_free(entry *e)
     free(e);
 }
 
+/* The country as written out: the normalised code, or what the file says when it is not one. */
 static const char *country_out(const entry_country *c)
 {
     return c->cc[0] ? c->cc : c->raw;
@@ -589,20 +602,7 @@ size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size
     return n;
 }
 
-static void add_str(cJSON *o, const char *k, const char *v)
-{
-    if (v)
-        cJSON_AddStringToObject(o, k, v);
-}
-
-static void add_date(cJSON *o, const char *k, int day)
-{
-    char s[11];
-
-    if (day != DATE_NONE)
-        cJSON_AddStringToObject(o, k, date_format(day, s));
-}
-
+/* The locations as a JSON array; internal adds what only editors see (provider, region). */
 static cJSON *locations_json(const entry_location *locs, size_t n, int internal)
 {
     cJSON *a = cJSON_CreateArray(), *x;
@@ -612,19 +612,21 @@ static cJSON *locations_json(const entry_location *locs, size_t n, int internal)
         const entry_location *l = &locs[i];
         if (!(x = cJSON_CreateObject()))
             break;
-        add_str(x, "country", country_out(&l->country));
-        add_str(x, "use", entry_use_name(l->use));
-        add_date(x, "announced", l->announced);
-        add_date(x, "effective", l->effective);
+        json_add_str(x, "country", country_out(&l->country));
+        json_add_str(x, "use", entry_use_name(l->use));
+        json_add_date(x, "announced", l->announced, 0);
+        json_add_date(x, "effective", l->effective, 0);
         if (internal) {
-            add_str(x, "provider", l->provider);
-            add_str(x, "region", l->region);
+            json_add_str(x, "provider", l->provider);
+            json_add_str(x, "region", l->region);
         }
         cJSON_AddItemToArray(a, x);
     }
     return a;
 }
 
+/* The transfers as a JSON array; internal adds the TIA, its measures and outcome, and the
+ * approval. */
 static cJSON *transfers_json(const entry_transfer *trs, size_t n, int internal)
 {
     static const char *outcomes[] = {NULL, "adequate", "adequate-with-measures", "not-adequate"};
@@ -635,22 +637,22 @@ static cJSON *transfers_json(const entry_transfer *trs, size_t n, int internal)
         const entry_transfer *t = &trs[i];
         if (!(x = cJSON_CreateObject()))
             break;
-        add_str(x, "country", country_out(&t->country));
-        add_str(x, "mechanism", entry_mechanism_name(t->mechanism));
-        add_str(x, "clauses", t->clauses);
-        add_str(x, "module", t->module_text);
-        add_date(x, "announced", t->announced);
-        add_date(x, "effective", t->effective);
-        add_str(x, "organisation", t->organisation);
+        json_add_str(x, "country", country_out(&t->country));
+        json_add_str(x, "mechanism", entry_mechanism_name(t->mechanism));
+        json_add_str(x, "clauses", t->clauses);
+        json_add_str(x, "module", t->module_text);
+        json_add_date(x, "announced", t->announced, 0);
+        json_add_date(x, "effective", t->effective, 0);
+        json_add_str(x, "organisation", t->organisation);
         if (internal) {
-            add_str(x, "certified", t->certified);
-            add_date(x, "signed", t->signed_on);
-            add_date(x, "tia", t->tia);
-            add_str(x, "tia_outcome", outcomes[t->tia_outcome]);
-            add_str(x, "measures", t->measures);
-            add_date(x, "verified", t->verified);
-            add_str(x, "approval", t->approval);
-            add_date(x, "approved", t->approved);
+            json_add_str(x, "certified", t->certified);
+            json_add_date(x, "signed", t->signed_on, 0);
+            json_add_date(x, "tia", t->tia, 0);
+            json_add_str(x, "tia_outcome", outcomes[t->tia_outcome]);
+            json_add_str(x, "measures", t->measures);
+            json_add_date(x, "verified", t->verified, 0);
+            json_add_str(x, "approval", t->approval);
+            json_add_date(x, "approved", t->approved, 0);
             if (t->hr)
                 cJSON_AddBoolToObject(x, "hr", 1);
         }
@@ -667,20 +669,20 @@ cJSON *entry_to_json(const entry *e, int view)
 
     if (!o)
         return NULL;
-    add_str(o, "id", e->id ? e->id : "");
-    add_str(o, "name", e->name ? e->name : "");
+    json_add_str(o, "id", e->id ? e->id : "");
+    json_add_str(o, "name", e->name ? e->name : "");
     x = cJSON_AddObjectToObject(o, "entity");
     if (x) {
-        add_str(x, "country", country_out(&e->entity_country));
+        json_add_str(x, "country", country_out(&e->entity_country));
         if (internal || customer)
-            add_str(x, "address", e->entity_address);
+            json_add_str(x, "address", e->entity_address);
     }
-    add_str(o, "website", e->website);
-    add_str(o, "purpose", e->purpose ? e->purpose : "");
+    json_add_str(o, "website", e->website);
+    json_add_str(o, "purpose", e->purpose ? e->purpose : "");
     if (e->npurposes) {
         x = cJSON_AddObjectToObject(o, "purpose_i18n");
         for (i = 0; x && i < e->npurposes; i++)
-            add_str(x, e->purposes[i].lang, e->purposes[i].text);
+            json_add_str(x, e->purposes[i].lang, e->purposes[i].text);
     }
     a = cJSON_AddArrayToObject(o, "categories");
     for (i = 0; a && i < e->ncategories; i++)
@@ -694,9 +696,9 @@ cJSON *entry_to_json(const entry *e, int view)
             if (e->category_effective[i] == DATE_NONE)
                 continue;
             x = cJSON_CreateObject();
-            add_str(x, "category", e->categories[i]);
-            add_date(x, "announced", e->category_announced[i]);
-            add_date(x, "effective", e->category_effective[i]);
+            json_add_str(x, "category", e->categories[i]);
+            json_add_date(x, "announced", e->category_announced[i], 0);
+            json_add_date(x, "effective", e->category_effective[i], 0);
             cJSON_AddItemToArray(a, x);
         }
     }
@@ -708,19 +710,19 @@ cJSON *entry_to_json(const entry *e, int view)
         cJSON_AddItemToArray(a, cJSON_CreateString("processor"));
     if (a && (e->flows & ROLE_CONTROLLER))
         cJSON_AddItemToArray(a, cJSON_CreateString("controller"));
-    add_str(o, "recipient", e->recipient == ROLE_CONTROLLER ? "controller" : "processor");
+    json_add_str(o, "recipient", e->recipient == ROLE_CONTROLLER ? "controller" : "processor");
     if (internal)
-        add_str(o, "dpia", e->dpia);
-    add_str(o, "status", entry_status_name(e->status));
-    add_date(o, "announced", e->announced);
-    add_date(o, "effective", e->effective);
-    add_date(o, "retired", e->retired);
+        json_add_str(o, "dpia", e->dpia);
+    json_add_str(o, "status", entry_status_name(e->status));
+    json_add_date(o, "announced", e->announced, 0);
+    json_add_date(o, "effective", e->effective, 0);
+    json_add_date(o, "retired", e->retired, 0);
     if (internal && e->has_dpa) {
         x = cJSON_AddObjectToObject(o, "dpa");
         if (x) {
-            add_date(x, "signed", e->dpa_signed);
-            add_date(x, "expires", e->dpa_expires);
-            add_str(x, "reference", e->dpa_reference);
+            json_add_date(x, "signed", e->dpa_signed, 0);
+            json_add_date(x, "expires", e->dpa_expires, 0);
+            json_add_str(x, "reference", e->dpa_reference);
         }
     } else if (customer) {
         cJSON_AddBoolToObject(o, "dpa", e->has_dpa);
@@ -733,9 +735,9 @@ cJSON *entry_to_json(const entry *e, int view)
             const entry_onward *w = &e->onward[i];
             if (!(x = cJSON_CreateObject()))
                 break;
-            add_str(x, "name", w->name ? w->name : "");
-            add_str(x, "country", country_out(&w->country));
-            add_str(x, "purpose", w->purpose ? w->purpose : "");
+            json_add_str(x, "name", w->name ? w->name : "");
+            json_add_str(x, "country", country_out(&w->country));
+            json_add_str(x, "purpose", w->purpose ? w->purpose : "");
             cJSON_AddItemToObject(x, "locations", locations_json(w->locations, w->nlocations, internal));
             if (internal || customer)
                 cJSON_AddItemToObject(x, "transfers", transfers_json(w->transfers, w->ntransfers, internal));
@@ -751,13 +753,13 @@ cJSON *entry_to_json(const entry *e, int view)
             x = cJSON_CreateObject();
             if (!x)
                 break;
-            add_str(x, "rule", e->waivers[i].rule);
-            add_date(x, "until", e->waivers[i].until);
-            add_str(x, "owner", e->waivers[i].owner);
-            add_str(x, "reason", e->waivers[i].reason);
+            json_add_str(x, "rule", e->waivers[i].rule);
+            json_add_date(x, "until", e->waivers[i].until, 0);
+            json_add_str(x, "owner", e->waivers[i].owner);
+            json_add_str(x, "reason", e->waivers[i].reason);
             cJSON_AddItemToArray(a, x);
         }
-        add_str(o, "internal", e->internal);
+        json_add_str(o, "internal", e->internal);
     }
     return o;
 }

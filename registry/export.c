@@ -90,6 +90,7 @@ fail:
     return NULL;
 }
 
+/* The locations of e as one line of text ("DE storage; US access") into t (replaced). */
 static void locations_text(const entry *e, int internal, buf *t)
 {
     size_t i;
@@ -105,6 +106,7 @@ static void locations_text(const entry *e, int internal, buf *t)
     }
 }
 
+/* The transfers of e as one line of text into t (replaced); internal adds their dates. */
 static void transfers_text(const entry *e, int internal, buf *t)
 {
     size_t i;

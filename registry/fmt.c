@@ -12,6 +12,7 @@ static const char *const attr_order[] = {
     "signed",  "expires", "reference",  "announced", "effective", "tia",    "tia-outcome",
     "dpia",    "rule",    "from",       "until",   NULL};
 
+/* An attribute's place in the canonical order (attr_order); 1000 for the others. */
 static int attr_rank(const xmlAttr *a)
 {
     int i;
@@ -22,6 +23,7 @@ static int attr_rank(const xmlAttr *a)
     return 1000;
 }
 
+/* 1 when attribute a comes before b in the canonical order: by rank, then prefix, then name. */
 static int attr_before(const xmlAttr *a, const xmlAttr *b)
 {
     int ra = attr_rank(a), rb = attr_rank(b);

@@ -8,6 +8,7 @@
 #include "source.h"
 #include "xmldoc.h"
 
+/* 1 when d from index from holds an error that is not waived. */
 static int blocking(const diag_list *d, size_t from)
 {
     size_t i;
@@ -33,6 +34,9 @@ static void claim_conflicts(const entry *e, const entry *o, const char *oname, d
                          e->hosting[m], o->id ? o->id : oname);
 }
 
+/* A <hosting provider> belongs to one entry: an error in d for each provider of e that
+ * another entry of src claims (known's entries when known is src's revision; else the files
+ * that mention <hosting). Returns 0 or -1. */
 static int check_hosting_claims(const schemas *xs, source *src, const registry *known,
                                 const entry *e, diag_list *d, sr_err *err)
 {
@@ -270,6 +274,7 @@ typedef struct shape_ctx {
     int failed;
 } shape_ctx;
 
+/* A "registry" error about path (prefixed with the context's prefix). */
 static void shape_error(shape_ctx *c, const char *path, const char *what)
 {
     char file[4300];
@@ -292,6 +297,8 @@ static int xml_name(const char *name, int is_entry)
     return is_entry ? entry_id_valid(stem) : stem[0] != '.' && stem[0] != '\0';
 }
 
+/* One item of the tree: an error for anything the registry cannot represent
+ * (guard_check_shape). Returns 0 (go on). */
 static int shape_item(const store_tree_item *it, void *ctx)
 {
     shape_ctx *c = ctx;
@@ -401,6 +408,8 @@ typedef struct range_ctx {
     int failed;
 } range_ctx;
 
+/* One commit of a push's range checked like its tip but for the dated rules; its findings
+ * name the commit. Returns 0, or -1 to stop (err in the context). */
 static int range_commit(const char *id, const char *summary, void *ctx)
 {
     range_ctx *c = ctx;
@@ -427,6 +436,8 @@ typedef struct invalid_ctx {
     int failed;
 } invalid_ctx;
 
+/* One commit of a range handed to the caller's function when it fails the schema, registry or
+ * shape checks. Returns 0, or -1 to stop. */
 static int invalid_commit(const char *id, const char *summary, void *ctx)
 {
     invalid_ctx *c = ctx;

@@ -106,6 +106,8 @@ static int zone_to_region(const char *provider, const char *zone, char *out, siz
     return 0;
 }
 
+/* A hosting manifest (XML, schemas/hosting.xsd) into l; problems go to d. Returns 0, or -1
+ * with err set. */
 static int load_manifest(const char *data, size_t len, const schemas *xs, hosting_list *l,
                          diag_list *d, sr_err *err)
 {
@@ -161,6 +163,8 @@ out:
     return rc;
 }
 
+/* A hosting file into out: a Terraform plan or state (JSON) or a manifest (XML), told apart
+ * by the first character; UTF-16 is refused with a message. Returns 0, or -1 with err set. */
 static int parse_into(const char *data, size_t len, const schemas *xs, hosting_list *out,
                       diag_list *d, sr_err *err)
 {
@@ -216,6 +220,7 @@ int hosting_load(const char *path, const schemas *xs, hosting_list *out, diag_li
     return rc;
 }
 
+/* The entry whose <hosting provider> is provider, or NULL. */
 static const entry *claimant(const registry *r, const char *provider)
 {
     size_t i, k;
@@ -291,6 +296,9 @@ static int declared(const entry *e, const char *cc, entry_use need, int day, uns
     return ok;
 }
 
+/* One deployment h of hosting list l in country cc for use need, against entry e (its
+ * claimant): an error in d when e does not list that place, or when it is outside the EEA
+ * without a transfer. */
 static void check_country(const registry *r, const hosting_list *l, const hosting_deploy *h,
                           const entry *e, const char *cc, entry_use need, int day, diag_list *d)
 {

@@ -221,6 +221,8 @@ typedef struct commit_list {
     size_t n, cap;
 } commit_list;
 
+/* A store_walk callback: append commit c to the commit_list ctx (strings copied). Returns 0,
+ * or -1 when out of memory. */
 static int collect(const store_commit_info *c, void *ctx)
 {
     commit_list *l = ctx;
@@ -268,6 +270,7 @@ static void stmts_free(stmts *s)
     sqlite3_finalize(s->blob_json);
 }
 
+/* Prepare the statements of a catch-up. Returns 0 or an sqlite error code. */
 static int stmts_prepare(index_db *db, stmts *s)
 {
     memset(s, 0, sizeof(*s));
@@ -291,6 +294,8 @@ static int step_reset(sqlite3_stmt *st)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* The reference data at revision tip (the built-in one when the tip's does not load), or NULL
+ * when out of memory. Free with reference_free. */
 static reference *tip_reference(store *st, const schemas *xs, const char *tip);
 
 /* What a catch-up needs to read an entry's blob: the parser and the tip's reference data,
@@ -418,6 +423,8 @@ static int summaries(stmts *s, char status, const char *id, const char *old_blob
     return rc;
 }
 
+/* Index commit c: its row, and for each entry it changed, the entry's blob (once) and the
+ * change with its summaries. Returns 0 or -1. */
 static int index_commit(index_db *db, stmts *s, blob_reader *br, const store_commit_info *c,
                         char **strs, sr_err *err)
 {
@@ -498,6 +505,8 @@ static reference *tip_reference(store *st, const schemas *xs, const char *tip)
     return ref;
 }
 
+/* Index the commits of main after the indexed tip (wipe = 1: from the root), in one
+ * transaction. fresh: see index_catch_up. Returns 0 or -1. */
 static int catch_up(index_db *db, store *st, const schemas *xs, entry *fresh, int wipe,
                     size_t *added, sr_err *err)
 {

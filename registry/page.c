@@ -149,6 +149,8 @@ static int http_url(const char *u)
            !strpbrk(u, " \"'<>\\`");
 }
 
+/* The country's name from the reference data, or what the entry says when it is no known
+ * code. */
 static const char *country_name(const registry *r, const entry_country *c)
 {
     const char *n = c->cc[0] ? reference_country_name(r->ref, c->cc) : NULL;
@@ -161,6 +163,7 @@ static const char *use_word(entry_use u, int l)
     return words[u == USE_STORAGE ? T_STORED : u == USE_PROCESSING ? T_PROCESSED : T_ACCESSED][l];
 }
 
+/* A <time> element for day. */
 static void date_words(buf *out, int day)
 {
     char d[11];
@@ -172,6 +175,7 @@ static void date_words(buf *out, int day)
     buf_puts(out, "</time>");
 }
 
+/* 1 when something effective on effective (DATE_NONE: always) is in force on day. */
 static int in_force(int effective, int day)
 {
     return effective == DATE_NONE || effective <= day;
@@ -185,6 +189,7 @@ static const char *category_words(const registry *r, const char *id)
     return c && c->label ? c->label : id ? id : "";
 }
 
+/* One entry's row of a table in language l, as of day. */
 static void row(const registry *r, const entry *e, int day, int l, buf *out)
 {
     size_t i, j;
@@ -257,6 +262,7 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
     buf_puts(out, "</ul></td></tr>\n");
 }
 
+/* A table's opening, caption and column headings in language l. */
 static void table_head(buf *out, int l, const char *caption)
 {
     buf_puts(out, "<div class=\"scroll\"><table>\n<caption>");
@@ -288,6 +294,8 @@ static void svg_label(buf *out, const char *s, size_t max)
 }
 
 #define SVG_ROW 30
+/* The diagram of where data goes: the owner, then every country where a shown entry keeps or
+ * reaches it, those outside the EEA marked (an SVG with a text equivalent). */
 static void flow_svg(const registry *r, const entry *const *shown, size_t n, int day, int l, buf *out)
 {
     char countries[256][3]; /* every ISO 3166-1 country fits */

@@ -83,6 +83,7 @@ static void transfers_text(const registry *r, const entry *e, int day, buf *t)
         }
 }
 
+/* One "- **label:** text" line ("not recorded" when text is empty), Markdown-escaped. */
 static void para(buf *out, const char *label, const char *text)
 {
     buf_printf(out, "- **%s:**", label);

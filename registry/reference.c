@@ -58,6 +58,8 @@ static void index_code(int i, char out[3])
     out[2] = '\0';
 }
 
+/* Attribute name of n as a date into *out (DATE_NONE when absent). Returns 0, or -1 when it
+ * is not a calendar day. */
 static int attr_date(xmlNodePtr n, const char *name, int *out)
 {
     char *v = xmldoc_attr(n, name);
@@ -70,6 +72,8 @@ static int attr_date(xmlNodePtr n, const char *name, int *out)
     return rc;
 }
 
+/* The <country> elements of countries.xml into r (EEA membership and adequacy with their
+ * dates). Returns 0, or -1 after adding errors to d. */
 static int load_countries(reference *r, xmlDocPtr doc, const char *file, diag_list *d)
 {
     xmlNodePtr n;
@@ -207,6 +211,7 @@ static int cmp_region(const void *a, const void *b)
     return c ? c : strcmp(x->id, y->id);
 }
 
+/* One <type> of a provider's regions file into r. Returns 0, or -1 after adding errors to d. */
 static int load_type(reference *r, const char *provider, xmlNodePtr n, const char *file,
                      diag_list *d)
 {
@@ -247,6 +252,8 @@ static int load_type(reference *r, const char *provider, xmlNodePtr n, const cha
     return bad ? -1 : 0;
 }
 
+/* regions.xml into r: each provider's regions and their countries. Returns 0, or -1 after
+ * adding errors to d. */
 static int load_regions(reference *r, xmlDocPtr doc, const char *file, diag_list *d)
 {
     xmlNodePtr p, n;
@@ -312,6 +319,7 @@ static int load_regions(reference *r, xmlDocPtr doc, const char *file, diag_list
     return bad ? -1 : 0;
 }
 
+/* data parsed and validated with xsd; NULL when it is not (d says why). */
 static xmlDocPtr parse_valid(const char *data, size_t len, const char *file, const schema *xsd,
                              diag_list *d)
 {

@@ -41,6 +41,8 @@ int registry_entry_from_doc(const schemas *xs, xmlDocPtr doc, const char *data, 
     return 0;
 }
 
+/* Normalise c (EL to GR, UK to GB) into its code; a code that is no country is a
+ * country-unknown error naming what. */
 static void norm_country(const reference *ref, entry *e, entry_country *c, int line,
                          const char *what, diag_list *d)
 {
@@ -54,6 +56,7 @@ static void norm_country(const reference *ref, entry *e, entry_country *c, int l
                  what, c->raw);
 }
 
+/* 1 when e lists a location in cc, or its entity is there. */
 static int has_location(const entry *e, const char *cc)
 {
     size_t i;
@@ -423,6 +426,7 @@ void registry_free(registry *r)
     free(r);
 }
 
+/* registry.xml's <promises> into the settings (the promised storage area and mechanisms). */
 static void read_promises(registry *r, xmlNodePtr n)
 {
     xmlNodePtr k;
@@ -449,6 +453,8 @@ static void read_promises(registry *r, xmlNodePtr n)
     }
 }
 
+/* registry.xml's <categories> into the settings (id, label, special category). Returns 0, or
+ * -1 when out of memory. */
 static int read_categories_vocab(registry *r, xmlNodePtr n)
 {
     xmlNodePtr k;
@@ -472,6 +478,8 @@ static int read_categories_vocab(registry *r, xmlNodePtr n)
     return 0;
 }
 
+/* registry.xml of src into r's settings (defaults when absent). Problems go to d. Returns 0,
+ * or -1 with err set. */
 static int load_settings(registry *r, source *src, const schemas *xs, diag_list *d,
                          sr_err *err)
 {
@@ -548,6 +556,8 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
     return 0;
 }
 
+/* The reference data of src (the files under reference/); the built-in one when those are
+ * missing or invalid (d says why). Returns it, or NULL with err set. */
 static reference *load_reference(source *src, const schemas *xs, diag_list *d, sr_err *err)
 {
     char *c = NULL, *g = NULL, cfile[4200], gfile[4200];

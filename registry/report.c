@@ -33,6 +33,8 @@ static int append_json(buf *out, cJSON *doc)
     return 0;
 }
 
+/* The last line of a text report: how many errors, warnings and waived findings, over how
+ * many entries, as of when. */
 static void summary_line(const diag_list *d, const report_meta *m, buf *out)
 {
     buf_printf(out, "%zu error%s, %zu warning%s, %zu waived (%zu entr%s checked as of %s)\n",
@@ -68,6 +70,8 @@ static void write_placements_text(const report_meta *m, buf *out)
     }
 }
 
+/* What --explain shows of each hosting file: every deployment, where, and the entry that
+ * covers it, as JSON. */
 static cJSON *placements_json(const report_meta *m)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -108,6 +112,8 @@ static cJSON *placements_json(const report_meta *m)
     return arr;
 }
 
+/* The text report: one line per finding, the placements with --explain, the summary line.
+ * Returns 0 or -1. */
 static int write_text(const diag_list *d, const report_meta *m, buf *out)
 {
     size_t i;
@@ -147,6 +153,7 @@ cJSON *report_finding_json(const diag *g)
     return o;
 }
 
+/* The JSON report: the findings, the summary and the placements. Returns 0 or -1. */
 static int write_json(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *sum, *arr;
@@ -212,6 +219,7 @@ static void junit_class(buf *cases, const char *name)
     }
 }
 
+/* One testcase per (file, rule) of d's findings of file, failed by errors, into cases. */
 static void junit_case(const char *name, const char *file, const diag_list *d, buf *cases,
                        size_t *tests, size_t *failures)
 {
@@ -264,6 +272,8 @@ static void junit_case(const char *name, const char *file, const diag_list *d, b
     buf_puts(cases, "    </testcase>\n");
 }
 
+/* The JUnit report: a testcase per entry and rule, a failure per error finding. Returns 0 or
+ * -1. */
 static int write_junit(const diag_list *d, const report_meta *m, buf *out)
 {
     buf cases;
@@ -390,6 +400,7 @@ static int sarif_place(const char *file, const report_meta *m, sarif_base *bases
     return 0;
 }
 
+/* The 64-bit FNV-1a hash of the parts (each followed by a NUL), as 16 hex digits. */
 static void fnv_hex(const char *parts[], size_t n, char out[17])
 {
     uint64_t h = 1469598103934665603ULL;
@@ -450,6 +461,8 @@ typedef struct fp_slot {
     size_t n;
 } fp_slot;
 
+/* How many times hex was seen before (an open-addressing table of cap slots, a power of two),
+ * counting this one. */
 static size_t occurrence(fp_slot *t, size_t cap, const char hex[17])
 {
     size_t h = (size_t)strtoull(hex + 8, NULL, 16) & (cap - 1); /* hex is an FNV-1a hash */
@@ -461,6 +474,8 @@ static size_t occurrence(fp_slot *t, size_t cap, const char hex[17])
     return t[h].n++;
 }
 
+/* The SARIF 2.1.0 report: every rule, each finding with its location relative to its
+ * repository and a stable fingerprint. Returns 0 or -1. */
 static int write_sarif(const diag_list *d, const report_meta *m, buf *out)
 {
     cJSON *root = cJSON_CreateObject(), *runs, *run, *tool, *driver, *rules, *results, *bases;
@@ -631,6 +646,8 @@ static void gh_escape(buf *out, const char *s, int property)
     }
 }
 
+/* GitHub Actions workflow commands: one ::error/::warning/::notice line per finding. Returns
+ * 0 or -1. */
 static int write_github(const diag_list *d, const report_meta *m, buf *out)
 {
     size_t i;

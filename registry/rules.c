@@ -167,6 +167,7 @@ const rule_info *rules_find(const char *id)
     return NULL;
 }
 
+/* A date written in this file (YYYY-MM-DD) as a day number. */
 static int fixed_date(const char *s)
 {
     int d = DATE_NONE;
@@ -264,6 +265,8 @@ static const char *module_list(unsigned mods, char out[16])
     return out;
 }
 
+/* A transfer on an adequacy decision that ends on a known day: a warning before that day, an
+ * error from it. */
 static void check_adequacy_end(const entry *e, const entry_transfer *t, const adequacy *a,
                                int day, diag_list *d)
 {
@@ -278,6 +281,8 @@ static void check_adequacy_end(const entry *e, const entry_transfer *t, const ad
                  t->country.cc, a->instrument ? a->instrument : "", date_format(end, s));
 }
 
+/* A transfer on SCCs: the 2021 clauses, a signed date, and the modules that cover the flows
+ * (need: bits 1 << module). */
 static void check_scc(const entry *e, const entry_transfer *t, unsigned need, int day, diag_list *d)
 {
     char s[11], s2[11], list[16];
@@ -545,6 +550,8 @@ static int promised_area(const registry *r, const char *cc, int day)
     }
 }
 
+/* Storage (the entry's and its chain's) outside the area the privacy policy promises, and
+ * transfers without a promised mechanism. */
 static void check_promises(const registry *r, const entry *e, int day, diag_list *d)
 {
     size_t i, j;
@@ -683,6 +690,7 @@ static void change_needs_notice(const registry *r, const entry *e, int line, int
              date_format(first, s));
 }
 
+/* 1 when a and b are the same text (NULL is the empty text). */
 static int same_text(const char *a, const char *b)
 {
     return strcmp(a ? a : "", b ? b : "") == 0;
@@ -771,6 +779,7 @@ typedef struct notice_ctx {
     diag_list *d;
 } notice_ctx;
 
+/* A rules_material_changes callback: the notice that change needs (change_needs_notice). */
 static void notice_owed(void *ctx, const entry *neu, int line, int effective, const char *what)
 {
     notice_ctx *c = ctx;
@@ -814,6 +823,8 @@ static int entry_live(const entry *e, int day)
     return e->retired == DATE_NONE || day <= e->retired;
 }
 
+/* Each location outside the EEA needs a transfer to that country (an international
+ * organisation's, a transfer wherever it is). */
 static void check_locations(const registry *r, const entry *e, int day, diag_list *d)
 {
     size_t i, j;
@@ -858,6 +869,7 @@ static void check_locations(const registry *r, const entry *e, int day, diag_lis
                  e->entity_country.cc, e->entity_country.cc);
 }
 
+/* A processor needs a DPA signed, and not expired, by the day it is checked as of. */
 static void check_dpa(const entry *e, int day, diag_list *d)
 {
     char s[11], s2[11];

@@ -23,6 +23,7 @@ static void quiet(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
+/* libxml2's errors while compiling a schema: the first becomes err's message. */
 static void on_compile_error(void *ctx, xmlErrorPtr e)
 {
     sr_err *err = ctx;
@@ -72,6 +73,8 @@ out:
     return s;
 }
 
+/* libxml2's validity errors: each becomes a finding in plain words (registry/plain.c) at its
+ * line. */
 static void on_valid_error(void *ctx, xmlErrorPtr e)
 {
     vstate *st = ctx;

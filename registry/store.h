@@ -16,6 +16,8 @@
 #define STORE_OID_HEX 41 /* 40 hex digits and a NUL */
 
 typedef struct store store;
+/* A commit's tree opened for reading files (store_snap_*): git objects only. Not to be
+ * confused with the server's snapshot (snapshot.h), a revision parsed and rendered. */
 typedef struct store_snap store_snap;
 
 /* Return codes beside 0 and -1 (err set): the library's SR_ codes (diag.h). */
@@ -46,7 +48,7 @@ int store_is_shallow(store *s);
  * commit) to a 40-hex commit id. Returns 0, STORE_NOTFOUND, or -1. */
 int store_resolve(store *s, const char *rev, char out[STORE_OID_HEX], sr_err *err);
 
-/* A snapshot of one commit's tree. Returns 0, STORE_NOTFOUND, or -1. Free with
+/* Open the tree of commit rev for reading. Returns 0, STORE_NOTFOUND, or -1. Free with
  * store_snap_free before the store is closed. */
 int store_snap_open(store *s, const char *rev, store_snap **out, sr_err *err);
 void store_snap_free(store_snap *snap);

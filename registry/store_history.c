@@ -60,6 +60,8 @@ int store_walk(store *s, const char *rev, const char *stop,
     }
 }
 
+/* The tree at dir of commit commit_hex into *out (git_tree_free). Returns 0, STORE_NOTFOUND
+ * when there is none, or -1. */
 static int subtree(store *s, const char *commit_hex, const char *dir, git_tree **out,
                    sr_err *err)
 {
@@ -91,6 +93,8 @@ out:
     return rc;
 }
 
+/* Append one delta (status A, M or D, name, old and new blob) to the growing array. Returns
+ * 0, or -1 when out of memory. */
 static int push_delta(store_delta **v, size_t *n, size_t *cap, char status, const char *name,
                       const git_oid *o, const git_oid *nw)
 {
@@ -262,6 +266,8 @@ typedef struct walk_ctx {
     int stopped;
 } walk_ctx;
 
+/* git_tree_walk callback: each item as a store_tree_item to the caller's function. Returns 0,
+ * or a negative value to stop. */
 static int tree_walk_cb(const char *root, const git_tree_entry *te, void *payload)
 {
     walk_ctx *w = payload;

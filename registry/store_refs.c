@@ -45,6 +45,7 @@ int store_clear_stale_lock(store *s, int max_age, sr_err *err)
     return 1;
 }
 
+/* The path of the mark a git push (hook process pid) leaves while it is being applied. */
 static void push_mark_path(store *s, long pid, char *out, size_t n)
 {
     if (pid)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The author's git signature (now when who->when is 0). Returns 0, or -1 with err set. */
 static int make_sig(git_signature **sig, const store_author *who, sr_err *err)
 {
     const char *name = who && who->name && *who->name ? who->name : "subreg";
@@ -342,6 +343,8 @@ out:
     return rc;
 }
 
+/* Install the pre-receive hook of the repository at repo_path, running hook_cmd. Returns 0,
+ * or -1 with err set. */
 static int write_hook(const char *repo_path, const char *hook_cmd, sr_err *err)
 {
     char path[4096];

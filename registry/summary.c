@@ -1,12 +1,6 @@
 #include "summary.h"
+#include "json.h"
 #include <string.h>
-
-static const char *str(const cJSON *o, const char *k)
-{
-    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
-
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static const char *nz(const char *s)
 {
@@ -20,15 +14,17 @@ static void item_key(const char *list, const cJSON *it, buf *b)
     if (b->p)
         b->p[0] = '\0';
     if (strcmp(list, "locations") == 0)
-        buf_printf(b, "%s %s", nz(str(it, "country")), nz(str(it, "use")));
+        buf_printf(b, "%s %s", nz(json_str(it, "country")), nz(json_str(it, "use")));
     else if (strcmp(list, "transfers") == 0)
-        buf_printf(b, "%s %s%s%s%s%s", nz(str(it, "country")), nz(str(it, "mechanism")),
-                   str(it, "clauses") ? " " : "", nz(str(it, "clauses")),
-                   str(it, "module") ? " module " : "", nz(str(it, "module")));
+        buf_printf(b, "%s %s%s%s%s%s", nz(json_str(it, "country")), nz(json_str(it, "mechanism")),
+                   json_str(it, "clauses") ? " " : "", nz(json_str(it, "clauses")),
+                   json_str(it, "module") ? " module " : "", nz(json_str(it, "module")));
     else if (cJSON_IsString(it))
         buf_puts(b, it->valuestring);
 }
 
+/* 1 when the item of arr described by key (e.g. "DE storage") is in list, the text of the
+ * other version. */
 static int in_list(const char *list, const cJSON *arr, const char *key, buf *tmp)
 {
     const cJSON *it;
@@ -42,6 +38,8 @@ static int in_list(const char *list, const cJSON *arr, const char *key, buf *tmp
     return 0;
 }
 
+/* The items of b that a lacks (added) and those of a that b lacks (removed), as "adds noun
+ * X", "removes noun Y". */
 static void list_diff(const char *list, const char *noun, const cJSON *a, const cJSON *b,
                       int *first, buf *out)
 {
@@ -72,6 +70,7 @@ static void list_diff(const char *list, const char *noun, const cJSON *a, const 
     buf_free(&tmp);
 }
 
+/* A field whose text changed from x to y, as "label: x → y". */
 static void field_diff(const char *label, const char *x, const char *y, int *first, buf *out)
 {
     if (strcmp(nz(x), nz(y)) == 0)
@@ -92,31 +91,31 @@ int summary_change(char status, const char *id, const cJSON *before, const cJSON
     int first = 1;
 
     if (status == 'A') {
-        buf_printf(out, "Added: %s (%s", str(after, "name") ? str(after, "name") : id,
-                   nz(str(after, "purpose")));
+        buf_printf(out, "Added: %s (%s", json_str(after, "name") ? json_str(after, "name") : id,
+                   nz(json_str(after, "purpose")));
         cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(after, "locations"))
         {
-            buf_printf(out, "%s%s %s", first ? "; " : ", ", nz(str(it, "country")), nz(str(it, "use")));
+            buf_printf(out, "%s%s %s", first ? "; " : ", ", nz(json_str(it, "country")), nz(json_str(it, "use")));
             first = 0;
         }
         buf_puts(out, ")");
     } else if (status == 'D') {
-        buf_printf(out, "Removed: %s", str(before, "name") ? str(before, "name") : id);
+        buf_printf(out, "Removed: %s", json_str(before, "name") ? json_str(before, "name") : id);
     } else {
         buf_printf(out, "Changed: %s: ", id);
-        field_diff("name", str(before, "name"), str(after, "name"), &first, out);
-        field_diff("status", str(before, "status"), str(after, "status"), &first, out);
-        field_diff("purpose", str(before, "purpose"), str(after, "purpose"), &first, out);
-        field_diff("effective", str(before, "effective"), str(after, "effective"), &first, out);
-        field_diff("retired", str(before, "retired"), str(after, "retired"), &first, out);
+        field_diff("name", json_str(before, "name"), json_str(after, "name"), &first, out);
+        field_diff("status", json_str(before, "status"), json_str(after, "status"), &first, out);
+        field_diff("purpose", json_str(before, "purpose"), json_str(after, "purpose"), &first, out);
+        field_diff("effective", json_str(before, "effective"), json_str(after, "effective"), &first, out);
+        field_diff("retired", json_str(before, "retired"), json_str(after, "retired"), &first, out);
         list_diff("locations", "location", before, after, &first, out);
         list_diff("transfers", "transfer", before, after, &first, out);
         list_diff("categories", "category", before, after, &first, out);
         if (!public_only) {
             const cJSON *da = cJSON_GetObjectItemCaseSensitive(before, "dpa");
             const cJSON *db = cJSON_GetObjectItemCaseSensitive(after, "dpa");
-            field_diff("DPA signed", str(da, "signed"), str(db, "signed"), &first, out);
-            field_diff("DPA expires", str(da, "expires"), str(db, "expires"), &first, out);
+            field_diff("DPA signed", json_str(da, "signed"), json_str(db, "signed"), &first, out);
+            field_diff("DPA expires", json_str(da, "expires"), json_str(db, "expires"), &first, out);
         }
         if (first)
             buf_puts(out, public_only ? "details updated" : "wording or internal fields updated");

@@ -1,4 +1,5 @@
 #include "tfplan.h"
+#include "json.h"
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -123,13 +124,6 @@ typedef struct ctx {
     int oom;
 } ctx;
 
-static const char *jstr(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-    return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : NULL;
-}
-
 static const cJSON *jget(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
@@ -193,6 +187,7 @@ static int split_address(const char *a, char *path, size_t pn, char *local, size
     return local[0] ? 0 : -1;
 }
 
+/* The module path of a resource address, without its last part (the resource itself). */
 static void parent_path(const char *path, char *out, size_t n)
 {
     const char *dot = strrchr(path, '.');
@@ -210,7 +205,7 @@ static void index_module(ctx *c, const cJSON *module, const char *path, int dept
         return;
     cJSON_ArrayForEach(r, jget(module, "resources"))
     {
-        const char *a = jstr(r, "address");
+        const char *a = json_text(r, "address");
         if (!a)
             continue;
         say(key, sizeof(key), "%s|%s", path, a);
@@ -334,7 +329,7 @@ static int provider_region(const ctx *c, const char *path, const char *local, ch
     config_key(path, local, key, sizeof(key));
     pc = jget(c->provider_config, key);
     ex = jget(pc, "expressions");
-    if (pc && (ex || jstr(pc, "alias") || !path[0])) {
+    if (pc && (ex || json_text(pc, "alias") || !path[0])) {
         /* a provider block: its region (google: or its zone) */
         if ((e = jget(ex, "region")) || (e = jget(ex, "zone"))) {
             if (resolve_expr(c, e, path, region, REGION_MAX, sub, sizeof(sub), why, wn, 0)) {
@@ -388,7 +383,7 @@ static int resource_provider_region(const ctx *c, const cJSON *conf, const char 
                                     const char *prov_local, char *region, char *how, size_t hn,
                                     char *why, size_t wn)
 {
-    const char *key = jstr(conf, "provider_config_key");
+    const char *key = json_text(conf, "provider_config_key");
     char kpath[1024], local[256];
 
     if (!c->provider_config) {
@@ -519,7 +514,7 @@ static int attribute_region(const ctx *c, const cJSON *vals, const cJSON *unknow
 
     for (i = 0; attrs[i]; i++) {
         const cJSON *e;
-        if ((v = jstr(vals, attrs[i]))) {
+        if ((v = json_text(vals, attrs[i]))) {
             say(region, REGION_MAX, "%s", v);
             say(how, hn, "resource attribute %s", attrs[i]);
             return 1;
@@ -536,7 +531,7 @@ static int attribute_region(const ctx *c, const cJSON *vals, const cJSON *unknow
             return 0;
         }
     }
-    if ((v = jstr(vals, "arn")) && strncmp(v, "arn:", 4) == 0) {
+    if ((v = json_text(vals, "arn")) && strncmp(v, "arn:", 4) == 0) {
         const char *p = v;
         for (i = 0; i < 3 && p; i++)
             p = strchr(p + 1, ':');
@@ -621,6 +616,7 @@ static void place_by_parent(ctx *c, hosting_list *l, const pending *pd, int dept
     }
 }
 
+/* 1 when a planned change only deletes or forgets the resource (nothing is deployed). */
 static int deletes_only(const cJSON *change)
 {
     const cJSON *a;
@@ -643,7 +639,7 @@ static int place_one(ctx *c, hosting_list *l, scan *sc, const cJSON *rc, int is_
     const cJSON *change = jget(rc, "change");
     const cJSON *vals = is_plan ? jget(change, "after") : jget(rc, "values");
     const cJSON *unk = is_plan ? jget(change, "after_unknown") : NULL, *conf;
-    const char *addr = jstr(rc, "address"), *mode = jstr(rc, "mode"), *type = jstr(rc, "type");
+    const char *addr = json_text(rc, "address"), *mode = json_text(rc, "mode"), *type = json_text(rc, "type");
     char prov[64], plocal[256], path[512], local[512], key[1100], region[REGION_MAX] = "",
                                                                   how[1024] = "", why[1024] = "";
     hosting_deploy *h;
@@ -652,7 +648,7 @@ static int place_one(ctx *c, hosting_list *l, scan *sc, const cJSON *rc, int is_
     if (!addr)
         return 0;
     line = scan_address(sc, addr);
-    provider_short(jstr(rc, "provider_name"), prov, sizeof(prov));
+    provider_short(json_text(rc, "provider_name"), prov, sizeof(prov));
     if (!(h = hosting_add(l, prov[0] ? prov : "?", addr, line ? line : 1)))
         return -1;
     h->col = line ? sc->col : 1;
@@ -681,7 +677,7 @@ static int place_one(ctx *c, hosting_list *l, scan *sc, const cJSON *rc, int is_
         return -1;
     conf = smap_get(&c->resources, key);
     {
-        const char *pn = jstr(rc, "provider_name"), *slash = pn ? strrchr(pn, '/') : NULL;
+        const char *pn = json_text(rc, "provider_name"), *slash = pn ? strrchr(pn, '/') : NULL;
         snprintf(plocal, sizeof(plocal), "%s", slash ? slash + 1 : pn ? pn : prov);
     }
     if (attribute_region(c, vals, unk, conf, path, region, how, sizeof(how), why, sizeof(why)) ||
@@ -709,6 +705,8 @@ static int place_one(ctx *c, hosting_list *l, scan *sc, const cJSON *rc, int is_
     return hosting_set(&h->reason, why[0] ? why : "no region could be found");
 }
 
+/* The resources of a state's module (and its children, up to a depth) placed in hosting list
+ * l; those whose region comes from elsewhere are left in pend. Returns 0 or -1. */
 static int place_state_module(ctx *c, hosting_list *l, scan *sc, const cJSON *module, int depth,
                               pending **pend, size_t *npend)
 {

@@ -15,6 +15,7 @@ struct ticker {
     pthread_t t;
 };
 
+/* The ticker's thread: call the step every interval or when woken, until stopped. */
 static void *run(void *arg)
 {
     ticker *t = arg;

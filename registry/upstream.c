@@ -68,6 +68,8 @@ typedef struct refused_ctx {
     store *st;
 } refused_ctx;
 
+/* A guard_each_invalid_commit callback: mark commit id refused (never served, never in
+ * history). */
 static void mark_refused(void *ctx, const char *id)
 {
     refused_ctx *c = ctx;

@@ -61,6 +61,8 @@ static void backoff(writer *w, unsigned attempt)
     nanosleep(&ts, NULL);
 }
 
+/* Remove main's lock when it is older than WRITER_STALE_LOCK_MS. Returns 1 removed, 0 none,
+ * -1. */
 static int clear_stale(writer *w, sr_err *err)
 {
     long age = store_lock_age_ms(w->st);

@@ -41,6 +41,8 @@ void xmldoc_clean_message(const char *msg, buf *out)
         out->p[--out->len] = '\0';
 }
 
+/* libxml2's parse errors: each (but those a DOCTYPE causes, reported once) becomes a finding
+ * in plain words at its line and column. */
 static void on_error(void *ctx, xmlErrorPtr e)
 {
     xmlParserCtxtPtr ctxt = ctx;
@@ -67,6 +69,7 @@ static void on_error(void *ctx, xmlErrorPtr e)
     buf_free(&msg);
 }
 
+/* A DOCTYPE is refused (no entities, no external subsets): one error at its place. */
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
 {
     xmlParserCtxtPtr ctxt = ctx;

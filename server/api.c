@@ -256,6 +256,7 @@ typedef struct arg_count {
     int n;
 } arg_count;
 
+/* Count the query arguments named as the arg_count's name (a repeated argument is refused). */
 static enum MHD_Result count_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *value)
 {
@@ -273,6 +274,7 @@ typedef struct arg_check {
     int dup;
 } arg_check;
 
+/* Note a query argument the route does not take (the arg_check's allowed list). */
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *value)
 {
@@ -393,6 +395,7 @@ static int from_cache(server *s, struct MHD_Connection *c, req *r, const char *u
     return 0;
 }
 
+/* The small static answers: favicon (none), robots.txt, the page's style sheet, the widget. */
 static enum MHD_Result get_asset(struct MHD_Connection *c, req *r, const char *url)
 {
     if (strcmp(url, "/favicon.ico") == 0) /* browsers ask; there is none */
@@ -476,6 +479,7 @@ static int entry_url(const char *url, const char *tail, char id[80])
     return entry_id_valid(id) ? 0 : 1;
 }
 
+/* 1 when method is in the Allow list allow ("GET, HEAD, PUT"); HEAD counts as GET. */
 static int allowed_method(const char *allow, const char *method)
 {
     size_t n = strlen(method);

@@ -15,6 +15,7 @@
 #include "../notices/noticedb.h"
 #include "../notices/notify.h"
 #include "serve.h"
+#include "../registry/json.h"
 
 /* Per client address and per email address: enough for a person who mistyped, far too few
  * to flood anyone's mailbox. */
@@ -30,6 +31,8 @@ static const char *const notice_page_headers[] = {
     "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", /* the token is in the URL */
     "X-Robots-Tag", "noindex", NULL};
 
+/* A page behind an email link (message_page) with status: title, body (trusted HTML), and a
+ * form when action is given. */
 static enum MHD_Result page(struct MHD_Connection *c, req *r, int status, const char *title, const char *body,
                             const char *action, const char *button, const char *hidden_name,
                             const char *hidden_value, int comment)
@@ -46,6 +49,7 @@ static enum MHD_Result page(struct MHD_Connection *c, req *r, int status, const 
     return ret;
 }
 
+/* The 404 page of a link that is not valid (or no longer). */
 static enum MHD_Result bad_link(struct MHD_Connection *c, req *r)
 {
     return page(c, r, 404, "This link is not valid",
@@ -84,12 +88,7 @@ static int form_value(const char *body, const char *name, char *out, size_t n)
     return 0;
 }
 
-static const char *json_str(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
+/* The 429 answer to a subscription request over its rate, with Retry-After after seconds. */
 static enum MHD_Result too_many(struct MHD_Connection *c, req *r, int after)
 {
     char ra[16];
@@ -141,6 +140,8 @@ static int subscription_fields(struct MHD_Connection *c, req *r, const cJSON *o,
 /* The most deliveries one page of GET /v1/notices holds (also its default). */
 #define NOTICES_PAGE 1000
 
+/* POST /v1/subscriptions: rate limits, then the request queued for the notices thread,
+ * answered 202 before any lookup (the time tells nobody who is subscribed). */
 static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, req *r)
 {
     enum MHD_Result ret = MHD_NO;
@@ -206,6 +207,7 @@ static int token_subscriber(server *s, const char *tok, char kind, int64_t *b, n
     return ok;
 }
 
+/* GET (the button) and POST (the confirmation) of a confirmation link. */
 static enum MHD_Result confirm_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
 {
     notice_subscriber sub;
@@ -233,6 +235,8 @@ static enum MHD_Result confirm_page(server *s, struct MHD_Connection *c, req *r,
                 "a link to unsubscribe.</p>", NULL, NULL, NULL, NULL, 0);
 }
 
+/* GET (what is stored, and the buttons) and POST (unsubscribe, or unsubscribe and erase; RFC
+ * 8058 one-click) of an unsubscribe link. */
 static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
 {
     notice_subscriber sub;
@@ -278,6 +282,8 @@ static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req
     return ret;
 }
 
+/* GET (the change and the form) and POST (the objection recorded) of an objection link, while
+ * the change's objection period runs. */
 static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
 {
     notice_subscriber sub;
@@ -363,6 +369,7 @@ static int64_t tail_id(const char *url, const char *prefix)
     return *end ? 0 : v;
 }
 
+/* arr as {name: arr}, private; or the 500 of a failed query (rc != 0). */
 static enum MHD_Result send_list(struct MHD_Connection *c, req *r, const char *name, cJSON *arr, int rc,
                                  const sr_err *err)
 {
@@ -406,11 +413,13 @@ static enum MHD_Result delete_by_id(server *s, struct MHD_Connection *c, req *r,
     return srv_send(c, r, 204, NULL, "", 0, "no-store", NULL, NULL);
 }
 
+/* Remove subscriber id without erasing (the DELETE of /v1/subscribers/{id}). */
 static int remove_subscriber(noticedb *db, int64_t id, sr_err *err)
 {
     return notice_unsubscribe(db, id, NULL, 0, err);
 }
 
+/* /v1/subscribers for editors: GET the list, POST a confirmed contact, DELETE one. */
 static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, const char *method,
                                    const char *url, const char *who)
 {
@@ -458,6 +467,7 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
     return srv_json(c, r, created ? 201 : 200, root, "no-store", NULL, NULL);
 }
 
+/* /v1/webhooks for editors: GET the list, POST one (its secret shown once), DELETE one. */
 static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, const char *method,
                                 const char *url, const char *who)
 {

@@ -51,6 +51,7 @@ static int view_role(int view)
     return view == VIEW_INTERNAL ? ROLE_READER : view == VIEW_CUSTOMER ? ROLE_CUSTOMER : ROLE_NONE;
 }
 
+/* The Cache-Control of an answer in view: public for the public view, private otherwise. */
 static const char *view_cache(int view)
 {
     return view == VIEW_PUBLIC ? PUBLIC_CACHE : PRIVATE_CACHE;

@@ -37,6 +37,7 @@ static cJSON *problems_json(const diag_list *d, int sev_filter)
     return arr;
 }
 
+/* The 422 answer of an entry that breaks the rules: every finding, sorted. */
 static enum MHD_Result unprocessable(struct MHD_Connection *c, req *r, diag_list *d)
 {
     cJSON *root = cJSON_CreateObject(), *e = cJSON_AddObjectToObject(root, "error");
@@ -64,6 +65,7 @@ static cJSON *write_result(const char *id, const char *revision, const char *eta
     return root;
 }
 
+/* 1 when Content-Type ct is application/xml or text/xml (parameters allowed). */
 static int xml_type(const char *ct)
 {
     return ct && (strncasecmp(ct, "application/xml", 15) == 0 || strncasecmp(ct, "text/xml", 8) == 0) &&
@@ -106,6 +108,8 @@ static int parse_body(server *s, struct MHD_Connection *c, req *r, const char *i
     return 1;
 }
 
+/* The commit message: X-Commit-Message with control characters blanked and UTF-8 made valid,
+ * or "VERB ID through the API". */
 static void commit_message(struct MHD_Connection *c, const char *verb, const char *id, char *out, size_t n)
 {
     const char *h = api_hdr(c, "X-Commit-Message");

@@ -97,6 +97,8 @@ static int read_tokens(const char *path, token **out, size_t *n, sr_err *err)
     return 0;
 }
 
+/* The token file replaced by v[0..n) (a temporary file, fsync, rename). Returns 0, or -1 with
+ * err set. */
 static int write_tokens(const char *state_dir, const token *v, size_t n, sr_err *err)
 {
     char path[4096], tmp[4200];
@@ -156,6 +158,7 @@ void auth_close(auth *a)
     free(a);
 }
 
+/* 1 when two stats are of the same unchanged file (inode, device, size, modification time). */
 static int same_file(const struct stat *x, const struct stat *y)
 {
     return x->st_ino == y->st_ino && x->st_dev == y->st_dev && x->st_size == y->st_size &&

@@ -126,6 +126,7 @@ int srv_lagging(server *s, char tip[STORE_OID_HEX])
 static pthread_key_t cleanup_key;
 static pthread_once_t cleanup_once = PTHREAD_ONCE_INIT;
 
+/* A request thread's end: close its index and store handles. */
 static void thread_cleanup(void *unused)
 {
     (void)unused;
@@ -140,11 +141,13 @@ void srv_thread_done(void)
     thread_cleanup(NULL);
 }
 
+/* Create the thread key whose destructor closes a thread's handles (once). */
 static void make_key(void)
 {
     pthread_key_create(&cleanup_key, thread_cleanup);
 }
 
+/* Make sure the calling thread's handles are closed when it ends. */
 static void arm_cleanup(void)
 {
     pthread_once(&cleanup_once, make_key);
@@ -275,6 +278,7 @@ void srv_log(server *s, const char *fmt, ...)
     funlockfile(f);
 }
 
+/* The snapshot_source functions the server hands to its background threads. */
 static snapshot *src_current(void *ctx)
 {
     return srv_current(ctx);
@@ -299,6 +303,7 @@ void srv_snapshot_source(server *s, snapshot_source *out)
     out->thread_done = srv_thread_done;
 }
 
+/* The upstream_host functions the server hands to the follower. */
 static store *host_store(void *ctx, sr_err *err)
 {
     return srv_store(ctx, err);
@@ -319,6 +324,8 @@ void srv_upstream_host(server *s, upstream_host *out)
     out->thread_done = srv_thread_done;
 }
 
+/* Queue an answer: status, the headers every answer has (CORS for public ones, request id,
+ * nosniff, caching), and body in mode. Returns MHD_YES, or MHD_NO when out of memory. */
 static enum MHD_Result send_mode(struct MHD_Connection *c, req *r, int status, const char *ctype,
                                   const char *body, size_t len, const char *cache,
                                   const char *etag, const char *const *headers,
@@ -429,6 +436,7 @@ typedef struct cl_count {
     int n, differ;
 } cl_count;
 
+/* Count the Content-Length headers (two different ones are a request smuggling attempt). */
 static enum MHD_Result count_cl(void *cls, enum MHD_ValueKind kind, const char *key,
                                 const char *value)
 {
@@ -460,6 +468,7 @@ typedef struct conn_track {
     struct conn_track *prev, *next;
 } conn_track;
 
+/* The connection's tracking record (when it started, for the slow-client watchdog). */
 static conn_track *track_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -467,6 +476,8 @@ static conn_track *track_of(struct MHD_Connection *c)
     return ci ? ci->socket_context : NULL;
 }
 
+/* libmicrohttpd's connection start and end: the descriptor bound and the slow-client
+ * watchdog's record. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
@@ -518,6 +529,8 @@ void srv_watchdog_step(server *s)
     pthread_mutex_unlock(&s->conn_mu);
 }
 
+/* libmicrohttpd's access handler: the request's state on first call, its body read within
+ * bounds, then the route (through the handler cmd_serve gives). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -586,6 +599,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return s->handle(s, c, r, method, url);
 }
 
+/* A request ended: its metrics (status and latency buckets) and the access log line. */
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -646,6 +660,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* 1 when address text is in one of the --trust-proxy ranges. */
 static int trusted(const server *s, const char *text)
 {
     unsigned char a[16];
