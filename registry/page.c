@@ -430,46 +430,61 @@ const char *page_css(size_t *len)
     return css;
 }
 
-int page_render(const registry *r, const page_opts *o, buf *out)
-{
-    /* every entry, however many: no list is cut at a fixed size */
-    const entry **current = calloc(r->n + 1, sizeof(*current)), **upcoming = calloc(r->n + 1, sizeof(*upcoming)),
-                **removed = calloc(r->n + 1, sizeof(*removed));
-    size_t nc = 0, nu = 0, nr = 0, i, k;
-    int rc = -1;
-    int l = lang_index(o->lang), day = o->at != DATE_NONE ? o->at : o->day, any_change = 0;
-    const char *owner = r->settings.owner ? r->settings.owner : "";
-    char title[400];
+/* The entries of the page, by where they show: current, upcoming (planned, or active with an
+ * effective day still to come) and removed within the last year, as of day. */
+typedef struct page_lists {
+    const entry **current, **upcoming, **removed;
+    size_t nc, nu, nr;
+} page_lists;
 
-    if (!current || !upcoming || !removed)
-        goto out;
+/* Sort r's entries (only o->only when set) into the lists, as of day; every entry, however
+ * many: no list is cut at a fixed size. Returns 0, or -1 when out of memory. */
+static int page_lists_make(const registry *r, const page_opts *o, int day, page_lists *pl)
+{
+    size_t i;
+
+    memset(pl, 0, sizeof(*pl));
+    pl->current = calloc(r->n + 1, sizeof(*pl->current));
+    pl->upcoming = calloc(r->n + 1, sizeof(*pl->upcoming));
+    pl->removed = calloc(r->n + 1, sizeof(*pl->removed));
+    if (!pl->current || !pl->upcoming || !pl->removed)
+        return -1;
     for (i = 0; i < r->n; i++) {
         const entry *e = r->entries[i];
         if (o->only && strcmp(e->id, o->only) != 0)
             continue;
         if (e->status == STATUS_ACTIVE && in_force(e->effective, day))
-            current[nc++] = e;
+            pl->current[pl->nc++] = e;
         else if (e->status == STATUS_PLANNED || (e->status == STATUS_ACTIVE && !in_force(e->effective, day)))
-            upcoming[nu++] = e;
+            pl->upcoming[pl->nu++] = e;
         else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE && e->retired >= day - 365)
-            removed[nr++] = e;
+            pl->removed[pl->nr++] = e;
     }
-    if (o->only) { /* an entry's own page: its own title */
-        const entry *e = nc ? current[0] : nu ? upcoming[0] : nr ? removed[0] : NULL;
-        snprintf(title, sizeof(title), words[T_ENTRY_TITLE][l], e && e->name ? e->name : o->only, owner);
-    } else {
-        snprintf(title, sizeof(title), words[T_TITLE][l], owner);
-    }
+    return 0;
+}
+
+static void page_lists_free(page_lists *pl)
+{
+    free(pl->current);
+    free(pl->upcoming);
+    free(pl->removed);
+}
+
+/* From the doctype to the page's heading and introduction: title and description in language
+ * l, the style (inline in a file), the language switcher and the way back (not in a file). */
+static void page_head(const registry *r, const page_opts *o, int l, const char *title, buf *out)
+{
+    const char *owner = r->settings.owner ? r->settings.owner : "";
+    char desc[600];
+    size_t i;
+
     buf_printf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
                langs[l]);
     esc(out, title);
     buf_puts(out, "</title>\n<meta name=\"description\" content=\"");
-    {
-        char desc[600];
-        snprintf(desc, sizeof(desc), words[T_DESCRIPTION][l], owner);
-        esc(out, desc);
-    }
+    snprintf(desc, sizeof(desc), words[T_DESCRIPTION][l], owner);
+    esc(out, desc);
     buf_puts(out, "\">\n");
     if (o->standalone) {
         buf_puts(out, "<style>");
@@ -513,46 +528,61 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         date_words(out, o->last_updated);
         buf_puts(out, "</p>\n");
     }
-    if (!o->only || nc) /* an entry's page: the heading only when it is current */
+}
+
+/* The current sub-processors: one table per purpose of the data, our customers' (the service)
+ * and our own (a vendor with both flows is in both: each group of people sees every recipient
+ * of its data); independent controllers apart, never under the sub-processors' DPA promise.
+ * Then the diagram of where data goes. */
+static void page_current(const registry *r, const page_opts *o, const page_lists *pl, int day,
+                         int l, buf *out)
+{
+    size_t i, k;
+
+    if (!o->only || pl->nc) /* an entry's page: the heading only when it is current */
         buf_printf(out, "<h2>%s</h2>\n", words[T_CURRENT][l]);
-    /* one table per purpose of the data: our customers' (the service) and our own (a vendor
-     * with both flows is in both: each group of people sees every recipient of its data);
-     * independent controllers apart, never under the sub-processors' DPA promise */
     for (k = 0; k < 3; k++) {
         int rows = 0;
-        for (i = 0; i < nc; i++)
-            rows += in_table(current[i], k);
+        for (i = 0; i < pl->nc; i++)
+            rows += in_table(pl->current[i], k);
         if (!rows)
             continue;
         if (k == 2)
             buf_printf(out, "<h2>%s</h2>\n<p>%s</p>\n", words[T_CONTROLLERS][l], words[T_CONTROLLERS_INTRO][l]);
         table_head(out, l, words[k == 0 ? T_FOR_CUSTOMERS : k == 1 ? T_FOR_US : T_CONTROLLERS][l]);
-        for (i = 0; i < nc; i++)
-            if (in_table(current[i], k))
-                row(r, current[i], day, l, out);
+        for (i = 0; i < pl->nc; i++)
+            if (in_table(pl->current[i], k))
+                row(r, pl->current[i], day, l, out);
         buf_puts(out, "</tbody></table></div>\n");
     }
-    flow_svg(r, current, nc, day, l, out);
+    flow_svg(r, pl->current, pl->nc, day, l, out);
+}
+
+/* Upcoming changes: new vendors, and what current ones add, each from its day. */
+static void page_upcoming(const registry *r, const page_lists *pl, int day, int l, buf *out)
+{
+    size_t i, k;
+    int any_change = 0;
 
     buf_printf(out, "<h2>%s</h2>\n<p>", words[T_UPCOMING][l]);
     buf_printf(out, words[T_UPCOMING_INTRO][l], r->settings.notice_days);
     buf_puts(out, "</p>\n<ul class=\"upcoming\">\n");
-    for (i = 0; i < nu; i++) {
-        buf_printf(out, "<li id=\"%s\"><strong>", upcoming[i]->id);
-        esc(out, upcoming[i]->name);
+    for (i = 0; i < pl->nu; i++) {
+        buf_printf(out, "<li id=\"%s\"><strong>", pl->upcoming[i]->id);
+        esc(out, pl->upcoming[i]->name);
         buf_printf(out, "</strong> (%s): ", words[T_NEW][l]);
-        esc(out, entry_purpose(upcoming[i], langs[l]));
+        esc(out, entry_purpose(pl->upcoming[i], langs[l]));
         buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
-        date_words(out, upcoming[i]->effective);
+        date_words(out, pl->upcoming[i]->effective);
         buf_puts(out, "</li>\n");
         any_change = 1;
     }
-    for (i = 0; i < nc; i++) {
+    for (i = 0; i < pl->nc; i++) {
         entry_upcoming up[16];
-        size_t n = entry_upcoming_changes(current[i], day, up, 16);
+        size_t n = entry_upcoming_changes(pl->current[i], day, up, 16);
         for (k = 0; k < n && k < 16; k++) {
             buf_puts(out, "<li><strong>");
-            esc(out, current[i]->name);
+            esc(out, pl->current[i]->name);
             buf_printf(out, "</strong> %s ", words[T_ADDS][l]);
             /* the change's own words are the registry's (English): marked as such */
             if (l != 0)
@@ -569,15 +599,22 @@ int page_render(const registry *r, const page_opts *o, buf *out)
     if (!any_change)
         buf_printf(out, "<li>%s</li>\n", words[T_NOTHING_UPCOMING][l]);
     buf_puts(out, "</ul>\n");
-    if (nr) {
+}
+
+/* Removed within the last year, and the list's (or the entry's) earlier versions. */
+static void page_past(const page_opts *o, const page_lists *pl, int l, buf *out)
+{
+    size_t i;
+
+    if (pl->nr) {
         buf_printf(out, "<h2>%s</h2>\n<ul class=\"removed\">\n", words[T_REMOVED][l]);
-        for (i = 0; i < nr; i++) {
-            buf_printf(out, "<li id=\"%s\"><strong>", removed[i]->id);
-            esc(out, removed[i]->name);
+        for (i = 0; i < pl->nr; i++) {
+            buf_printf(out, "<li id=\"%s\"><strong>", pl->removed[i]->id);
+            esc(out, pl->removed[i]->name);
             buf_puts(out, "</strong>: ");
-            esc(out, entry_purpose(removed[i], langs[l]));
+            esc(out, entry_purpose(pl->removed[i], langs[l]));
             buf_printf(out, " \xe2\x80\x93 %s ", words[T_REMOVED_SINCE][l]);
-            date_words(out, removed[i]->retired);
+            date_words(out, pl->removed[i]->retired);
             buf_puts(out, "</li>\n");
         }
         buf_puts(out, "</ul>\n");
@@ -596,6 +633,11 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         }
         buf_puts(out, "</ul>\n");
     }
+}
+
+/* The footer: the feed and the JSON (not in a file), the contact; then the end of the page. */
+static void page_foot(const registry *r, const page_opts *o, int l, buf *out)
+{
     buf_puts(out, "<footer>\n<p>");
     if (!o->standalone)
         buf_printf(out, "<a href=\"/v1/feed.atom\">%s</a> \xc2\xb7 <a href=\"/v1/subprocessors\">%s</a>",
@@ -615,11 +657,32 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         buf_puts(out, "</p>\n");
     }
     buf_puts(out, "</footer>\n</main>\n</body>\n</html>\n");
+}
+
+int page_render(const registry *r, const page_opts *o, buf *out)
+{
+    page_lists pl;
+    int rc = -1;
+    int l = lang_index(o->lang), day = o->at != DATE_NONE ? o->at : o->day;
+    const char *owner = r->settings.owner ? r->settings.owner : "";
+    char title[400];
+
+    if (page_lists_make(r, o, day, &pl) != 0)
+        goto out;
+    if (o->only) { /* an entry's page: its own title */
+        const entry *e = pl.nc ? pl.current[0] : pl.nu ? pl.upcoming[0] : pl.nr ? pl.removed[0] : NULL;
+        snprintf(title, sizeof(title), words[T_ENTRY_TITLE][l], e && e->name ? e->name : o->only, owner);
+    } else {
+        snprintf(title, sizeof(title), words[T_TITLE][l], owner);
+    }
+    page_head(r, o, l, title, out);
+    page_current(r, o, &pl, day, l, out);
+    page_upcoming(r, &pl, day, l, out);
+    page_past(o, &pl, l, out);
+    page_foot(r, o, l, out);
     rc = out->failed ? -1 : 0;
 out:
-    free(current);
-    free(upcoming);
-    free(removed);
+    page_lists_free(&pl);
     return rc;
 }
 

@@ -42,6 +42,9 @@ typedef void (*rules_change_fn)(void *ctx, const struct entry *neu, int line, in
  * (a new entry) calls nothing. day decides which transfers are to third countries. */
 void rules_material_changes(const registry *r, const entry *old, const entry *neu, int day,
                             rules_change_fn fn, void *ctx);
+/* The first day a change announced on day may take effect: notice-days whole days after it
+ * (Reg. 1182/71 Art. 3: the day of the announcement does not count). */
+int rules_first_allowed(const registry *r, int day);
 /* The material changes from old (the entry on the base the change lands on) to neu (the
  * change) as of day: each location country or use, data category, third-country transfer,
  * flow or onward sub-processor added to a planned or active entry, its contracting entity
