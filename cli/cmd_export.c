@@ -11,7 +11,7 @@
 #include "commands.h"
 
 static const char usage[] =
-    "usage: subreg export [--format json|csv|md|html|art30|art30-1] [--csv] [--at DATE|REV] [--internal]\n"
+    "usage: subreg export [--format json|csv|md|html|art30|art30-1|dsr] [--csv] [--at DATE|REV] [--internal]\n"
     "                     [--status LIST]\n"
     "                     [--country CC] [--use USE] [--mechanism M] [--q TEXT]\n"
     "                     [--registry PATH] [--state DIR]\n"
@@ -24,7 +24,9 @@ static const char usage[] =
     "                 and safeguards, security measures from registry.xml), or art30-1: the\n"
     "                 controller's own record under Art. 30(1) (the controller flows); both as\n"
     "                 of today or --at, in force only (no planned vendor, no upcoming country)\n"
-    "  --csv          with art30 or art30-1: one CSV row per processing activity\n"
+    "                 dsr: where an erasure request must go, how and within how many days\n"
+    "                 (Art. 17(2), 19, 28(3)(e)), every recipient in force\n"
+    "  --csv          with art30, art30-1 or dsr: one CSV row per activity or recipient\n"
     "  --format html  the public privacy page as one static file (styles inline); --lang en|fr|nl\n"
     "  --at X         the list as it stood at the end of day X (YYYY-MM-DD), or at revision X\n"
     "  --internal     include internal fields (addresses, DPAs, TIAs, providers, waivers, notes)\n"
@@ -59,7 +61,8 @@ int cmd_export(int argc, char **argv)
             return c;
     }
     if (optind != argc || (strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md") &&
-                           strcmp(format, "art30") && strcmp(format, "art30-1") && strcmp(format, "html"))) {
+                           strcmp(format, "art30") && strcmp(format, "art30-1") && strcmp(format, "html") &&
+                           strcmp(format, "dsr"))) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
@@ -109,6 +112,8 @@ int cmd_export(int argc, char **argv)
     } else if (strncmp(format, "art30", 5) == 0) {
         records_render(r, atday != DATE_NONE ? atday : date_today(),
                        strcmp(format, "art30") == 0 ? RECORDS_PROCESSOR : RECORDS_CONTROLLER, csv, &out);
+    } else if (strcmp(format, "dsr") == 0) {
+        records_dsr(r, atday != DATE_NONE ? atday : date_today(), csv, &out);
     } else if (strcmp(format, "html") == 0) {
         page_version versions[30];
         page_opts o;

@@ -363,6 +363,8 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
     } else if (strcmp(name, "retired") == 0) {
         date_text(rd, n, &e->retired, &e->line_retired);
     } else if (strcmp(name, "dpa") == 0) {
+        if (facts_read(&e->facts, n, rd->file, rd->d) < 0)
+            rd->oom = 1;
         e->has_dpa = 1;
         e->line_dpa = xmldoc_line(n);
         date_attr(rd, n, "signed", &e->dpa_signed);
@@ -396,6 +398,8 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
     } else if (strcmp(name, "internal") == 0) {
         free(e->internal);
         e->internal = xmldoc_text(n);
+    } else if (facts_read(&e->facts, n, rd->file, rd->d) < 0) { /* <parent>, <ai>, <erasure> */
+        rd->oom = 1;
     }
 }
 
@@ -415,6 +419,7 @@ int entry_from_doc(xmlDocPtr doc, const char *file, entry **out, diag_list *d, s
     if (!e)
         goto oom;
     atomic_init(&e->refs, 1);
+    facts_init(&e->facts);
     e->id = xmldoc_attr(root, "id");
     e->dpia = xmldoc_attr(root, "dpia");
     e->file = strdup(file);
@@ -542,6 +547,7 @@ void entry_free(entry *e)
         free(e->waivers[i].reason);
     }
     free(e->waivers);
+    facts_free(&e->facts);
     free(e);
 }
 
@@ -717,6 +723,7 @@ cJSON *entry_to_json(const entry *e, int view)
     json_add_date(o, "announced", e->announced, 0);
     json_add_date(o, "effective", e->effective, 0);
     json_add_date(o, "retired", e->retired, 0);
+    x = NULL;
     if (internal && e->has_dpa) {
         x = cJSON_AddObjectToObject(o, "dpa");
         if (x) {
@@ -726,6 +733,10 @@ cJSON *entry_to_json(const entry *e, int view)
         }
     } else if (customer) {
         cJSON_AddBoolToObject(o, "dpa", e->has_dpa);
+    }
+    if (facts_json(&e->facts, view, o, x) != 0) {
+        cJSON_Delete(o);
+        return NULL;
     }
     cJSON_AddItemToObject(o, "locations", locations_json(e->locations, e->nlocations, internal));
     cJSON_AddItemToObject(o, "transfers", transfers_json(e->transfers, e->ntransfers, internal));

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <libxml/tree.h>
 #include "diag.h"
+#include "facts.h"
 
 typedef enum { ROLE_PROCESSOR = 1, ROLE_CONTROLLER = 2 } entry_role;        /* flags */
 typedef enum { STATUS_PLANNED, STATUS_ACTIVE, STATUS_RETIRED, STATUS_UNKNOWN } entry_status;
@@ -109,6 +110,7 @@ typedef struct entry {
     size_t nhosting;
     entry_waiver *waivers;
     size_t nwaivers;
+    entry_facts facts;       /* AI use, the DPA's contents, parent, erasure (facts.h) */
     /* where each line's first element starts (1-based column in characters, 0 for none), to
      * point findings at their element: owned, NULL outside registry_parse_entry */
     int *line_col;

@@ -10,7 +10,15 @@ static const char *const attr_order[] = {
     "id",      "name",    "code",       "country", "use",       "provider", "region",
     "kind",    "service", "mechanism",  "clauses", "module",    "instrument", "scope",
     "signed",  "expires", "reference",  "announced", "effective", "tia",    "tia-outcome",
-    "dpia",    "rule",    "from",       "until",   NULL};
+    "dpia",    "rule",    "from",       "until",
+    /* <dpa>'s breach notice; <clauses> in the order of Art. 28(3)(a)-(h) */
+    "breach-notice-hours", "instructions", "confidentiality", "security", "subprocessing",
+    "data-subject-rights", "assistance", "deletion", "audits",
+    /* <ai>: what it is, whether it trains, how long it keeps, the evidence */
+    "role", "models", "training", "opted-out", "training-ref", "input-days", "output-days",
+    "abuse-monitoring-days", "human-review", "since", "evidence", "example",
+    /* <parent> and <erasure> */
+    "fisa-702", "cloud-act", "dpf-name", "assessed", "assessment", "via", "days", NULL};
 
 /* An attribute's place in the canonical order (attr_order); 1000 for the others. */
 static int attr_rank(const xmlAttr *a)

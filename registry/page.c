@@ -16,7 +16,8 @@ enum {
     T_UPDATED, T_VERSIONS, T_AS_OF, T_CURRENT_LINK, T_FEED, T_JSON, T_MAP, T_MAP_DESC,
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
     T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
-    T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_COUNT
+    T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_AI_NO_TRAINING,
+    T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -55,6 +56,20 @@ static const char *const words[T_COUNT][3] = {
     [T_JSON] = {"This list as JSON", "Cette liste en JSON", "Deze lijst als JSON"},
     [T_MAP] = {"Where personal data goes", "O\xc3\xb9 vont les donn\xc3\xa9" "es personnelles", "Waar persoonsgegevens naartoe gaan"},
     [T_MAP_DESC] = {"%s sends personal data to %zu sub-processors in %zu countries.", "%s envoie des donn\xc3\xa9" "es personnelles \xc3\xa0 %zu sous-traitants ult\xc3\xa9rieurs dans %zu pays.", "%s stuurt persoonsgegevens naar %zu subverwerkers in %zu landen."},
+    /* what an AI vendor does with the data: training and retention (issue #26) */
+    [T_AI_NO_TRAINING] = {"Does not train its AI models on your data.",
+                          "N\xe2\x80\x99" "entra\xc3\xae" "ne pas ses mod\xc3\xa8les d\xe2\x80\x99IA sur vos donn\xc3\xa9" "es.",
+                          "Traint zijn AI-modellen niet met uw gegevens."},
+    [T_AI_KEEPS_NONE] = {"Keeps no call data.", "Ne conserve aucune donn\xc3\xa9" "e d\xe2\x80\x99" "appel.",
+                         "Bewaart geen gespreksgegevens."},
+    [T_AI_KEEPS_DAYS] = {"Keeps call data %d days.", "Conserve les donn\xc3\xa9" "es d\xe2\x80\x99" "appel %d\xc2\xa0jours.",
+                         "Bewaart gespreksgegevens %d dagen."},
+    [T_AI_KEEPS_DAY] = {"Keeps call data 1 day.", "Conserve les donn\xc3\xa9" "es d\xe2\x80\x99" "appel 1\xc2\xa0jour.",
+                        "Bewaart gespreksgegevens 1 dag."},
+    [T_AI_ABUSE_DAYS] = {"Keeps call data %d days, for abuse monitoring only.",
+                         "Conserve les donn\xc3\xa9" "es d\xe2\x80\x99" "appel %d\xc2\xa0jours, pour la seule d\xc3\xa9tection des abus.",
+                         "Bewaart gespreksgegevens %d dagen, alleen voor misbruikdetectie."},
+    [T_AI_EXAMPLE] = {"(example data)", "(donn\xc3\xa9" "es d\xe2\x80\x99" "exemple)", "(voorbeeldgegevens)"},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
     [T_STORED] = {"stored", "stockage", "opslag"},
     [T_PROCESSED] = {"processed", "traitement", "verwerking"},
@@ -189,6 +204,40 @@ static const char *category_words(const registry *r, const char *id)
     return c && c->label ? c->label : id ? id : "";
 }
 
+/* What an AI vendor does with the data, in language l: that it does not train on it (none,
+ * or an opt-out in force on day), and how long it keeps it (zero retention, the longest of
+ * its copies, or abuse monitoring only). Nothing for a vendor without <ai>, and nothing that
+ * is not recorded. */
+static void ai_facts(const entry *e, int day, int l, buf *out)
+{
+    const entry_facts *f = &e->facts;
+    int days = facts_retention_days(f), any = 0;
+
+    if (!f->has_ai)
+        return;
+    buf_puts(out, "<span class=\"ai\">");
+    if (f->training == TRAIN_NONE ||
+        (f->training == TRAIN_OPT_OUT && f->opted_out != DATE_NONE && f->opted_out <= day)) {
+        buf_printf(out, " %s", words[T_AI_NO_TRAINING][l]);
+        any = 1;
+    }
+    if (days == 0) {
+        buf_printf(out, " %s", words[T_AI_KEEPS_NONE][l]);
+        any = 1;
+    } else if (days > 0 && f->has_zr) {
+        buf_puts(out, " ");
+        buf_printf(out, words[T_AI_ABUSE_DAYS][l], days);
+        any = 1;
+    } else if (days > 0) {
+        buf_puts(out, " ");
+        buf_printf(out, words[days == 1 ? T_AI_KEEPS_DAY : T_AI_KEEPS_DAYS][l], days);
+        any = 1;
+    }
+    if (any && f->example)
+        buf_printf(out, " %s", words[T_AI_EXAMPLE][l]);
+    buf_puts(out, "</span>");
+}
+
 /* One entry's row of a table in language l, as of day. */
 static void row(const registry *r, const entry *e, int day, int l, buf *out)
 {
@@ -207,6 +256,7 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
     }
     buf_puts(out, "</th><td>");
     esc(out, entry_purpose(e, langs[l]));
+    ai_facts(e, day, l, out);
     buf_puts(out, "</td><td><ul>");
     for (i = 0; i < e->ncategories; i++) {
         if (!in_force(e->category_effective[i], day))
@@ -405,6 +455,7 @@ static const char css[] =
     "h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2rem}"
     "a{color:var(--accent)}"
     ".muted{color:var(--muted)}"
+    ".ai{display:block;margin-top:.3em;font-size:.92em}"
     ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;width:100%;min-width:40rem}"
     "caption{text-align:left;font-weight:600;padding:.4rem 0}"

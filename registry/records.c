@@ -197,3 +197,62 @@ int records_render(const registry *r, int day, records_kind kind, int csv, buf *
     buf_free(&owner);
     return out->failed ? -1 : 0;
 }
+
+int records_dsr(const registry *r, int day, int csv, buf *out)
+{
+    const char *owner = r->settings.owner ? r->settings.owner : "the owner";
+    char d[11], days[32], n[16];
+    size_t i;
+    buf cats, how;
+
+    buf_init(&cats, 0);
+    buf_init(&how, 0);
+    if (csv)
+        buf_puts(out, "id,name,data,via,days,how\r\n");
+    else
+        buf_printf(out, "# Where an erasure request must go: %s, as of %s\n\n"
+                        "When a person's data is erased (GDPR Art. 17(1)), each recipient below must "
+                        "erase it too (Art. 17(2), 19); each processor assists under its DPA (Art. "
+                        "28(3)(e)). Send the request the way each says, and check it is done within "
+                        "its days.\n\n"
+                        "| Recipient | Data it holds | How an erasure reaches it | Done within |\n"
+                        "|---|---|---|---|\n",
+                   owner, date_format(day, d));
+    for (i = 0; i < r->n; i++) {
+        const entry *e = r->entries[i];
+        const entry_facts *f = &e->facts;
+        if (!in_record(e, day, RECORDS_PROCESSOR) && !in_record(e, day, RECORDS_CONTROLLER))
+            continue;
+        categories_text(r, e, day, &cats);
+        how.len = 0;
+        buf_puts(&how, "");
+        if (f->has_erasure)
+            buf_printf(&how, "%s: %s", f->erasure_via ? f->erasure_via : "?",
+                       f->erasure_how ? f->erasure_how : "");
+        else
+            buf_puts(&how, "not recorded: ask the vendor how, and record <erasure> in its entry");
+        if (f->has_erasure && f->erasure_days >= 0)
+            snprintf(days, sizeof(days), "%d day%s", f->erasure_days, f->erasure_days == 1 ? "" : "s");
+        else
+            snprintf(days, sizeof(days), "not recorded");
+        snprintf(n, sizeof(n), "%d", f->erasure_days);
+        if (csv) {
+            buf_csv_field(out, e->id, 0);
+            buf_csv_field(out, e->name, 0);
+            buf_csv_field(out, buf_str(&cats), 0);
+            buf_csv_field(out, f->has_erasure && f->erasure_via ? f->erasure_via : "", 0);
+            buf_csv_field(out, f->has_erasure && f->erasure_days >= 0 ? n : "", 0);
+            buf_csv_field(out, f->has_erasure && f->erasure_how ? f->erasure_how : "", 1);
+        } else {
+            buf_puts(out, "|");
+            buf_md_cell(out, e->name);
+            buf_md_cell(out, buf_str(&cats));
+            buf_md_cell(out, buf_str(&how));
+            buf_md_cell(out, days);
+            buf_puts(out, "\n");
+        }
+    }
+    buf_free(&cats);
+    buf_free(&how);
+    return out->failed ? -1 : 0;
+}

@@ -15,4 +15,10 @@ typedef enum { RECORDS_PROCESSOR = 2, RECORDS_CONTROLLER = 1 } records_kind;
  * processing activity (entry). Entry text is written inert (buf_md_cell, buf_csv_field).
  * Returns 0, or -1 when out of memory. */
 int records_render(const registry *r, int day, records_kind kind, int csv, buf *out);
+/* Append where an erasure request must go as of day (GDPR Art. 17(2), 19, 28(3)(e)): every
+ * recipient in force (processors and independent controllers), the data it holds, how an
+ * erasure reaches it (<erasure via>) and within how many days; a recipient without a
+ * recorded path says so. Markdown (csv = 0) or CSV with one row per recipient. Returns 0,
+ * or -1 when out of memory. */
+int records_dsr(const registry *r, int day, int csv, buf *out);
 #endif

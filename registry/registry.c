@@ -202,6 +202,12 @@ void registry_check_entry(const reference *ref, entry *e, const char *expected_i
                 strncmp(w->rule, "waiver-", 7) == 0)
                 diag_add(d, e->file, w->line, 0, SEV_ERROR, "registry", e->id,
                          "%s findings cannot be waived: fix the file instead", w->rule);
+            else if (strcmp(w->rule, "ai-training") == 0)
+                diag_add(d, e->file, w->line, 0, SEV_ERROR, "waiver-not-allowed", e->id,
+                         "ai-training cannot be waived: a vendor that trains on the data it "
+                         "processes for us decides a purpose of its own and is no longer only a "
+                         "processor (Art. 28(10)): remove this waiver (%s)",
+                         ri ? ri->fix : "");
             else
                 diag_add(d, e->file, w->line, 0, SEV_ERROR, "waiver-not-allowed", e->id,
                          "%s cannot be waived: a transfer without a valid mechanism has no grace "
@@ -295,6 +301,7 @@ registry *registry_new(reference *ref)
     r->settings.tia_months = 12;
     r->settings.max_waiver_days = 90;
     r->settings.max_file_mib = 10;
+    r->settings.breach_notice_hours = 24;
     return r;
 }
 
@@ -449,6 +456,20 @@ static void read_promises(registry *r, xmlNodePtr n)
                 r->settings.promise_mechanisms |= 1u << entry_mechanism_parse(p);
             r->settings.has_mechanism_promise = 1;
             free(m);
+        } else if (xmldoc_is(k, "training")) {
+            char *none = xmldoc_attr(k, "none");
+            r->settings.promise_training_none = none && (strcmp(none, "true") == 0 || strcmp(none, "1") == 0);
+            free(none);
+        } else if (xmldoc_is(k, "retention") && r->settings.nretention < REGISTRY_MAX_RETENTION) {
+            char *c = xmldoc_attr(k, "category"), *m = xmldoc_attr(k, "max-days");
+            registry_retention *p = &r->settings.retention[r->settings.nretention];
+            if (c && m) {
+                snprintf(p->category, sizeof(p->category), "%s", c);
+                p->max_days = atoi(m);
+                r->settings.nretention++;
+            }
+            free(c);
+            free(m);
         }
     }
 }
@@ -519,6 +540,8 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
                 r->settings.max_waiver_days = atoi(t);
             } else if (xmldoc_is(n, "max-file-mib")) {
                 r->settings.max_file_mib = atoi(t);
+            } else if (xmldoc_is(n, "breach-notice-hours")) {
+                r->settings.breach_notice_hours = atoi(t);
             } else if (xmldoc_is(n, "allow-tags")) {
                 r->settings.allow_tags = t && (strcmp(t, "true") == 0 || strcmp(t, "1") == 0);
             } else if (xmldoc_is(n, "public-url")) {

@@ -20,6 +20,13 @@ typedef struct registry_category_def {
 
 typedef enum { PROMISE_NONE, PROMISE_EU, PROMISE_EEA, PROMISE_COUNTRIES } promise_area;
 
+/* A retention the privacy policy promises: category kept at most max_days. */
+typedef struct registry_retention {
+    char category[64];
+    int max_days;
+} registry_retention;
+#define REGISTRY_MAX_RETENTION 50
+
 typedef struct registry_settings {
     char *owner;
     char owner_country[3];
@@ -32,6 +39,10 @@ typedef struct registry_settings {
     char promise_countries[300];  /* PROMISE_COUNTRIES: "BE NL" */
     unsigned promise_mechanisms;  /* bit (1 << entry_mechanism) for each promised one */
     int has_mechanism_promise;
+    int promise_training_none;    /* <promises><training none="true"/>: no vendor trains */
+    registry_retention retention[REGISTRY_MAX_RETENTION]; /* <promises><retention .../> */
+    size_t nretention;
+    int breach_notice_hours;      /* a vendor's longest breach notice (default 24) */
     registry_category_def *categories; /* the vocabulary, or none (any category allowed) */
     size_t ncategories;
     char *public_url, *contact;   /* or NULL */

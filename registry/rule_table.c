@@ -117,17 +117,45 @@ static const rule_info table[] = {
      "GDPR Art. 13(1)(e) and 14(1)(e) (the recipients named to data subjects must be true)",
      "replace the value in CAPITALS with the vendor's real one"},
     {"waiver-not-allowed", SEV_ERROR,
-     "a waiver names a rule that cannot be waived: a transfer without a valid mechanism has no grace period",
+     "a waiver names a rule that cannot be waived: a transfer without a valid mechanism has no grace period, and a vendor that trains on the data is not only a processor",
      "GDPR Art. 44 (any transfer only if Chapter V is complied with); CJEU C-311/18; Decision (EU) 2021/914 Annex, "
      "Clauses 14(f) and 16(b)",
      "remove the waiver and put a mechanism in place, or stop the transfer"},
+    {"ai-training", SEV_ERROR,
+     "an AI vendor trains its models on the data it processes for us (opt-in, an opt-out without its day or not yet in force, or unrecorded while the policy promises no training)",
+     "GDPR Art. 28(3)(a) and 28(10) (a processor that determines purposes of its own is a controller); EDPB Opinion 28/2024 on AI models; registry.xml <training none=\"true\"/>",
+     "opt out of training and record training=\"opt-out\" opted-out=\"YYYY-MM-DD\" (or training=\"none\" from the vendor's terms); never waivable"},
+    {"retention-exceeds", SEV_ERROR,
+     "an AI vendor keeps a data category longer than the privacy policy promises, or for an unrecorded time",
+     "GDPR Art. 5(1)(e) (storage limitation), 13(2)(a) (the period told to people); registry.xml <retention category max-days>",
+     "shorten the vendor's retention or turn on zero retention, then record input-days, output-days and abuse-monitoring-days on <ai>"},
+    {"zero-retention-unproven", SEV_ERROR,
+     "a vendor is said to keep nothing (<zero-retention>) without the day it started or the evidence",
+     "GDPR Art. 5(2) (accountability), 24(1) (being able to demonstrate compliance)",
+     "record since=\"YYYY-MM-DD\" and evidence=\"...\" (the vendor's written confirmation or the contract's addendum)"},
+    {"dpa-clauses-unrecorded", SEV_WARNING,
+     "what the signed DPA contains is not recorded (a clause of Art. 28(3) or the breach-notice time)",
+     "GDPR Art. 28(3)(a)-(h), 28(9) (the contract in writing); EDPB Guidelines 07/2020, part II",
+     "read the signed DPA and record <clauses instructions=... audits=.../> in <dpa> and breach-notice-hours on it"},
+    {"dpa-clause-missing", SEV_ERROR,
+     "the signed DPA lacks a clause Art. 28(3) requires (each named with its letter)",
+     "GDPR Art. 28(3)(a)-(h); EDPB Guidelines 07/2020, part II, section 1.3 (what each clause must say)",
+     "amend the DPA with the vendor, then record the clause as true"},
+    {"breach-notice-slow", SEV_ERROR,
+     "the vendor notifies a personal data breach later than the registry's breach-notice-hours (default 24)",
+     "GDPR Art. 33(1) (72 hours for the controller), 33(2) (the processor without undue delay), 28(3)(f); registry.xml <breach-notice-hours>",
+     "agree a shorter notice in the DPA and record breach-notice-hours"},
+    {"foreign-access-unassessed", SEV_WARNING,
+     "a vendor under a parent in a third country (e.g. subject to FISA 702 or the CLOUD Act) has no recorded assessment of that law's reach, and no transfer whose TIA covers it",
+     "EDPB Guidelines 05/2021 on the interplay of Art. 3 and Chapter V; 50 U.S.C. 1881a (FISA 702); 18 U.S.C. 2713 (CLOUD Act); GDPR Art. 28(1), 32",
+     "assess whether that law can compel access to the data and the safeguards against it; record assessed=\"YYYY-MM-DD\" assessment=\"...\" on <parent>"},
 };
 
 /* The rules a waiver cannot suppress: Chapter V has no grace period, so a transfer without
  * a valid mechanism (or one the TIA found inadequate) is never accepted for a while. Also
  * the findings of the file itself, which are fixed rather than waived. */
 static const char *const unwaivable[] = {
-    "transfer-missing", "transfer-invalid", "tia-negative", "onward-transfer-missing",
+    "ai-training", "transfer-missing", "transfer-invalid", "tia-negative", "onward-transfer-missing",
     "derogation-systematic", "approval-missing", "schema", "registry", "country-unknown",
     "waiver-expired", "waiver-too-long", "waiver-not-allowed", "placeholder",
 };

@@ -636,6 +636,7 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
                      "(Art. 28(3)(a), 29); make the recipient a processor with a DPA, or remove "
                      "the processor flow");
         check_dpa(e, day, d);
+        rules_check_facts(r, e, day, d);
         /* notice counts whole days after the announcement (Reg. 1182/71 Art. 3): announced
          * 11-01 with 14 days makes 11-16 the first day processing may start; for every flow:
          * the policy promises notice to the owner's own users as well as to customers */

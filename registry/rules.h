@@ -42,6 +42,9 @@ typedef void (*rules_change_fn)(void *ctx, const struct entry *neu, int line, in
  * (a new entry) calls nothing. day decides which transfers are to third countries. */
 void rules_material_changes(const registry *r, const entry *old, const entry *neu, int day,
                             rules_change_fn fn, void *ctx);
+/* The rules over a live entry's facts (facts.h: AI use, the DPA's contents, foreign law),
+ * findings to d; rules_check_entry calls it. */
+void rules_check_facts(const registry *r, const entry *e, int day, diag_list *d);
 /* The first day a change announced on day may take effect: notice-days whole days after it
  * (Reg. 1182/71 Art. 3: the day of the announcement does not count). */
 int rules_first_allowed(const registry *r, int day);
