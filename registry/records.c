@@ -59,6 +59,7 @@ static void places_text(const entry *e, int day, buf *t)
  * "US: scc 2021/914 (module 3); onward Amazon Web Services, Inc.: US scc 2021/914". */
 static void transfers_text(const registry *r, const entry *e, int day, buf *t)
 {
+    const entry_facts *f = &e->facts;
     size_t i, k;
 
     t->len = 0;
@@ -71,6 +72,10 @@ static void transfers_text(const registry *r, const entry *e, int day, buf *t)
                    x->clauses ? " " : "", x->clauses ? x->clauses : "");
         if (x->module_text)
             buf_printf(t, " (module %s)", x->module_text);
+        if (f->parent && f->parent_cc && strcmp(f->parent_cc, x->country.cc) == 0)
+            buf_printf(t, " (its TIA covers the law that reaches the parent, %s%s%s)", f->parent,
+                       f->fisa702 == 1 ? ": FISA 702" : "",
+                       f->cloud_act == 1 ? (f->fisa702 == 1 ? ", the CLOUD Act" : ": the CLOUD Act") : "");
     }
     for (k = 0; k < e->nonward; k++)
         for (i = 0; i < e->onward[k].ntransfers; i++) {

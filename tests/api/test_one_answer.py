@@ -55,7 +55,7 @@ CASES = [
      sub(seed("twilio"), ' signed="2022-09-01" tia="2026-06-01"', ' tia="2026-06-01"'),
      {"transfer-invalid"}),
     ("5 onward sub-processor added without notice", "mistral",
-     sub(seed("mistral"), "  <internal>", ONWARD_OK + "  <internal>"),
+     sub(seed("mistral"), "  <ai ", ONWARD_OK + "  <ai "),
      {"change-notice"}),
     ("6 a waiver cannot make a negative TIA green", "aws",
      sub(sub(seed("aws"), 'tia-outcome="adequate-with-measures"', 'tia-outcome="not-adequate"'),

@@ -70,13 +70,13 @@ class RuleCase(TempDirTest):
         return doc
 
     def findings(self, xml, date):
-        return [(f["rule"], f["waived"]) for f in self.check(xml, date)["findings"] if f["entry"] == "t"]
-
-    def rules(self, xml, date, keep=()):
         # these cases record a DPA by its date only: what it contains (dpa-clauses-unrecorded,
-        # tests/cli/test_facts.py) is left out unless asked for
-        return sorted({r for r, waived in self.findings(xml, date)
-                       if not waived and (r != "dpa-clauses-unrecorded" or r in keep)})
+        # tests/cli/test_facts.py) is left out
+        return [(f["rule"], f["waived"]) for f in self.check(xml, date)["findings"]
+                if f["entry"] == "t" and f["rule"] != "dpa-clauses-unrecorded"]
+
+    def rules(self, xml, date):
+        return sorted({r for r, waived in self.findings(xml, date) if not waived})
 
     def scc(self, **kw):
         tr = {"country": "US", "mechanism": "scc", "clauses": "2021/914", "module": "3",
@@ -651,7 +651,7 @@ class Formats(TempDirTest):
         self.assertEqual(p.returncode, 1)
         lines = p.stdout.splitlines()
         self.assertRegex(lines[0], r"^.*/subprocessors/[a-z]+\.xml:\d+:\d+: (error|warning)\[[a-z-]+\]: ")
-        self.assertIn("twilio.xml:22:5: error[transfer-missing]", p.stdout)
+        self.assertIn("twilio.xml:24:5: error[transfer-missing]", p.stdout)
         self.assertIn("(waived: ", p.stdout)
         self.assertEqual(lines[-1], "1 error, 0 warnings, 1 waived (13 entries checked as of 2027-03-01)")
 
@@ -739,7 +739,7 @@ class Formats(TempDirTest):
         ids = [r["id"] for r in run0["tool"]["driver"]["rules"]]
         self.assertIn("transfer-missing", ids)
         res = [r for r in run0["results"] if r["ruleId"] == "transfer-missing" and "twilio" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]]
-        self.assertEqual(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 22)
+        self.assertEqual(res[0]["locations"][0]["physicalLocation"]["region"]["startLine"], 24)
         self.assertEqual(ids[res[0]["ruleIndex"]], "transfer-missing")
         self.assertTrue(any("suppressions" in r for r in run0["results"]))
         # and a document that is not SARIF fails the same validator (the check can fail)
@@ -873,8 +873,8 @@ class Formats(TempDirTest):
     def test_github_commands(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "github"])
         self.assertEqual(p.returncode, 1)
-        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=22,col=5,title=transfer-missing::IN \(access\) is outside the EEA")
-        self.assertRegex(p.stdout, r"(?m)^::notice file=.*elevenlabs\.xml,line=19,col=5,title=tia-stale::")
+        self.assertRegex(p.stdout, r"(?m)^::error file=.*/subprocessors/twilio\.xml,line=24,col=5,title=transfer-missing::IN \(access\) is outside the EEA")
+        self.assertRegex(p.stdout, r"(?m)^::notice file=.*elevenlabs\.xml,line=21,col=5,title=tia-stale::")
 
     def test_json_shape(self):
         p = run(["check", "--registry", self.broken(), "--date", "2027-03-01", "--format", "json"])

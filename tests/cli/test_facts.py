@@ -213,6 +213,11 @@ class Facts(TempDirTest):
         row = re.search(r'<tr id="mistral">.*?</tr>', page, re.S).group(0)
         self.assertNotIn("Does not train", row)
 
+    def test_the_records_name_the_foreign_law_a_tia_covers(self):
+        md = run(["export", "--registry", self.copy_seed(), "--format", "art30"]).stdout
+        self.assertIn("US: scc 2021/914 (module 2 3) (its TIA covers the law that reaches the parent, "
+                      "Amazon.com, Inc.: FISA 702, the CLOUD Act)", md)
+
     def test_export_dsr(self):
         reg = self.copy_seed()
         p = run(["export", "--registry", reg, "--format", "dsr"])

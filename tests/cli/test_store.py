@@ -84,7 +84,7 @@ class Store(StoreCase):
         p = self.push()
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("subprocessors/aws.xml:17:3: error[schema]:", p.stderr)
-        self.assertIn("subprocessors/twilio.xml:22:5: error[transfer-missing]:", p.stderr)
+        self.assertIn("subprocessors/twilio.xml:24:5: error[transfer-missing]:", p.stderr)
         self.assertIn("pre-receive hook declined", p.stderr)
         self.assertEqual(self.tip(), before)
         self.assertSanitizerClean(p)
