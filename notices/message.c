@@ -404,10 +404,11 @@ int message_webhook(const char *owner, const char *delivery, const char *page_ur
     return rc;
 }
 
-int message_page(const char *title, const char *body_html, const char *action, const char *button,
-                 const char *hidden_name, const char *hidden_value, int comment, buf *out)
+int message_page(const char *lang, const char *title, const char *body_html, const char *action,
+                 const char *button, const char *hidden_name, const char *hidden_value, int comment,
+                 buf *out)
 {
-    if (html_open(out, "en", title, "<meta name=\"viewport\" content=\"width=device-width\">"
+    if (html_open(out, words_for(lang)->lang, title, "<meta name=\"viewport\" content=\"width=device-width\">"
                                     "<meta name=\"robots\" content=\"noindex\"><link rel=\"stylesheet\" href=\"/page.css\">") != 0 ||
         buf_puts(out, "<main><h1>") != 0 ||
         buf_xml_escape(out, title) != 0 || buf_printf(out, "</h1>\n%s\n", body_html) != 0)

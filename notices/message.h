@@ -30,9 +30,9 @@ int message_changes(const message_ctx *m, const cJSON *cs, buf *out);
  * Returns 0 or -1. */
 int message_webhook(const char *owner, const char *delivery, const char *page_url,
                     const cJSON *cs, buf *out);
-/* The page (text/html) of the links in an email: title and paragraphs of already-escaped
- * HTML, and an optional form posting to action with a submit button labelled button (and
- * a comment field when comment is set). Returns 0 or -1. */
-int message_page(const char *title, const char *body_html, const char *action, const char *button,
+/* The page (text/html, in language lang: "en", "fr" or "nl") of the links in an email:
+ * title and paragraphs of already-escaped HTML, and an optional form posting to action with a
+ * submit button labelled button (and a comment field when comment is set). Returns 0 or -1. */
+int message_page(const char *lang, const char *title, const char *body_html, const char *action, const char *button,
                  const char *hidden_name, const char *hidden_value, int comment, buf *out);
 #endif

@@ -17,7 +17,8 @@ enum {
     T_INSIDE, T_STORED, T_PROCESSED, T_ACCESSED, T_CONTACT, T_NOTHING_UPCOMING, T_LANG,
     T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
     T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_AI_NO_TRAINING,
-    T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_COUNT
+    T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_SUB_TITLE,
+    T_SUB_INTRO, T_SUB_OBJECT, T_SUB_EMAIL, T_SUB_BUTTON, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -70,6 +71,17 @@ static const char *const words[T_COUNT][3] = {
                          "Conserve les donn\xc3\xa9" "es d\xe2\x80\x99" "appel %d\xc2\xa0jours, pour la seule d\xc3\xa9tection des abus.",
                          "Bewaart gespreksgegevens %d dagen, alleen voor misbruikdetectie."},
     [T_AI_EXAMPLE] = {"(example data)", "(donn\xc3\xa9" "es d\xe2\x80\x99" "exemple)", "(voorbeeldgegevens)"},
+    /* the form to be told of changes, and how a customer objects (issue #24 item 1) */
+    [T_SUB_TITLE] = {"Be told before each change", "Soyez pr\xc3\xa9venu avant chaque changement",
+                     "Word vooraf ingelicht over elke wijziging"},
+    [T_SUB_INTRO] = {"We email you at least %d days before a new sub-processor or a new place of processing takes effect. You confirm your address first; every email has a link to unsubscribe.",
+                     "Nous vous \xc3\xa9" "crivons au moins %d\xc2\xa0jours avant qu\xe2\x80\x99un nouveau sous-traitant ult\xc3\xa9rieur ou un nouveau lieu de traitement prenne effet. Vous confirmez d\xe2\x80\x99" "abord votre adresse\xc2\xa0; chaque e-mail contient un lien de d\xc3\xa9sinscription.",
+                     "We mailen u minstens %d dagen voordat een nieuwe subverwerker of een nieuwe verwerkingslocatie ingaat. U bevestigt eerst uw adres; elke e-mail bevat een link om u af te melden."},
+    [T_SUB_OBJECT] = {"Customers may object to a change: use the link in the email that announces it, until the day before it takes effect (the day is shown with each change above).",
+                      "Nos clients peuvent s\xe2\x80\x99opposer \xc3\xa0 un changement\xc2\xa0: utilisez le lien de l\xe2\x80\x99" "e-mail qui l\xe2\x80\x99" "annonce, jusqu\xe2\x80\x99\xc3\xa0 la veille de sa prise d\xe2\x80\x99" "effet (la date figure avec chaque changement ci-dessus).",
+                      "Klanten kunnen bezwaar maken tegen een wijziging: gebruik de link in de e-mail die haar aankondigt, tot de dag voordat ze ingaat (de datum staat bij elke wijziging hierboven)."},
+    [T_SUB_EMAIL] = {"Email address", "Adresse e-mail", "E-mailadres"},
+    [T_SUB_BUTTON] = {"Subscribe", "S\xe2\x80\x99" "abonner", "Abonneren"},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
     [T_STORED] = {"stored", "stockage", "opslag"},
     [T_PROCESSED] = {"processed", "traitement", "verwerking"},
@@ -456,6 +468,8 @@ static const char css[] =
     "a{color:var(--accent)}"
     ".muted{color:var(--muted)}"
     ".ai{display:block;margin-top:.3em;font-size:.92em}"
+    ".subscribe form{display:flex;flex-wrap:wrap;gap:.5em;align-items:center}"
+    ".subscribe input[type=email]{min-width:16em;max-width:100%;padding:.3em}"
     ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;width:100%;min-width:40rem}"
     "caption{text-align:left;font-weight:600;padding:.4rem 0}"
@@ -652,6 +666,22 @@ static void page_upcoming(const registry *r, const page_lists *pl, int day, int 
     buf_puts(out, "</ul>\n");
 }
 
+/* The form to be told of changes (no script: a plain POST to /subscribe, in the page's
+ * language), and how a customer objects to a change and until when. */
+static void page_subscribe(const registry *r, int l, buf *out)
+{
+    buf_printf(out, "<section class=\"subscribe\" aria-labelledby=\"subscribe\">\n<h2 id=\"subscribe\">%s</h2>\n<p>",
+               words[T_SUB_TITLE][l]);
+    buf_printf(out, words[T_SUB_INTRO][l], r->settings.notice_days);
+    buf_printf(out, "</p>\n<form method=\"post\" action=\"/subscribe\">\n"
+                    "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n"
+                    "<label for=\"email\">%s</label>\n"
+                    "<input id=\"email\" name=\"email\" type=\"email\" required maxlength=\"254\" "
+                    "autocomplete=\"email\">\n<button type=\"submit\">%s</button>\n</form>\n<p>%s</p>\n"
+                    "</section>\n",
+               langs[l], words[T_SUB_EMAIL][l], words[T_SUB_BUTTON][l], words[T_SUB_OBJECT][l]);
+}
+
 /* Removed within the last year, and the list's (or the entry's) earlier versions. */
 static void page_past(const page_opts *o, const page_lists *pl, int l, buf *out)
 {
@@ -729,6 +759,8 @@ int page_render(const registry *r, const page_opts *o, buf *out)
     page_head(r, o, l, title, out);
     page_current(r, o, &pl, day, l, out);
     page_upcoming(r, &pl, day, l, out);
+    if (o->subscribe && !o->standalone && !o->only && o->at == DATE_NONE)
+        page_subscribe(r, l, out);
     page_past(o, &pl, l, out);
     page_foot(r, o, l, out);
     rc = out->failed ? -1 : 0;

@@ -29,6 +29,7 @@ typedef struct page_opts {
     size_t nversions;
     const char *only;        /* render one entry (its id), or NULL for the list */
     int standalone;          /* 1: one file with its styles inline (export); 0: /page.css */
+    int subscribe;           /* 1: the form to subscribe to notices (POST /subscribe) */
 } page_opts;
 
 /* The language to use for a ?lang= value or an Accept-Language header (either may be NULL):

@@ -460,6 +460,7 @@ static const route routes[] = {
     {M_PREFIX, "/subscriptions/confirm/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_PREFIX, "/unsubscribe/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_PREFIX, "/objections/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
+    {M_EXACT, "/subscribe", R_NOTICE_PAGE, "POST", no_args, 0},
     {M_EXACT, "/v1/hooks/git", R_GIT_HOOK, "POST", no_args, 0},
 };
 

@@ -41,7 +41,7 @@ static enum MHD_Result page(struct MHD_Connection *c, req *r, int status, const 
     enum MHD_Result ret;
 
     buf_init(&out, 0);
-    if (message_page(title, body, action, button, hidden_name, hidden_value, comment, &out) != 0)
+    if (message_page("en", title, body, action, button, hidden_name, hidden_value, comment, &out) != 0)
         ret = srv_error(c, r, 500, "out of memory");
     else
         ret = srv_send(c, r, status, "text/html; charset=utf-8", out.p, out.len, "no-store", NULL, notice_page_headers);
@@ -137,6 +137,137 @@ static int subscription_fields(struct MHD_Connection *c, req *r, const cJSON *o,
     return 0;
 }
 
+/* Queue a subscription request of email (valid) in lang after its rate limit. Returns 0
+ * queued, or 1 when it is refused for now (*after: seconds to wait). */
+static int queue_subscription(server *s, const char *email, const char *lang, int *after)
+{
+    char key[300];
+
+    snprintf(key, sizeof(key), "email:%s", email);
+    for (char *p = key; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    if (!notify_rate(s->notify, key, RATE_EMAIL, RATE_EMAIL_WINDOW, after))
+        return 1;
+    /* the request does the same work whoever is subscribed (it tells nobody who is): it is
+     * queued and looked at after the answer */
+    if (!notify_request(s->notify, email, lang)) {
+        *after = 3600;
+        return 1;
+    }
+    return 0;
+}
+
+/* The words of the answers to the page's form, in en, fr and nl. */
+enum { FW_TITLE_OK, FW_OK, FW_TITLE_BAD, FW_BAD, FW_TITLE_BUSY, FW_BUSY, FW_TITLE_ORIGIN, FW_ORIGIN, FW_BACK, FW_COUNT };
+static const char *const form_words[FW_COUNT][3] = {
+    [FW_TITLE_OK] = {"Check your inbox", "V\xc3\xa9rifiez votre bo\xc3\xaete de r\xc3\xa9" "ception",
+                    "Controleer uw inbox"},
+    [FW_OK] = {"Unless this address is subscribed already, we have sent it a link to confirm the "
+              "subscription. Open it to start receiving notices of changes; until then, nothing is sent.",
+              "Sauf si cette adresse est d\xc3\xa9j\xc3\xa0 abonn\xc3\xa9" "e, nous lui avons envoy\xc3\xa9 un lien "
+              "pour confirmer l\xe2\x80\x99" "abonnement. Ouvrez-le pour recevoir les avis de changement\xc2\xa0; "
+              "d\xe2\x80\x99ici l\xc3\xa0, rien n\xe2\x80\x99" "est envoy\xc3\xa9.",
+              "Tenzij dit adres al geabonneerd is, hebben we er een link naartoe gestuurd om het abonnement "
+              "te bevestigen. Open die om berichten over wijzigingen te ontvangen; tot dan wordt niets verstuurd."},
+    [FW_TITLE_BAD] = {"This address cannot be used", "Cette adresse ne peut pas \xc3\xaatre utilis\xc3\xa9" "e",
+                     "Dit adres kan niet worden gebruikt"},
+    [FW_BAD] = {"Give one email address such as dpo@example.com.",
+               "Indiquez une seule adresse e-mail, par exemple dpo@example.com.",
+               "Geef \xc3\xa9\xc3\xa9n e-mailadres op, bijvoorbeeld dpo@example.com."},
+    [FW_TITLE_BUSY] = {"Too many requests", "Trop de demandes", "Te veel aanvragen"},
+    [FW_BUSY] = {"Too many subscription requests came from here or for this address: try again later.",
+                "Trop de demandes d\xe2\x80\x99" "abonnement sont venues d\xe2\x80\x99ici ou pour cette adresse\xc2\xa0: "
+                "r\xc3\xa9" "essayez plus tard.",
+                "Er kwamen te veel aanvragen van hier of voor dit adres: probeer het later opnieuw."},
+    [FW_TITLE_ORIGIN] = {"Use the form on the list", "Utilisez le formulaire de la liste",
+                        "Gebruik het formulier op de lijst"},
+    [FW_ORIGIN] = {"Subscriptions are taken from the form on the list of sub-processors only.",
+                  "Les abonnements ne se font que par le formulaire de la liste des sous-traitants ult\xc3\xa9rieurs.",
+                  "Abonnementen gaan alleen via het formulier op de lijst van subverwerkers."},
+    [FW_BACK] = {"Back to the list", "Retour \xc3\xa0 la liste", "Terug naar de lijst"},
+};
+
+/* The answer page to the form, in language l (0 en, 1 fr, 2 nl). */
+static enum MHD_Result form_answer(struct MHD_Connection *c, req *r, int status, int l, int title,
+                                   int text, const char *retry_after)
+{
+    static const char *const langs[] = {"en", "fr", "nl"};
+    const char *hs[] = {"Content-Security-Policy", notice_page_headers[1], "X-Frame-Options", "DENY",
+                        "Referrer-Policy", "no-referrer", "Content-Language", langs[l],
+                        retry_after ? "Retry-After" : NULL, retry_after, NULL};
+    char body[1200];
+    buf out;
+    enum MHD_Result ret;
+
+    snprintf(body, sizeof(body), "<p>%s</p>\n<p><a href=\"/?lang=%s\">%s</a></p>", form_words[text][l],
+             langs[l], form_words[FW_BACK][l]);
+    buf_init(&out, 0);
+    if (message_page(langs[l], form_words[title][l], body, NULL, NULL, NULL, NULL, 0, &out) != 0)
+        ret = srv_error(c, r, 500, "out of memory");
+    else
+        ret = srv_send(c, r, status, "text/html; charset=utf-8", out.p, out.len, "no-store", NULL, hs);
+    buf_free(&out);
+    return ret;
+}
+
+/* 1 when the request comes from a page of this server: its Origin is the --public-url's
+ * origin, or this Host's. A form of another site always says where it comes from (browsers
+ * send Origin with every POST form), and is refused. */
+static int same_origin(server *s, struct MHD_Connection *c)
+{
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"), *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    char own[400];
+    size_t n;
+
+    if (!origin)
+        return 0;
+    if (s->public_url) {
+        const char *p = strstr(s->public_url, "://");
+        const char *end = p ? strchr(p + 3, '/') : NULL;
+        n = end ? (size_t)(end - s->public_url) : strlen(s->public_url);
+        if (strlen(origin) == n && strncasecmp(origin, s->public_url, n) == 0)
+            return 1;
+    }
+    if (!host)
+        return 0;
+    snprintf(own, sizeof(own), "http://%s", host);
+    if (strcasecmp(origin, own) == 0)
+        return 1;
+    snprintf(own, sizeof(own), "https://%s", host);
+    return strcasecmp(origin, own) == 0;
+}
+
+/* POST /subscribe: the page's form (application/x-www-form-urlencoded: email, lang), from
+ * this server's own pages only; the same double opt-in, rate limits and queue as POST
+ * /v1/subscriptions, answered with a page in the form's language. */
+static enum MHD_Result post_subscribe_form(server *s, struct MHD_Connection *c, req *r)
+{
+    const char *body = r->body.p ? r->body.p : "", *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    char email[NOTICE_EMAIL_MAX + 2] = "", lang[8] = "", ip[64], key[300], why[200], ra[16];
+    int l, after;
+
+    form_value(body, "lang", lang, sizeof(lang));
+    l = strcmp(lang, "fr") == 0 ? 1 : strcmp(lang, "nl") == 0 ? 2 : 0;
+    if (!same_origin(s, c))
+        return form_answer(c, r, 403, l, FW_TITLE_ORIGIN, FW_ORIGIN, NULL);
+    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+        return srv_error(c, r, 415, "send the form as application/x-www-form-urlencoded");
+    srv_client_ip(s, c, ip, sizeof(ip));
+    snprintf(key, sizeof(key), "ip:%s", ip);
+    if (!notify_rate(s->notify, key, RATE_IP, RATE_IP_WINDOW, &after)) {
+        snprintf(ra, sizeof(ra), "%d", after > 0 ? after : 1);
+        return form_answer(c, r, 429, l, FW_TITLE_BUSY, FW_BUSY, ra);
+    }
+    if (!form_value(body, "email", email, sizeof(email)) || !notice_email_valid(email, why, sizeof(why)))
+        return form_answer(c, r, 400, l, FW_TITLE_BAD, FW_BAD, NULL);
+    if (queue_subscription(s, email, l == 1 ? "fr" : l == 2 ? "nl" : "en", &after) != 0) {
+        snprintf(ra, sizeof(ra), "%d", after > 0 ? after : 1);
+        return form_answer(c, r, 429, l, FW_TITLE_BUSY, FW_BUSY, ra);
+    }
+    return form_answer(c, r, 200, l, FW_TITLE_OK, FW_OK, NULL);
+}
+
 /* The most deliveries one page of GET /v1/notices holds (also its default). */
 #define NOTICES_PAGE 1000
 
@@ -168,20 +299,10 @@ static enum MHD_Result post_subscription(server *s, struct MHD_Connection *c, re
         cJSON_Delete(o);
         return ret;
     }
-    snprintf(key, sizeof(key), "email:%s", email);
-    for (char *p = key; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    if (!notify_rate(s->notify, key, RATE_EMAIL, RATE_EMAIL_WINDOW, &after)) {
-        cJSON_Delete(o);
-        return too_many(c, r, after);
-    }
-    /* the request does the same work whoever is subscribed (it tells nobody who is): it is
-     * queued and looked at after the answer */
-    queued = notify_request(s->notify, email, lang);
+    queued = queue_subscription(s, email, lang, &after) == 0;
     cJSON_Delete(o);
     if (!queued)
-        return too_many(c, r, 3600);
+        return too_many(c, r, after);
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "status", "pending");
     cJSON_AddStringToObject(root, "message", "unless this address is subscribed already, a confirmation email is on "
@@ -536,6 +657,8 @@ enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const ch
         return objection_page(s, c, r, url + 12, post);
     if (strcmp(url, "/v1/subscriptions") == 0)
         return post_subscription(s, c, r);
+    if (strcmp(url, "/subscribe") == 0)
+        return post_subscribe_form(s, c, r);
     /* the rest is for editors */
     if (api_require(s, c, r, ROLE_EDITOR, who, sizeof(who), &ret))
         return ret;

@@ -602,7 +602,7 @@ enum MHD_Result api_get_metrics(server *s, struct MHD_Connection *c, req *r)
  * frame (the widget, /embed.js, is how other sites show the list). */
 static const char *const page_headers[] = {
     "Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
-                               "form-action 'none'; frame-ancestors 'none'",
+                               "form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", "Content-Language", NULL, NULL};
 
 /* The days on which the public list changed, newest first, with their public summaries. */
@@ -648,6 +648,7 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
     o.day = day;
     o.at = atday;
     o.only = only;
+    o.subscribe = s->notify != NULL; /* not on a read-only replica */
     o.versions = versions;
     {
         sr_err err = {{0}};

@@ -162,6 +162,11 @@ class Contract(Server):
         for path in ("/subscriptions/confirm/{token}", "/unsubscribe/{token}", "/objections/{token}"):
             self.via((path, "post"), "POST", concrete[path], 404, body=b"List-Unsubscribe=One-Click",
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        self.via(("/subscribe", "post"), "POST", "/subscribe", 200, body=b"email=contract%40example.com&lang=fr",
+                 headers=dict(form, Origin="http://127.0.0.1:%d" % self.port))
+        self.via(("/subscribe", "post"), "POST", "/subscribe", 403, body=b"email=contract%40example.com",
+                 headers=dict(form, Origin="https://elsewhere.example"))
         # writes
         with open(os.path.join(ROOT, "data", "seed", "subprocessors", "mistral.xml")) as f:
             mistral = f.read()

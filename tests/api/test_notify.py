@@ -253,6 +253,42 @@ class Subscriptions(Notify):
         self.assertTrue(p.stdout.startswith("id,changeset,from,to,channel,recipient"), p.stdout)
         self.assertIn("dpo@customer-a.example", p.stdout)
 
+    def test_subscribe_from_the_page(self):
+        # the page offers the form, in its language, and lets it post to this server only
+        st, h, page = self.req("GET", "/?lang=fr")
+        self.assertEqual(st, 200)
+        self.assertIn("form-action 'self'", h["content-security-policy"])
+        page = page.decode()
+        self.assertIn('<form method="post" action="/subscribe">', page)
+        self.assertIn('<input type="hidden" name="lang" value="fr">', page)
+        self.assertIn("s\u2019opposer \u00e0 un changement", page)          # how a customer objects
+        own = "http://127.0.0.1:%d" % self.port
+        form = {"Content-Type": "application/x-www-form-urlencoded", "Origin": own}
+        st, h, doc = self.req("POST", "/subscribe", body=b"lang=fr&email=dpo%40page.example", headers=form)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(h["content-language"], "fr")
+        self.assertIn('<html lang="fr"', doc.decode())
+        self.assertIn("V\u00e9rifiez votre bo\u00eete de r\u00e9ception", doc.decode())
+        m = self.wait_mails(1)[0]
+        self.assertEqual(m.envelope["to"], ["dpo@page.example"])
+        self.assertEqual(m["Content-Language"], "fr")
+        self.assertEqual(self.req("POST", self.link(m, "/subscriptions/confirm/"))[0], 200)
+        subs = {s["email"]: s for s in self.jreq("GET", "/v1/subscribers", token=self.editor)[2]["subscribers"]}
+        self.assertIsNotNone(subs["dpo@page.example"]["confirmed"])
+        self.assertEqual(subs["dpo@page.example"]["lang"], "fr")
+        # a form of another site, or a post that does not say where it comes from: refused
+        for origin in ("https://evil.example", None):
+            hdr = {"Content-Type": "application/x-www-form-urlencoded"}
+            if origin:
+                hdr["Origin"] = origin
+            st, _, doc = self.req("POST", "/subscribe", body=b"lang=en&email=victim%40other.example", headers=hdr)
+            self.assertEqual(st, 403, doc)
+        st, _, doc = self.req("POST", "/subscribe", body=b"lang=nl&email=not-an-address", headers=form)
+        self.assertEqual(st, 400)
+        self.assertIn("Dit adres kan niet worden gebruikt", doc.decode())
+        self.settle()
+        self.assertEqual([m.envelope["to"] for m in self.mails()], [["dpo@page.example"]])
+
     def test_api_write_notifies_too_and_internal_edits_do_not(self):
         self.subscribe_confirmed("legal@customer.example", customer="Customer NV")
         # an internal-only edit (the internal note) changes nothing customers see
