@@ -266,10 +266,10 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
     } else {
         esc(out, e->name);
     }
-    buf_puts(out, "</th><td>");
+    buf_printf(out, "</th><td data-label=\"%s\">", words[T_PURPOSE][l]);
     esc(out, entry_purpose(e, langs[l]));
     ai_facts(e, day, l, out);
-    buf_puts(out, "</td><td><ul>");
+    buf_printf(out, "</td><td data-label=\"%s\"><ul>", words[T_CATS][l]);
     for (i = 0; i < e->ncategories; i++) {
         if (!in_force(e->category_effective[i], day))
             continue;
@@ -277,7 +277,7 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
         esc(out, category_words(r, e->categories[i]));
         buf_puts(out, "</li>");
     }
-    buf_puts(out, "</ul></td><td><ul>");
+    buf_printf(out, "</ul></td><td data-label=\"%s\"><ul>", words[T_WHERE][l]);
     for (i = 0; i < e->nlocations; i++) {
         const entry_location *loc = &e->locations[i];
         if (!in_force(loc->effective, day))
@@ -301,9 +301,9 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
         }
         buf_puts(out, ")</li>");
     }
-    buf_puts(out, "</ul></td><td>");
+    buf_printf(out, "</ul></td><td data-label=\"%s\">", words[T_ENTITY][l]);
     esc(out, country_name(r, &e->entity_country));
-    buf_puts(out, "</td><td><ul>");
+    buf_printf(out, "</td><td data-label=\"%s\"><ul>", words[T_SAFEGUARD][l]);
     for (i = 0; i < e->ntransfers; i++) {
         const entry_transfer *t = &e->transfers[i];
         if (!in_force(t->effective, day) || !t->country.cc[0] ||
@@ -463,7 +463,8 @@ static const char css[] =
     ":root{--fg:#1a1a1a;--bg:#fff;--muted:#4a4a4a;--line:#c8c8c8;--accent:#0b5394}"
     "*{box-sizing:border-box}"
     "body{font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:1rem}"
-    "main{max-width:72rem;margin:0 auto;overflow-wrap:anywhere}"
+    /* a word is never broken inside: only one longer than the line may be (a long URL) */
+    "main{max-width:72rem;margin:0 auto;overflow-wrap:break-word;hyphens:manual}"
     "h1{font-size:1.7rem;margin:.5rem 0}h2{font-size:1.3rem;margin-top:2rem}"
     "a{color:var(--accent)}"
     ".muted{color:var(--muted)}"
@@ -487,7 +488,14 @@ static const char css[] =
     "footer{margin-top:2rem;border-top:1px solid var(--line);padding-top:1rem}"
     "textarea{width:100%;max-width:40rem;box-sizing:border-box;font:inherit}" /* the pages of notice links */
     "pre{white-space:pre-wrap;overflow-wrap:anywhere}"
-    "@media (max-width:40rem){body{padding:.5rem}h1{font-size:1.35rem}}";
+    "@media (max-width:40rem){body{padding:.5rem}h1{font-size:1.35rem}"
+    /* on a phone, one card per vendor: each cell under its column's name */
+    ".scroll{overflow-x:visible}table{min-width:0}"
+    "thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+    "table,tbody,tr,th,td{display:block;width:100%}"
+    "tr{border:1px solid var(--line);border-radius:.4rem;margin:.8rem 0;padding:.3rem .7rem}"
+    "th,td{border-top:0;padding:.3rem 0}th[scope=row]{font-size:1.1rem}"
+    "td::before{content:attr(data-label);display:block;font-weight:600;font-size:.85rem;color:var(--muted)}}";
 
 const char *page_css(size_t *len)
 {

@@ -8,6 +8,28 @@ const path = require("path");
 const [pageUrl, widgetUrl, outDir] = process.argv.slice(2);
 const axePath = require.resolve("axe-core/axe.min.js");
 
+// The words of the page drawn on more than one line: broken inside (a break at a hyphen or
+// between words is fine, so words are split at both).
+async function brokenWords(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    let n;
+    while ((n = walker.nextNode())) {
+      const re = /[^\s\-\u2010\u2011\u2013\u2014/]+/g;
+      let m;
+      while ((m = re.exec(n.data))) {
+        const r = document.createRange();
+        r.setStart(n, m.index);
+        r.setEnd(n, m.index + m[0].length);
+        const tops = new Set(Array.from(r.getClientRects()).filter((x) => x.width > 0).map((x) => Math.round(x.top)));
+        if (tops.size > 1) bad.push(m[0]);
+      }
+    }
+    return bad;
+  });
+}
+
 async function collect(page, sink) {
   page.on("console", (m) => { if (m.type() === "error") sink.push(m.text()); });
   page.on("pageerror", (e) => sink.push(String(e)));
@@ -43,10 +65,12 @@ async function collect(page, sink) {
     out.xss = await page.evaluate(() => window.__xss === true);
     out.csp = await page.evaluate(() => window.__csp || []);
     out.errors = errors;
+    out.brokenWords = await brokenWords(page);
     await page.screenshot({ path: path.join(outDir, "page.png"), fullPage: true });
-    // a phone
-    await page.setViewportSize({ width: 375, height: 800 });
+    // a phone: one card per vendor, nothing wider than the screen, no word broken
+    await page.setViewportSize({ width: 390, height: 844 });
     out.mobileOverflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    out.mobileBrokenWords = await brokenWords(page);
     await page.screenshot({ path: path.join(outDir, "page-mobile.png"), fullPage: true });
     await ctx.close();
 

@@ -122,12 +122,25 @@ class Page(Browser):
         self.assertEqual((got["errors"], got["csp"]), ([], []))
         self.assertEqual(got["axe"], [])
         self.assertFalse(got["mobileOverflow"])
+        # (the hostile entry's markup is one run of 40 characters without a break: it may wrap)
+        words = [w for w in got["brokenWords"] + got["mobileBrokenWords"] if not any(c in w for c in "<>=_")]
+        self.assertEqual(words, [])
         # the widget on another origin shows the same entries, within that site's CSP
         # the widget: the sub-processors in force (no independent controller, no planned vendor)
         self.assertEqual(sorted(got["widgetRows"]), sorted(e["name"] for e in active if e["recipient"] == "processor"))
         self.assertEqual((got["widgetErrors"], got["widgetCsp"]), ([], []))
         for shot in ("page.png", "page-mobile.png", "widget.png"):
             self.assertTrue(os.path.getsize(os.path.join(OUT, shot)) > 1000)
+
+    def test_french_and_dutch_pages_on_a_desktop_and_a_phone(self):
+        # #24 items 4, 8: no horizontal scroll and no word broken inside, at 1280 and 390 px
+        for lang in ("fr", "nl"):
+            got = self.browse("/?lang=" + lang, widget=False)
+            self.assertEqual((got["status"], got["lang"]), (200, lang))
+            self.assertFalse(got["mobileOverflow"], lang)
+            self.assertEqual((got["brokenWords"], got["mobileBrokenWords"]), ([], []), lang)
+            self.assertEqual(got["axe"], [], lang)
+            self.assertEqual((got["errors"], got["csp"]), ([], []), lang)
 
     def test_languages_versions_and_static_export(self):
         st, h, body = self.req("GET", "/?lang=fr")
