@@ -1,4 +1,5 @@
 #include "page.h"
+#include "export.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@ enum {
     T_NONE, T_ONWARD, T_EEA, T_OUTSIDE, T_FOR_CUSTOMERS, T_FOR_US, T_CONTROLLERS,
     T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_AI_NO_TRAINING,
     T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_SUB_TITLE,
-    T_SUB_INTRO, T_SUB_OBJECT, T_SUB_EMAIL, T_SUB_BUTTON, T_COUNT
+    T_SUB_INTRO, T_SUB_OBJECT, T_SUB_EMAIL, T_SUB_BUTTON, T_SEARCH, T_SEARCH_TEXT, T_COUNTRY,
+    T_ALL_COUNTRIES, T_MATCHES, T_SHOW_ALL, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -82,6 +84,14 @@ static const char *const words[T_COUNT][3] = {
                       "Klanten kunnen bezwaar maken tegen een wijziging: gebruik de link in de e-mail die haar aankondigt, tot de dag voordat ze ingaat (de datum staat bij elke wijziging hierboven)."},
     [T_SUB_EMAIL] = {"Email address", "Adresse e-mail", "E-mailadres"},
     [T_SUB_BUTTON] = {"Subscribe", "S\xe2\x80\x99" "abonner", "Abonneren"},
+    /* finding a vendor (issue #24 item 7) */
+    [T_SEARCH] = {"Search", "Rechercher", "Zoeken"},
+    [T_SEARCH_TEXT] = {"Name or purpose", "Nom ou finalit\xc3\xa9", "Naam of doel"},
+    [T_COUNTRY] = {"Country", "Pays", "Land"},
+    [T_ALL_COUNTRIES] = {"All countries", "Tous les pays", "Alle landen"},
+    [T_MATCHES] = {"%zu of %zu sub-processors match.", "%zu sous-traitants ult\xc3\xa9rieurs sur %zu correspondent.",
+                   "%zu van %zu subverwerkers komen overeen."},
+    [T_SHOW_ALL] = {"Show all", "Tout afficher", "Alles tonen"},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
     [T_STORED] = {"stored", "stockage", "opslag"},
     [T_PROCESSED] = {"processed", "traitement", "verwerking"},
@@ -469,7 +479,8 @@ static const char css[] =
     "a{color:var(--accent)}"
     ".muted{color:var(--muted)}"
     ".ai{display:block;margin-top:.3em;font-size:.92em}"
-    ".subscribe form{display:flex;flex-wrap:wrap;gap:.5em;align-items:center}"
+    ".subscribe form,form.search{display:flex;flex-wrap:wrap;gap:.5em;align-items:center}"
+    "form.search input[type=search]{min-width:12em;max-width:100%;padding:.3em}"
     ".subscribe input[type=email]{min-width:16em;max-width:100%;padding:.3em}"
     ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;width:100%;min-width:40rem}"
@@ -508,12 +519,14 @@ const char *page_css(size_t *len)
 typedef struct page_lists {
     const entry **current, **upcoming, **removed;
     size_t nc, nu, nr;
+    size_t total, shown;     /* planned and active entries, and those the search keeps */
 } page_lists;
 
 /* Sort r's entries (only o->only when set) into the lists, as of day; every entry, however
  * many: no list is cut at a fixed size. Returns 0, or -1 when out of memory. */
 static int page_lists_make(const registry *r, const page_opts *o, int day, page_lists *pl)
 {
+    export_filter f = {"all", o->country, NULL, NULL, NULL};
     size_t i;
 
     memset(pl, 0, sizeof(*pl));
@@ -526,6 +539,13 @@ static int page_lists_make(const registry *r, const page_opts *o, int day, page_
         const entry *e = r->entries[i];
         if (o->only && strcmp(e->id, o->only) != 0)
             continue;
+        pl->total += e->status != STATUS_RETIRED;
+        if ((o->country && !export_match(e, &f)) ||
+            (o->q && o->q[0] && !(strcasestr(e->name ? e->name : "", o->q) ||
+                                  strcasestr(e->purpose ? e->purpose : "", o->q) ||
+                                  strcasestr(entry_purpose(e, o->lang), o->q))))
+            continue;
+        pl->shown += e->status != STATUS_RETIRED;
         if (e->status == STATUS_ACTIVE && in_force(e->effective, day))
             pl->current[pl->nc++] = e;
         else if (e->status == STATUS_PLANNED || (e->status == STATUS_ACTIVE && !in_force(e->effective, day)))
@@ -600,6 +620,53 @@ static void page_head(const registry *r, const page_opts *o, int l, const char *
         buf_printf(out, "<p class=\"muted\">%s: ", words[T_UPDATED][l]);
         date_words(out, o->last_updated);
         buf_puts(out, "</p>\n");
+    }
+}
+
+/* The search form (no script: a GET of the list with q and country, in the page's language)
+ * over the countries where some entry has a location, and how many entries it kept. */
+static void page_search(const registry *r, const page_opts *o, const page_lists *pl, int l, buf *out)
+{
+    char seen[256][3];
+    size_t n = 0, i, j, k;
+
+    for (i = 0; i < r->n; i++)
+        for (j = 0; j < r->entries[i]->nlocations; j++) {
+            const char *cc = r->entries[i]->locations[j].country.cc;
+            for (k = 0; cc[0] && k < n && strcmp(seen[k], cc) != 0; k++)
+                ;
+            if (cc[0] && k == n && n < 256)
+                memcpy(seen[n++], cc, 3);
+        }
+    for (i = 1; i < n; i++) /* by name: a few dozen countries at most */
+        for (k = i; k > 0; k--) {
+            const char *a = reference_country_name(r->ref, seen[k - 1]), *b = reference_country_name(r->ref, seen[k]);
+            char t[3];
+            if (strcmp(a ? a : seen[k - 1], b ? b : seen[k]) <= 0)
+                break;
+            memcpy(t, seen[k], 3);
+            memcpy(seen[k], seen[k - 1], 3);
+            memcpy(seen[k - 1], t, 3);
+        }
+    buf_printf(out, "<form method=\"get\" action=\"/\" role=\"search\" class=\"search\">\n"
+                    "<input type=\"hidden\" name=\"lang\" value=\"%s\">\n"
+                    "<label for=\"q\">%s</label>\n<input id=\"q\" name=\"q\" type=\"search\" maxlength=\"100\" value=\"",
+               langs[l], words[T_SEARCH_TEXT][l]);
+    esc(out, o->q ? o->q : "");
+    buf_printf(out, "\">\n<label for=\"country\">%s</label>\n<select id=\"country\" name=\"country\">"
+                    "<option value=\"\">%s</option>", words[T_COUNTRY][l], words[T_ALL_COUNTRIES][l]);
+    for (i = 0; i < n; i++) {
+        const char *name = reference_country_name(r->ref, seen[i]);
+        buf_printf(out, "<option value=\"%s\"%s>", seen[i],
+                   o->country && strcmp(o->country, seen[i]) == 0 ? " selected" : "");
+        esc(out, name ? name : seen[i]);
+        buf_puts(out, "</option>");
+    }
+    buf_printf(out, "</select>\n<button type=\"submit\">%s</button>\n</form>\n", words[T_SEARCH][l]);
+    if ((o->q && o->q[0]) || o->country) {
+        buf_puts(out, "<p role=\"status\">");
+        buf_printf(out, words[T_MATCHES][l], pl->shown, pl->total);
+        buf_printf(out, " <a href=\"/?lang=%s\">%s</a></p>\n", langs[l], words[T_SHOW_ALL][l]);
     }
 }
 
@@ -765,6 +832,8 @@ int page_render(const registry *r, const page_opts *o, buf *out)
         snprintf(title, sizeof(title), words[T_TITLE][l], owner);
     }
     page_head(r, o, l, title, out);
+    if (o->search && !o->standalone && !o->only && o->at == DATE_NONE)
+        page_search(r, o, &pl, l, out);
     page_current(r, o, &pl, day, l, out);
     page_upcoming(r, &pl, day, l, out);
     if (o->subscribe && !o->standalone && !o->only && o->at == DATE_NONE)

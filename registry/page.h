@@ -30,6 +30,9 @@ typedef struct page_opts {
     const char *only;        /* render one entry (its id), or NULL for the list */
     int standalone;          /* 1: one file with its styles inline (export); 0: /page.css */
     int subscribe;           /* 1: the form to subscribe to notices (POST /subscribe) */
+    int search;              /* 1: the search form (a list page served by the server) */
+    const char *q;           /* only entries whose name or purpose contains this, or NULL */
+    const char *country;     /* only entries with a location in this ISO code, or NULL */
 } page_opts;
 
 /* The language to use for a ?lang= value or an Accept-Language header (either may be NULL):

@@ -248,7 +248,7 @@ static const char *const entry_args[] = {"view", "at", NULL};
 static const char *const xml_args[] = {"at", NULL};
 static const char *const changes_args[] = {"since", "view", NULL};
 static const char *const compliance_args[] = {"date", "at", NULL};
-static const char *const page_args[] = {"lang", "at", NULL};
+static const char *const page_args[] = {"lang", "at", "q", "country", NULL};
 static const char *const notices_args[] = {"since", "after", "limit", NULL};
 
 typedef struct arg_count {

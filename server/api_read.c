@@ -609,8 +609,9 @@ static const char *const page_headers[] = {
 enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const char *only)
 {
     const char *lang = page_lang(api_arg(c, "lang"), api_hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
-    const char *at = api_arg(c, "at");
-    char key[160], d[11], etag[48];
+    const char *at = api_arg(c, "at"), *q = api_arg(c, "q"), *country = api_arg(c, "country");
+    char key[160], d[11], etag[48], cc[3], qbuf[128];
+    int search;
     const char *body, *cetag, *ctype;
     const char *hs[sizeof(page_headers) / sizeof(page_headers[0])];
     page_version versions[30];
@@ -630,11 +631,27 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
         if (date_parse(at, &atday) != 0)
             return srv_error(c, r, 400, "at: a day as YYYY-MM-DD");
     }
+    if (q && strlen(q) > 100)
+        return srv_error(c, r, 400, "q: at most 100 characters of text");
+    if (q) { /* shown back in the form: well-formed UTF-8 only */
+        snprintf(qbuf, sizeof(qbuf), "%s", q);
+        utf8_sanitize(qbuf);
+        q = qbuf;
+    }
+    if (q && !q[0])
+        q = NULL;
+    if (country && !country[0])
+        country = NULL;
+    search = q || country; /* a search is rendered each time: never cached */
     sn = pick_snapshot(s, c, r, &ret);
     if (!sn)
         return ret;
+    if (country && !reference_country(sn->reg->ref, country, cc)) {
+        snapshot_unref(sn);
+        return srv_error(c, r, 400, "country: an ISO 3166-1 alpha-2 code such as DE");
+    }
     snprintf(key, sizeof(key), "page|%s|%s|%s|%s", lang, date_format(day, d), at ? at : "", only ? only : "");
-    if (snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
+    if (!search && snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
         if (api_etag_match(api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), cetag))
             return srv_send_held(c, r, sn, 304, NULL, "", 0, PUBLIC_CACHE, cetag, hs);
         return srv_send_held(c, r, sn, 200, ctype, body, len, PUBLIC_CACHE, cetag, hs);
@@ -649,6 +666,9 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
     o.at = atday;
     o.only = only;
     o.subscribe = s->notify != NULL; /* not on a read-only replica */
+    o.search = 1;
+    o.q = q;
+    o.country = country ? cc : NULL;
     o.versions = versions;
     {
         sr_err err = {{0}};
@@ -660,7 +680,8 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
         ret = srv_error(c, r, 500, "out of memory");
     } else {
         api_fnv_etag(buf_str(&out), out.len, etag);
-        snapshot_cache_put(sn, key, buf_str(&out), out.len, etag, "text/html; charset=utf-8");
+        if (!search)
+            snapshot_cache_put(sn, key, buf_str(&out), out.len, etag, "text/html; charset=utf-8");
         if (api_etag_match(api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
             ret = srv_send(c, r, 304, NULL, "", 0, PUBLIC_CACHE, etag, hs);
         else

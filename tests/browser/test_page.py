@@ -142,6 +142,42 @@ class Page(Browser):
             self.assertEqual(got["axe"], [], lang)
             self.assertEqual((got["errors"], got["csp"]), ([], []), lang)
 
+    def test_finding_a_vendor_without_script(self):
+        # #24 item 7: a search box and a country filter, answered by the server
+        import re
+
+        def rows(path):
+            st, h, body = self.req("GET", path)
+            self.assertEqual(st, 200, body[:300])
+            return st, body.decode(), sorted(set(re.findall(r'<tr id="([a-z0-9-]+)">', body.decode())))
+        _, page, all_rows = rows("/")
+        self.assertIn('<form method="get" action="/" role="search" class="search">', page)
+        self.assertIn('<option value="US">United States of America</option>', page)
+        # the countries in the order of their names
+        names = re.findall(r'<option value="[A-Z]{2}"[^>]*>([^<]+)</option>', page)
+        self.assertEqual(names, sorted(names))
+        _, page, got = rows("/?q=MISTRAL")
+        self.assertEqual(got, ["mistral"])
+        self.assertIn("1 of 12 sub-processors match.", page)
+        self.assertIn('value="MISTRAL"', page)
+        _, page, got = rows("/?country=US&lang=fr")
+        self.assertEqual(got, ["aws", "elevenlabs", "sentry", "stripe", "twilio", "zendesk"])
+        self.assertIn("6 sous-traitants ult\u00e9rieurs sur 12 correspondent.", page)
+        self.assertIn('<option value="US" selected>', page)
+        # the purpose in the visitor's language is searched too; an upcoming vendor is found
+        _, page, got = rows("/?q=inf%C3%A9rence&lang=fr")
+        self.assertEqual(got, ["mistral"])
+        _, page, got = rows("/?country=FR")
+        self.assertIn("Gladia SAS", re.search(r'<ul class="upcoming">.*?</ul>', page, re.S).group(0))
+        _, page, got = rows("/?q=%22%3E%3Cscript%3Ex")           # shown back inert
+        self.assertEqual(got, [])
+        self.assertIn('value="&quot;&gt;&lt;script&gt;x"', page)
+        self.assertNotIn("<script>x", page)
+        self.assertEqual(self.req("GET", "/?country=XX")[0], 400)
+        self.assertEqual(self.req("GET", "/?q=" + "a" * 101)[0], 400)
+        self.assertEqual(self.req("GET", "/?q=%FF%FE")[0], 200)                # bad UTF-8: replaced
+        self.assertEqual(rows("/?q=&country=")[2], all_rows)                   # empty: everything
+
     def test_languages_versions_and_static_export(self):
         st, h, body = self.req("GET", "/?lang=fr")
         self.assertEqual((st, h["content-language"]), (200, "fr"))
