@@ -118,6 +118,7 @@ int cmd_export(int argc, char **argv)
         page_version versions[30];
         page_opts o;
         memset(&o, 0, sizeof(o));
+        o.removed_day = DATE_NONE;
         o.lang = page_lang(lang, NULL);
         o.day = date_today();
         o.at = atday;

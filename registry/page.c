@@ -20,7 +20,7 @@ enum {
     T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_AI_NO_TRAINING,
     T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_SUB_TITLE,
     T_SUB_INTRO, T_SUB_OBJECT, T_SUB_EMAIL, T_SUB_BUTTON, T_SEARCH, T_SEARCH_TEXT, T_COUNTRY,
-    T_ALL_COUNTRIES, T_MATCHES, T_SHOW_ALL, T_COUNT
+    T_ALL_COUNTRIES, T_MATCHES, T_SHOW_ALL, T_ENTRY_TITLE_REMOVED, T_REMOVED_ON, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -92,6 +92,11 @@ static const char *const words[T_COUNT][3] = {
     [T_MATCHES] = {"%zu of %zu sub-processors match.", "%zu sous-traitants ult\xc3\xa9rieurs sur %zu correspondent.",
                    "%zu van %zu subverwerkers komen overeen."},
     [T_SHOW_ALL] = {"Show all", "Tout afficher", "Alles tonen"},
+    /* the page of a vendor no longer on the list (issue #24 item 5) */
+    [T_ENTRY_TITLE_REMOVED] = {"%s, former sub-processor of %s", "%s, ancien sous-traitant ult\xc3\xa9rieur de %s",
+                               "%s, voormalige subverwerker van %s"},
+    [T_REMOVED_ON] = {"No longer a sub-processor: removed from the list on", "N\xe2\x80\x99" "est plus sous-traitant ult\xc3\xa9rieur\xc2\xa0: retir\xc3\xa9 de la liste le",
+                      "Geen subverwerker meer: van de lijst gehaald op"},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
     [T_STORED] = {"stored", "stockage", "opslag"},
     [T_PROCESSED] = {"processed", "traitement", "verwerking"},
@@ -550,7 +555,8 @@ static int page_lists_make(const registry *r, const page_opts *o, int day, page_
             pl->current[pl->nc++] = e;
         else if (e->status == STATUS_PLANNED || (e->status == STATUS_ACTIVE && !in_force(e->effective, day)))
             pl->upcoming[pl->nu++] = e;
-        else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE && e->retired >= day - 365)
+        else if (e->status == STATUS_RETIRED && e->retired != DATE_NONE &&
+                 (e->retired >= day - 365 || o->only)) /* its own page: however long ago */
             pl->removed[pl->nr++] = e;
     }
     return 0;
@@ -825,13 +831,20 @@ int page_render(const registry *r, const page_opts *o, buf *out)
 
     if (page_lists_make(r, o, day, &pl) != 0)
         goto out;
-    if (o->only) { /* an entry's page: its own title */
+    if (o->only) { /* an entry's own page: its own title; a former one's says so */
         const entry *e = pl.nc ? pl.current[0] : pl.nu ? pl.upcoming[0] : pl.nr ? pl.removed[0] : NULL;
-        snprintf(title, sizeof(title), words[T_ENTRY_TITLE][l], e && e->name ? e->name : o->only, owner);
+        int former = (!pl.nc && !pl.nu && pl.nr) || (!e && o->removed_day != DATE_NONE);
+        snprintf(title, sizeof(title), words[former ? T_ENTRY_TITLE_REMOVED : T_ENTRY_TITLE][l],
+                 e && e->name ? e->name : o->removed_name ? o->removed_name : o->only, owner);
     } else {
         snprintf(title, sizeof(title), words[T_TITLE][l], owner);
     }
     page_head(r, o, l, title, out);
+    if (o->only && !pl.nc && !pl.nu && !pl.nr && o->removed_day != DATE_NONE) {
+        buf_printf(out, "<p><strong>%s ", words[T_REMOVED_ON][l]);
+        date_words(out, o->removed_day);
+        buf_puts(out, ".</strong></p>\n");
+    }
     if (o->search && !o->standalone && !o->only && o->at == DATE_NONE)
         page_search(r, o, &pl, l, out);
     page_current(r, o, &pl, day, l, out);

@@ -33,6 +33,10 @@ typedef struct page_opts {
     int search;              /* 1: the search form (a list page served by the server) */
     const char *q;           /* only entries whose name or purpose contains this, or NULL */
     const char *country;     /* only entries with a location in this ISO code, or NULL */
+    /* only's entry is gone from the registry (its file removed): when, from the history, and
+     * its name then; DATE_NONE otherwise */
+    int removed_day;
+    const char *removed_name;
 } page_opts;
 
 /* The language to use for a ?lang= value or an Accept-Language header (either may be NULL):

@@ -605,13 +605,37 @@ static const char *const page_headers[] = {
                                "form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options", "DENY", "Referrer-Policy", "no-referrer", "Content-Language", NULL, NULL};
 
-/* The days on which the public list changed, newest first, with their public summaries. */
+/* Whether entry id was on the list and its file was removed since (its newest change in the
+ * history is a removal): 0 with the day (UTC) and its name then, or -1 (never there, still
+ * there, or the index cannot say). */
+static int removed_entry(server *s, const char *id, int *day, char *name, size_t n)
+{
+    sr_err err = {{0}};
+    index_db *idx = srv_index(s, &err);
+    index_change *ch = NULL;
+    size_t nch = 0;
+    int rc = -1;
+
+    if (!idx || index_changes(idx, id, NULL, 0, 1, &ch, &nch, &err) != 0)
+        return -1;
+    if (nch && ch[0].status == 'D') {
+        const char *sum = ch[0].summary_public ? ch[0].summary_public : "";
+        *day = (int)(ch[0].time / 86400);
+        snprintf(name, n, "%s", strncmp(sum, "Removed: ", 9) == 0 ? sum + 9 : id);
+        name[strcspn(name, "\n")] = '\0';
+        rc = 0;
+    }
+    index_changes_free(ch, nch);
+    return rc;
+}
+
+/* The public page: the list, or one entry's (only), in the visitor's language. */
 enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const char *only)
 {
     const char *lang = page_lang(api_arg(c, "lang"), api_hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
     const char *at = api_arg(c, "at"), *q = api_arg(c, "q"), *country = api_arg(c, "country");
-    char key[160], d[11], etag[48], cc[3], qbuf[128];
-    int search;
+    char key[160], d[11], etag[48], cc[3], qbuf[128], removed_name[200];
+    int search, status = 200;
     const char *body, *cetag, *ctype;
     const char *hs[sizeof(page_headers) / sizeof(page_headers[0])];
     page_version versions[30];
@@ -650,17 +674,25 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
         snapshot_unref(sn);
         return srv_error(c, r, 400, "country: an ISO 3166-1 alpha-2 code such as DE");
     }
+    memset(&o, 0, sizeof(o));
+    o.removed_day = DATE_NONE;
+    if (only) { /* a vendor no longer on the list: 410, with a page that says since when */
+        const entry *e = registry_find(sn->reg, only, NULL);
+        if (e && e->status == STATUS_RETIRED)
+            status = 410;
+        else if (!e && removed_entry(s, only, &o.removed_day, removed_name, sizeof(removed_name)) == 0)
+            status = 410, o.removed_name = removed_name;
+        else if (!e) {
+            snapshot_unref(sn);
+            return srv_error(c, r, 404, "no sub-processor %s", only);
+        }
+    }
     snprintf(key, sizeof(key), "page|%s|%s|%s|%s", lang, date_format(day, d), at ? at : "", only ? only : "");
     if (!search && snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
         if (api_etag_match(api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), cetag))
             return srv_send_held(c, r, sn, 304, NULL, "", 0, PUBLIC_CACHE, cetag, hs);
-        return srv_send_held(c, r, sn, 200, ctype, body, len, PUBLIC_CACHE, cetag, hs);
+        return srv_send_held(c, r, sn, status, ctype, body, len, PUBLIC_CACHE, cetag, hs);
     }
-    if (only && !registry_find(sn->reg, only, NULL)) {
-        snapshot_unref(sn);
-        return srv_error(c, r, 404, "no sub-processor %s", only);
-    }
-    memset(&o, 0, sizeof(o));
     o.lang = lang;
     o.day = day;
     o.at = atday;
@@ -685,7 +717,7 @@ enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const 
         if (api_etag_match(api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), etag))
             ret = srv_send(c, r, 304, NULL, "", 0, PUBLIC_CACHE, etag, hs);
         else
-            ret = srv_send(c, r, 200, "text/html; charset=utf-8", buf_str(&out), out.len, PUBLIC_CACHE, etag, hs);
+            ret = srv_send(c, r, status, "text/html; charset=utf-8", buf_str(&out), out.len, PUBLIC_CACHE, etag, hs);
     }
     buf_free(&out);
     snapshot_unref(sn);

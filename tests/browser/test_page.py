@@ -178,6 +178,32 @@ class Page(Browser):
         self.assertEqual(self.req("GET", "/?q=%FF%FE")[0], 200)                # bad UTF-8: replaced
         self.assertEqual(rows("/?q=&country=")[2], all_rows)                   # empty: everything
 
+    def test_a_removed_vendor_has_a_page_that_says_so(self):
+        # #24 item 5: a retired entry, and an entry whose file was removed: 410 with a page
+        st, h, body = self.req("GET", "/subprocessors/voicebase", headers={"Accept": "text/html"})
+        self.assertEqual(st, 410)
+        self.assertIn("text/html", h["content-type"])
+        self.assertIn("<h1>VoiceBase, Inc., former sub-processor of CallNex BV</h1>", body.decode())
+        self.assertIn('<time datetime="2024-06-30">', body.decode())
+        st, _, _ = self.jreq("DELETE", "/v1/subprocessors/plausible", token=self.editor)
+        self.assertEqual(st, 204)
+        for lang, title, said in (("en", "Plausible Insights O\u00dc, former sub-processor of CallNex BV",
+                                   "No longer a sub-processor: removed from the list on"),
+                                  ("fr", "Plausible Insights O\u00dc, ancien sous-traitant ult\u00e9rieur de CallNex BV",
+                                   "retir\u00e9 de la liste le")):
+            st, h, body = self.req("GET", "/subprocessors/plausible?lang=" + lang)
+            self.assertEqual(st, 410, body[:300])
+            page = body.decode()
+            self.assertIn("<h1>%s</h1>" % title, page)
+            self.assertIn(said, page)
+            self.assertIn("Removed: Plausible", page)              # its own history says it too
+            # the same answer from the page cache
+            self.assertEqual(self.req("GET", "/subprocessors/plausible?lang=" + lang)[0], 410)
+        feed = self.req("GET", "/v1/feed.atom")[2].decode()
+        self.assertIn('href="http://127.0.0.1:%d/subprocessors/plausible"' % self.port, feed)
+        self.assertEqual(self.req("GET", "/subprocessors/nobody-ever")[0], 404)
+        self.assertEqual(self.req("GET", "/subprocessors/aws")[0], 200)
+
     def test_languages_versions_and_static_export(self):
         st, h, body = self.req("GET", "/?lang=fr")
         self.assertEqual((st, h["content-language"]), (200, "fr"))
