@@ -275,6 +275,10 @@ class PrimaryAndReplicas(Upstream):
         self.assertIn("hetzner.xml", doc["reason"])
         self.assertEqual(n.revision(), good)                      # the last valid revision stays
         self.assertEqual(n.metric("subreg_upstream_invalid"), 1)
+        # the log is buffered and flushed every second (docs/operations.md): wait for the line
+        deadline = time.time() + 3
+        while time.time() < deadline and "is invalid and not served" not in n.text():
+            time.sleep(0.1)
         self.assertIn("is invalid and not served", n.text())
         lint = subprocess.run(["promtool", "check", "metrics"], input=n.req("GET", "/metrics")[2], capture_output=True)
         self.assertEqual(lint.stdout + lint.stderr, b"")
