@@ -578,6 +578,9 @@ size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size
         if (n < max) {
             snprintf(out[n].what, sizeof(out[n].what), "location %s (%s)", country_out(&l->country),
                      entry_use_name(l->use));
+            out[n].kind = 'L';
+            memcpy(out[n].cc, l->country.cc, 3);
+            out[n].use = l->use;
             out[n].announced = l->announced;
             out[n].effective = l->effective;
         }
@@ -590,6 +593,9 @@ size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size
         if (n < max) {
             snprintf(out[n].what, sizeof(out[n].what), "transfer to %s (%s)", country_out(&t->country),
                      entry_mechanism_name(t->mechanism));
+            out[n].kind = 'T';
+            memcpy(out[n].cc, t->country.cc, 3);
+            out[n].mechanism = t->mechanism;
             out[n].announced = t->announced;
             out[n].effective = t->effective;
         }
@@ -600,6 +606,8 @@ size_t entry_upcoming_changes(const entry *e, int day, entry_upcoming *out, size
             continue;
         if (n < max) {
             snprintf(out[n].what, sizeof(out[n].what), "category %s", e->categories[i] ? e->categories[i] : "?");
+            out[n].kind = 'C';
+            out[n].category = e->categories[i];
             out[n].announced = e->category_announced[i];
             out[n].effective = e->category_effective[i];
         }

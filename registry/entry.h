@@ -151,6 +151,11 @@ cJSON *entry_to_json(const entry *e, int view);
 typedef struct entry_upcoming {
     char what[160];           /* "location US (access)", "transfer to US (scc)", "category voiceprints" */
     int announced, effective; /* announced may be DATE_NONE */
+    char kind;                /* 'L' a location, 'T' a transfer, 'C' a category */
+    char cc[3];               /* L, T: the country's code ("" when unknown) */
+    entry_use use;            /* L */
+    entry_mechanism mechanism; /* T */
+    const char *category;     /* C: the entry's (valid while the entry lives) */
 } entry_upcoming;
 /* The additions of e whose effective date is after day, in file order, into out (at most
  * max). Returns how many there are (may exceed max). */

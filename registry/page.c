@@ -7,6 +7,7 @@
 #include "date.h"
 #include "entry.h"
 #include "index.h"
+#include "isocodes.h"
 #include "reference.h"
 
 /* ---- the page's own words, in English, French and Dutch ---- */
@@ -20,7 +21,8 @@ enum {
     T_CONTROLLERS_INTRO, T_DESCRIPTION, T_ENTRY_TITLE, T_BACK, T_HISTORY, T_AI_NO_TRAINING,
     T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_SUB_TITLE,
     T_SUB_INTRO, T_SUB_OBJECT, T_SUB_EMAIL, T_SUB_BUTTON, T_SEARCH, T_SEARCH_TEXT, T_COUNTRY,
-    T_ALL_COUNTRIES, T_MATCHES, T_SHOW_ALL, T_ENTRY_TITLE_REMOVED, T_REMOVED_ON, T_COUNT
+    T_ALL_COUNTRIES, T_MATCHES, T_SHOW_ALL, T_ENTRY_TITLE_REMOVED, T_REMOVED_ON, T_UP_LOCATION,
+    T_UP_TRANSFER, T_UP_CATEGORY, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -97,6 +99,10 @@ static const char *const words[T_COUNT][3] = {
                                "%s, voormalige subverwerker van %s"},
     [T_REMOVED_ON] = {"No longer a sub-processor: removed from the list on", "N\xe2\x80\x99" "est plus sous-traitant ult\xc3\xa9rieur\xc2\xa0: retir\xc3\xa9 de la liste le",
                       "Geen subverwerker meer: van de lijst gehaald op"},
+    /* what an upcoming change adds, in the visitor's words (issue #24 item 3) */
+    [T_UP_LOCATION] = {"new place of processing: ", "nouveau lieu de traitement\xc2\xa0: ", "nieuwe verwerkingslocatie: "},
+    [T_UP_TRANSFER] = {"new transfer to ", "nouveau transfert vers ", "nieuwe doorgifte naar "},
+    [T_UP_CATEGORY] = {"new category of data: ", "nouvelle cat\xc3\xa9gorie de donn\xc3\xa9" "es\xc2\xa0: ", "nieuwe categorie gegevens: "},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
     [T_STORED] = {"stored", "stockage", "opslag"},
     [T_PROCESSED] = {"processed", "traitement", "verwerking"},
@@ -137,6 +143,8 @@ static const char *const short_mech[MECH_UNKNOWN + 1] = {
     [MECH_DEROGATION] = "Art. 49", [MECH_UNKNOWN] = "?"};
 
 static const char *const langs[3] = {"en", "fr", "nl"};
+/* ": " as each language writes it: French puts a no-break space before the colon. */
+static const char *const colon[3] = {": ", "\xc2\xa0: ", ": "};
 
 static int lang_index(const char *lang)
 {
@@ -193,9 +201,19 @@ static int http_url(const char *u)
 
 /* The country's name from the reference data, or what the entry says when it is no known
  * code. */
-static const char *country_name(const registry *r, const entry_country *c)
+/* The name of country cc in language l: Debian's iso-codes for French and Dutch, the
+ * reference data's (English) otherwise or when the package does not have it; NULL when cc is
+ * no known country. */
+static const char *cc_name(const registry *r, const char *cc, int l)
 {
-    const char *n = c->cc[0] ? reference_country_name(r->ref, c->cc) : NULL;
+    const char *n = l ? isocodes_country(cc, langs[l]) : NULL;
+
+    return n ? n : reference_country_name(r->ref, cc);
+}
+
+static const char *country_name(const registry *r, const entry_country *c, int l)
+{
+    const char *n = c->cc[0] ? cc_name(r, c->cc, l) : NULL;
 
     return n ? n : c->raw;
 }
@@ -206,14 +224,25 @@ static const char *use_word(entry_use u, int l)
 }
 
 /* A <time> element for day. */
-static void date_words(buf *out, int day)
+static void date_words(buf *out, int day, int l)
 {
+    static const char *const months[3][12] = {
+        {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+         "October", "November", "December"},
+        {"janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin", "juillet", "ao\xc3\xbbt", "septembre",
+         "octobre", "novembre", "d\xc3\xa9" "cembre"},
+        {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+         "oktober", "november", "december"}};
     char d[11];
+    int y, m, dd;
 
-    buf_puts(out, "<time datetime=\"");
-    buf_puts(out, date_format(day, d));
-    buf_puts(out, "\">");
-    buf_puts(out, d);
+    date_format(day, d);
+    buf_printf(out, "<time datetime=\"%s\">", d);
+    if (sscanf(d, "%d-%d-%d", &y, &m, &dd) == 3 && m >= 1 && m <= 12)
+        /* as people write them: "15 December 2026", "1er janvier 2027", "15 december 2026" */
+        buf_printf(out, "%d%s\xc2\xa0%s %d", dd, l == 1 && dd == 1 ? "er" : "", months[l][m - 1], y);
+    else
+        buf_puts(out, d);
     buf_puts(out, "</time>");
 }
 
@@ -265,6 +294,28 @@ static void ai_facts(const entry *e, int day, int l, buf *out)
     buf_puts(out, "</span>");
 }
 
+/* s, the registry's own words (English), on a page in language l: marked lang="en" when l is
+ * another language, so that a reader (and a screen reader) knows. */
+static void esc_en(buf *out, const char *s, int l)
+{
+    if (l)
+        buf_puts(out, "<span lang=\"en\">");
+    esc(out, s);
+    if (l)
+        buf_puts(out, "</span>");
+}
+
+/* e's purpose in language l, or its default one (English) marked as such. */
+static void purpose_in(buf *out, const entry *e, int l)
+{
+    const char *p = entry_purpose(e, langs[l]);
+
+    if (p == e->purpose)
+        esc_en(out, p, l);
+    else
+        esc(out, p);
+}
+
 /* One entry's row of a table in language l, as of day. */
 static void row(const registry *r, const entry *e, int day, int l, buf *out)
 {
@@ -282,14 +333,14 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
         esc(out, e->name);
     }
     buf_printf(out, "</th><td data-label=\"%s\">", words[T_PURPOSE][l]);
-    esc(out, entry_purpose(e, langs[l]));
+    purpose_in(out, e, l);
     ai_facts(e, day, l, out);
     buf_printf(out, "</td><td data-label=\"%s\"><ul>", words[T_CATS][l]);
     for (i = 0; i < e->ncategories; i++) {
         if (!in_force(e->category_effective[i], day))
             continue;
         buf_puts(out, "<li>");
-        esc(out, category_words(r, e->categories[i]));
+        esc_en(out, category_words(r, e->categories[i]), l);
         buf_puts(out, "</li>");
     }
     buf_printf(out, "</ul></td><td data-label=\"%s\"><ul>", words[T_WHERE][l]);
@@ -298,7 +349,7 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
         if (!in_force(loc->effective, day))
             continue;
         buf_puts(out, "<li>");
-        esc(out, country_name(r, &loc->country));
+        esc(out, country_name(r, &loc->country, l));
         buf_puts(out, " (");
         buf_puts(out, use_word(loc->use, l));
         buf_puts(out, ")</li>");
@@ -306,18 +357,18 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
     for (i = 0; i < e->nonward; i++) {
         buf_puts(out, "<li>");
         buf_puts(out, words[T_ONWARD][l]);
-        buf_puts(out, ": ");
+        buf_puts(out, colon[l]);
         esc(out, e->onward[i].name);
         buf_puts(out, " (");
         for (j = 0; j < e->onward[i].nlocations; j++) {
             if (j)
                 buf_puts(out, ", ");
-            esc(out, country_name(r, &e->onward[i].locations[j].country));
+            esc(out, country_name(r, &e->onward[i].locations[j].country, l));
         }
         buf_puts(out, ")</li>");
     }
     buf_printf(out, "</ul></td><td data-label=\"%s\">", words[T_ENTITY][l]);
-    esc(out, country_name(r, &e->entity_country));
+    esc(out, country_name(r, &e->entity_country, l));
     buf_printf(out, "</td><td data-label=\"%s\"><ul>", words[T_SAFEGUARD][l]);
     for (i = 0; i < e->ntransfers; i++) {
         const entry_transfer *t = &e->transfers[i];
@@ -326,8 +377,8 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
             continue;
         any = 1;
         buf_puts(out, "<li>");
-        esc(out, country_name(r, &t->country));
-        buf_puts(out, ": ");
+        esc(out, country_name(r, &t->country, l));
+        buf_puts(out, colon[l]);
         buf_puts(out, mechanisms[t->mechanism][l]);
         buf_puts(out, "</li>");
     }
@@ -405,7 +456,7 @@ static void flow_svg(const registry *r, const entry *const *shown, size_t n, int
     }
     for (k = 0; k < nc; k++) {
         buf_puts(out, " ");
-        esc(out, reference_country_name(r->ref, countries[k]));
+        esc(out, cc_name(r, countries[k], l));
         buf_printf(out, ": %s.", reference_in_eea_on(r->ref, countries[k], day) ? words[T_EEA][l] : words[T_OUTSIDE][l]);
     }
     buf_puts(out, "</desc>\n");
@@ -450,7 +501,7 @@ static void flow_svg(const registry *r, const entry *const *shown, size_t n, int
                    eea ? "eea" : "third", y, y + 17);
         {
             char text[160];
-            snprintf(text, sizeof(text), "%s%s%s", reference_country_name(r->ref, countries[k]),
+            snprintf(text, sizeof(text), "%s%s%s", cc_name(r, countries[k], l),
                      label[0] ? " \xe2\x80\x93 " : "", label);
             svg_label(out, text, 38);
         }
@@ -624,7 +675,7 @@ static void page_head(const registry *r, const page_opts *o, int l, const char *
     }
     if (o->last_updated != DATE_NONE) {
         buf_printf(out, "<p class=\"muted\">%s: ", words[T_UPDATED][l]);
-        date_words(out, o->last_updated);
+        date_words(out, o->last_updated, l);
         buf_puts(out, "</p>\n");
     }
 }
@@ -646,7 +697,7 @@ static void page_search(const registry *r, const page_opts *o, const page_lists 
         }
     for (i = 1; i < n; i++) /* by name: a few dozen countries at most */
         for (k = i; k > 0; k--) {
-            const char *a = reference_country_name(r->ref, seen[k - 1]), *b = reference_country_name(r->ref, seen[k]);
+            const char *a = cc_name(r, seen[k - 1], l), *b = cc_name(r, seen[k], l);
             char t[3];
             if (strcmp(a ? a : seen[k - 1], b ? b : seen[k]) <= 0)
                 break;
@@ -662,7 +713,7 @@ static void page_search(const registry *r, const page_opts *o, const page_lists 
     buf_printf(out, "\">\n<label for=\"country\">%s</label>\n<select id=\"country\" name=\"country\">"
                     "<option value=\"\">%s</option>", words[T_COUNTRY][l], words[T_ALL_COUNTRIES][l]);
     for (i = 0; i < n; i++) {
-        const char *name = reference_country_name(r->ref, seen[i]);
+        const char *name = cc_name(r, seen[i], l);
         buf_printf(out, "<option value=\"%s\"%s>", seen[i],
                    o->country && strcmp(o->country, seen[i]) == 0 ? " selected" : "");
         esc(out, name ? name : seen[i]);
@@ -716,10 +767,10 @@ static void page_upcoming(const registry *r, const page_lists *pl, int day, int 
     for (i = 0; i < pl->nu; i++) {
         buf_printf(out, "<li id=\"%s\"><strong>", pl->upcoming[i]->id);
         esc(out, pl->upcoming[i]->name);
-        buf_printf(out, "</strong> (%s): ", words[T_NEW][l]);
-        esc(out, entry_purpose(pl->upcoming[i], langs[l]));
+        buf_printf(out, "</strong> (%s)%s", words[T_NEW][l], colon[l]);
+        purpose_in(out, pl->upcoming[i], l);
         buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
-        date_words(out, pl->upcoming[i]->effective);
+        date_words(out, pl->upcoming[i]->effective, l);
         buf_puts(out, "</li>\n");
         any_change = 1;
     }
@@ -727,17 +778,28 @@ static void page_upcoming(const registry *r, const page_lists *pl, int day, int 
         entry_upcoming up[16];
         size_t n = entry_upcoming_changes(pl->current[i], day, up, 16);
         for (k = 0; k < n && k < 16; k++) {
+            entry_country c = {"", ""};
+            memcpy(c.cc, up[k].cc, 3);
+            memcpy(c.raw, up[k].cc, 3);
             buf_puts(out, "<li><strong>");
             esc(out, pl->current[i]->name);
-            buf_printf(out, "</strong> %s ", words[T_ADDS][l]);
-            /* the change's own words are the registry's (English): marked as such */
-            if (l != 0)
-                buf_puts(out, "<span lang=\"en\">");
-            esc(out, up[k].what);
-            if (l != 0)
-                buf_puts(out, "</span>");
-            buf_printf(out, "%s \xe2\x80\x93 %s ", words[T_ADDS_END][l], words[T_FROM][l]);
-            date_words(out, up[k].effective);
+            buf_printf(out, "</strong>%s", colon[l]);
+            /* in the visitor's words: the country's name and the use or safeguard; a category's
+             * label is the registry's own (English), marked as such */
+            if (up[k].kind == 'L') {
+                buf_printf(out, "%s", words[T_UP_LOCATION][l]);
+                esc(out, country_name(r, &c, l));
+                buf_printf(out, " (%s)", use_word(up[k].use, l));
+            } else if (up[k].kind == 'T') {
+                buf_printf(out, "%s", words[T_UP_TRANSFER][l]);
+                esc(out, country_name(r, &c, l));
+                buf_printf(out, " (%s)", mechanisms[up[k].mechanism][l]);
+            } else {
+                buf_printf(out, "%s", words[T_UP_CATEGORY][l]);
+                esc_en(out, category_words(r, up[k].category ? up[k].category : "?"), l);
+            }
+            buf_printf(out, " \xe2\x80\x93 %s ", words[T_FROM][l]);
+            date_words(out, up[k].effective, l);
             buf_puts(out, "</li>\n");
             any_change = 1;
         }
@@ -773,10 +835,10 @@ static void page_past(const page_opts *o, const page_lists *pl, int l, buf *out)
         for (i = 0; i < pl->nr; i++) {
             buf_printf(out, "<li id=\"%s\"><strong>", pl->removed[i]->id);
             esc(out, pl->removed[i]->name);
-            buf_puts(out, "</strong>: ");
-            esc(out, entry_purpose(pl->removed[i], langs[l]));
+            buf_printf(out, "</strong>%s", colon[l]);
+            purpose_in(out, pl->removed[i], l);
             buf_printf(out, " \xe2\x80\x93 %s ", words[T_REMOVED_SINCE][l]);
-            date_words(out, pl->removed[i]->retired);
+            date_words(out, pl->removed[i]->retired, l);
             buf_puts(out, "</li>\n");
         }
         buf_puts(out, "</ul>\n");
@@ -842,7 +904,7 @@ int page_render(const registry *r, const page_opts *o, buf *out)
     page_head(r, o, l, title, out);
     if (o->only && !pl.nc && !pl.nu && !pl.nr && o->removed_day != DATE_NONE) {
         buf_printf(out, "<p><strong>%s ", words[T_REMOVED_ON][l]);
-        date_words(out, o->removed_day);
+        date_words(out, o->removed_day, l);
         buf_puts(out, ".</strong></p>\n");
     }
     if (o->search && !o->standalone && !o->only && o->at == DATE_NONE)

@@ -9,7 +9,8 @@ line() { sed -n "s/^$1: //p" "$here/packages.txt"; }
 if [ "${1:-}" = list ]; then
   case "${2:-}" in build|runtime) line "$2"; exit 0 ;; *) echo "usage: $0 list build|runtime" >&2; exit 2 ;; esac
 fi
-build=$(line build)
+# what builds the binary and what it needs to run (make run and make test run it)
+build="$(line build) $(line runtime)"
 test="$build libcmocka-dev libxml2-utils git python3 python3-aiosmtpd curl sqlite3 chromium fonts-dejavu-core libicu72 prometheus wrk hyperfine jq time"
 bench="$test nginx-light"
 fuzz="$test clang-14 libclang-rt-14-dev"

@@ -109,7 +109,7 @@ class Page(Browser):
         self.assertEqual(sorted(got["rows"]), sorted(rows))
         self.assertIn("Independent controllers", got["html"])
         self.assertTrue(any("Gladia" in u for u in got["upcoming"]), got["upcoming"])       # planned
-        self.assertTrue(any("location NL (processing)" in u for u in got["upcoming"]))   # material change
+        self.assertTrue(any("new place of processing: Netherlands (processed)" in u for u in got["upcoming"]))  # material change
         # hostile text renders inert: no script, no image, no javascript: link ran or exists
         self.assertIn("<script>window.__xss=true</script>Evil Corp", got["rows"])
         self.assertEqual((got["scripts"], got["images"], got["xss"]), (0, 0, False))
@@ -203,6 +203,40 @@ class Page(Browser):
         self.assertIn('href="http://127.0.0.1:%d/subprocessors/plausible"' % self.port, feed)
         self.assertEqual(self.req("GET", "/subprocessors/nobody-ever")[0], 404)
         self.assertEqual(self.req("GET", "/subprocessors/aws")[0], 200)
+
+    def test_every_word_in_the_visitors_language(self):
+        # #24 item 3: country names from Debian's iso-codes, dates as people write them, French
+        # typography, what a change adds in the visitor's words; the registry's own English words
+        # (a purpose without a translation, category labels) marked lang="en"
+        import re
+        fr = self.req("GET", "/?lang=fr")[2].decode()
+        nl = self.req("GET", "/?lang=nl")[2].decode()
+        en = self.req("GET", "/?lang=en")[2].decode()
+        self.assertIn("Allemagne (stockage)", fr)
+        self.assertIn("\u00c9tats-Unis (acc\u00e8s \u00e0 distance)", fr)
+        self.assertIn("Duitsland (opslag)", nl)
+        self.assertIn("Verenigde Staten (toegang op afstand)", nl)
+        self.assertIn("Germany (stored)", en)
+        self.assertIn('<time datetime="2026-12-15">15\u00a0d\u00e9cembre 2026</time>', fr)
+        self.assertIn('<time datetime="2026-12-15">15\u00a0december 2026</time>', nl)
+        self.assertIn('<time datetime="2026-12-15">15\u00a0December 2026</time>', en)
+        self.assertIn("Mistral AI SAS</strong>\u00a0: nouveau lieu de traitement\u00a0: Pays-Bas (traitement)", fr)
+        self.assertIn("Mistral AI SAS</strong>: nieuwe verwerkingslocatie: Nederland (verwerking)", nl)
+        self.assertIn('<span lang="en">Real-time speech-to-text for French and Dutch calls</span>', fr)
+        self.assertIn('<span lang="en">Call recordings</span>', fr)
+        self.assertNotIn('<span lang="en">', en)
+        # none of the page's English words on a French or Dutch page outside lang="en"
+        english = ("Sub-processor", "Purpose", "Personal data", "Corporate location", "stored)", "processed)",
+                   "accessed remotely", "new place of processing", "Upcoming changes", "Current sub-processors",
+                   "Be told before each change", "Subscribe", "Search", "All countries", "Earlier versions",
+                   " from ", "December", "January", "Germany", "United States", "Netherlands", "inside the EEA",
+                   "Does not train", "Keeps call data", "example data")
+        for lang, page in (("fr", fr), ("nl", nl)):
+            visible = re.sub(r'<span lang="en">.*?</span>', "", page, flags=re.S)
+            visible = re.sub(r'<nav class="lang".*?</nav>', "", visible, flags=re.S)
+            visible = re.sub(r"<[^>]+>", " ", visible)
+            found = [w for w in english if w in visible]
+            self.assertEqual(found, [], lang)
 
     def test_languages_versions_and_static_export(self):
         st, h, body = self.req("GET", "/?lang=fr")
