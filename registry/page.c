@@ -22,7 +22,7 @@ enum {
     T_AI_KEEPS_NONE, T_AI_KEEPS_DAYS, T_AI_KEEPS_DAY, T_AI_ABUSE_DAYS, T_AI_EXAMPLE, T_SUB_TITLE,
     T_SUB_INTRO, T_SUB_OBJECT, T_SUB_EMAIL, T_SUB_BUTTON, T_SEARCH, T_SEARCH_TEXT, T_COUNTRY,
     T_ALL_COUNTRIES, T_MATCHES, T_SHOW_ALL, T_ENTRY_TITLE_REMOVED, T_REMOVED_ON, T_UP_LOCATION,
-    T_UP_TRANSFER, T_UP_CATEGORY, T_COUNT
+    T_UP_TRANSFER, T_UP_CATEGORY, T_FULL_LIST, T_COUNT
 };
 
 static const char *const words[T_COUNT][3] = {
@@ -103,6 +103,8 @@ static const char *const words[T_COUNT][3] = {
     [T_UP_LOCATION] = {"new place of processing: ", "nouveau lieu de traitement\xc2\xa0: ", "nieuwe verwerkingslocatie: "},
     [T_UP_TRANSFER] = {"new transfer to ", "nouveau transfert vers ", "nieuwe doorgifte naar "},
     [T_UP_CATEGORY] = {"new category of data: ", "nouvelle cat\xc3\xa9gorie de donn\xc3\xa9" "es\xc2\xa0: ", "nieuwe categorie gegevens: "},
+    [T_FULL_LIST] = {"See the full list of our sub-processors", "Voir la liste compl\xc3\xa8te de nos sous-traitants ult\xc3\xa9rieurs",
+                      "Bekijk de volledige lijst van onze subverwerkers"},
     [T_INSIDE] = {"inside the EEA: no transfer", "dans l'EEE : pas de transfert", "binnen de EER: geen doorgifte"},
     [T_STORED] = {"stored", "stockage", "opslag"},
     [T_PROCESSED] = {"processed", "traitement", "verwerking"},
@@ -852,7 +854,7 @@ static void page_past(const page_opts *o, const page_lists *pl, int l, buf *out)
                 buf_printf(out, "<li><time datetime=\"%s\">%s</time>: ", d, d);
             else
                 buf_printf(out, "<li><a href=\"?at=%s&amp;lang=%s\"><time datetime=\"%s\">%s</time></a>: ", d, langs[l], d, d);
-            esc(out, o->versions[i].summary);
+            esc_en(out, o->versions[i].summary, l); /* the history's own words (English) */
             buf_puts(out, "</li>\n");
         }
         buf_puts(out, "</ul>\n");
@@ -881,6 +883,27 @@ static void page_foot(const registry *r, const page_opts *o, int l, buf *out)
         buf_puts(out, "</p>\n");
     }
     buf_puts(out, "</footer>\n</main>\n</body>\n</html>\n");
+}
+
+int page_widget(const registry *r, const page_opts *o, buf *out)
+{
+    page_lists pl;
+    int l = lang_index(o->lang), rc = -1;
+    size_t i;
+
+    if (page_lists_make(r, o, o->day, &pl) != 0)
+        goto out;
+    table_head(out, l, words[T_CURRENT][l]);
+    for (i = 0; i < pl.nc; i++)
+        if (pl.current[i]->recipient != ROLE_CONTROLLER)
+            row(r, pl.current[i], o->day, l, out);
+    buf_puts(out, "</tbody></table></div>\n");
+    page_upcoming(r, &pl, o->day, l, out);
+    buf_printf(out, "<p class=\"full\"><a href=\"/?lang=%s\">%s</a></p>\n", langs[l], words[T_FULL_LIST][l]);
+    rc = out->failed ? -1 : 0;
+out:
+    page_lists_free(&pl);
+    return rc;
 }
 
 int page_render(const registry *r, const page_opts *o, buf *out)

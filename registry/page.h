@@ -44,6 +44,11 @@ typedef struct page_opts {
 const char *page_lang(const char *param, const char *accept_language);
 /* Append the page of r to out. Returns 0, or -1 when out of memory. */
 int page_render(const registry *r, const page_opts *o, buf *out);
+/* Append the widget's fragment (HTML, no script, no style) to out: the page's own table of the
+ * sub-processors in force (independent controllers and planned vendors left out), decided and
+ * worded by the same functions as the page, and its upcoming changes, in o->lang as of o->day.
+ * GET /v1/widget sends it for /embed.js to draw. Returns 0, or -1 when out of memory. */
+int page_widget(const registry *r, const page_opts *o, buf *out);
 /* The days on which the public list (id NULL), or entry id, changed, newest first, at most
  * max, with the public summaries of their changes (from the index; revisions st marks
  * refused left out, st may be NULL): what GET /, an entry's page and `subreg export --format

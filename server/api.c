@@ -139,7 +139,8 @@ void api_metrics_text(server *s, buf *out)
     static const char *routes[R_COUNT] = {"list", "entry", "entry_xml", "history", "changes", "feed",
                                           "countries", "schema", "openapi", "healthz", "metrics",
                                           "compliance", "put", "delete", "validate", "options",
-                                          "page", "asset", "notify", "notice_page", "git_hook", "other"};
+                                          "page", "asset", "notify", "notice_page", "git_hook", "widget",
+                                          "other"};
     static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
     snapshot *sn = srv_current(s);
     unsigned long cum = 0;
@@ -249,6 +250,7 @@ static const char *const xml_args[] = {"at", NULL};
 static const char *const changes_args[] = {"since", "view", NULL};
 static const char *const compliance_args[] = {"date", "at", NULL};
 static const char *const page_args[] = {"lang", "at", "q", "country", NULL};
+static const char *const widget_args[] = {"lang", NULL};
 static const char *const notices_args[] = {"since", "after", "limit", NULL};
 
 typedef struct arg_count {
@@ -441,6 +443,7 @@ static const route routes[] = {
     {M_EXACT, "/metrics", R_METRICS, "GET", NULL, 0},
     {M_EXACT, "/v1/openapi.json", R_OPENAPI, "GET", no_args, 0},
     {M_EXACT, "/v1/reference/countries", R_COUNTRIES, "GET", no_args, 1},
+    {M_EXACT, "/v1/widget", R_WIDGET, "GET", widget_args, 1},
     {M_PREFIX, "/v1/schemas/", R_SCHEMA, "GET", no_args, 0},
     {M_EXACT, "/v1/changes", R_CHANGES, "GET", changes_args, 2},
     {M_EXACT, "/v1/feed.atom", R_FEED, "GET", no_args, 2},
@@ -587,6 +590,7 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
     case R_METRICS: return api_get_metrics(s, c, r);
     case R_OPENAPI: return api_get_embedded(c, r, "docs/openapi.json", "application/json");
     case R_COUNTRIES: return api_get_countries(s, c, r);
+    case R_WIDGET: return api_get_widget(s, c, r);
     case R_SCHEMA: return api_get_schema(c, r, url + strlen(rt->path));
     case R_CHANGES: return api_get_changes(s, c, r, NULL);
     case R_FEED: return api_get_feed(s, c, r);

@@ -519,6 +519,54 @@ enum MHD_Result api_get_countries(server *s, struct MHD_Connection *c, req *r)
     return ret;
 }
 
+enum MHD_Result api_get_widget(server *s, struct MHD_Connection *c, req *r)
+{
+    const char *lang = page_lang(api_arg(c, "lang"), api_hdr(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
+    const char *body, *cetag, *ctype;
+    char key[64], d[11], etag[48], full[32];
+    snapshot *sn;
+    page_opts o;
+    cJSON *root = NULL;
+    char *txt = NULL;
+    enum MHD_Result ret = MHD_NO;
+    size_t len;
+    buf out;
+
+    sn = pick_snapshot(s, c, r, &ret);
+    if (!sn)
+        return ret;
+    memset(&o, 0, sizeof(o));
+    o.lang = lang;
+    o.day = date_today();
+    o.at = DATE_NONE;
+    o.removed_day = DATE_NONE;
+    snprintf(key, sizeof(key), "widget|%s|%s", lang, date_format(o.day, d));
+    if (snapshot_cache_get(sn, key, &body, &len, &cetag, &ctype)) {
+        if (api_etag_match(api_hdr(c, MHD_HTTP_HEADER_IF_NONE_MATCH), cetag))
+            return srv_send_held(c, r, sn, 304, NULL, "", 0, PUBLIC_CACHE, cetag, NULL);
+        return srv_send_held(c, r, sn, 200, ctype, body, len, PUBLIC_CACHE, cetag, NULL);
+    }
+    buf_init(&out, 0);
+    snprintf(full, sizeof(full), "/?lang=%s", lang);
+    if (page_widget(sn->reg, &o, &out) == 0 && (root = cJSON_CreateObject()) &&
+        cJSON_AddStringToObject(root, "lang", lang) && cJSON_AddStringToObject(root, "revision", sn->rev) &&
+        cJSON_AddStringToObject(root, "day", d) && cJSON_AddStringToObject(root, "html", buf_str(&out)) &&
+        cJSON_AddStringToObject(root, "full", full))
+        txt = cJSON_PrintUnformatted(root);
+    if (!txt) {
+        ret = srv_error(c, r, 500, "out of memory");
+    } else {
+        api_fnv_etag(txt, strlen(txt), etag);
+        snapshot_cache_put(sn, key, txt, strlen(txt), etag, "application/json");
+        ret = srv_send(c, r, 200, "application/json", txt, strlen(txt), PUBLIC_CACHE, etag, NULL);
+    }
+    cJSON_free(txt);
+    cJSON_Delete(root);
+    buf_free(&out);
+    snapshot_unref(sn);
+    return ret;
+}
+
 enum MHD_Result api_get_schema(struct MHD_Connection *c, req *r, const char *file)
 {
     char name[64];

@@ -48,6 +48,9 @@ enum MHD_Result api_get_feed(server *s, struct MHD_Connection *c, req *r);
 enum MHD_Result api_get_compliance(server *s, struct MHD_Connection *c, req *r);
 /* GET /v1/reference/countries. */
 enum MHD_Result api_get_countries(server *s, struct MHD_Connection *c, req *r);
+/* GET /v1/widget?lang=: {"lang", "revision", "day", "html", "full"}: the widget's fragment
+ * (page_widget) for /embed.js, in the language asked, public and cached per revision. */
+enum MHD_Result api_get_widget(server *s, struct MHD_Connection *c, req *r);
 /* GET /v1/schemas/{file}. */
 enum MHD_Result api_get_schema(struct MHD_Connection *c, req *r, const char *file);
 /* GET /healthz: 200 while a revision is served ("ok" or "degraded"), 503 while none is;

@@ -162,6 +162,7 @@ class Contract(Server):
         for path in ("/subscriptions/confirm/{token}", "/unsubscribe/{token}", "/objections/{token}"):
             self.via((path, "post"), "POST", concrete[path], 404, body=b"List-Unsubscribe=One-Click",
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.via(("/v1/widget", "get"), "GET", "/v1/widget?lang=nl", 200)
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         self.via(("/subscribe", "post"), "POST", "/subscribe", 200, body=b"email=contract%40example.com&lang=fr",
                  headers=dict(form, Origin="http://127.0.0.1:%d" % self.port))

@@ -56,6 +56,7 @@ async function collect(page, sink) {
     out.lang = await page.evaluate(() => document.documentElement.lang);
     out.rows = await page.$$eval("table tbody th[scope=row]", (ths) => ths.map((t) => t.textContent.trim()));
     out.upcoming = await page.$$eval("ul.upcoming li", (lis) => lis.map((l) => l.textContent.trim()));
+    out.rowTexts = await page.$$eval("table tbody tr", (trs) => trs.map((t) => [t.id, t.innerText.trim()]));
     out.text = await page.evaluate(() => document.body.innerText);
     out.html = await page.content();
     out.scripts = await page.$$eval("script", (s) => s.length);
@@ -96,6 +97,14 @@ async function collect(page, sink) {
       out.widgetRows = await wpage.evaluate(() => {
         const host = document.querySelector("[data-subreg]");
         return Array.from(host.shadowRoot.querySelectorAll("tbody th")).map((t) => t.textContent.trim());
+      });
+      out.widgetRowTexts = await wpage.evaluate(() => {
+        const host = document.querySelector("[data-subreg]");
+        return Array.from(host.shadowRoot.querySelectorAll("tbody tr")).map((t) => [t.id, t.innerText.trim()]);
+      });
+      out.widgetUpcoming = await wpage.evaluate(() => {
+        const host = document.querySelector("[data-subreg]");
+        return Array.from(host.shadowRoot.querySelectorAll("ul.upcoming li")).map((l) => l.textContent.trim());
       });
       out.widgetCsp = await wpage.evaluate(() => window.__csp || []);
       out.widgetErrors = werrors;

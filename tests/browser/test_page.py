@@ -129,6 +129,14 @@ class Page(Browser):
         # the widget: the sub-processors in force (no independent controller, no planned vendor)
         self.assertEqual(sorted(got["widgetRows"]), sorted(e["name"] for e in active if e["recipient"] == "processor"))
         self.assertEqual((got["widgetErrors"], got["widgetCsp"]), ([], []))
+        # one renderer: each widget row reads as the page's row of the same vendor, and the
+        # upcoming changes are the page's (planned Gladia with its date, not as current)
+        page_rows = dict(got["rowTexts"])
+        self.assertTrue(got["widgetRowTexts"])
+        for vid, text in got["widgetRowTexts"]:
+            self.assertEqual(text, page_rows[vid], vid)
+        self.assertEqual(got["widgetUpcoming"], got["upcoming"])
+        self.assertNotIn("gladia", dict(got["widgetRowTexts"]))
         for shot in ("page.png", "page-mobile.png", "widget.png"):
             self.assertTrue(os.path.getsize(os.path.join(OUT, shot)) > 1000)
 
@@ -203,6 +211,28 @@ class Page(Browser):
         self.assertIn('href="http://127.0.0.1:%d/subprocessors/plausible"' % self.port, feed)
         self.assertEqual(self.req("GET", "/subprocessors/nobody-ever")[0], 404)
         self.assertEqual(self.req("GET", "/subprocessors/aws")[0], 200)
+
+    def test_the_widget_is_rendered_by_the_page(self):
+        # #24 item 2: GET /v1/widget carries the page's own rows and upcoming changes, in each
+        # language, for the same revision and day
+        import re
+        for lang in ("en", "fr", "nl"):
+            st, h, w = self.jreq("GET", "/v1/widget?lang=" + lang)
+            self.assertEqual(st, 200, w)
+            self.assertEqual(h["access-control-allow-origin"], "*")
+            self.assertEqual((w["lang"], w["full"]), (lang, "/?lang=" + lang))
+            page = self.req("GET", "/?lang=" + lang)[2].decode()
+            self.assertEqual(w["revision"], self.jreq("GET", "/v1/subprocessors")[2]["revision"])
+            for row in re.findall(r'<tr id="[a-z0-9-]+">.*?</tr>', w["html"], re.S):
+                self.assertIn(row, page)
+            upcoming = re.search(r'<ul class="upcoming">.*?</ul>', w["html"], re.S).group(0)
+            self.assertIn(upcoming, page)
+            self.assertNotIn('<tr id="stripe">', w["html"])            # an independent controller
+            self.assertNotIn('<tr id="gladia">', w["html"])            # planned: upcoming only
+            self.assertNotIn("<script", w["html"])
+        st, _, w = self.jreq("GET", "/v1/widget?lang=fr")
+        self.assertIn("Allemagne", w["html"])
+        self.assertIn("15\u00a0d\u00e9cembre 2026", w["html"])
 
     def test_every_word_in_the_visitors_language(self):
         # #24 item 3: country names from Debian's iso-codes, dates as people write them, French
