@@ -419,9 +419,12 @@ int message_page(const char *lang, const char *title, const char *body_html, con
             return -1;
         if (hidden_name && buf_printf(out, "<input type=\"hidden\" name=\"%s\" value=\"%s\">\n", hidden_name, hidden_value) != 0)
             return -1;
-        if (comment && buf_puts(out, "<p><label for=\"comment\">Your reasons (optional)</label><br>"
-                                     "<textarea id=\"comment\" name=\"comment\" rows=\"5\" cols=\"60\" maxlength=\"4000\">"
-                                     "</textarea></p>\n") != 0)
+        if (comment && buf_printf(out, "<p><label for=\"comment\">%s</label><br>"
+                                       "<textarea id=\"comment\" name=\"comment\" rows=\"5\" cols=\"60\" maxlength=\"4000\">"
+                                       "</textarea></p>\n",
+                                  strcmp(words_for(lang)->lang, "fr") == 0   ? "Vos raisons (facultatif)"
+                                  : strcmp(words_for(lang)->lang, "nl") == 0 ? "Uw redenen (optioneel)"
+                                                                            : "Your reasons (optional)") != 0)
             return -1;
         if (buf_puts(out, "<p><button type=\"submit\">") != 0 || buf_xml_escape(out, button) != 0 ||
             buf_puts(out, "</button></p>\n</form>\n") != 0)

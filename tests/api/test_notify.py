@@ -272,6 +272,20 @@ class Subscriptions(Notify):
         m = self.wait_mails(1)[0]
         self.assertEqual(m.envelope["to"], ["dpo@page.example"])
         self.assertEqual(m["Content-Language"], "fr")
+        # the pages behind the links speak the subscriber's language and name the company
+        # (#24 item 3); what is stored is shown in words, not as JSON
+        st, _, doc = self.req("GET", self.link(m, "/subscriptions/confirm/"))
+        self.assertEqual(st, 200)
+        doc = doc.decode()
+        self.assertIn('<html lang="fr"', doc)
+        self.assertIn("Confirmez votre abonnement", doc)
+        self.assertIn("sous-traitants ult\u00e9rieurs de CallNex BV", doc)
+        self.assertIn("Confirmer mon abonnement", doc)
+        unsub = urllib.parse.urlsplit(m["List-Unsubscribe"].strip("<>")).path
+        doc = self.req("GET", unsub)[2].decode()
+        self.assertIn("Voici tout ce que CallNex BV conserve sur votre abonnement", doc)
+        self.assertIn("<dt>Adresse</dt><dd>dpo@page.example</dd>", doc)
+        self.assertNotIn("{", doc)
         self.assertEqual(self.req("POST", self.link(m, "/subscriptions/confirm/"))[0], 200)
         subs = {s["email"]: s for s in self.jreq("GET", "/v1/subscribers", token=self.editor)[2]["subscribers"]}
         self.assertIsNotNone(subs["dpo@page.example"]["confirmed"])
