@@ -158,6 +158,9 @@ static int queue_subscription(server *s, const char *email, const char *lang, in
     return 0;
 }
 
+/* The languages of the pages this file answers, by index (0 en, 1 fr, 2 nl). */
+static const char *const langs[] = {"en", "fr", "nl"};
+
 /* The words of the answers to the page's form, in en, fr and nl. */
 enum { FW_TITLE_OK, FW_OK, FW_TITLE_BAD, FW_BAD, FW_TITLE_BUSY, FW_BUSY, FW_TITLE_ORIGIN, FW_ORIGIN, FW_BACK, FW_COUNT };
 static const char *const form_words[FW_COUNT][3] = {
@@ -192,7 +195,6 @@ static const char *const form_words[FW_COUNT][3] = {
 static enum MHD_Result form_answer(struct MHD_Connection *c, req *r, int status, int l, int title,
                                    int text, const char *retry_after)
 {
-    static const char *const langs[] = {"en", "fr", "nl"};
     const char *hs[] = {"Content-Security-Policy", notice_page_headers[1], "X-Frame-Options", "DENY",
                         "Referrer-Policy", "no-referrer", "Content-Language", langs[l],
                         retry_after ? "Retry-After" : NULL, retry_after, NULL};
@@ -433,7 +435,6 @@ static void owner_of(server *s, char *out, size_t n)
 static enum MHD_Result lp_page(server *s, struct MHD_Connection *c, req *r, int l, int status, int title,
                                int text, const char *action, int button)
 {
-    static const char *const langs[] = {"en", "fr", "nl"};
     char owner[300];
     buf body;
     enum MHD_Result ret;
@@ -478,7 +479,6 @@ static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req
     static const struct { int word; const char *key; } fields[] = {
         {LP_F_EMAIL, "email"}, {LP_F_LANG, "lang"}, {LP_F_CUSTOMER, "customer"}, {LP_F_SOURCE, "source"},
         {LP_F_CREATED, "created"}, {LP_F_CONFIRMED, "confirmed"}};
-    static const char *const langs[] = {"en", "fr", "nl"};
     notice_subscriber sub;
     sr_err err = {{0}};
     char action[16], owner[300];
@@ -542,7 +542,6 @@ static enum MHD_Result unsubscribe_page(server *s, struct MHD_Connection *c, req
  * while the change's objection period runs, in the subscriber's language. */
 static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *r, const char *tok, int post)
 {
-    static const char *const langs[] = {"en", "fr", "nl"};
     notice_subscriber sub;
     sr_err err = {{0}};
     char comment[COMMENT_MAX + 1], deadline[11] = "", owner[300], text[1200];
