@@ -14,13 +14,23 @@ class NoticePages(Notify, Browser):
         self.subscribe("someone@customer.example", "fr")
         confirm = self.link(self.wait_mails(1)[0], "/subscriptions/confirm/")
         self.subscribe_confirmed("dpo@customer.example")
+        self.subscribe_confirmed("fg@klant.example", "nl")
         self.announce()
-        notice = [m for m in self.wait_mails(2) if m.envelope["to"] == ["dpo@customer.example"]][0]
-        pages = {"confirm": confirm, "object": self.link(notice, "/objections/"),
-                 "unsubscribe": self.link(notice, "/unsubscribe/")}
-        for name, path in pages.items():
+        mails = self.wait_mails(3)
+        notice = [m for m in mails if m.envelope["to"] == ["dpo@customer.example"]][0]
+        dutch = [m for m in mails if m.envelope["to"] == ["fg@klant.example"]][0]
+        # (name, path, the subscriber's language, words the page must say in it)
+        pages = [("confirm", confirm, "fr", "Confirmez votre abonnement"),
+                 ("object", self.link(notice, "/objections/"), "en", "Object to a change"),
+                 ("unsubscribe", self.link(notice, "/unsubscribe/"), "en", "everything CallNex BV stores"),
+                 ("object nl", self.link(dutch, "/objections/"), "nl", "Bezwaar maken tegen een wijziging"),
+                 ("unsubscribe nl", self.link(dutch, "/unsubscribe/"), "nl", "wat CallNex BV over uw abonnement bewaart")]
+        for name, path, lang, said in pages:
             got = self.browse(path, widget=False)
             self.assertEqual(got["status"], 200, name)
+            self.assertEqual(got["lang"], lang, name)
+            self.assertIn(said, got["text"], name)
+            self.assertEqual((got["brokenWords"], got["mobileBrokenWords"]), ([], []), name)
             self.assertEqual(got["axe"], [], name)
             self.assertEqual((got["errors"], got["csp"]), ([], []), name)
             self.assertFalse(got["mobileOverflow"], name)
