@@ -183,6 +183,19 @@ static void purpose_in(buf *out, const entry *e, int l)
         esc(out, p);
 }
 
+/* Category id in words in language l: registry.xml's label in that language
+ * (<category xml:lang>), else its default label (English) marked as such. */
+static void category_in(buf *out, const registry *r, const char *id, int l)
+{
+    const registry_category_def *c = id ? registry_category(r, id) : NULL;
+    const char *t = !c ? NULL : l == 1 ? c->label_fr : l == 2 ? c->label_nl : NULL;
+
+    if (t)
+        esc(out, t);
+    else
+        esc_en(out, category_words(r, id), l);
+}
+
 /* One entry's row of a table in language l, as of day. */
 static void row(const registry *r, const entry *e, int day, int l, buf *out)
 {
@@ -207,7 +220,7 @@ static void row(const registry *r, const entry *e, int day, int l, buf *out)
         if (!in_force(e->category_effective[i], day))
             continue;
         buf_puts(out, "<li>");
-        esc_en(out, category_words(r, e->categories[i]), l);
+        category_in(out, r, e->categories[i], l);
         buf_puts(out, "</li>");
     }
     buf_printf(out, "</ul></td><td data-label=\"%s\"><ul>", page_words[T_WHERE][l]);
@@ -663,7 +676,7 @@ static void page_upcoming(const registry *r, const page_lists *pl, int day, int 
                 buf_printf(out, " (%s)", page_mechanisms[up[k].mechanism][l]);
             } else {
                 buf_printf(out, "%s", page_words[T_UP_CATEGORY][l]);
-                esc_en(out, category_words(r, up[k].category ? up[k].category : "?"), l);
+                category_in(out, r, up[k].category ? up[k].category : "?", l);
             }
             buf_printf(out, " \xe2\x80\x93 %s ", page_words[T_FROM][l]);
             date_words(out, up[k].effective, l);

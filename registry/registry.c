@@ -341,6 +341,8 @@ registry *registry_new_like(const registry *other)
             r->settings.categories[i].id = c->id ? strdup(c->id) : NULL;
             r->settings.categories[i].label = c->label ? strdup(c->label) : NULL;
             r->settings.categories[i].special = c->special ? strdup(c->special) : NULL;
+            r->settings.categories[i].label_fr = c->label_fr ? strdup(c->label_fr) : NULL;
+            r->settings.categories[i].label_nl = c->label_nl ? strdup(c->label_nl) : NULL;
         }
     }
     return r;
@@ -427,6 +429,8 @@ void registry_free(registry *r)
         free(r->settings.categories[i].id);
         free(r->settings.categories[i].label);
         free(r->settings.categories[i].special);
+        free(r->settings.categories[i].label_fr);
+        free(r->settings.categories[i].label_nl);
     }
     free(r->settings.categories);
     reference_free(r->ref);
@@ -483,8 +487,23 @@ static int read_categories_vocab(registry *r, xmlNodePtr n)
     for (k = xmldoc_elem(n->children); k; k = xmldoc_elem(k->next)) {
         registry_category_def *v, *c;
         char *sp;
+        xmlChar *lang;
         if (!xmldoc_is(k, "category"))
             continue;
+        /* the same id again with xml:lang: its label in that language (after the default) */
+        if ((lang = xmlGetNsProp(k, (const xmlChar *)"lang", XML_XML_NAMESPACE)) != NULL) {
+            char *id = xmldoc_attr(k, "id");
+            registry_category_def *d = id ? (registry_category_def *)registry_category(r, id) : NULL;
+            char **slot = !d ? NULL : xmlStrncmp(lang, (const xmlChar *)"fr", 2) == 0 ? &d->label_fr
+                                  : xmlStrncmp(lang, (const xmlChar *)"nl", 2) == 0 ? &d->label_nl : NULL;
+            if (slot) {
+                free(*slot);
+                *slot = xmldoc_text(k);
+            }
+            free(id);
+            xmlFree(lang);
+            continue;
+        }
         v = realloc(r->settings.categories, (r->settings.ncategories + 1) * sizeof(*v));
         if (!v)
             return -1;
@@ -492,6 +511,7 @@ static int read_categories_vocab(registry *r, xmlNodePtr n)
         c = &v[r->settings.ncategories++];
         c->id = xmldoc_attr(k, "id");
         c->label = xmldoc_text(k);
+        c->label_fr = c->label_nl = NULL;
         sp = xmldoc_attr(k, "special");
         c->special = sp ? strdup(sp) : NULL;
         free(sp);

@@ -16,6 +16,7 @@
 typedef struct registry_category_def {
     char *id, *label;
     char *special;                /* "art9", "biometric", "criminal", or NULL */
+    char *label_fr, *label_nl;    /* the label in the page's other languages, or NULL */
 } registry_category_def;
 
 typedef enum { PROMISE_NONE, PROMISE_EU, PROMISE_EEA, PROMISE_COUNTRIES } promise_area;

@@ -253,14 +253,17 @@ class Page(Browser):
         self.assertIn("Mistral AI SAS</strong>\u00a0: nouveau lieu de traitement\u00a0: Pays-Bas (traitement)", fr)
         self.assertIn("Mistral AI SAS</strong>: nieuwe verwerkingslocatie: Nederland (verwerking)", nl)
         self.assertIn('<span lang="en">Real-time speech-to-text for French and Dutch calls</span>', fr)
-        self.assertIn('<span lang="en">Call recordings</span>', fr)
+        # category labels in the visitor's language (registry.xml <category xml:lang>)
+        self.assertIn("<li>Enregistrements d\u2019appels</li>", fr)
+        self.assertIn("<li>Gespreksopnamen</li>", nl)
+        self.assertIn("<li>Call recordings</li>", en)
         self.assertNotIn('<span lang="en">', en)
         # none of the page's English words on a French or Dutch page outside lang="en"
         english = ("Sub-processor", "Purpose", "Personal data", "Corporate location", "stored)", "processed)",
                    "accessed remotely", "new place of processing", "Upcoming changes", "Current sub-processors",
                    "Be told before each change", "Subscribe", "Search", "All countries", "Earlier versions",
                    " from ", "December", "January", "Germany", "United States", "Netherlands", "inside the EEA",
-                   "Does not train", "Keeps call data", "example data")
+                   "Does not train", "Keeps call data", "example data", "Call recordings", "Contact data")
         for lang, page in (("fr", fr), ("nl", nl)):
             visible = re.sub(r'<span lang="en">.*?</span>', "", page, flags=re.S)
             visible = re.sub(r'<nav class="lang".*?</nav>', "", visible, flags=re.S)
