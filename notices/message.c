@@ -4,6 +4,7 @@
 #include <string.h>
 #include "../registry/date.h"
 #include "../registry/json.h"
+#include "../registry/page_words.h"
 
 /* The words of the messages, per language. %s and %d in the order the comments say. */
 typedef struct words {
@@ -300,22 +301,46 @@ out:
 static void item_line(const words *w, const cJSON *it, char *out, size_t n)
 {
     const char *kind = json_str(it, "change"), *eff = json_str(it, "effective"), *summary = json_str(it, "summary");
-    char when[80];
+    const char *name = json_str(it, "name"), *purpose;
+    int l = page_lang_index(w->lang), day;
+    char when[120];
+    buf places, date;
 
-    /* the summary says "Added: ..." in English; the language's own word comes first */
-    if (summary && strncmp(summary, "Added: ", 7) == 0)
-        summary += 7;
-    else if (summary && strncmp(summary, "Removed: ", 9) == 0)
-        summary += 9;
-    else if (summary && strncmp(summary, "Changed: ", 9) == 0)
-        summary += 9;
-    if (eff)
-        snprintf(when, sizeof(when), w->effective, eff);
-    else
+    buf_init(&places, 0);
+    buf_init(&date, 0);
+    if (eff && date_parse(eff, &day) == 0) {
+        page_date_text(&date, day, l);
+        snprintf(when, sizeof(when), w->effective, buf_str(&date));
+    } else {
         snprintf(when, sizeof(when), "%s", w->now);
-    snprintf(out, n, "%s: %s (%s)",
-             kind && strcmp(kind, "added") == 0 ? w->added : kind && strcmp(kind, "removed") == 0 ? w->removed : w->changed,
-             summary ? summary : json_str(it, "id") ? json_str(it, "id") : "", when);
+    }
+    /* in the subscriber's words, from the item's parts (page_words.c, as the page says
+     * them); an item recorded before it had its parts keeps the registry's English summary */
+    page_places_text(&places, it, l);
+    purpose = json_str(cJSON_GetObjectItemCaseSensitive(it, "purposes"), w->lang);
+    if (!purpose)
+        purpose = json_str(it, "purpose");
+    if (kind && strcmp(kind, "added") == 0 && name && purpose)
+        snprintf(out, n, "%s%s%s \xe2\x80\x93 %s%s%s (%s)", w->added, page_colon[l], name, purpose,
+                 places.len ? " \xe2\x80\x93 " : "", buf_str(&places), when);
+    else if (kind && strcmp(kind, "removed") == 0 && name)
+        snprintf(out, n, "%s%s%s (%s)", w->removed, page_colon[l], name, when);
+    else if (kind && strcmp(kind, "changed") == 0 && name && places.len)
+        snprintf(out, n, "%s%s%s \xe2\x80\x93 %s (%s)", w->changed, page_colon[l], name, buf_str(&places), when);
+    else {
+        /* the summary says "Added: ..." in English; the language's own word comes first */
+        if (summary && strncmp(summary, "Added: ", 7) == 0)
+            summary += 7;
+        else if (summary && strncmp(summary, "Removed: ", 9) == 0)
+            summary += 9;
+        else if (summary && strncmp(summary, "Changed: ", 9) == 0)
+            summary += 9;
+        snprintf(out, n, "%s: %s (%s)",
+                 kind && strcmp(kind, "added") == 0 ? w->added : kind && strcmp(kind, "removed") == 0 ? w->removed : w->changed,
+                 summary ? summary : json_str(it, "id") ? json_str(it, "id") : "", when);
+    }
+    buf_free(&places);
+    buf_free(&date);
     clean(out, 0);
 }
 

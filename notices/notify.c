@@ -276,6 +276,39 @@ static void upcoming_dates(const entry *e, int today, int *announced, int *effec
     }
 }
 
+/* What an email needs to word a change in each subscriber's language (message.c): the
+ * purpose in every language, and the places it adds (all of a new entry's; those a changed
+ * entry did not have), each with its code, the reference data's name and its use. Returns 0,
+ * -1 when out of memory. */
+static int add_words(cJSON *o, char status, const entry *before, const entry *after)
+{
+    cJSON *places, *purposes;
+    size_t i, k;
+
+    if (!after)
+        return 0;
+    json_add_str(o, "purpose", after->purpose);
+    if (!(purposes = cJSON_AddObjectToObject(o, "purposes")) || !(places = cJSON_AddArrayToObject(o, "places")))
+        return -1;
+    for (i = 0; i < after->npurposes; i++)
+        json_add_str(purposes, after->purposes[i].lang, after->purposes[i].text);
+    for (i = 0; i < after->nlocations; i++) {
+        const entry_location *l = &after->locations[i];
+        cJSON *p;
+        int had = 0;
+        for (k = 0; status == 'M' && before && k < before->nlocations && !had; k++)
+            had = strcmp(before->locations[k].country.cc, l->country.cc) == 0 && before->locations[k].use == l->use;
+        if (had || !l->country.cc[0])
+            continue;
+        if (!(p = cJSON_CreateObject()))
+            return -1;
+        json_add_str(p, "cc", l->country.cc);
+        json_add_str(p, "use", entry_use_name(l->use));
+        cJSON_AddItemToArray(places, p);
+    }
+    return 0;
+}
+
 /* Append one change (status 'A', 'M', 'D') of an entry to items. */
 static int add_item(cJSON *items, char status, const entry *before, const entry *after, int announced,
                     int effective)
@@ -298,6 +331,8 @@ static int add_item(cJSON *items, char status, const entry *before, const entry 
     cJSON_AddStringToObject(o, "name", e->name ? e->name : e->id);
     cJSON_AddStringToObject(o, "change", status == 'A' ? "added" : status == 'D' ? "removed" : "changed");
     cJSON_AddStringToObject(o, "summary", buf_str(&line));
+    if (add_words(o, status, before, after) != 0)
+        goto out;
     json_add_date(o, "announced", announced, 1);
     json_add_date(o, "effective", effective, 1);
     cJSON_AddItemToArray(items, o);

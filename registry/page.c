@@ -13,16 +13,6 @@
 #include "page_words.h"
 
 
-static int lang_index(const char *lang)
-{
-    int i;
-
-    for (i = 0; lang && i < 3; i++)
-        if (strcmp(lang, page_langs[i]) == 0)
-            return i;
-    return 0;
-}
-
 const char *page_lang(const char *param, const char *accept)
 {
     const char *p;
@@ -93,23 +83,10 @@ static const char *use_word(entry_use u, int l)
 /* A <time> element for day. */
 static void date_words(buf *out, int day, int l)
 {
-    static const char *const months[3][12] = {
-        {"January", "February", "March", "April", "May", "June", "July", "August", "September",
-         "October", "November", "December"},
-        {"janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin", "juillet", "ao\xc3\xbbt", "septembre",
-         "octobre", "novembre", "d\xc3\xa9" "cembre"},
-        {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-         "oktober", "november", "december"}};
     char d[11];
-    int y, m, dd;
 
-    date_format(day, d);
-    buf_printf(out, "<time datetime=\"%s\">", d);
-    if (sscanf(d, "%d-%d-%d", &y, &m, &dd) == 3 && m >= 1 && m <= 12)
-        /* as people write them: "15 December 2026", "1er janvier 2027", "15 december 2026" */
-        buf_printf(out, "%d%s\xc2\xa0%s %d", dd, l == 1 && dd == 1 ? "er" : "", months[l][m - 1], y);
-    else
-        buf_puts(out, d);
+    buf_printf(out, "<time datetime=\"%s\">", date_format(day, d));
+    page_date_text(out, day, l);
     buf_puts(out, "</time>");
 }
 
@@ -766,7 +743,7 @@ static void page_foot(const registry *r, const page_opts *o, int l, buf *out)
 int page_widget(const registry *r, const page_opts *o, buf *out)
 {
     page_lists pl;
-    int l = lang_index(o->lang), rc = -1;
+    int l = page_lang_index(o->lang), rc = -1;
     size_t i;
 
     if (page_lists_make(r, o, o->day, &pl) != 0)
@@ -788,7 +765,7 @@ int page_render(const registry *r, const page_opts *o, buf *out)
 {
     page_lists pl;
     int rc = -1;
-    int l = lang_index(o->lang), day = o->at != DATE_NONE ? o->at : o->day;
+    int l = page_lang_index(o->lang), day = o->at != DATE_NONE ? o->at : o->day;
     const char *owner = r->settings.owner ? r->settings.owner : "";
     char title[400];
 

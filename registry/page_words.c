@@ -1,4 +1,9 @@
 #include "page_words.h"
+#include <stdio.h>
+#include <string.h>
+#include "date.h"
+#include "isocodes.h"
+#include "json.h"
 
 const char *const page_words[T_COUNT][3] = {
     [T_TITLE] = {"Sub-processors of %s", "Sous-traitants ult\xc3\xa9rieurs de %s", "Subverwerkers van %s"},
@@ -122,3 +127,44 @@ const char *const page_short_mech[MECH_UNKNOWN + 1] = {
 const char *const page_langs[3] = {"en", "fr", "nl"};
 /* ": " as each language writes it: French puts a no-break space before the colon. */
 const char *const page_colon[3] = {": ", "\xc2\xa0: ", ": "};
+
+int page_lang_index(const char *lang)
+{
+    return lang && strncmp(lang, "fr", 2) == 0 ? 1 : lang && strncmp(lang, "nl", 2) == 0 ? 2 : 0;
+}
+
+void page_date_text(buf *out, int day, int l)
+{
+    static const char *const months[3][12] = {
+        {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+         "October", "November", "December"},
+        {"janvier", "f\xc3\xa9vrier", "mars", "avril", "mai", "juin", "juillet", "ao\xc3\xbbt", "septembre",
+         "octobre", "novembre", "d\xc3\xa9" "cembre"},
+        {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+         "oktober", "november", "december"}};
+    char d[11];
+    int y, m, dd;
+
+    date_format(day, d);
+    if (sscanf(d, "%d-%d-%d", &y, &m, &dd) == 3 && m >= 1 && m <= 12)
+        buf_printf(out, "%d%s\xc2\xa0%s %d", dd, l == 1 && dd == 1 ? "er" : "", months[l][m - 1], y);
+    else
+        buf_puts(out, d);
+}
+
+void page_places_text(buf *out, const cJSON *item, int l)
+{
+    const cJSON *p;
+    int first = 1;
+
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(item, "places")) {
+        const char *cc = json_str(p, "cc"), *name = json_str(p, "name"), *use = json_str(p, "use");
+        const char *local = cc ? isocodes_country(cc, page_langs[l]) : NULL;
+        int w = use && strcmp(use, "storage") == 0      ? T_STORED
+                : use && strcmp(use, "processing") == 0 ? T_PROCESSED
+                                                        : T_ACCESSED;
+        buf_printf(out, "%s%s%s (%s)", first ? "" : "; ", page_words[T_UP_LOCATION][l],
+                   local ? local : name ? name : cc ? cc : "?", page_words[w][l]);
+        first = 0;
+    }
+}

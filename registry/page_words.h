@@ -2,6 +2,8 @@
  * each row), and the tables of names it uses; shared by the page and the widget (page.c). */
 #ifndef SUBREG_PAGE_WORDS_H
 #define SUBREG_PAGE_WORDS_H
+#include <cjson/cJSON.h>
+#include "buf.h"
 #include "entry.h"
 
 enum {
@@ -25,4 +27,14 @@ extern const char *const page_short_mech[MECH_UNKNOWN + 1];
 extern const char *const page_langs[3];
 /* ": " as each language writes it: French puts a no-break space before the colon. */
 extern const char *const page_colon[3];
+/* The index of lang in the rows (0 en, 1 fr, 2 nl; 0 for anything else). */
+int page_lang_index(const char *lang);
+/* Append day (YYYY-MM-DD as a day number) as people write it in language l: "15 December
+ * 2026", "1er janvier 2027", "15 december 2026". */
+void page_date_text(buf *out, int day, int l);
+/* Append a change item's places in language l (an item of a notice's change set: "places",
+ * each {"cc", "use"} and maybe "name"): "new place of processing: Netherlands (processed)",
+ * joined by "; ". Country names from iso-codes, else the item's name or code. Appends
+ * nothing when the item has no places. */
+void page_places_text(buf *out, const cJSON *item, int l);
 #endif

@@ -235,6 +235,9 @@ class Subscriptions(Notify):
         self.assertIn("Deepgram BV", body)
         self.assertIn("2027-01-05", body)             # from when
         self.assertIn("Délai de préavis", body)        # the notice period, in French
+        # the change in the subscriber's words, as the page says them (#24 item 2, 3)
+        self.assertIn("Nouveau\u00a0: Deepgram BV \u2013 ", body)
+        self.assertIn("nouveau lieu de traitement\u00a0: France (traitement) (en vigueur le 5\u00a0janvier 2027)", body)
         self.assertIn("/objections/", body)
         self.assertIn("http://127.0.0.1:%d/?lang=fr" % self.port, body)
         self.assertIn("Deepgram BV", m.get_body(("html",)).get_content())
