@@ -349,9 +349,9 @@ static void flow_svg(const registry *r, const entry *const *shown, size_t n, int
             for (j = 0; j < shown[i]->ntransfers; j++) {
                 const entry_transfer *t = &shown[i]->transfers[j];
                 if (strcmp(t->country.cc, countries[k]) == 0 && in_force(t->effective, day) &&
-                    !strstr(label, page_short_mech[t->mechanism]))
+                    !strstr(label, page_short_mech[t->mechanism][l]))
                     snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s%s",
-                             label[0] ? ", " : "", page_short_mech[t->mechanism]);
+                             label[0] ? ", " : "", page_short_mech[t->mechanism][l]);
             }
         outside |= !eea;
         buf_printf(out, "<rect class=\"%s\" x=\"600\" y=\"%zu\" width=\"296\" height=\"26\" rx=\"4\"/><text x=\"608\" y=\"%zu\">",

@@ -119,10 +119,12 @@ const char *const page_mechanisms[MECH_UNKNOWN + 1][3] = {
     [MECH_UNKNOWN] = {"?", "?", "?"},
 };
 
-const char *const page_short_mech[MECH_UNKNOWN + 1] = {
-    [MECH_ADEQUACY] = "adequacy", [MECH_DPF] = "DPF", [MECH_SCC] = "SCC", [MECH_BCR] = "BCR",
-    [MECH_CODE] = "code", [MECH_CERTIFICATION] = "cert.", [MECH_ADHOC] = "ad hoc",
-    [MECH_DEROGATION] = "Art. 49", [MECH_UNKNOWN] = "?"};
+const char *const page_short_mech[MECH_UNKNOWN + 1][3] = {
+    [MECH_ADEQUACY] = {"adequacy", "ad\xc3\xa9quation", "adequaatheid"}, [MECH_DPF] = {"DPF", "DPF", "DPF"},
+    [MECH_SCC] = {"SCC", "CCT", "SCC"}, [MECH_BCR] = {"BCR", "BCR", "BCR"},
+    [MECH_CODE] = {"code", "code", "gedragscode"}, [MECH_CERTIFICATION] = {"cert.", "cert.", "cert."},
+    [MECH_ADHOC] = {"ad hoc", "ad hoc", "ad hoc"}, [MECH_DEROGATION] = {"Art. 49", "art. 49", "art. 49"},
+    [MECH_UNKNOWN] = {"?", "?", "?"}};
 
 const char *const page_langs[3] = {"en", "fr", "nl"};
 /* ": " as each language writes it: French puts a no-break space before the colon. */

@@ -22,7 +22,7 @@ enum {
 extern const char *const page_words[T_COUNT][3];
 /* Each transfer mechanism in words, and in a short form for the diagram. */
 extern const char *const page_mechanisms[MECH_UNKNOWN + 1][3];
-extern const char *const page_short_mech[MECH_UNKNOWN + 1];
+extern const char *const page_short_mech[MECH_UNKNOWN + 1][3];
 /* "en", "fr", "nl" */
 extern const char *const page_langs[3];
 /* ": " as each language writes it: French puts a no-break space before the colon. */

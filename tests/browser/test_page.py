@@ -149,6 +149,13 @@ class Page(Browser):
             self.assertEqual((got["brokenWords"], got["mobileBrokenWords"]), ([], []), lang)
             self.assertEqual(got["axe"], [], lang)
             self.assertEqual((got["errors"], got["csp"]), ([], []), lang)
+        # an entry's page and a removed vendor's page, likewise (#24 done-when)
+        for path, status in (("/subprocessors/mistral?lang=fr", 200), ("/subprocessors/voicebase?lang=nl", 410)):
+            got = self.browse(path, widget=False)
+            self.assertEqual(got["status"], status, path)
+            self.assertFalse(got["mobileOverflow"], path)
+            self.assertEqual((got["brokenWords"], got["mobileBrokenWords"]), ([], []), path)
+            self.assertEqual(got["axe"], [], path)
 
     def test_finding_a_vendor_without_script(self):
         # #24 item 7: a search box and a country filter, answered by the server
@@ -263,7 +270,8 @@ class Page(Browser):
                    "accessed remotely", "new place of processing", "Upcoming changes", "Current sub-processors",
                    "Be told before each change", "Subscribe", "Search", "All countries", "Earlier versions",
                    " from ", "December", "January", "Germany", "United States", "Netherlands", "inside the EEA",
-                   "Does not train", "Keeps call data", "example data", "Call recordings", "Contact data")
+                   "Does not train", "Keeps call data", "example data", "Call recordings", "Contact data",
+                   "adequacy")
         for lang, page in (("fr", fr), ("nl", nl)):
             visible = re.sub(r'<span lang="en">.*?</span>', "", page, flags=re.S)
             visible = re.sub(r'<nav class="lang".*?</nav>', "", visible, flags=re.S)
