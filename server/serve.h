@@ -182,6 +182,15 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
  * with its token's name in name (api.c). */
 int api_require(server *s, struct MHD_Connection *c, req *r, int need, char *name, size_t n,
                 enum MHD_Result *ret);
+/* The pages behind the links in emails (api_links.c): url is under /subscriptions/confirm/,
+ * /unsubscribe/ or /objections/; post says whether it is a POST (which acts). */
+enum MHD_Result api_link_page(server *s, struct MHD_Connection *c, req *r, const char *url, int post);
+/* The value of name in an application/x-www-form-urlencoded body, decoded, into out (n
+ * bytes). Returns 1 found, 0 absent. */
+int api_form_value(const char *body, const char *name, char *out, size_t n);
+/* The headers of the pages behind email links and of the form's answers: CSP (form-action
+ * 'self'), no framing, no referrer, noindex; name/value pairs ending with NULL. */
+extern const char *const api_notice_page_headers[];
 /* The routes of notices (api_notify.c): /v1/subscriptions, /v1/subscribers, /v1/webhooks,
  * /v1/notices, /v1/objections and the pages of the links in emails. */
 enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const char *method,
