@@ -1,7 +1,6 @@
 """Shared helpers of the black-box tests: run the real subreg binary, make temporary
 registries and git clones. Nothing here fakes a component."""
 import functools
-import json
 import os
 import shutil
 import subprocess
@@ -15,16 +14,10 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 CORPUS = os.environ.get("SUBREG_CORPUS") or os.path.join(os.path.dirname(ROOT), "shared", "corpus")
 
 
-def terraform_plan_path(name):
-    """The path in the corpus of the Terraform plan our tables call `name`
-    (tests/fixtures/terraform/corpus.json maps them to ../shared/corpus/terraform)."""
-    with open(os.path.join(FIXTURES, "terraform", "corpus.json")) as f:
-        return os.path.join(CORPUS, "terraform", json.load(f)[name])
-
-
 def corpus(test, *parts):
     """The path of parts in the corpus of real-world inputs (../shared/corpus, or
-    $SUBREG_CORPUS); skips `test` when it is absent: a user's clone has no ../shared, CI has."""
+    $SUBREG_CORPUS); skips `test` when it is absent: a user's clone has no ../shared, CI has.
+    The one way the tests reach the corpus."""
     path = os.path.join(CORPUS, *parts)
     if not os.path.exists(path):
         test.skipTest("the corpus of real-world inputs is absent (%s): CI has it beside the clone" % path)

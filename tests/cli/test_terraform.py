@@ -9,7 +9,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import FIXTURES, SEED, TempDirTest, corpus, run, terraform_plan_path  # noqa: E402
+from helpers import FIXTURES, SEED, TempDirTest, corpus, run  # noqa: E402
 
 TF = os.path.join(FIXTURES, "terraform")
 OWN = os.path.join(TF, "own")
@@ -66,7 +66,7 @@ class Corpus(TerraformCase):
         self.assertEqual(sorted(expected), plans, "every plan has a table and every table a plan")
         for name in plans:
             with self.subTest(plan=name):
-                _, doc = self.check(terraform_plan_path(name))
+                _, doc = self.check(corpus(self, "terraform", PLANS[name]))
                 got = []
                 for p in doc.get("placements", []):
                     self.assertEqual(p["format"], expected[name]["format"])
