@@ -59,10 +59,10 @@ typedef struct entry_facts {
 /* Set every field to "not recorded". */
 void facts_init(entry_facts *f);
 void facts_free(entry_facts *f);
-/* Read n when it is one of the facts' elements (<clauses> inside <dpa>: pass it; <parent>,
- * <ai>, <erasure>), and the attributes of <dpa> that are facts. A date that is not a
- * calendar day is a "registry" error in d for file. Returns 1 when n was a facts element, 0
- * when it is not, -1 when out of memory. */
+/* Read n when it is one of the facts' elements: <parent>, <ai>, <erasure> (returns 1), or
+ * <dpa>, whose breach-notice-hours and <clauses> are facts while the rest of it is the
+ * entry's (returns 0, so that the entry reads it too). A date that is not a calendar day is
+ * a "registry" error in d for file. Returns 0 for any other element, -1 when out of memory. */
 int facts_read(entry_facts *f, xmlNodePtr n, const char *file, diag_list *d);
 /* Add the facts to an entry's JSON object o in a view (entry_view): "ai" and "dpa"'s
  * clauses in every view; "parent" and "erasure" in the customer's and internal views.
