@@ -23,7 +23,7 @@ DEP      = -MMD -MP
 LIB_SRC := $(wildcard registry/*.c)
 PROG_SRC := $(wildcard cli/*.c server/*.c notices/*.c) build/gen/version.c
 EMBED   := registry/embed_data.S
-EMBEDDED := schemas/subprocessor.xsd schemas/registry.xsd schemas/reference.xsd schemas/hosting.xsd \
+EMBEDDED := schemas/subprocessor.xsd schemas/registry.xsd schemas/reference.xsd schemas/hosting.xsd schemas/customer.xsd \
             data/seed/reference/countries.xml data/seed/reference/regions.xml docs/openapi.json \
             web/embed.js
 HDRS    := $(wildcard registry/*.h cli/*.h server/*.h notices/*.h)

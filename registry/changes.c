@@ -13,19 +13,21 @@ int rules_first_allowed(const registry *r, int day)
 }
 
 /* One material change found by rules_check_change: what (e.g. "adding the location US
- * (storage)") takes effect on effective, which must leave the notice period after day. */
-static void change_needs_notice(const registry *r, const entry *e, int line, int effective,
-                                int day, const char *what, diag_list *d)
+ * (storage)") takes effect on effective, which must leave the notice period after day (the
+ * longest notice of the customers it touches, rules_notice_for). */
+static void change_needs_notice(const registry *r, const entry *e, int emergency, int line,
+                                int effective, int day, const char *what, diag_list *d)
 {
-    char s[11];
-    int first = rules_first_allowed(r, day);
+    char s[11], owed[700];
+    rules_notice n;
+    int first = rules_first_allowed_for(r, e, emergency, day, &n);
 
     if (effective != DATE_NONE && effective >= first)
         return;
+    rules_notice_text(&n, owed, sizeof(owed));
     diag_add(d, e->file, line, 0, SEV_ERROR, "change-notice", e->id,
-             "%s is a material change: customers and users are owed %d whole days of notice; %s: "
-             "set effective=\"%s\" or later on it, and announce it",
-             what, r->settings.notice_days,
+             "%s is a material change: %s; %s: set effective=\"%s\" or later on it, and announce it",
+             what, owed,
              effective == DATE_NONE ? "it has no effective date" : "its effective date is too early",
              date_format(first, s));
 }
@@ -115,7 +117,7 @@ void rules_material_changes(const registry *r, const entry *old, const entry *ne
 
 typedef struct notice_ctx {
     const registry *r;
-    int day;
+    int day, emergency;
     diag_list *d;
 } notice_ctx;
 
@@ -124,13 +126,16 @@ static void notice_owed(void *ctx, const entry *neu, int line, int effective, co
 {
     notice_ctx *c = ctx;
 
-    change_needs_notice(c->r, neu, line, effective, c->day, what, c->d);
+    change_needs_notice(c->r, neu, c->emergency, line, effective, c->day, what, c->d);
 }
 
 void rules_check_change(const registry *r, const entry *old, const entry *neu, int day,
                         diag_list *d)
 {
-    notice_ctx c = {r, day, d};
+    /* an emergency replacement is what this change says it is: emergency="..." set or
+     * changed by it (the same words left from an earlier change say nothing of this one) */
+    int emergency = neu->emergency && (!old || !same_text(old->emergency, neu->emergency));
+    notice_ctx c = {r, day, emergency, d};
 
     if (neu->status != STATUS_PLANNED && neu->status != STATUS_ACTIVE)
         return;
@@ -139,15 +144,16 @@ void rules_check_change(const registry *r, const entry *old, const entry *neu, i
          * change reaches main (day) counts from day, unless notice-ref records its proof.
          * Only for processing yet to start: a vendor already in use is a fact to record. */
         char s1[11], s2[11], s3[11];
+        int first = rules_first_allowed_for(r, neu, emergency, day, NULL);
         if (neu->announced != DATE_NONE && neu->announced < day && !neu->notice_ref &&
-            neu->effective != DATE_NONE && neu->effective >= day && neu->effective < rules_first_allowed(r, day))
+            neu->effective != DATE_NONE && neu->effective >= day && neu->effective < first)
             diag_add(d, neu->file, neu->line_announced ? neu->line_announced : neu->line_root, 0, SEV_ERROR,
                      "notice-period", neu->id,
                      "announced %s is before this new entry reaches main (%s), and nothing proves the "
                      "earlier notice, so the notice counts from %s: set <effective> to %s or later, "
                      "or record the notice's proof in notice-ref=\"...\" on <announced>",
                      date_format(neu->announced, s1), date_format(day, s2), s2,
-                     date_format(rules_first_allowed(r, day), s3));
+                     date_format(first, s3));
         return;
     }
     rules_material_changes(r, old, neu, day, notice_owed, &c);

@@ -6,6 +6,7 @@ DECL(subreg_xsd_subprocessor)
 DECL(subreg_xsd_registry)
 DECL(subreg_xsd_reference)
 DECL(subreg_xsd_hosting)
+DECL(subreg_xsd_customer)
 DECL(subreg_ref_countries)
 DECL(subreg_ref_regions)
 DECL(subreg_openapi)
@@ -19,6 +20,7 @@ static const struct {
     {"schemas/registry.xsd", subreg_xsd_registry_start, subreg_xsd_registry_end},
     {"schemas/reference.xsd", subreg_xsd_reference_start, subreg_xsd_reference_end},
     {"schemas/hosting.xsd", subreg_xsd_hosting_start, subreg_xsd_hosting_end},
+    {"schemas/customer.xsd", subreg_xsd_customer_start, subreg_xsd_customer_end},
     {"reference/countries.xml", subreg_ref_countries_start, subreg_ref_countries_end},
     {"reference/regions.xml", subreg_ref_regions_start, subreg_ref_regions_end},
     {"docs/openapi.json", subreg_openapi_start, subreg_openapi_end},

@@ -345,6 +345,12 @@ static void read_child(reader *rd, entry *e, xmlNodePtr n)
         if (!e->line_flow)
             e->line_flow = xmldoc_line(n);
         free(t);
+    } else if (strcmp(name, "customers") == 0) {
+        free(e->customers_only);
+        free(e->customers_except);
+        e->customers_only = xmldoc_attr(n, "only");
+        e->customers_except = xmldoc_attr(n, "except");
+        e->line_customers = xmldoc_line(n);
     } else if (strcmp(name, "recipient") == 0) {
         t = xmldoc_text(n);
         e->recipient = role_parse(t) ? role_parse(t) : ROLE_PROCESSOR;
@@ -422,6 +428,7 @@ int entry_from_doc(xmlDocPtr doc, const char *file, entry **out, diag_list *d, s
     facts_init(&e->facts);
     e->id = xmldoc_attr(root, "id");
     e->dpia = xmldoc_attr(root, "dpia");
+    e->emergency = xmldoc_attr(root, "emergency");
     e->file = strdup(file);
     e->recipient = ROLE_PROCESSOR;
     e->status = STATUS_UNKNOWN;
@@ -513,6 +520,9 @@ void entry_free(entry *e)
     free(e->id);
     free(e->dpia);
     free(e->notice_ref);
+    free(e->emergency);
+    free(e->customers_only);
+    free(e->customers_except);
     free(e->file);
     free(e->name);
     free(e->entity_address);
@@ -779,6 +789,12 @@ cJSON *entry_to_json(const entry *e, int view)
             cJSON_AddItemToArray(a, x);
         }
         json_add_str(o, "internal", e->internal);
+        json_add_str(o, "emergency", e->emergency);
+        if (e->line_customers) { /* which customers it serves: never outside the internal view */
+            x = cJSON_AddObjectToObject(o, "customers");
+            json_add_str(x, "only", e->customers_only);
+            json_add_str(x, "except", e->customers_except);
+        }
     }
     return o;
 }

@@ -98,6 +98,10 @@ typedef struct entry {
     entry_status status;
     int announced, effective, retired;   /* DATE_NONE when absent */
     char *notice_ref;        /* <announced notice-ref>: proof of an earlier notice, or NULL */
+    char *emergency;         /* emergency="reason": this change is an emergency replacement */
+    char *customers_only;    /* <customers only="a b">: the customers it serves, or NULL (all) */
+    char *customers_except;  /* <customers except="a b">: customers kept out of it, or NULL */
+    int line_customers;
     int has_dpa, dpa_signed, dpa_expires;
     char *dpa_reference;
     entry_location *locations;

@@ -303,7 +303,7 @@ static int shape_item(const store_tree_item *it, void *ctx)
 {
     shape_ctx *c = ctx;
     const char *name = strrchr(it->path, '/');
-    int in_sub = strncmp(it->path, "subprocessors/", 14) == 0;
+    int in_sub = strncmp(it->path, "subprocessors/", 14) == 0 || strncmp(it->path, "customers/", 10) == 0;
     int in_ref = strncmp(it->path, "reference/", 10) == 0;
 
     name = name ? name + 1 : it->path;
@@ -318,13 +318,13 @@ static int shape_item(const store_tree_item *it, void *ctx)
     }
     if (it->type == 't') {
         if (in_sub || in_ref)
-            shape_error(c, it->path, "a directory inside subprocessors/ or reference/: put each "
-                                     "entry directly in the directory as <id>.xml");
+            shape_error(c, it->path, "a directory inside subprocessors/, customers/ or reference/: put "
+                                     "each file directly in the directory as <id>.xml");
         return 0;
     }
     if (in_sub || in_ref || strcmp(it->path, "registry.xml") == 0) {
         if (in_sub && !xml_name(name, 1))
-            shape_error(c, it->path, "not an entry file: subprocessors/ holds <id>.xml files only "
+            shape_error(c, it->path, "not an entry file: subprocessors/ and customers/ hold <id>.xml files only "
                                      "(id: a-z, 0-9 and '-', lower case, file name ending .xml); rename or "
                                      "remove it");
         else if (in_ref && !xml_name(name, 0))

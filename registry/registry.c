@@ -302,6 +302,7 @@ registry *registry_new(reference *ref)
     r->settings.max_waiver_days = 90;
     r->settings.max_file_mib = 10;
     r->settings.breach_notice_hours = 24;
+    r->settings.emergency_days = -1;
     return r;
 }
 
@@ -322,6 +323,7 @@ registry *registry_new_like(const registry *other)
     r->settings.security = o->security ? strdup(o->security) : NULL;
     r->settings.categories = NULL;
     r->settings.ncategories = 0;
+    r->customers = customers_ref(other->customers);
     if ((o->owner && !r->settings.owner) || (o->public_url && !r->settings.public_url) ||
         (o->contact && !r->settings.contact) || (o->dpo && !r->settings.dpo) ||
         (o->security && !r->settings.security)) {
@@ -434,6 +436,7 @@ void registry_free(registry *r)
     }
     free(r->settings.categories);
     reference_free(r->ref);
+    customers_free(r->customers);
     free(r);
 }
 
@@ -554,6 +557,8 @@ static int load_settings(registry *r, source *src, const schemas *xs, diag_list 
                 free(c);
             } else if (xmldoc_is(n, "notice-days")) {
                 r->settings.notice_days = atoi(t);
+            } else if (xmldoc_is(n, "emergency-notice-days")) {
+                r->settings.emergency_days = atoi(t);
             } else if (xmldoc_is(n, "tia-review-months")) {
                 r->settings.tia_months = atoi(t);
             } else if (xmldoc_is(n, "max-waiver-days")) {
@@ -652,7 +657,8 @@ int registry_load_base(source *src, const schemas *xs, registry **out, diag_list
     }
     if (source_revision(src))
         snprintf(r->revision, sizeof(r->revision), "%s", source_revision(src));
-    if (load_settings(r, src, xs, d, err) != 0) {
+    if (load_settings(r, src, xs, d, err) != 0 ||
+        customers_load(src, xs, r->ref, &r->customers, d, err) != 0) {
         registry_free(r);
         return -1;
     }

@@ -5,6 +5,7 @@
 #define SUBREG_REGISTRY_H
 #include <stddef.h>
 #include "diag.h"
+#include "customer.h"
 #include "entry.h"
 #include "reference.h"
 #include "schema.h"
@@ -32,6 +33,7 @@ typedef struct registry_settings {
     char *owner;
     char owner_country[3];
     int notice_days;
+    int emergency_days;           /* <emergency-notice-days>: the standard DPA's, -1: none */
     int tia_months;
     int max_waiver_days;          /* longest waiver of an error, from the check date */
     int max_file_mib;             /* push guard: files outside the registry's own */
@@ -54,6 +56,7 @@ typedef struct registry_settings {
 typedef struct registry {
     registry_settings settings;
     reference *ref;               /* owned */
+    customer_set *customers;      /* customers/ (shared with registries of the same base), or NULL */
     entry **entries;              /* sorted by id; a reference to each is owned */
     size_t n, cap;
     char revision[41];            /* commit id, "" outside git */
@@ -92,8 +95,8 @@ void registry_check_all(registry *r, diag_list *d);
  * then every check above. Problems go to d. Returns 0 with *out set (even when d holds
  * errors), or -1 with err set when the source cannot be read at all. */
 int registry_load(source *src, const schemas *xs, registry **out, diag_list *d, sr_err *err);
-/* Load only registry.xml and the reference files of src (no entries): what checking one
- * changed entry needs. Same contract as registry_load. */
+/* Load only registry.xml, the reference files and the customers of src (no entries): what
+ * checking one changed entry needs. Same contract as registry_load. */
 int registry_load_base(source *src, const schemas *xs, registry **out, diag_list *d,
                        sr_err *err);
 /* The registry of snap (read through src, a source on snap) from prev, the registry of

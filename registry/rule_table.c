@@ -149,6 +149,16 @@ static const rule_info table[] = {
      "a vendor under a parent in a third country (e.g. subject to FISA 702 or the CLOUD Act) has no recorded assessment of that law's reach, and no transfer whose TIA covers it",
      "EDPB Guidelines 05/2021 on the interplay of Art. 3 and Chapter V; 50 U.S.C. 1881a (FISA 702); 18 U.S.C. 2713 (CLOUD Act); GDPR Art. 28(1), 32",
      "assess whether that law can compel access to the data and the safeguards against it; record assessed=\"YYYY-MM-DD\" assessment=\"...\" on <parent>"},
+    {"customer-excluded-country", SEV_ERROR,
+     "an entry processes a customer's data in a country that customer's DPA excludes, or transfers it on a mechanism that DPA does not accept",
+     "GDPR Art. 28(3)(a) (only on the controller's documented instructions, including on transfers), 28(4) and 29; "
+     "Decision (EU) 2021/915 Clause 7.8 and Annex; the customer's DPA (the clause named in customers/<id>.xml)",
+     "keep the customer's data out of the vendor (<customers except=\"ID\"/>), process it elsewhere, or use a mechanism it accepts; never waivable"},
+    {"objection-open", SEV_ERROR,
+     "a customer's objection to a change of this entry is open (the change cannot take effect), or was accepted while the entry still processes that customer's data",
+     "GDPR Art. 28(2) (the controller may object to changes); Decision (EU) 2021/915 Clause 7.7(a) "
+     "(the controller may object; it may then terminate); SCC 2021/914 Clause 9(a) option 2",
+     "resolve the objection in customers/<id>.xml: status=\"withdrawn\", \"accepted\" (and keep the customer's data out: <customers except=\"ID\"/>) or \"terminated\", with resolved=\"YYYY-MM-DD\"; or withdraw the change; never waivable"},
 };
 
 /* The rules a waiver cannot suppress: Chapter V has no grace period, so a transfer without
@@ -158,6 +168,7 @@ static const char *const unwaivable[] = {
     "ai-training", "transfer-missing", "transfer-invalid", "tia-negative", "onward-transfer-missing",
     "derogation-systematic", "approval-missing", "schema", "registry", "country-unknown",
     "waiver-expired", "waiver-too-long", "waiver-not-allowed", "placeholder",
+    "customer-excluded-country", "objection-open",
 };
 
 int rules_waivable(const char *id)

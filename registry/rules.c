@@ -640,14 +640,21 @@ void rules_check_entry(const registry *r, const entry *e, int day, diag_list *d)
         /* notice counts whole days after the announcement (Reg. 1182/71 Art. 3): announced
          * 11-01 with 14 days makes 11-16 the first day processing may start; for every flow:
          * the policy promises notice to the owner's own users as well as to customers */
-        if (e->announced != DATE_NONE && e->effective != DATE_NONE &&
-            e->effective < rules_first_allowed(r, e->announced))
-            diag_add(d, e->file, e->line_effective, 0, SEV_ERROR, "notice-period", e->id,
-                     "effective %s leaves less than %d whole days of notice after announced %s: "
-                     "set <effective> to %s or later",
-                     date_format(e->effective, s), r->settings.notice_days,
-                     date_format(e->announced, s2), date_format(rules_first_allowed(r, e->announced), s3));
+        if (e->announced != DATE_NONE && e->effective != DATE_NONE) {
+            rules_notice n;
+            int first = rules_first_allowed_for(r, e, e->emergency != NULL, e->announced, &n);
+            char owed[700];
+            if (e->effective < first) {
+                rules_notice_text(&n, owed, sizeof(owed));
+                diag_add(d, e->file, e->line_effective, 0, SEV_ERROR, "notice-period", e->id,
+                         "effective %s leaves less than %d whole days of notice after announced %s (%s): "
+                         "set <effective> to %s or later",
+                         date_format(e->effective, s), n.days, date_format(e->announced, s2), owed,
+                         date_format(first, s3));
+            }
+        }
     }
+    rules_check_customers(r, e, day, d);
     for (i = 0; i < e->nwaivers; i++) {
         const entry_waiver *w = &e->waivers[i];
         const rule_info *ri = w->rule ? rules_find(w->rule) : NULL;

@@ -46,8 +46,36 @@ void rules_material_changes(const registry *r, const entry *old, const entry *ne
  * findings to d; rules_check_entry calls it. */
 void rules_check_facts(const registry *r, const entry *e, int day, diag_list *d);
 /* The first day a change announced on day may take effect: notice-days whole days after it
- * (Reg. 1182/71 Art. 3: the day of the announcement does not count). */
+ * (Reg. 1182/71 Art. 3: the day of the announcement does not count). The registry's own
+ * notice; rules_first_allowed_for is a given entry's. */
 int rules_first_allowed(const registry *r, int day);
+
+/* The notice a change of an entry owes (customer_rules.c). */
+typedef struct rules_notice {
+    int days;                      /* whole days */
+    const struct customer *who;    /* the customer whose DPA sets it, NULL: the standard terms */
+    int emergency;                 /* the shorter notice of an emergency replacement applies */
+    const struct customer *refuser;/* emergency asked, refused by this customer's DPA */
+    int standard_refuses;          /* emergency asked, refused by the standard terms */
+} rules_notice;
+/* The notice a change of e announced on day owes: the longest among the terms it touches
+ * (the registry's notice-days for the owner's users and for customers without a file, when
+ * e has a controller flow or serves every customer; each customer's own notice-days, or the
+ * registry's, for the customers whose data e processes and whose DPA was signed by day). emergency = 1: the change says it
+ * is an emergency replacement, so each uses its emergency notice, when every term it touches
+ * allows one. Into *out. */
+void rules_notice_for(const registry *r, const entry *e, int emergency, int day, rules_notice *out);
+/* The first day a change of e announced on day may take effect (rules_notice_for's days
+ * after day); the notice into *out when it is not NULL. */
+int rules_first_allowed_for(const registry *r, const entry *e, int emergency, int day,
+                            rules_notice *out);
+/* The notice n in words for a finding ("customer Acme (acme, customers/acme.xml) is owed
+ * 60 whole days of notice under its DPA"), into out (size bytes, always terminated). */
+void rules_notice_text(const rules_notice *n, char *out, size_t size);
+/* The rules over the customers' terms for e as of day (customer-excluded-country,
+ * objection-open, and "registry" errors for customer ids that name no file), to d;
+ * rules_check_entry calls it. */
+void rules_check_customers(const registry *r, const entry *e, int day, diag_list *d);
 /* The material changes from old (the entry on the base the change lands on) to neu (the
  * change) as of day: each location country or use, data category, third-country transfer,
  * flow or onward sub-processor added to a planned or active entry, its contracting entity

@@ -136,7 +136,8 @@ int schemas_load(schemas *out, sr_err *err)
     if (!(out->subprocessor = schema_load("subprocessor", err)) ||
         !(out->registry = schema_load("registry", err)) ||
         !(out->reference = schema_load("reference", err)) ||
-        !(out->hosting = schema_load("hosting", err))) {
+        !(out->hosting = schema_load("hosting", err)) ||
+        !(out->customer = schema_load("customer", err))) {
         schemas_free(out);
         return -1;
     }
@@ -149,5 +150,6 @@ void schemas_free(schemas *s)
     schema_free(s->registry);
     schema_free(s->reference);
     schema_free(s->hosting);
+    schema_free(s->customer);
     memset(s, 0, sizeof(*s));
 }

@@ -9,7 +9,8 @@
 
 typedef struct schema schema;
 
-/* Compile the embedded schemas/NAME.xsd (NAME: subprocessor, registry, reference, hosting).
+/* Compile the embedded schemas/NAME.xsd (NAME: subprocessor, registry, reference, hosting,
+ * customer).
  * Returns NULL with err set on failure. Free with schema_free. */
 schema *schema_load(const char *name, sr_err *err);
 /* Validate doc; every problem becomes an error diagnostic with rule "schema" and file.
@@ -19,9 +20,9 @@ void schema_free(schema *s);
 
 /* The compiled schemas a registry needs, loaded together. */
 typedef struct schemas {
-    schema *subprocessor, *registry, *reference, *hosting;
+    schema *subprocessor, *registry, *reference, *hosting, *customer;
 } schemas;
-/* Load all four; returns 0, or -1 with err set (nothing to free then). */
+/* Load all five; returns 0, or -1 with err set (nothing to free then). */
 int schemas_load(schemas *out, sr_err *err);
 void schemas_free(schemas *s);
 #endif

@@ -171,14 +171,16 @@ out:
     pthread_mutex_unlock(&sn->cache_mu);
 }
 
-/* 1 when the settings and reference files are the same blobs in both revisions. */
+/* 1 when the settings, reference files and customers are the same objects in both
+ * revisions. */
 static int same_base(store_snap *a, store_snap *b)
 {
-    static const char *files[] = {"registry.xml", "reference/countries.xml", "reference/regions.xml"};
+    static const char *files[] = {"registry.xml", "reference/countries.xml", "reference/regions.xml",
+                                  "customers"};
     char x[STORE_OID_HEX], y[STORE_OID_HEX];
     size_t i;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         store_snap_blob_id(a, files[i], x);
         store_snap_blob_id(b, files[i], y);
         if (strcmp(x, y) != 0)

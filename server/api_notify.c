@@ -317,7 +317,7 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
     sr_err err = {{0}};
     cJSON *arr = NULL, *o, *root;
     notice_subscriber sub;
-    const char *email, *lang, *customer;
+    const char *email, *lang, *cust;
     int rc, created;
 
     if (strcmp(method, "DELETE") == 0)
@@ -331,19 +331,19 @@ static enum MHD_Result subscribers(server *s, struct MHD_Connection *c, req *r, 
     }
     if (!(o = json_body(c, r, &ret)))
         return ret;
-    customer = json_str(o, "customer");
+    cust = json_str(o, "customer");
     if (subscription_fields(c, r, o, &email, &lang, &ret)) {
         cJSON_Delete(o);
         return ret;
     }
-    if (customer && !notice_text_ok(customer, 200)) {
+    if (cust && !notice_text_ok(cust, 200)) {
         cJSON_Delete(o);
         return srv_error(c, r, 400, "customer: one line of UTF-8 text, at most 200 bytes");
     }
     {
         char src[120];
         snprintf(src, sizeof(src), "editor:%s", who);
-        rc = notice_subscribe(notify_db_lock(s->notify), email, lang, customer, src, 1, &sub, &created, &err);
+        rc = notice_subscribe(notify_db_lock(s->notify), email, lang, cust, src, 1, &sub, &created, &err);
         notify_db_unlock(s->notify);
     }
     cJSON_Delete(o);
@@ -364,7 +364,7 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
     enum MHD_Result ret = MHD_NO;
     sr_err err = {{0}};
     cJSON *arr = NULL, *o, *root;
-    const char *hook, *customer;
+    const char *hook, *cust;
     char why[400], secret[72];
     int64_t id;
     int rc;
@@ -381,12 +381,12 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
     if (!(o = json_body(c, r, &ret)))
         return ret;
     hook = json_str(o, "url");
-    customer = json_str(o, "customer");
+    cust = json_str(o, "customer");
     if (!hook || strlen(hook) > 1000 || strpbrk(hook, " \r\n\t")) {
         cJSON_Delete(o);
         return srv_error(c, r, 400, "url: an http or https URL of at most 1000 characters is required");
     }
-    if (customer && !notice_text_ok(customer, 200)) {
+    if (cust && !notice_text_ok(cust, 200)) {
         cJSON_Delete(o);
         return srv_error(c, r, 400, "customer: one line of UTF-8 text, at most 200 bytes");
     }
@@ -394,7 +394,7 @@ static enum MHD_Result webhooks(server *s, struct MHD_Connection *c, req *r, con
         cJSON_Delete(o);
         return srv_error(c, r, 400, "%s", why);
     }
-    rc = notice_webhook_add(notify_db_lock(s->notify), hook, customer, who, &id, secret, &err);
+    rc = notice_webhook_add(notify_db_lock(s->notify), hook, cust, who, &id, secret, &err);
     notify_db_unlock(s->notify);
     if (rc != 0) {
         cJSON_Delete(o);
