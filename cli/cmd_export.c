@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../registry/customer_view.h"
 #include "../registry/date.h"
 #include "../registry/export.h"
 #include "../registry/page.h"
@@ -15,8 +16,13 @@ static const char usage[] =
     "                     [--status LIST]\n"
     "                     [--country CC] [--use USE] [--mechanism M] [--q TEXT]\n"
     "                     [--registry PATH] [--state DIR]\n"
+    "       subreg export --customer ID [--format json|csv|md] [--at DATE|REV] [--registry PATH]\n"
     "\n"
     "Print the list of sub-processors. Public fields only unless --internal.\n"
+    "With --customer: the list as it applies to customer ID (customers/ID.xml), for its DPO's\n"
+    "records: its terms, the sub-processors that process its data with where and on which\n"
+    "safeguards, the upcoming changes that affect it with the last day to object, and its\n"
+    "objections (never public: it names the customer).\n"
     "\n"
     "  --format F     json (default), csv, md (a Markdown table for a privacy page), art30: the\n"
     "                 processor's record under GDPR Art. 30(2) (processor, contact, DPO,\n"
@@ -40,7 +46,7 @@ static const char usage[] =
 int cmd_export(int argc, char **argv)
 {
     const char *path = DEFAULT_REGISTRY, *state = DEFAULT_STATE, *format = "json", *at = NULL;
-    const char *status = NULL;
+    const char *status = NULL, *customer_id = NULL;
     char rev[STORE_OID_HEX] = "", cc[3];
     const char *country = NULL;
     export_filter f = {0};
@@ -56,7 +62,7 @@ int cmd_export(int argc, char **argv)
                                 CLI_STR("at", &at), CLI_STR("status", &status), CLI_FLAG("internal", &internal),
                                 CLI_STR("country", &country), CLI_STR("use", &f.use), CLI_STR("mechanism", &f.mechanism),
                                 CLI_STR("q", &f.q), CLI_FLAG("md", &md), CLI_FLAG("csv", &csv),
-                                CLI_STR("lang", &lang), CLI_END};
+                                CLI_STR("lang", &lang), CLI_STR("customer", &customer_id), CLI_END};
         if ((c = cli_options("export", usage, argc, argv, opts)) != CLI_GO)
             return c;
     }
@@ -66,6 +72,8 @@ int cmd_export(int argc, char **argv)
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
+    if (customer_id && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "md"))
+        return cli_fail("export", "--customer: the formats are json, csv and md");
     if (status && !export_statuses_valid(status))
         return cli_fail("export", "--status: use planned, active, retired, a comma list, or all");
     if (f.use && entry_use_parse(f.use) == USE_UNKNOWN)
@@ -100,7 +108,29 @@ int cmd_export(int argc, char **argv)
         }
         f.country = cc;
     }
-    if (strcmp(format, "json") == 0) {
+    if (customer_id) {
+        const customer *cu = customers_find(r->customers, customer_id);
+        int when = atday != DATE_NONE ? atday : date_today();
+        if (!cu) {
+            rc = cli_fail("export", "--customer %s: the registry has no customers/%s.xml", customer_id,
+                          entry_id_valid(customer_id) ? customer_id : "ID");
+            goto out;
+        }
+        if (strcmp(format, "json") == 0) {
+            cJSON *j = customer_view_json(r, cu, when);
+            char *s = j ? cJSON_Print(j) : NULL;
+            if (s)
+                buf_printf(&out, "%s\n", s);
+            else
+                out.failed = 1;
+            free(s);
+            cJSON_Delete(j);
+        } else if (strcmp(format, "csv") == 0) {
+            customer_view_csv(r, cu, when, &out);
+        } else {
+            customer_view_md(r, cu, when, &out);
+        }
+    } else if (strcmp(format, "json") == 0) {
         cJSON *j = export_json(r, &f, internal);
         char *s = j ? cJSON_Print(j) : NULL;
         if (s)

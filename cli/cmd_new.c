@@ -16,11 +16,16 @@
 
 static const char usage[] =
     "usage: subreg new ID [--registry DIR] [--stdout]\n"
+    "       subreg new --customer ID [--registry DIR] [--stdout]\n"
     "\n"
     "Write DIR/subprocessors/ID.xml (DIR: the registry's checkout, default .) from a commented\n"
     "template: announced today, effective after the registry's notice period. Replace every\n"
     "value in capitals (and the country codes XX), then `subreg check --registry DIR`.\n"
+    "With --customer: DIR/customers/ID.xml instead, a customer whose data you process under\n"
+    "its DPA (notice period, objection window, excluded countries, accepted mechanisms,\n"
+    "contacts); never published.\n"
     "\n"
+    "  --customer      start a customer's file instead of a sub-processor's\n"
     "  --registry DIR  the checkout (its registry.xml gives the notice period)\n"
     "  --stdout        print the template instead of writing the file\n"
     "  -h, --help      this help\n";
@@ -31,14 +36,15 @@ int cmd_new(int argc, char **argv)
     char path[4200], a[11], e[11];
     buf body;
     ssize_t n;
-    int c, to_stdout = 0, notice = 14, today = date_today(), fd;
+    int c, to_stdout = 0, is_customer = 0, notice = 14, today = date_today(), fd;
     source *src = NULL;
     registry *r = NULL;
     diag_list d = {0};
     sr_err err = {{0}};
 
     {
-        const cli_opt opts[] = {CLI_STR("registry", &dir), CLI_FLAG("stdout", &to_stdout), CLI_END};
+        const cli_opt opts[] = {CLI_STR("registry", &dir), CLI_FLAG("stdout", &to_stdout),
+                                CLI_FLAG("customer", &is_customer), CLI_END};
         if ((c = cli_options("new", usage, argc, argv, opts)) != CLI_GO)
             return c;
     }
@@ -63,7 +69,7 @@ int cmd_new(int argc, char **argv)
     date_format(today, a);
     date_format(today + notice + 1, e); /* notice-days whole days after today */
     buf_init(&body, 0);
-    if (template_render(id, notice, a, e, &body) != 0) {
+    if ((is_customer ? template_customer_render(id, notice, a, &body) : template_render(id, notice, a, e, &body)) != 0) {
         buf_free(&body);
         return cli_fail("new", "out of memory");
     }
@@ -73,9 +79,9 @@ int cmd_new(int argc, char **argv)
         buf_free(&body);
         return EXIT_OK;
     }
-    snprintf(path, sizeof(path), "%s/subprocessors", dir);
+    snprintf(path, sizeof(path), "%s/%s", dir, is_customer ? "customers" : "subprocessors");
     mkdir(path, 0755);
-    snprintf(path, sizeof(path), "%s/subprocessors/%s.xml", dir, id);
+    snprintf(path, sizeof(path), "%s/%s/%s.xml", dir, is_customer ? "customers" : "subprocessors", id);
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0) {
         buf_free(&body);
@@ -86,8 +92,13 @@ int cmd_new(int argc, char **argv)
         return cli_fail("new", "cannot write %s: %s", path, strerror(errno));
     }
     buf_free(&body);
-    printf("%s: fill in the values in CAPITALS and the XX country codes, then run `subreg check "
-           "--registry %s` (every rule as of today, and the notice your change owes)\n",
-           path, dir);
+    if (is_customer)
+        printf("%s: fill in the values in CAPITALS and the customer's terms, then run `subreg check "
+               "--registry %s` (its terms apply to every sub-processor that processes its data)\n",
+               path, dir);
+    else
+        printf("%s: fill in the values in CAPITALS and the XX country codes, then run `subreg check "
+               "--registry %s` (every rule as of today, and the notice your change owes)\n",
+               path, dir);
     return EXIT_OK;
 }

@@ -4,11 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "../server/auth.h"
+#include "../registry/entry.h"
 #include "cli.h"
 #include "commands.h"
 
 static const char usage[] =
-    "usage: subreg token add NAME --role customer|reader|editor [--state DIR]\n"
+    "usage: subreg token add NAME --role customer|reader|editor [--customer ID] [--state DIR]\n"
     "       subreg token list [--state DIR]\n"
     "       subreg token revoke NAME [--state DIR]\n"
     "\n"
@@ -16,7 +17,9 @@ static const char usage[] =
     "add prints the new token once, alone on the last line; only its SHA-256 is stored.\n"
     "A running server accepts new tokens and drops revoked ones at once.\n"
     "  customer: the customer view (?view=customer): entity addresses, the full chain of\n"
-    "            sub-processors, whether a DPA exists; never DPA references, TIAs, notes\n"
+    "            sub-processors, whether a DPA exists; never DPA references, TIAs, notes.\n"
+    "            With --customer ID (customers/ID.xml): also GET /v1/customers/ID, that\n"
+    "            customer's own terms, vendors, upcoming changes and objections, and no other's\n"
     "  reader: the internal view, stored XML, compliance findings\n"
     "  editor: reader, plus PUT/DELETE of entries and POST /v1/validate\n";
 
@@ -28,13 +31,14 @@ static void print_token(const char *name, const char *role, void *ctx)
 
 int cmd_token(int argc, char **argv)
 {
-    const char *state = DEFAULT_STATE, *role = NULL, *verb, *name = NULL;
+    const char *state = DEFAULT_STATE, *role = NULL, *verb, *name = NULL, *customer_id = NULL;
     char tok[80];
     sr_err err = {{0}};
     int c, rc;
 
     {
-        const cli_opt opts[] = {CLI_STR("state", &state), CLI_STR("role", &role), CLI_END};
+        const cli_opt opts[] = {CLI_STR("state", &state), CLI_STR("role", &role), CLI_STR("customer", &customer_id),
+                               CLI_END};
         if ((c = cli_options("token", usage, argc, argv, opts)) != CLI_GO)
             return c;
     }
@@ -63,11 +67,15 @@ int cmd_token(int argc, char **argv)
                                                               : ROLE_NONE;
         if (r == ROLE_NONE)
             return cli_fail("token", "add needs --role customer, --role reader or --role editor");
+        if (customer_id && (r != ROLE_CUSTOMER || !entry_id_valid(customer_id)))
+            return cli_fail("token", r != ROLE_CUSTOMER ? "--customer goes with --role customer"
+                                                        : "--customer: give a customer id (a-z, 0-9 and '-')");
         if (cli_mkdirs(state) != 0)
             return cli_fail("token", "cannot create %s: %s", state, strerror(errno));
-        if (auth_add(state, name, r, tok, &err) != 0)
+        if (auth_add(state, name, r, customer_id, tok, &err) != 0)
             return cli_fail("token", "%s", err.msg);
-        printf("Token for %s (%s); it is shown only now:\n%s\n", name, auth_role_name(r), tok);
+        printf("Token for %s (%s%s%s); it is shown only now:\n%s\n", name, auth_role_name(r),
+               customer_id ? " of " : "", customer_id ? customer_id : "", tok);
         return EXIT_OK;
     }
     if (strcmp(verb, "revoke") == 0) {

@@ -134,11 +134,10 @@ int buf_csv_field(buf *b, const char *s, int last)
     return buf_puts(b, last ? "\r\n" : ",");
 }
 
-int buf_md_cell(buf *b, const char *s)
+int buf_md_text(buf *b, const char *s)
 {
     const char *p;
 
-    buf_puts(b, " ");
     for (p = s ? s : ""; *p; p++) {
         switch (*p) {
         case '|': buf_puts(b, "\\|"); break;
@@ -152,6 +151,13 @@ int buf_md_cell(buf *b, const char *s)
         default: buf_add(b, p, 1);
         }
     }
+    return b->failed ? -1 : 0;
+}
+
+int buf_md_cell(buf *b, const char *s)
+{
+    buf_puts(b, " ");
+    buf_md_text(b, s);
     return buf_puts(b, " |");
 }
 

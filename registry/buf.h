@@ -33,6 +33,8 @@ int buf_csv_field(buf *b, const char *s, int last);
  * text never becomes markup, a link or a script (GFM autolinks need < > or a plain
  * http(s)/www address, which stays text). Same return as buf_add. */
 int buf_md_cell(buf *b, const char *s);
+/* Append s (NULL: "") as inert Markdown text, escaped as buf_md_cell does. Same return. */
+int buf_md_text(buf *b, const char *s);
 /* The contents as a string ("" when empty); owned by the buffer. */
 const char *buf_str(const buf *b);
 /* Hand the allocation to the caller (free() it); the buffer is reset. Never NULL: returns

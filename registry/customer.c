@@ -7,6 +7,7 @@
 #include "date.h"
 #include "json.h"
 #include "reference.h"
+#include "template.h"
 #include "xmldoc.h"
 
 /* Larger than any real customer file, small enough to refuse a bomb. */
@@ -229,6 +230,11 @@ void customer_check(const reference *ref, customer *c, const char *expected_id, 
         diag_add(d, c->file, c->line_root, 0, SEV_ERROR, "registry", NULL,
                  "the customer's id=\"%s\" must equal its file name (%s.xml): rename the file or "
                  "change the id", c->id ? c->id : "", expected_id);
+    if (template_placeholder(c->name) || template_placeholder(c->dpa_reference))
+        diag_add(d, c->file, c->line_root, 0, SEV_ERROR, "placeholder", NULL,
+                 "\"%s\" is a value of the `subreg new --customer` template: write the customer's "
+                 "real one", template_placeholder(c->name) ? template_placeholder(c->name)
+                                                        : template_placeholder(c->dpa_reference));
     for (i = 0; i < c->nexcluded; i++) {
         entry_country *x = &c->excluded[i].country;
         if (x->raw[0] && !reference_country(ref, x->raw, x->cc))

@@ -35,16 +35,45 @@ static const char text[] =
     "  <internal>NOTES FOR THE LEGAL TEAM (never published)</internal>\n"
     "</subprocessor>\n";
 
-/* What the template says in CAPITALS: left in an entry, it would be published as it is. */
+static const char customer_text[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<!-- A customer: a business whose data you process under its DPA. Never published.\n"
+    "     Replace every value in CAPITALS; keep or remove the optional terms; docs/format.md\n"
+    "     \"Customers\" says what each means. Then run subreg check in the checkout. -->\n"
+    "<customer xmlns=\"urn:subreg:1\" id=\"%s\">\n"
+    "  <name>CUSTOMER LEGAL NAME</name>\n"
+    "  <dpa reference=\"CUSTOMER DPA REFERENCE\" signed=\"%s\"/>\n"
+    "  <!-- its DPA's notice of a new or replaced sub-processor (the registry's is %d days) -->\n"
+    "  <notice-days>%d</notice-days>\n"
+    "  <!-- how long after a notice it may object (default: the notice period)\n"
+    "  <objection-days>30</objection-days> -->\n"
+    "  <!-- when its DPA allows replacing a failed vendor at shorter notice:\n"
+    "  <emergency notice-days=\"3\" clause=\"DPA CLAUSE\"/> -->\n"
+    "  <!-- a country where its data must never be processed, one element each:\n"
+    "  <excluded country=\"US\" clause=\"DPA CLAUSE\"/> -->\n"
+    "  <!-- the transfer mechanisms it accepts outside the EEA (absent: any valid one):\n"
+    "  <mechanisms accepted=\"scc adequacy\" clause=\"DPA CLAUSE\"/> -->\n"
+    "  <!-- who receives notices: subscriber ids from GET /v1/subscribers (addresses stay\n"
+    "       in the server's records, never in git):\n"
+    "  <contact subscriber=\"1\"/> -->\n"
+    "</customer>\n";
+
+/* What the templates say in CAPITALS: left in an entry, it would be published as it is. */
 static const char *const placeholders[] = {
     "VENDOR LEGAL NAME", "VENDOR ADDRESS", "VENDOR.EXAMPLE", "WHAT THE VENDOR DOES",
-    "CONTRACT FILE OR NUMBER", "NOTES FOR THE LEGAL TEAM",
+    "CONTRACT FILE OR NUMBER", "NOTES FOR THE LEGAL TEAM", "CUSTOMER LEGAL NAME",
+    "CUSTOMER DPA REFERENCE",
 };
 
 int template_render(const char *id, int notice_days, const char *announced, const char *effective,
                     buf *out)
 {
     return buf_printf(out, text, id, notice_days, notice_days, announced, effective, announced);
+}
+
+int template_customer_render(const char *id, int notice_days, const char *today, buf *out)
+{
+    return buf_printf(out, customer_text, id, today, notice_days, notice_days);
 }
 
 const char *template_placeholder(const char *t)

@@ -43,6 +43,7 @@ int api_caller(server *s, struct MHD_Connection *c, req *r, char *name, size_t n
     if (!r->role_known) {
         h = api_hdr(c, MHD_HTTP_HEADER_AUTHORIZATION);
         r->who[0] = '\0';
+        r->customer[0] = '\0';
         if (!h)
             r->role = ROLE_NONE;
         else if (strncasecmp(h, "Bearer ", 7) != 0) /* the scheme is case-insensitive (RFC 9110 11.1) */
@@ -51,7 +52,8 @@ int api_caller(server *s, struct MHD_Connection *c, req *r, char *name, size_t n
             const char *tok = h + 7;
             while (*tok == ' ')
                 tok++;
-            auth_role role = auth_check(s->tokens, tok, r->who, sizeof(r->who));
+            auth_role role = auth_check(s->tokens, tok, r->who, sizeof(r->who), r->customer,
+                                         sizeof(r->customer));
             r->role = role == ROLE_NONE ? -1 : (int)role;
         }
         r->role_known = 1;

@@ -13,6 +13,7 @@
 typedef struct token {
     char name[65];
     auth_role role;
+    char customer[64];  /* a customer token's customer id ("" for the others) */
     char hash[65];
 } token;
 
@@ -74,11 +75,19 @@ static int read_tokens(const char *path, token **out, size_t *n, sr_err *err)
     }
     while (fgets(line, sizeof(line), f)) {
         token t;
-        char role[16];
+        char role[80], *colon;
         token *nv;
-        if (line[0] == '#' || sscanf(line, "%64s %15s %64s", t.name, role, t.hash) != 3)
+        if (line[0] == '#' || sscanf(line, "%64s %79s %64s", t.name, role, t.hash) != 3)
             continue;
+        /* a customer token is "customer:ID": it sees that customer's file only */
+        t.customer[0] = '\0';
+        if ((colon = strchr(role, ':')) != NULL) {
+            *colon = '\0';
+            snprintf(t.customer, sizeof(t.customer), "%.63s", colon + 1);
+        }
         t.role = role_parse(role);
+        if (t.role == ROLE_CUSTOMER && colon && !t.customer[0])
+            continue;
         if (t.role == ROLE_NONE || strlen(t.hash) != 64)
             continue;
         nv = realloc(v, (k + 1) * sizeof(*nv));
@@ -117,7 +126,8 @@ static int write_tokens(const char *state_dir, const token *v, size_t n, sr_err 
     }
     fputs("# subreg API tokens: NAME ROLE SHA-256 of the token. Managed by `subreg token`.\n", f);
     for (i = 0; i < n; i++)
-        fprintf(f, "%s %s %s\n", v[i].name, auth_role_name(v[i].role), v[i].hash);
+        fprintf(f, "%s %s%s%s %s\n", v[i].name, auth_role_name(v[i].role), v[i].customer[0] ? ":" : "",
+                v[i].customer, v[i].hash);
     {
         /* the file is closed whatever failed: nothing half-written stays open */
         int bad = fflush(f) != 0 || fsync(fileno(f)) != 0, saved = errno;
@@ -165,7 +175,7 @@ static int same_file(const struct stat *x, const struct stat *y)
            x->st_mtim.tv_sec == y->st_mtim.tv_sec && x->st_mtim.tv_nsec == y->st_mtim.tv_nsec;
 }
 
-auth_role auth_check(auth *a, const char *tok, char *name, size_t n)
+auth_role auth_check(auth *a, const char *tok, char *name, size_t n, char *customer, size_t cn)
 {
     struct stat st;
     char hash[65];
@@ -174,6 +184,8 @@ auth_role auth_check(auth *a, const char *tok, char *name, size_t n)
 
     if (n)
         name[0] = '\0';
+    if (cn)
+        customer[0] = '\0';
     if (!tok || strlen(tok) > 200)
         return ROLE_NONE;
     sha256_hex(tok, strlen(tok), hash);
@@ -197,14 +209,16 @@ auth_role auth_check(auth *a, const char *tok, char *name, size_t n)
         if (sha256_equal(a->v[i].hash, hash) && role == ROLE_NONE) {
             role = a->v[i].role;
             snprintf(name, n, "%s", a->v[i].name);
+            if (cn)
+                snprintf(customer, cn, "%s", a->v[i].customer);
         }
     }
     pthread_mutex_unlock(&a->mu);
     return role;
 }
 
-int auth_add(const char *state_dir, const char *name, auth_role role, char token_out[80],
-             sr_err *err)
+int auth_add(const char *state_dir, const char *name, auth_role role, const char *customer,
+             char token_out[80], sr_err *err)
 {
     static const char hex[] = "0123456789abcdef";
     char path[4096];
@@ -239,6 +253,7 @@ int auth_add(const char *state_dir, const char *name, auth_role role, char token
     v = nv;
     snprintf(v[n].name, sizeof(v[n].name), "%s", name);
     v[n].role = role;
+    snprintf(v[n].customer, sizeof(v[n].customer), "%s", role == ROLE_CUSTOMER && customer ? customer : "");
     sha256_hex(token_out, 67, v[n].hash);
     rc = write_tokens(state_dir, v, n + 1, err);
 out:
@@ -274,8 +289,12 @@ int auth_list(const char *state_dir, void (*fn)(const char *name, const char *ro
     snprintf(path, sizeof(path), "%s/tokens", state_dir);
     if (read_tokens(path, &v, &n, err) != 0)
         return -1;
-    for (i = 0; i < n; i++)
-        fn(v[i].name, auth_role_name(v[i].role), ctx);
+    for (i = 0; i < n; i++) {
+        char role[100];
+        snprintf(role, sizeof(role), "%s%s%s", auth_role_name(v[i].role), v[i].customer[0] ? ":" : "",
+                 v[i].customer);
+        fn(v[i].name, role, ctx);
+    }
     free(v);
     return 0;
 }

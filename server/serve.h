@@ -100,6 +100,7 @@ typedef struct req {
     int role_known, role;    /* the caller's role, once worked out (api.c) */
     int has_auth;            /* the request carries Authorization */
     char who[80];            /* the token's name */
+    char customer[64];       /* a customer token's customer id, "" for others */
     snapshot *cache_sn;      /* public GET: where its answer is cached, or NULL */
     char *cache_key;
     void *job;               /* a write run off the request threads (api.c), or NULL */
