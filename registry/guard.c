@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "customer.h"
 #include "entry.h"
 #include "registry.h"
 #include "rules.h"
@@ -214,6 +215,33 @@ out:
     return rc;
 }
 
+int guard_check_customer(const schemas *xs, store_snap *snap, const char *id, const char *data,
+                         size_t len, diag_list *d, sr_err *err)
+{
+    source *src = NULL;
+    registry *r = NULL;
+    customer *cu = NULL;
+    diag_list base = {0};
+    char file[128];
+    int rc = -1;
+
+    snprintf(file, sizeof(file), "customers/%s.xml", id);
+    /* the reference data of the revision, for the countries; its own findings are not this write's */
+    if (source_from_snap(snap, &src, err) != 0 || registry_load_base(src, xs, &r, &base, err) != 0)
+        goto out;
+    if (customer_parse(xs, data, len, file, &cu, d, err) != 0)
+        goto out;
+    if (cu)
+        customer_check(r->ref, cu, id, d);
+    rc = !cu || blocking(d, 0) ? GUARD_BLOCKED : 0;
+out:
+    customer_free(cu);
+    registry_free(r);
+    source_close(src);
+    diag_list_free(&base);
+    return rc;
+}
+
 int guard_commit(store *s, const schemas *xs, const char *expected_parent, const guard_change *c,
                  const registry *known, diag_list *d, char commit_out[STORE_OID_HEX],
                  char blob_out[STORE_OID_HEX], sr_err *err)
@@ -228,18 +256,22 @@ int guard_commit(store *s, const schemas *xs, const char *expected_parent, const
         sr_err_set(err, "\"%s\" is not a valid id", c->id);
         return -1;
     }
-    snprintf(path, sizeof(path), "subprocessors/%s.xml", c->id);
+    snprintf(path, sizeof(path), "%s/%s.xml", c->customer ? "customers" : "subprocessors", c->id);
     rc = store_snap_open(s, expected_parent, &snap, err);
     if (rc != 0)
         goto out;
-    if (c->e) {
+    if (c->customer && c->data) {
+        rc = guard_check_customer(xs, snap, c->id, c->data, c->len, d, err);
+        if (rc != 0)
+            goto out;
+    } else if (c->e) {
         rc = guard_check_entry(xs, snap, c->id, c->e, c->day, known, d, err);
         if (rc != 0)
             goto out;
     }
     ch.path = path;
-    ch.data = c->e ? c->data : NULL;
-    ch.len = c->e ? c->len : 0;
+    ch.data = c->e || c->customer ? c->data : NULL;
+    ch.len = c->e || c->customer ? c->len : 0;
     ch.blob_out = blob_out;
     rc = store_commit(s, store_snap_commit(snap), &ch, 1, c->who, c->message, commit_out, err);
     if (rc == 0 && c->e)
@@ -254,7 +286,7 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
                 int day, const registry *known, diag_list *d, char commit_out[STORE_OID_HEX],
                 char blob_out[STORE_OID_HEX], sr_err *err)
 {
-    guard_change c = {id, NULL, data, len, who, message, day};
+    guard_change c = {id, 0, NULL, data, len, who, message, day};
     int rc;
 
     blob_out[0] = '\0';

@@ -33,9 +33,11 @@ int guard_parse(const schemas *xs, const char *id, const char *data, size_t len,
 int guard_check_entry(const schemas *xs, store_snap *snap, const char *id, entry *e, int day,
                       const struct registry *known, diag_list *d, sr_err *err);
 
-/* One change of an entry: e parsed from data by guard_parse, or e NULL to remove the file. */
+/* One change of an entry: e parsed from data by guard_parse, or e NULL to remove the file;
+ * or, with customer = 1, of customers/<id>.xml (data: its new text; e NULL). */
 typedef struct guard_change {
     const char *id;
+    int customer;
     entry *e;
     const char *data;
     size_t len;
@@ -44,7 +46,13 @@ typedef struct guard_change {
     int day;
 } guard_change;
 
-/* Check (guard_check_entry), then commit the change on top of expected_parent (NULL or "" =
+/* Check the text data (len bytes) as customers/<id>.xml on the registry of snapshot snap: the
+ * schema and the customer's date-free checks (its id, its countries). Its terms block no
+ * write of its own: the entries they touch are refused when they change (the guard's rule:
+ * findings elsewhere never block). Findings to d. Returns 0, GUARD_BLOCKED or -1. */
+int guard_check_customer(const schemas *xs, store_snap *snap, const char *id, const char *data,
+                         size_t len, diag_list *d, sr_err *err);
+/* Check (guard_check_entry, or guard_check_customer for a customer's file), then commit the change on top of expected_parent (NULL or "" =
  * the current tip) with compare-and-swap. Returns 0 with the commit id and the new blob id
  * ("" on removal; also set in c->e->blob), GUARD_BLOCKED (nothing written), STORE_CONFLICT
  * (main moved from expected_parent: nothing written), STORE_LOCKED (main's lock is held by

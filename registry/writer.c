@@ -16,7 +16,7 @@ struct writer {
     unsigned seed;        /* jitter */
     long budget_ms;       /* WRITER_BUDGET_MS, or what writer_set_publish says */
     /* the write in progress, between writer_begin and writer_end */
-    char path[96];        /* subprocessors/<id>.xml */
+    char path[96];        /* subprocessors/<id>.xml or customers/<id>.xml */
     long deadline;        /* of its retries, on date_mono_ms */
     unsigned attempt;     /* of the backoff */
 };
@@ -106,6 +106,11 @@ static int read_tip(writer *w, writer_result *res, sr_err *err)
 
 int writer_begin(writer *w, const char *id, writer_result *res, sr_err *err)
 {
+    return writer_begin_at(w, "subprocessors", id, res, err);
+}
+
+int writer_begin_at(writer *w, const char *dir, const char *id, writer_result *res, sr_err *err)
+{
     long push_wait;
 
     memset(res, 0, sizeof(*res));
@@ -114,7 +119,7 @@ int writer_begin(writer *w, const char *id, writer_result *res, sr_err *err)
         return -1;
     }
     pthread_mutex_lock(&w->mu);
-    snprintf(w->path, sizeof(w->path), "subprocessors/%s.xml", id);
+    snprintf(w->path, sizeof(w->path), "%s/%s.xml", dir, id);
     w->attempt = 0;
     w->deadline = date_mono_ms() + (w->budget_ms ? w->budget_ms : WRITER_BUDGET_MS);
     /* a git push past its hook moves main next: let it (pushes are never starved) */
@@ -138,7 +143,7 @@ int writer_commit(writer *w, const guard_change *c, const struct registry *known
     size_t from = d->n;
     int grc;
 
-    if (!c->e && !res->existed) {
+    if (!c->e && !c->customer && !res->existed) {
         res->outcome = WRITE_ABSENT;
         return 0;
     }
@@ -154,7 +159,7 @@ int writer_commit(writer *w, const guard_change *c, const struct registry *known
         return 0;
     case STORE_NOTFOUND: /* the same content: nothing to commit */
         snprintf(res->blob, sizeof(res->blob), "%s", cur);
-        res->outcome = c->e ? WRITE_UNCHANGED : WRITE_ABSENT;
+        res->outcome = c->e || c->customer ? WRITE_UNCHANGED : WRITE_ABSENT;
         err->msg[0] = '\0';
         return 0;
     case STORE_REJECTED:

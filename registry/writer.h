@@ -75,6 +75,9 @@ void writer_close(writer *w);
  * subprocessors/<id>.xml's presence and blob there. Returns 0 with the writer held, or -1
  * with err set (not held). */
 int writer_begin(writer *w, const char *id, writer_result *res, sr_err *err);
+/* writer_begin for the file dir/<id>.xml: dir "subprocessors" (writer_begin) or "customers"
+ * (a change with customer = 1). Same contract. */
+int writer_begin_at(writer *w, const char *dir, const char *id, writer_result *res, sr_err *err);
 /* Check and commit c (guard_commit) on res->parent; c's entry must be writer_begin's. known
  * (may be NULL) is the caller's registry at res->parent. Warnings (and, on WRITE_BLOCKED, the
  * errors) go to d. Returns 0 with res->outcome set (WRITE_MOVED: read again, as above; the

@@ -142,7 +142,7 @@ void api_metrics_text(server *s, buf *out)
                                           "countries", "schema", "openapi", "healthz", "metrics",
                                           "compliance", "put", "delete", "validate", "options",
                                           "page", "asset", "notify", "notice_page", "git_hook", "widget",
-                                          "other"};
+                                          "customer", "other"};
     static const char *les[N_BUCKETS] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.05", "0.25", "+Inf"};
     snapshot *sn = srv_current(s);
     unsigned long cum = 0;
@@ -467,6 +467,8 @@ static const route routes[] = {
     {M_PREFIX, "/objections/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_EXACT, "/subscribe", R_NOTICE_PAGE, "POST", no_args, 0},
     {M_EXACT, "/v1/hooks/git", R_GIT_HOOK, "POST", no_args, 0},
+    {M_EXACT, "/v1/customers", R_CUSTOMER, "GET", no_args, 0},
+    {M_PREFIX, "/v1/customers/", R_CUSTOMER, "GET", no_args, 0},
 };
 
 /* The id in /v1/subprocessors/<id><tail>; 0 when url is of that shape with that tail, 1
@@ -604,6 +606,7 @@ enum MHD_Result api_handle(server *s, struct MHD_Connection *c, req *r, const ch
     case R_NOTIFY:
     case R_NOTICE_PAGE: return api_notify(s, c, r, method, url);
     case R_GIT_HOOK: return git_hook(s, c, r);
+    case R_CUSTOMER: return api_get_customers(s, c, r, url[13] == '/' ? url + 14 : NULL);
     default:
         if (get)
             return api_get_entry(s, c, r, id, 0);

@@ -14,7 +14,9 @@
 #include "../notices/message.h"
 #include "../notices/noticedb.h"
 #include "../notices/notify.h"
+#include "objections.h"
 #include "serve.h"
+#include "writes.h"
 
 #define COMMENT_MAX 4000
 
@@ -324,6 +326,13 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
     if (!token_subscriber(s, tok, 'o', &b, &sub))
         return bad_link(c, r);
     l = lp_lang(sub.lang);
+    if (post && r->job) { /* resumed: the objection's commit to the customer's file has run */
+        objection_job *j = r->job;
+        if (j->rc != 0)
+            srv_log(s, "the objection of customer %s is in the server's records but not in git: %s; "
+                       "an editor records it in customers/%s.xml", j->customer, j->why, j->customer);
+        return lp_page(s, c, r, l, 201, LP_OBJECTED, LP_OBJECTED_TEXT, NULL, -1);
+    }
     cs = notice_changeset(notify_db_lock(s->notify), b, &err);
     notify_db_unlock(s->notify);
     if (!cs)
@@ -360,12 +369,37 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
         utf8_sanitize(comment);
         rc = notice_object(notify_db_lock(s->notify), b, sub.id, comment[0] ? comment : NULL, time(NULL), &err);
         notify_db_unlock(s->notify);
-        cJSON_Delete(cs);
         buf_free(&name);
-        if (rc < 0)
+        if (rc < 0) {
+            cJSON_Delete(cs);
             return srv_error(c, r, 500, "%s", err.msg);
-        if (rc == SR_NOTFOUND)
+        }
+        if (rc == SR_NOTFOUND) {
+            cJSON_Delete(cs);
             return lp_page(s, c, r, l, 410, LP_OBJECTED_ALREADY, LP_OBJECTED_ALREADY_TEXT, NULL, -1);
+        }
+        /* a customer's contact: the objection holds the change back, so it goes into git, in
+         * the customer's file (off this thread, through the writer) */
+        {
+            objection_job *j = calloc(1, sizeof(*j));
+            if (j && objection_prepare(s, (long long)sub.id, cJSON_GetObjectItemCaseSensitive(cs, "items"), j) > 0 &&
+                s->writes && s->writer) {
+                j->s = s;
+                snprintf(j->reason, sizeof(j->reason), "%s", comment);
+                r->job = j;
+                r->job_free = free;
+                cJSON_Delete(cs);
+                MHD_suspend_connection(c);
+                if (writes_submit(s->writes, objection_commit, j, c) != 0) {
+                    j->rc = -1;
+                    snprintf(j->why, sizeof(j->why), "the server is stopping");
+                    MHD_resume_connection(c);
+                }
+                return MHD_YES;
+            }
+            free(j);
+        }
+        cJSON_Delete(cs);
         return lp_page(s, c, r, l, 201, LP_OBJECTED, LP_OBJECTED_TEXT, NULL, -1);
     }
     buf_init(&body, 0);

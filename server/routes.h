@@ -61,6 +61,12 @@ enum MHD_Result api_get_metrics(server *s, struct MHD_Connection *c, req *r);
 /* GET / (only NULL) and /subprocessors/{id} (only: the id): the public page. */
 enum MHD_Result api_get_page(server *s, struct MHD_Connection *c, req *r, const char *only);
 
+/* ---- api_customers.c ---- */
+
+/* GET /v1/customers (id NULL: a reader's token) and /v1/customers/{id} (a reader's token or
+ * that customer's own). */
+enum MHD_Result api_get_customers(server *s, struct MHD_Connection *c, req *r, const char *id);
+
 /* ---- api_write.c: the route handlers of writes ---- */
 
 /* PUT (del 0) or DELETE (del 1) /v1/subprocessors/{id}: suspends the connection while the
