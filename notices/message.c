@@ -26,6 +26,7 @@ typedef struct words {
     const char *confirm_button;
     const char *ignore;
     const char *more;             /* count: the changes past MESSAGE_MAX_ITEMS (then the list's link) */
+    const char *customer;         /* a customer's contact: its own view (then the link) */
 } words;
 
 /* An email lists at most this many changes; past it, a count and the link to the list (a
@@ -44,7 +45,8 @@ static const words all_words[] = {
      "Unsubscribe:",
      "To receive notices of sub-processor changes of %s, open this link and confirm:", "Confirm",
      "If you did not ask for this, ignore this email: nothing will be sent to you.",
-     "... and %d more changes: see the list below."},
+     "... and %d more changes: see the list below.",
+     "Your company's sub-processors, terms, upcoming changes and objections:"},
     {"fr", "%s : modifications de nos sous-traitants ultérieurs",
      "%s : confirmez votre abonnement aux avis sur les sous-traitants",
      "Bonjour,",
@@ -59,7 +61,8 @@ static const words all_words[] = {
      "Pour recevoir les avis de modification des sous-traitants de %s, ouvrez ce lien et confirmez :",
      "Confirmer",
      "Si vous n'avez rien demandé, ignorez ce message : rien ne vous sera envoyé.",
-     "... et %d autres modifications : voir la liste ci-dessous."},
+     "... et %d autres modifications : voir la liste ci-dessous.",
+     "Les sous-traitants, conditions, modifications à venir et oppositions de votre entreprise :"},
     {"nl", "%s: wijzigingen in onze subverwerkers",
      "%s: bevestig uw aanmelding voor kennisgevingen over subverwerkers",
      "Goedendag,",
@@ -73,7 +76,8 @@ static const words all_words[] = {
      "Om kennisgevingen over wijzigingen in de subverwerkers van %s te ontvangen, opent u deze link en bevestigt u:",
      "Bevestigen",
      "Heeft u dit niet gevraagd? Negeer dan dit bericht: u ontvangt niets.",
-     "... en nog %d wijzigingen: zie de lijst hieronder."},
+     "... en nog %d wijzigingen: zie de lijst hieronder.",
+     "De subverwerkers, voorwaarden, komende wijzigingen en bezwaren van uw bedrijf:"},
 };
 
 /* The message table of lang; English when lang is NULL or not one of ours. */
@@ -394,6 +398,10 @@ int message_changes(const message_ctx *m, const cJSON *cs, buf *out)
     snprintf(line, sizeof(line), w->object, deadline);
     if (buf_printf(&text, "%s\n%s\n\n%s\n%s\n\n", line, m->action_url, w->list, m->page_url) != 0 ||
         html_link(&html, line, m->action_url) != 0 || html_link(&html, w->list, m->page_url) != 0)
+        goto out;
+    if (m->customer_url &&
+        (buf_printf(&text, "%s\n%s\n\n", w->customer, m->customer_url) != 0 ||
+         html_link(&html, w->customer, m->customer_url) != 0))
         goto out;
     snprintf(line, sizeof(line), w->why, m->to, m->owner);
     if (buf_printf(&text, "-- \n%s\n%s %s\n", line, w->unsubscribe, m->unsubscribe_url) != 0 ||

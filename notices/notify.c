@@ -92,7 +92,7 @@ int notify_token_parse(const char *tok, char *kind, int64_t *a, int64_t *b)
     char *end;
     size_t i;
 
-    if (!strchr("cuo", tok[0]) || !tok[0] || p[0] < '0' || p[0] > '9')
+    if (!strchr("cuov", tok[0]) || !tok[0] || p[0] < '0' || p[0] > '9')
         return -1;
     *kind = tok[0];
     *a = strtoll(p, &end, 10);
@@ -501,7 +501,7 @@ static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *
 {
     snapshot *sn = n->src.current(n->src.ctx);
     const unsigned char *key = notice_key(db);
-    char page[600], action[700], unsub[700], tok[80];
+    char page[600], action[700], unsub[700], view[700], tok[80];
     message_ctx m;
     int rc = -1;
 
@@ -534,6 +534,11 @@ static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *
         notify_token(key, 'o', d->subscriber, d->changeset, d->nonce, tok);
         url_of(n, action, sizeof(action), "/objections/", tok);
         m.action_url = action;
+        if (sn && customers_of_subscriber(sn->reg->customers, d->subscriber)) {
+            notify_token(key, 'v', d->subscriber, 0, d->nonce, tok); /* the customer's view */
+            url_of(n, view, sizeof(view), "/customer/", tok);
+            m.customer_url = view;
+        }
         rc = message_changes(&m, cs, out);
     }
 out:

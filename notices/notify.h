@@ -59,7 +59,8 @@ noticedb *notify_db_lock(notifier *n);
 void notify_db_unlock(notifier *n);
 
 /* A link token: kind 'c' (confirm subscriber a), 'u' (unsubscribe/see/erase subscriber a),
- * 'o' (subscriber a objects to change set b); nonce is the subscriber's. out: 80 bytes. */
+ * 'o' (subscriber a objects to change set b), 'v' (the view of the customer whose contact
+ * subscriber a is); nonce is the subscriber's. out: 80 bytes. */
 void notify_token(const unsigned char key[32], char kind, int64_t a, int64_t b, const char *nonce,
                   char out[80]);
 /* Read a token's parts without checking it: 0, or -1 when it is not of a token's shape. */

@@ -258,3 +258,118 @@ int customer_view_csv(const registry *r, const customer *c, int day, buf *out)
     buf_free(&t);
     return out->failed ? -1 : 0;
 }
+
+/* "<th>" cells of a table's head row. */
+static void head_row(buf *out, const char *const *cells, size_t n)
+{
+    size_t i;
+
+    buf_puts(out, "<table>\n<thead><tr>");
+    for (i = 0; i < n; i++)
+        buf_printf(out, "<th scope=\"col\">%s</th>", cells[i]);
+    buf_puts(out, "</tr></thead>\n<tbody>\n");
+}
+
+/* One escaped "<td>" cell. */
+static void cell(buf *out, const char *s)
+{
+    buf_puts(out, "<td>");
+    buf_xml_escape(out, s ? s : "");
+    buf_puts(out, "</td>");
+}
+
+int customer_view_html(const registry *r, const customer *c, int day, buf *out)
+{
+    static const char *const vendors[] = {"Name", "Purpose", "Where", "Safeguards", "Status"};
+    static const char *const changes[] = {"Sub-processor", "Change", "Announced", "Takes effect", "Object until"};
+    customer_change ch[200];
+    size_t i, n;
+    char d1[11], d2[11], d3[11];
+    buf t;
+
+    buf_init(&t, 0);
+    buf_puts(out, "<p>The sub-processors of ");
+    buf_xml_escape(out, r->settings.owner ? r->settings.owner : "the processor");
+    buf_puts(out, " as they apply to ");
+    buf_xml_escape(out, c->name ? c->name : c->id);
+    buf_printf(out, " on %s, under DPA ", date_format(day, d1));
+    buf_xml_escape(out, c->dpa_reference ? c->dpa_reference : "?");
+    buf_printf(out, " signed %s.</p>\n<h2>Terms</h2>\n<ul>\n", date_format(c->dpa_signed, d1));
+    buf_printf(out, "<li>Notice of a new or replaced sub-processor: %d days</li>\n",
+               c->notice_days ? c->notice_days : r->settings.notice_days);
+    buf_printf(out, "<li>Objection window: %d days</li>\n",
+               c->objection_days ? c->objection_days : c->notice_days ? c->notice_days : r->settings.notice_days);
+    if (c->emergency_days >= 0)
+        buf_printf(out, "<li>Emergency replacement allowed, with %d days&#x2019; notice</li>\n", c->emergency_days);
+    else
+        buf_puts(out, "<li>No emergency replacement</li>\n");
+    for (i = 0; i < c->nexcluded; i++) {
+        buf_printf(out, "<li>Excluded country: %s", c->excluded[i].country.cc[0] ? c->excluded[i].country.cc : "?");
+        if (c->excluded[i].clause) {
+            buf_puts(out, " (");
+            buf_xml_escape(out, c->excluded[i].clause);
+            buf_puts(out, ")");
+        }
+        buf_puts(out, "</li>\n");
+    }
+    if (c->has_mechanisms) {
+        buf_puts(out, "<li>Transfer mechanisms accepted:");
+        for (i = 0; i < MECH_UNKNOWN; i++)
+            if (c->mechanisms & (1u << i))
+                buf_printf(out, " %s", entry_mechanism_name((entry_mechanism)i));
+        buf_puts(out, "</li>\n");
+    }
+    buf_puts(out, "</ul>\n<h2>Sub-processors</h2>\n");
+    head_row(out, vendors, 5);
+    for (i = 0; i < r->n; i++) {
+        const entry *e = r->entries[i];
+        if (!listed(e, c))
+            continue;
+        buf_puts(out, "<tr>");
+        cell(out, e->name ? e->name : e->id);
+        cell(out, e->purpose);
+        t.len = 0;
+        places(e, &t);
+        cell(out, buf_str(&t));
+        t.len = 0;
+        safeguards(r, e, day, &t);
+        cell(out, buf_str(&t));
+        cell(out, entry_status_name(e->status));
+        buf_puts(out, "</tr>\n");
+    }
+    buf_puts(out, "</tbody></table>\n<h2>Upcoming changes</h2>\n");
+    n = customer_changes(r, c, day, ch, sizeof(ch) / sizeof(ch[0]));
+    if (!n) {
+        buf_puts(out, "<p>None.</p>\n");
+    } else {
+        head_row(out, changes, 5);
+        for (i = 0; i < n && i < sizeof(ch) / sizeof(ch[0]); i++) {
+            buf_puts(out, "<tr>");
+            cell(out, ch[i].e->name ? ch[i].e->name : ch[i].e->id);
+            cell(out, ch[i].what);
+            cell(out, date_format(ch[i].announced, d1));
+            cell(out, date_format(ch[i].effective, d2));
+            cell(out, date_format(ch[i].object_until, d3));
+            buf_puts(out, "</tr>\n");
+        }
+        buf_puts(out, "</tbody></table>\n<p>To object, use the link in the notice's email.</p>\n");
+    }
+    buf_puts(out, "<h2>Objections</h2>\n");
+    if (!c->nobjections)
+        buf_puts(out, "<p>None.</p>\n");
+    else
+        buf_puts(out, "<ul>\n");
+    for (i = 0; i < c->nobjections; i++) {
+        const customer_objection *o = &c->objections[i];
+        buf_printf(out, "<li>%s: to ", date_format(o->made, d1));
+        buf_xml_escape(out, o->entry ? o->entry : "?");
+        buf_printf(out, " (the change of %s): %s", date_format(o->change, d2), customer_objection_status_name(o->status));
+        if (o->resolved != DATE_NONE)
+            buf_printf(out, " on %s", date_format(o->resolved, d3));
+        buf_puts(out, "</li>\n");
+    }
+    if (c->nobjections)
+        buf_puts(out, "</ul>\n");
+    buf_free(&t);
+    return out->failed ? -1 : 0;
+}

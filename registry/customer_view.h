@@ -34,4 +34,7 @@ cJSON *customer_view_json(const registry *r, const customer *c, int day);
  * sub-processor and country, with its safeguards). Returns 0 or -1 (out of memory). */
 int customer_view_md(const registry *r, const customer *c, int day, buf *out);
 int customer_view_csv(const registry *r, const customer *c, int day, buf *out);
+/* The view as an HTML fragment (every text escaped) for the customer's page: terms,
+ * sub-processors, upcoming changes with the last day to object, objections. 0 or -1. */
+int customer_view_html(const registry *r, const customer *c, int day, buf *out);
 #endif

@@ -408,7 +408,7 @@ static enum MHD_Result get_asset(struct MHD_Connection *c, req *r, const char *u
         /* the public list is meant to be found; the pages behind the links in emails are
          * someone's own and carry their tokens */
         static const char robots[] = "User-agent: *\nAllow: /\nDisallow: /subscriptions/\n"
-                                     "Disallow: /unsubscribe/\nDisallow: /objections/\n";
+                                     "Disallow: /unsubscribe/\nDisallow: /objections/\nDisallow: /customer/\n";
         return srv_send(c, r, 200, "text/plain; charset=utf-8", robots, sizeof(robots) - 1,
                         "public, max-age=86400", NULL, NULL);
     }
@@ -465,6 +465,7 @@ static const route routes[] = {
     {M_PREFIX, "/subscriptions/confirm/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_PREFIX, "/unsubscribe/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
     {M_PREFIX, "/objections/", R_NOTICE_PAGE, "GET, POST", no_args, 0},
+    {M_PREFIX, "/customer/", R_NOTICE_PAGE, "GET", no_args, 0},
     {M_EXACT, "/subscribe", R_NOTICE_PAGE, "POST", no_args, 0},
     {M_EXACT, "/v1/hooks/git", R_GIT_HOOK, "POST", no_args, 0},
     {M_EXACT, "/v1/customers", R_CUSTOMER, "GET", no_args, 0},

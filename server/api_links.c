@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "../registry/customer_view.h"
 #include "../registry/date.h"
 #include "../registry/json.h"
 #include "../registry/page_words.h"
@@ -424,8 +425,40 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
     return ret;
 }
 
+/* GET of a customer's view link (from a notice to one of its contacts): the registry as it
+ * applies to the customer (customer_view_html). Never cached, never indexed. */
+static enum MHD_Result customer_page(server *s, struct MHD_Connection *c, req *r, const char *tok)
+{
+    notice_subscriber sub;
+    snapshot *sn;
+    const customer *cu;
+    enum MHD_Result ret;
+    int64_t b;
+    buf body;
+    char title[400];
+
+    if (!token_subscriber(s, tok, 'v', &b, &sub) || !(sn = srv_current(s)))
+        return bad_link(c, r);
+    cu = customers_of_subscriber(sn->reg->customers, (long long)sub.id);
+    if (!cu) { /* no longer a contact of any customer */
+        snapshot_unref(sn);
+        return bad_link(c, r);
+    }
+    buf_init(&body, 0);
+    snprintf(title, sizeof(title), "Sub-processors for %.300s", cu->name ? cu->name : cu->id);
+    if (customer_view_html(sn->reg, cu, date_today(), &body) != 0)
+        ret = srv_error(c, r, 500, "out of memory");
+    else
+        ret = page(c, r, "en", 200, title, body.p, NULL, NULL, NULL, NULL, 0);
+    buf_free(&body);
+    snapshot_unref(sn);
+    return ret;
+}
+
 enum MHD_Result api_link_page(server *s, struct MHD_Connection *c, req *r, const char *url, int post)
 {
+    if (strncmp(url, "/customer/", 10) == 0)
+        return customer_page(s, c, r, url + 10);
     if (strncmp(url, "/subscriptions/confirm/", 23) == 0)
         return confirm_page(s, c, r, url + 23, post);
     if (strncmp(url, "/unsubscribe/", 13) == 0)

@@ -419,7 +419,7 @@ enum MHD_Result api_notify(server *s, struct MHD_Connection *c, req *r, const ch
     const char *since;
 
     if (strncmp(url, "/subscriptions/confirm/", 23) == 0 || strncmp(url, "/unsubscribe/", 13) == 0 ||
-        strncmp(url, "/objections/", 12) == 0)
+        strncmp(url, "/objections/", 12) == 0 || strncmp(url, "/customer/", 10) == 0)
         return api_link_page(s, c, r, url, post);
     if (strcmp(url, "/v1/subscriptions") == 0)
         return post_subscription(s, c, r);
