@@ -145,6 +145,16 @@ int cmd_init(int argc, char **argv)
         if (files_add(&f, src, rel, &err) != 0)
             goto fail;
     }
+    source_names_free(names, nn);
+    names = NULL;
+    nn = 0;
+    if (source_list(src, "customers", &names, &nn, &err) != 0)
+        goto fail;
+    for (i = 0; i < nn; i++) {
+        snprintf(rel, sizeof(rel), "customers/%s", names[i]);
+        if (files_add(&f, src, rel, &err) != 0)
+            goto fail;
+    }
     sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (sl <= 0) {
         sr_err_set(&err, "cannot find subreg's own path for the hook");

@@ -93,6 +93,8 @@ class Contract(Server):
                     "/subscriptions/confirm/{token}": "/subscriptions/confirm/c1-0-" + "0" * 32,
                     "/unsubscribe/{token}": "/unsubscribe/u1-0-" + "0" * 32,
                     "/objections/{token}": "/objections/o1-1-" + "0" * 32,
+                    "/customer/{token}": "/customer/v1-0-" + "0" * 32,
+                    "/v1/customers/{id}": "/v1/customers/example-energy",
                     "/v1/subscribers/{id}": "/v1/subscribers/1",
                     "/v1/webhooks/{id}": "/v1/webhooks/1"}
         editor_only = {"/v1/subscribers", "/v1/webhooks", "/v1/notices", "/v1/objections"}
@@ -120,6 +122,8 @@ class Contract(Server):
             url = concrete[path].replace("mistral", "no-such-vendor")
             self.via((path, "get"), "GET", url, 404, token=self.reader)
         self.via(("/v1/schemas/{name}.xsd", "get"), "GET", "/v1/schemas/nope.xsd", 404)
+        self.via(("/v1/customers/{id}", "get"), "GET", "/v1/customers/no-such-customer", 404, token=self.reader)
+        self.via(("/v1/customers/{id}", "get"), "GET", "/v1/customers/example-energy", 401, valid=False)
         self.via(("/v1/changes", "get"), "GET", "/v1/changes?since=yesterday", 400, valid=False)
         self.via(("/v1/subprocessors/{id}.xml", "get"), "GET", "/v1/subprocessors/mistral.xml", 401, valid=False)
         self.via(("/v1/compliance", "get"), "GET", "/v1/compliance", 401, valid=False)
