@@ -251,7 +251,7 @@ class CustomerTerms(Pushes, Server):
         self.assertEqual(self.jreq("GET", "/v1/customers/..%2Fetc", token=self.reader)[0], 400)
         st, _, doc = self.jreq("GET", "/v1/customers", token=self.reader)
         self.assertEqual(st, 200)
-        self.assertEqual([c["id"] for c in doc["customers"]], ["alpha", "beta"])
+        self.assertEqual([c["id"] for c in doc["customers"]], ["alpha", "beta", "example-energy"])
         self.assertEqual(self.jreq("GET", "/v1/customers/beta", token=self.editor)[0], 200)
         listed = run(["token", "list", "--state", self.state]).stdout
         self.assertIn("alpha-dpo\tcustomer:alpha", listed)
