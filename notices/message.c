@@ -361,7 +361,9 @@ int message_changes(const message_ctx *m, const cJSON *cs, buf *out)
     buf_init(&html, 0);
     snprintf(subject, sizeof(subject), w->subject_changes, m->owner);
     snprintf(from, sizeof(from), "%.10s", ann ? ann : rec ? rec : "");
-    if (eff)
+    if (m->object_until)
+        snprintf(deadline, sizeof(deadline), "%s", m->object_until);
+    else if (eff)
         snprintf(deadline, sizeof(deadline), "%s", eff);
     else if (date_parse(from, &d0) == 0)
         date_format(d0 + m->notice_days, deadline);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "../registry/customer_view.h"
 #include "../registry/date.h"
 #include "../registry/entry.h"
 #include "../registry/rules.h"
@@ -501,7 +502,8 @@ static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *
 {
     snapshot *sn = n->src.current(n->src.ctx);
     const unsigned char *key = notice_key(db);
-    char page[600], action[700], unsub[700], view[700], tok[80];
+    char page[600], action[700], unsub[700], view[700], tok[80], until[11];
+    const customer *cu;
     message_ctx m;
     int rc = -1;
 
@@ -534,10 +536,22 @@ static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *
         notify_token(key, 'o', d->subscriber, d->changeset, d->nonce, tok);
         url_of(n, action, sizeof(action), "/objections/", tok);
         m.action_url = action;
-        if (sn && customers_of_subscriber(sn->reg->customers, d->subscriber)) {
+        if (sn && (cu = customers_of_subscriber(sn->reg->customers, d->subscriber)) != NULL) {
+            const char *ann = json_str(cs, "announced") ? json_str(cs, "announced") : json_str(cs, "recorded");
+            int a = DATE_NONE, e = DATE_NONE;
+            char day[11];
             notify_token(key, 'v', d->subscriber, 0, d->nonce, tok); /* the customer's view */
             url_of(n, view, sizeof(view), "/customer/", tok);
             m.customer_url = view;
+            /* its DPA's objection window, as its page and the objection link say */
+            if (ann && strlen(ann) >= 10) {
+                snprintf(day, sizeof(day), "%.10s", ann);
+                date_parse(day, &a);
+            }
+            if (json_str(cs, "effective"))
+                date_parse(json_str(cs, "effective"), &e);
+            date_format(customer_object_until(sn->reg, cu, a, e, date_today()), until);
+            m.object_until = until;
         }
         rc = message_changes(&m, cs, out);
     }

@@ -350,6 +350,24 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
             end = day + (sn ? sn->reg->settings.notice_days : 30);
         snapshot_unref(sn);
     }
+    {
+        /* a customer's contact objects within its DPA's window (objection-days), as the
+         * customer's page says */
+        snapshot *sn = srv_current(s);
+        const customer *cu = sn ? customers_of_subscriber(sn->reg->customers, (long long)sub.id) : NULL;
+        int a = DATE_NONE, e = DATE_NONE;
+        if (cu) {
+            if (rec && strlen(rec) >= 10) {
+                char d[11];
+                snprintf(d, sizeof(d), "%.10s", rec);
+                date_parse(d, &a);
+            }
+            if (eff)
+                date_parse(eff, &e);
+            end = customer_object_until(sn->reg, cu, a, e, date_today());
+        }
+        snapshot_unref(sn);
+    }
     if (end != DATE_NONE)
         date_format(end, deadline);
     owner_of(s, owner, sizeof(owner));

@@ -61,7 +61,7 @@ static int with_objections(const objection_job *j, const customer *c, const char
                            buf *out)
 {
     const char *end = NULL, *p;
-    char prefix[64] = "", made[11], ch[11];
+    char prefix[64] = "", made[11], ch[11], reason[sizeof(j->reason)];
     size_t i;
     int added = 0;
 
@@ -77,6 +77,12 @@ static int with_objections(const objection_job *j, const customer *c, const char
             return -1;
         snprintf(prefix, sizeof(prefix), "%.*s:", (int)(colon - p), p);
     }
+    /* XML 1.0 has no place for control characters but tab and line ends: a comment keeps
+     * its words, its terminal escapes become spaces */
+    snprintf(reason, sizeof(reason), "%s", j->reason);
+    for (i = 0; reason[i]; i++)
+        if ((unsigned char)reason[i] < 0x20 && reason[i] != '\t' && reason[i] != '\n' && reason[i] != '\r')
+            reason[i] = ' ';
     buf_add(out, text, (size_t)(end - text));
     date_format(date_today(), made);
     for (i = 0; i < j->n; i++) {
@@ -89,7 +95,7 @@ static int with_objections(const objection_job *j, const customer *c, const char
         if (j->subscriber > 0)
             buf_printf(out, " subscriber=\"%lld\"", j->subscriber);
         buf_printf(out, " status=\"open\">");
-        buf_xml_escape(out, j->reason);
+        buf_xml_escape(out, reason);
         buf_printf(out, "</%sobjection>\n", prefix);
         added++;
     }

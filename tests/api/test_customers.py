@@ -267,7 +267,8 @@ class CustomerTerms(Pushes, Server):
                             objections='  <objection entry="aws" change="2027-03-01" made="2026-11-20" via="editor" '
                                        'status="withdrawn" resolved="2026-11-25">Zq7 reason</objection>')
         mistral = sub(seed("mistral"), "<status>", '<customers except="%s"/>\n  <status>' % cid)
-        self.accepted({"customers/%s.xml" % cid: text, "subprocessors/mistral.xml": mistral}, "A customer")
+        self.accepted({"customers/%s.xml" % cid: text, "subprocessors/mistral.xml": mistral},
+                      "Customer %s (%s) and its exclusion" % (cid, name))
         tok = run(["token", "add", "other", "--role", "customer", "--customer", "other", "--state",
                    self.state]).stdout.splitlines()[-1]
         routes = ["/", "/?lang=fr", "/?q=call", "/?country=CN", "/subprocessors/mistral", "/subprocessors/aws",
@@ -304,6 +305,7 @@ class Objections(Pushes, Notify):
         self.accepted({"customers/acme.xml": acme}, "Acme, whose DPO receives notices")
         self.announce()                      # deepgram: a new vendor, in force on 2027-01-05
         m = self.wait_mails(1)[0]
+        self.assertIn("until 2026-12-18", self.text(m))      # acme's objection window: 20 days
         view = self.link(m, "/customer/")
         st, _, page = self.req("GET", view)
         self.assertEqual(st, 200)
@@ -311,7 +313,9 @@ class Objections(Pushes, Notify):
         self.assertIn(b"Deepgram BV", page)
         self.assertIn(b"2026-12-18", page)    # object until: announced + 20 days
         path = self.link(m, "/objections/")
-        form = urllib.parse.urlencode({"comment": "No new US-owned vendors </objection><x>"}).encode()
+        st, _, page = self.req("GET", path)
+        self.assertIn(b"You may object until 2026-12-18.", page)    # acme's window, not the notice's
+        form = urllib.parse.urlencode({"comment": "No new US-owned vendors </objection><x>\x1b]0;x\x07"}).encode()
         st, _, _ = self.req("POST", path, body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
         self.assertEqual(st, 201)
         # it is in git, in the customer's file, with its reason escaped
@@ -320,7 +324,7 @@ class Objections(Pushes, Notify):
         self.assertIn("Objection of customer acme to deepgram", log)
         text = git(["show", "main:customers/acme.xml"], cwd=self.repo).stdout
         self.assertIn('<objection entry="deepgram" change="2027-01-05" made="2026-11-28" via="email" '
-                      'subscriber="%d" status="open">No new US-owned vendors &lt;/objection&gt;&lt;x&gt;</objection>'
+                      'subscriber="%d" status="open">No new US-owned vendors &lt;/objection&gt;&lt;x&gt; ]0;x </objection>'
                       % sub_id, text)
         # a fresh clone's check sees it, with no server state
         fresh = os.path.join(self.tmp, "fresh")
