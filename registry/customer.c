@@ -46,6 +46,15 @@ static long long number(xmlNodePtr n, const char *attr, long long def)
     return x;
 }
 
+/* A number of days of attribute attr of n (or its text), within 0..3650 (the schema's bound;
+ * a file the schema refused is still read, never with an absurd period); def when absent. */
+static int days(xmlNodePtr n, const char *attr, int def)
+{
+    long long x = number(n, attr, def);
+
+    return x == def ? def : x < 0 ? 0 : x > 3650 ? 3650 : (int)x;
+}
+
 /* Room for one more element of size in *v (n used). NULL when out of memory (rd->oom set). */
 static void *grow(void *v, size_t n, size_t size, reader *rd)
 {
@@ -115,12 +124,12 @@ static void read_child(reader *rd, customer *c, xmlNodePtr n)
         c->dpa_reference = xmldoc_attr(n, "reference");
         date_attr(rd, n, "signed", &c->dpa_signed);
     } else if (xmldoc_is(n, "notice-days")) {
-        c->notice_days = (int)number(n, NULL, 0);
+        c->notice_days = days(n, NULL, 0);
         c->line_notice = xmldoc_line(n);
     } else if (xmldoc_is(n, "objection-days")) {
-        c->objection_days = (int)number(n, NULL, 0);
+        c->objection_days = days(n, NULL, 0);
     } else if (xmldoc_is(n, "emergency")) {
-        c->emergency_days = (int)number(n, "notice-days", -1);
+        c->emergency_days = days(n, "notice-days", -1);
         free(c->emergency_clause);
         c->emergency_clause = xmldoc_attr(n, "clause");
     } else if (xmldoc_is(n, "excluded")) {

@@ -1,14 +1,16 @@
 /* Fuzz target for the project's own parsers of untrusted input: an entry file (XML, with
- * the DOCTYPE refusal, XSD, entry model, date-free checks and rules) and a hosting file
- * (Terraform plan JSON or manifest XML, with the hosting check); an entry is also formatted
+ * the DOCTYPE refusal, XSD, entry model, date-free checks and rules), a hosting file
+ * (Terraform plan JSON or manifest XML, with the hosting check) and a customer's file (XSD,
+ * customer model, its checks, its JSON and its view); an entry is also formatted
  * twice (subreg fmt: content kept, idempotent). The first byte picks the
- * parser. Built with libFuzzer by `make fuzz`; replayed over tests/fuzz/corpus by
+ * parser: even an entry, 'C' a customer's file, another odd byte a hosting file. Built with libFuzzer by `make fuzz`; replayed over tests/fuzz/corpus by
  * `make test` with the plain driver in fuzz_replay.c (the system libraries are not
  * instrumented, the project's code is). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../../registry/customer_view.h"
 #include "../../registry/date.h"
 #include "../../registry/fmt.h"
 #include "../../registry/hosting.h"
@@ -77,6 +79,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 entry_free(e);
             }
         }
+    } else if (data[0] == 'C') {
+        customer *c = NULL;
+        if (customer_parse(&xs, (const char *)data + 1, size - 1, "customers/fuzz.xml", &c, &d, &err) == 0 && c) {
+            cJSON *j;
+            buf md;
+            customer_check(r->ref, c, "fuzz", &d);
+            j = customer_view_json(r, c, date_today());
+            cJSON_Delete(j);
+            buf_init(&md, 0);
+            customer_view_md(r, c, date_today(), &md);
+            customer_view_html(r, c, date_today(), &md);
+            buf_free(&md);
+        }
+        customer_free(c);
     } else {
         hosting_list l;
         if (hosting_parse((const char *)data + 1, size - 1, "fuzz.json", &xs, &l, &d, &err) == 0)
