@@ -19,7 +19,7 @@ static const char usage[] =
     "\n"
     "Rewrite registry files in the one canonical layout: two-space indentation, attributes in\n"
     "a fixed order (id, name, country, ... first), text trimmed, comments kept. A DIR means its\n"
-    "*.xml files and those of DIR/subprocessors. Running it twice changes nothing; what a file\n"
+    "*.xml files and those of DIR/subprocessors and DIR/customers. Running it twice changes nothing; what a file\n"
     "says never changes (checked on every file). Prints the files it rewrote.\n"
     "\n"
     "  --check     rewrite nothing; list the files not in the layout and exit 1 if any (CI)\n"
@@ -119,11 +119,11 @@ out:
     return rc;
 }
 
-/* Format the *.xml files of dir and of dir/subprocessors, sorted (source_list: the same
+/* Format the *.xml files of dir, dir/subprocessors and dir/customers, sorted (source_list: the same
  * files `subreg validate DIR` reads). Returns the worst fmt_file result. */
 static int fmt_dir(const char *dir, int check)
 {
-    static const char *const subdirs[] = {".", "subprocessors"};
+    static const char *const subdirs[] = {".", "subprocessors", "customers"};
     source *src = NULL;
     sr_err err = {{0}};
     char **names = NULL, path[8192];
@@ -136,7 +136,7 @@ static int fmt_dir(const char *dir, int check)
         rc = cli_fail("fmt", "%s is a bare git repository: fmt rewrites the files of a checkout", dir);
         goto out;
     }
-    for (k = 0; k < 2 && rc < 2; k++) {
+    for (k = 0; k < sizeof(subdirs) / sizeof(subdirs[0]) && rc < 2; k++) {
         if (source_list(src, subdirs[k], &names, &n, &err) != 0) {
             rc = cli_fail("fmt", "%s", err.msg);
             goto out;

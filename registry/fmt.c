@@ -11,6 +11,8 @@ static const char *const attr_order[] = {
     "kind",    "service", "mechanism",  "clauses", "module",    "instrument", "scope",
     "signed",  "expires", "reference",  "announced", "effective", "tia",    "tia-outcome",
     "dpia",    "rule",    "from",       "until",
+    /* a customer's <objection>: what it objects to, when */
+    "entry",   "change",  "made",
     /* <dpa>'s breach notice; <clauses> in the order of Art. 28(3)(a)-(h) */
     "breach-notice-hours", "instructions", "confidentiality", "security", "subprocessing",
     "data-subject-rights", "assistance", "deletion", "audits",
@@ -18,7 +20,9 @@ static const char *const attr_order[] = {
     "role", "models", "training", "opted-out", "training-ref", "input-days", "output-days",
     "abuse-monitoring-days", "human-review", "since", "evidence", "example",
     /* <parent> and <erasure> */
-    "fisa-702", "cloud-act", "dpf-name", "assessed", "assessment", "via", "days", NULL};
+    "fisa-702", "cloud-act", "dpf-name", "assessed", "assessment", "via", "days",
+    /* a customer's file: the objection's outcome; the terms, then the DPA's clause */
+    "subscriber", "status", "resolved", "by", "notice-days", "accepted", "only", "except", "clause", NULL};
 
 /* An attribute's place in the canonical order (attr_order); 1000 for the others. */
 static int attr_rank(const xmlAttr *a)

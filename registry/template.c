@@ -42,7 +42,7 @@ static const char customer_text[] =
     "     \"Customers\" says what each means. Then run subreg check in the checkout. -->\n"
     "<customer xmlns=\"urn:subreg:1\" id=\"%s\">\n"
     "  <name>CUSTOMER LEGAL NAME</name>\n"
-    "  <dpa reference=\"CUSTOMER DPA REFERENCE\" signed=\"%s\"/>\n"
+    "  <dpa signed=\"%s\" reference=\"CUSTOMER DPA REFERENCE\"/>\n"
     "  <!-- its DPA's notice of a new or replaced sub-processor (the registry's is %d days) -->\n"
     "  <notice-days>%d</notice-days>\n"
     "  <!-- how long after a notice it may object (default: the notice period)\n"

@@ -79,10 +79,20 @@ static int with_objections(const objection_job *j, const customer *c, const char
     }
     /* XML 1.0 has no place for control characters but tab and line ends: a comment keeps
      * its words, its terminal escapes become spaces */
-    snprintf(reason, sizeof(reason), "%s", j->reason);
-    for (i = 0; reason[i]; i++)
-        if ((unsigned char)reason[i] < 0x20 && reason[i] != '\t' && reason[i] != '\n' && reason[i] != '\r')
-            reason[i] = ' ';
+    {
+        const char *from = j->reason;
+        size_t k;
+        while (*from == ' ' || *from == '\t' || *from == '\n' || *from == '\r')
+            from++;
+        snprintf(reason, sizeof(reason), "%s", from);
+        for (i = 0; reason[i]; i++)
+            if ((unsigned char)reason[i] < 0x20 && reason[i] != '\t' && reason[i] != '\n' && reason[i] != '\r')
+                reason[i] = ' ';
+        /* trimmed, as `subreg fmt` keeps a text: the file stays in the canonical layout */
+        for (k = strlen(reason); k > 0 && (reason[k - 1] == ' ' || reason[k - 1] == '\t' ||
+                                           reason[k - 1] == '\n' || reason[k - 1] == '\r'); k--)
+            reason[k - 1] = '\0';
+    }
     buf_add(out, text, (size_t)(end - text));
     date_format(date_today(), made);
     for (i = 0; i < j->n; i++) {

@@ -26,7 +26,7 @@ def customer_xml(id_, name=None, notice=None, objection_days=None, emergency=Non
     x = ['<?xml version="1.0" encoding="UTF-8"?>',
          '<customer xmlns="urn:subreg:1" id="%s">' % id_,
          '  <name>%s</name>' % (name or id_.capitalize() + " SA"),
-         '  <dpa reference="%s-DPA-2025" signed="%s"/>' % (id_.upper(), signed)]
+         '  <dpa signed="%s" reference="%s-DPA-2025"/>' % (signed, id_.upper())]
     if notice:
         x.append("  <notice-days>%d</notice-days>" % notice)
     if objection_days:
@@ -324,13 +324,15 @@ class Objections(Pushes, Notify):
         self.assertIn("Objection of customer acme to deepgram", log)
         text = git(["show", "main:customers/acme.xml"], cwd=self.repo).stdout
         self.assertIn('<objection entry="deepgram" change="2027-01-05" made="2026-11-28" via="email" '
-                      'subscriber="%d" status="open">No new US-owned vendors &lt;/objection&gt;&lt;x&gt; ]0;x </objection>'
+                      'subscriber="%d" status="open">No new US-owned vendors &lt;/objection&gt;&lt;x&gt; ]0;x</objection>'
                       % sub_id, text)
         # a fresh clone's check sees it, with no server state
         fresh = os.path.join(self.tmp, "fresh")
         git(["clone", "-q", self.repo, fresh], cwd=self.tmp)
         rc, findings = self.check(fresh)
         self.assertEqual(rc, 1)
+        p = run(["fmt", "--check", fresh])   # what the server wrote is in the canonical layout
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         held = errors(findings, "objection-open")
         self.assertEqual([f["entry"] for f in held], ["deepgram"], findings)
         self.assertIn("Acme Telecom SA (acme) objected on 2026-11-28", held[0]["message"])

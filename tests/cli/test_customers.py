@@ -47,6 +47,8 @@ class CustomerCli(TempDirTest):
         rewrite(path, "CUSTOMER LEGAL NAME", "Acme Telecom SA")
         rewrite(path, "CUSTOMER DPA REFERENCE", "ACME-2026-01")
         self.assertEqual(self.check(reg), (0, []))
+        p = run(["fmt", "--check", reg])      # the template is in the canonical layout
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         p = run(["new", "--customer", "acme", "--registry", reg])
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("exists already", p.stderr)
