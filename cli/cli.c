@@ -92,6 +92,22 @@ static int add_file(const char *cmd, registry *r, const schemas *xs, const char 
         diag_add(d, path, 0, 0, SEV_ERROR, "schema", NULL, "%s", err.msg);
         return 0;
     }
+    if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
+        snprintf(id, sizeof(id), "%.*s", (int)(bl - 4 < 255 ? bl - 4 : 255), base);
+    else
+        id[0] = '\0';
+    if (strstr(data, "<customer") && !strstr(data, "<subprocessor")) {
+        /* a customer's file (customers/<id>.xml): its schema and date-free checks */
+        customer *c = NULL;
+        rc = customer_parse(xs, data, len, path, &c, d, &err);
+        free(data);
+        if (rc != 0)
+            return cli_fail(cmd, "%s", err.msg), -1;
+        if (c)
+            customer_check(r->ref, c, id[0] ? id : NULL, d);
+        customer_free(c);
+        return 0;
+    }
     rc = registry_parse_entry(xs, data, len, path, &e, d, &err);
     free(data);
     if (rc != 0)

@@ -44,6 +44,9 @@ class CustomerCli(TempDirTest):
         rc, errs = self.check(reg)
         self.assertEqual(rc, 1)
         self.assertEqual({e["rule"] for e in errs}, {"placeholder"})
+        p = run(["validate", path])               # a customer's file alone, as an entry's
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("acme.xml:5:1: error[placeholder]", p.stdout + p.stderr)
         rewrite(path, "CUSTOMER LEGAL NAME", "Acme Telecom SA")
         rewrite(path, "CUSTOMER DPA REFERENCE", "ACME-2026-01")
         self.assertEqual(self.check(reg), (0, []))
