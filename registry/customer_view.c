@@ -141,91 +141,197 @@ static void safeguards(const registry *r, const entry *e, int day, buf *b)
         buf_puts(b, "none needed (inside the EEA)");
 }
 
-int customer_view_md(const registry *r, const customer *c, int day, buf *out)
+/* How the view is written: Markdown or HTML. Every text goes through text (inert in that
+ * language); the rest is markup. */
+typedef struct style {
+    void (*text)(buf *b, const char *s);
+    const char *h2, *h2_end;              /* a section's heading */
+    const char *ul, *ul_end, *li, *li_end; /* a list */
+    const char *none;                     /* an empty section */
+    void (*head)(buf *b, const char *const *cells, size_t n); /* a table's head row */
+    const char *tr, *tr_end, *table_end;  /* a table's rows */
+    void (*cell)(buf *b, const char *s);
+} style;
+
+static void md_text(buf *b, const char *s)
 {
+    buf_md_text(b, s);
+}
+
+static void md_cell(buf *b, const char *s)
+{
+    buf_md_cell(b, s);
+}
+
+static void md_head(buf *b, const char *const *cells, size_t n)
+{
+    size_t i;
+
+    buf_puts(b, "|");
+    for (i = 0; i < n; i++)
+        buf_printf(b, " %s |", cells[i]);
+    buf_puts(b, "\n|");
+    for (i = 0; i < n; i++)
+        buf_puts(b, "---|");
+    buf_puts(b, "\n");
+}
+
+static void html_text(buf *b, const char *s)
+{
+    buf_xml_escape(b, s ? s : "");
+}
+
+static void html_cell(buf *b, const char *s)
+{
+    buf_puts(b, "<td>");
+    buf_xml_escape(b, s ? s : "");
+    buf_puts(b, "</td>");
+}
+
+static void html_head(buf *b, const char *const *cells, size_t n)
+{
+    size_t i;
+
+    buf_puts(b, "<table>\n<thead><tr>");
+    for (i = 0; i < n; i++)
+        buf_printf(b, "<th scope=\"col\">%s</th>", cells[i]);
+    buf_puts(b, "</tr></thead>\n<tbody>\n");
+}
+
+static const style md_style = {md_text, "\n## ", "\n\n", "", "", "- ", "\n", "None.\n", md_head, "|", "\n", "", md_cell};
+static const style html_style = {html_text, "<h2>", "</h2>\n", "<ul>\n", "</ul>\n", "<li>", "</li>\n", "<p>None.</p>\n",
+                                 html_head, "<tr>", "</tr>\n", "</tbody></table>\n", html_cell};
+
+/* The view after its first line, in style st: terms, sub-processors, upcoming changes,
+ * objections. */
+static void render(const registry *r, const customer *c, int day, const style *st, buf *out)
+{
+    static const char *const vendors[] = {"Name", "Purpose", "Where", "Safeguards", "Status"};
+    static const char *const changes[] = {"Sub-processor", "Change", "Announced", "Takes effect", "Object until"};
     customer_change ch[200];
     size_t i, n;
-    char d1[11], d2[11], d3[11];
+    char d1[11], d2[11], d3[11], line[200];
     buf t;
 
     buf_init(&t, 0);
-    buf_puts(out, "# Sub-processors of ");
-    buf_md_text(out, r->settings.owner ? r->settings.owner : "the processor");
-    buf_puts(out, " for ");
-    buf_md_text(out, c->name ? c->name : c->id);
-    buf_printf(out, "\n\nAs of %s", date_format(day, d1));
-    if (r->revision[0])
-        buf_printf(out, " (registry revision %.12s)", r->revision);
-    buf_puts(out, ". DPA ");
-    buf_md_text(out, c->dpa_reference ? c->dpa_reference : "?");
-    buf_printf(out, ", signed %s.\n\n## Terms\n\n", date_format(c->dpa_signed, d1));
-    buf_printf(out, "- Notice of a new or replaced sub-processor: %d days\n",
-               c->notice_days ? c->notice_days : r->settings.notice_days);
-    buf_printf(out, "- Objection window: %d days\n",
-               c->objection_days ? c->objection_days : c->notice_days ? c->notice_days : r->settings.notice_days);
+    buf_printf(out, "%sTerms%s%s", st->h2, st->h2_end, st->ul);
+    snprintf(line, sizeof(line), "Notice of a new or replaced sub-processor: %d days",
+             c->notice_days ? c->notice_days : r->settings.notice_days);
+    buf_printf(out, "%s%s%s", st->li, line, st->li_end);
+    snprintf(line, sizeof(line), "Objection window: %d days",
+             c->objection_days ? c->objection_days : c->notice_days ? c->notice_days : r->settings.notice_days);
+    buf_printf(out, "%s%s%s", st->li, line, st->li_end);
     if (c->emergency_days >= 0)
-        buf_printf(out, "- Emergency replacement allowed, with %d days' notice\n", c->emergency_days);
+        snprintf(line, sizeof(line), "Emergency replacement allowed, with %d days\xe2\x80\x99 notice", c->emergency_days);
     else
-        buf_puts(out, "- No emergency replacement\n");
+        snprintf(line, sizeof(line), "No emergency replacement");
+    buf_printf(out, "%s%s%s", st->li, line, st->li_end);
     for (i = 0; i < c->nexcluded; i++) {
-        buf_printf(out, "- Excluded country: %s", c->excluded[i].country.cc[0] ? c->excluded[i].country.cc
-                                                                               : c->excluded[i].country.raw);
+        buf_printf(out, "%sExcluded country: %s", st->li, c->excluded[i].country.cc[0] ? c->excluded[i].country.cc : "?");
         if (c->excluded[i].clause) {
             buf_puts(out, " (");
-            buf_md_text(out, c->excluded[i].clause);
+            st->text(out, c->excluded[i].clause);
             buf_puts(out, ")");
         }
-        buf_puts(out, "\n");
+        buf_puts(out, st->li_end);
     }
     if (c->has_mechanisms) {
-        buf_puts(out, "- Transfer mechanisms accepted:");
+        buf_printf(out, "%sTransfer mechanisms accepted:", st->li);
         for (i = 0; i < MECH_UNKNOWN; i++)
             if (c->mechanisms & (1u << i))
                 buf_printf(out, " %s", entry_mechanism_name((entry_mechanism)i));
-        buf_puts(out, "\n");
+        buf_puts(out, st->li_end);
     }
-    buf_puts(out, "\n## Sub-processors\n\n| Name | Purpose | Where | Safeguards | Status |\n|---|---|---|---|---|\n");
+    buf_printf(out, "%s%sSub-processors%s", st->ul_end, st->h2, st->h2_end);
+    st->head(out, vendors, 5);
     for (i = 0; i < r->n; i++) {
         const entry *e = r->entries[i];
         if (!listed(e, c))
             continue;
-        buf_puts(out, "|");
-        buf_md_cell(out, e->name ? e->name : e->id);
-        buf_md_cell(out, e->purpose ? e->purpose : "");
+        buf_puts(out, st->tr);
+        st->cell(out, e->name ? e->name : e->id);
+        st->cell(out, e->purpose);
         t.len = 0;
         places(e, &t);
-        buf_md_cell(out, buf_str(&t));
+        st->cell(out, buf_str(&t));
         t.len = 0;
         safeguards(r, e, day, &t);
-        buf_md_cell(out, buf_str(&t));
-        buf_printf(out, " %s |\n", entry_status_name(e->status));
+        st->cell(out, buf_str(&t));
+        st->cell(out, entry_status_name(e->status));
+        buf_puts(out, st->tr_end);
     }
+    buf_printf(out, "%s%sUpcoming changes%s", st->table_end, st->h2, st->h2_end);
     n = customer_changes(r, c, day, ch, sizeof(ch) / sizeof(ch[0]));
-    buf_puts(out, "\n## Upcoming changes\n\n");
     if (!n)
-        buf_puts(out, "None.\n");
+        buf_puts(out, st->none);
     else
-        buf_puts(out, "| Sub-processor | Change | Announced | Takes effect | Object until |\n|---|---|---|---|---|\n");
+        st->head(out, changes, 5);
     for (i = 0; i < n && i < sizeof(ch) / sizeof(ch[0]); i++) {
-        buf_puts(out, "|");
-        buf_md_cell(out, ch[i].e->name ? ch[i].e->name : ch[i].e->id);
-        buf_md_cell(out, ch[i].what);
-        buf_printf(out, " %s | %s | %s |\n", date_format(ch[i].announced, d1), date_format(ch[i].effective, d2),
-                   date_format(ch[i].object_until, d3));
+        buf_puts(out, st->tr);
+        st->cell(out, ch[i].e->name ? ch[i].e->name : ch[i].e->id);
+        st->cell(out, ch[i].what);
+        st->cell(out, date_format(ch[i].announced, d1));
+        st->cell(out, date_format(ch[i].effective, d2));
+        st->cell(out, date_format(ch[i].object_until, d3));
+        buf_puts(out, st->tr_end);
     }
-    buf_puts(out, "\n## Objections\n\n");
-    if (!c->nobjections)
-        buf_puts(out, "None.\n");
+    if (n)
+        buf_puts(out, st->table_end);
+    buf_printf(out, "%sObjections%s", st->h2, st->h2_end);
+    buf_puts(out, c->nobjections ? st->ul : st->none);
     for (i = 0; i < c->nobjections; i++) {
         const customer_objection *o = &c->objections[i];
-        buf_printf(out, "- %s: to ", date_format(o->made, d1));
-        buf_md_text(out, o->entry ? o->entry : "?");
-        buf_printf(out, " (change of %s), %s", date_format(o->change, d2), customer_objection_status_name(o->status));
+        buf_printf(out, "%s%s: to ", st->li, date_format(o->made, d1));
+        st->text(out, o->entry ? o->entry : "?");
+        buf_printf(out, " (the change of %s): %s", date_format(o->change, d2), customer_objection_status_name(o->status));
         if (o->resolved != DATE_NONE)
             buf_printf(out, " on %s", date_format(o->resolved, d3));
-        buf_puts(out, "\n");
+        buf_puts(out, st->li_end);
     }
+    if (c->nobjections)
+        buf_puts(out, st->ul_end);
     buf_free(&t);
+}
+
+/* Whose list for whom ("CallNex BV for Acme SA"), then (with dated = 1) as of when and under
+ * which DPA. */
+static void intro(const registry *r, const customer *c, int day, const style *st, int dated, buf *out)
+{
+    char d[11];
+
+    if (!dated) {
+        st->text(out, r->settings.owner ? r->settings.owner : "the processor");
+        buf_puts(out, " for ");
+        st->text(out, c->name ? c->name : c->id);
+        return;
+    }
+    buf_printf(out, "As of %s", date_format(day, d));
+    if (r->revision[0])
+        buf_printf(out, " (registry revision %.12s)", r->revision);
+    buf_puts(out, ", under DPA ");
+    st->text(out, c->dpa_reference ? c->dpa_reference : "?");
+    buf_printf(out, " signed %s.", date_format(c->dpa_signed, d));
+}
+
+int customer_view_md(const registry *r, const customer *c, int day, buf *out)
+{
+    buf_puts(out, "# Sub-processors of ");
+    intro(r, c, day, &md_style, 0, out);
+    buf_puts(out, "\n\n");
+    intro(r, c, day, &md_style, 1, out);
+    buf_puts(out, "\n");
+    render(r, c, day, &md_style, out);
+    return out->failed ? -1 : 0;
+}
+
+int customer_view_html(const registry *r, const customer *c, int day, buf *out)
+{
+    buf_puts(out, "<p>The sub-processors of ");
+    intro(r, c, day, &html_style, 0, out);
+    buf_puts(out, ". ");
+    intro(r, c, day, &html_style, 1, out);
+    buf_puts(out, "</p>\n");
+    render(r, c, day, &html_style, out);
     return out->failed ? -1 : 0;
 }
 
@@ -255,121 +361,6 @@ int customer_view_csv(const registry *r, const customer *c, int day, buf *out)
             buf_csv_field(out, buf_str(&t), 1);
         }
     }
-    buf_free(&t);
-    return out->failed ? -1 : 0;
-}
-
-/* "<th>" cells of a table's head row. */
-static void head_row(buf *out, const char *const *cells, size_t n)
-{
-    size_t i;
-
-    buf_puts(out, "<table>\n<thead><tr>");
-    for (i = 0; i < n; i++)
-        buf_printf(out, "<th scope=\"col\">%s</th>", cells[i]);
-    buf_puts(out, "</tr></thead>\n<tbody>\n");
-}
-
-/* One escaped "<td>" cell. */
-static void cell(buf *out, const char *s)
-{
-    buf_puts(out, "<td>");
-    buf_xml_escape(out, s ? s : "");
-    buf_puts(out, "</td>");
-}
-
-int customer_view_html(const registry *r, const customer *c, int day, buf *out)
-{
-    static const char *const vendors[] = {"Name", "Purpose", "Where", "Safeguards", "Status"};
-    static const char *const changes[] = {"Sub-processor", "Change", "Announced", "Takes effect", "Object until"};
-    customer_change ch[200];
-    size_t i, n;
-    char d1[11], d2[11], d3[11];
-    buf t;
-
-    buf_init(&t, 0);
-    buf_puts(out, "<p>The sub-processors of ");
-    buf_xml_escape(out, r->settings.owner ? r->settings.owner : "the processor");
-    buf_puts(out, " as they apply to ");
-    buf_xml_escape(out, c->name ? c->name : c->id);
-    buf_printf(out, " on %s, under DPA ", date_format(day, d1));
-    buf_xml_escape(out, c->dpa_reference ? c->dpa_reference : "?");
-    buf_printf(out, " signed %s.</p>\n<h2>Terms</h2>\n<ul>\n", date_format(c->dpa_signed, d1));
-    buf_printf(out, "<li>Notice of a new or replaced sub-processor: %d days</li>\n",
-               c->notice_days ? c->notice_days : r->settings.notice_days);
-    buf_printf(out, "<li>Objection window: %d days</li>\n",
-               c->objection_days ? c->objection_days : c->notice_days ? c->notice_days : r->settings.notice_days);
-    if (c->emergency_days >= 0)
-        buf_printf(out, "<li>Emergency replacement allowed, with %d days&#x2019; notice</li>\n", c->emergency_days);
-    else
-        buf_puts(out, "<li>No emergency replacement</li>\n");
-    for (i = 0; i < c->nexcluded; i++) {
-        buf_printf(out, "<li>Excluded country: %s", c->excluded[i].country.cc[0] ? c->excluded[i].country.cc : "?");
-        if (c->excluded[i].clause) {
-            buf_puts(out, " (");
-            buf_xml_escape(out, c->excluded[i].clause);
-            buf_puts(out, ")");
-        }
-        buf_puts(out, "</li>\n");
-    }
-    if (c->has_mechanisms) {
-        buf_puts(out, "<li>Transfer mechanisms accepted:");
-        for (i = 0; i < MECH_UNKNOWN; i++)
-            if (c->mechanisms & (1u << i))
-                buf_printf(out, " %s", entry_mechanism_name((entry_mechanism)i));
-        buf_puts(out, "</li>\n");
-    }
-    buf_puts(out, "</ul>\n<h2>Sub-processors</h2>\n");
-    head_row(out, vendors, 5);
-    for (i = 0; i < r->n; i++) {
-        const entry *e = r->entries[i];
-        if (!listed(e, c))
-            continue;
-        buf_puts(out, "<tr>");
-        cell(out, e->name ? e->name : e->id);
-        cell(out, e->purpose);
-        t.len = 0;
-        places(e, &t);
-        cell(out, buf_str(&t));
-        t.len = 0;
-        safeguards(r, e, day, &t);
-        cell(out, buf_str(&t));
-        cell(out, entry_status_name(e->status));
-        buf_puts(out, "</tr>\n");
-    }
-    buf_puts(out, "</tbody></table>\n<h2>Upcoming changes</h2>\n");
-    n = customer_changes(r, c, day, ch, sizeof(ch) / sizeof(ch[0]));
-    if (!n) {
-        buf_puts(out, "<p>None.</p>\n");
-    } else {
-        head_row(out, changes, 5);
-        for (i = 0; i < n && i < sizeof(ch) / sizeof(ch[0]); i++) {
-            buf_puts(out, "<tr>");
-            cell(out, ch[i].e->name ? ch[i].e->name : ch[i].e->id);
-            cell(out, ch[i].what);
-            cell(out, date_format(ch[i].announced, d1));
-            cell(out, date_format(ch[i].effective, d2));
-            cell(out, date_format(ch[i].object_until, d3));
-            buf_puts(out, "</tr>\n");
-        }
-        buf_puts(out, "</tbody></table>\n<p>To object, use the link in the notice's email.</p>\n");
-    }
-    buf_puts(out, "<h2>Objections</h2>\n");
-    if (!c->nobjections)
-        buf_puts(out, "<p>None.</p>\n");
-    else
-        buf_puts(out, "<ul>\n");
-    for (i = 0; i < c->nobjections; i++) {
-        const customer_objection *o = &c->objections[i];
-        buf_printf(out, "<li>%s: to ", date_format(o->made, d1));
-        buf_xml_escape(out, o->entry ? o->entry : "?");
-        buf_printf(out, " (the change of %s): %s", date_format(o->change, d2), customer_objection_status_name(o->status));
-        if (o->resolved != DATE_NONE)
-            buf_printf(out, " on %s", date_format(o->resolved, d3));
-        buf_puts(out, "</li>\n");
-    }
-    if (c->nobjections)
-        buf_puts(out, "</ul>\n");
     buf_free(&t);
     return out->failed ? -1 : 0;
 }
