@@ -67,6 +67,7 @@ static void *grow(void *v, size_t n, size_t size, reader *rd)
     return p;
 }
 
+/* The status an objection's status= names (open when absent or unknown: fail closed). */
 static objection_status status_parse(const char *s)
 {
     return !s                                ? OBJ_OPEN

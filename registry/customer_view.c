@@ -153,16 +153,19 @@ typedef struct style {
     void (*cell)(buf *b, const char *s);
 } style;
 
+/* Markdown: s as inert text. */
 static void md_text(buf *b, const char *s)
 {
     buf_md_text(b, s);
 }
 
+/* Markdown: s as one table cell (" s |"). */
 static void md_cell(buf *b, const char *s)
 {
     buf_md_cell(b, s);
 }
 
+/* Markdown: a table's head row and its rule. */
 static void md_head(buf *b, const char *const *cells, size_t n)
 {
     size_t i;
@@ -176,11 +179,13 @@ static void md_head(buf *b, const char *const *cells, size_t n)
     buf_puts(b, "\n");
 }
 
+/* HTML: s escaped. */
 static void html_text(buf *b, const char *s)
 {
     buf_xml_escape(b, s ? s : "");
 }
 
+/* HTML: s as one escaped <td>. */
 static void html_cell(buf *b, const char *s)
 {
     buf_puts(b, "<td>");
@@ -188,6 +193,7 @@ static void html_cell(buf *b, const char *s)
     buf_puts(b, "</td>");
 }
 
+/* HTML: a table's opening and its head row of <th> cells. */
 static void html_head(buf *b, const char *const *cells, size_t n)
 {
     size_t i;
