@@ -637,7 +637,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         /* the links of emails carry tokens that act for their subscriber: never in logs,
          * whatever the method or answer (a 401, an OPTIONS, a trailing slash) */
         {
-            static const char *const tokened[] = {"/objections/", "/unsubscribe/", "/subscriptions/confirm/"};
+            static const char *const tokened[] = {"/objections/", "/unsubscribe/", "/subscriptions/confirm/", "/customer/"};
             size_t q;
             for (q = 0; q < sizeof(tokened) / sizeof(tokened[0]); q++) {
                 char *t = strstr(r->path, tokened[q]);

@@ -309,6 +309,7 @@ class Objections(Pushes, Notify):
         view = self.link(m, "/customer/")
         st, _, page = self.req("GET", view)
         self.assertEqual(st, 200)
+        view_tok = view.rsplit("/", 1)[1]
         self.assertIn(b"Acme Telecom SA", page)
         self.assertIn(b"Deepgram BV", page)
         self.assertIn(b"2026-12-18", page)    # object until: announced + 20 days
@@ -364,6 +365,9 @@ class Objections(Pushes, Notify):
         rc, findings = self.check(path)
         self.assertEqual(errors(findings, "objection-open"), [])
         self.assertEqual(rc, 0, findings)
+        # the links' tokens act for their subscriber: never in the log
+        self.assertIn("GET /customer/... 200", self.server_log())
+        self.assertNotIn(view_tok, self.server_log())
         st, _, doc = self.jreq("PUT", "/v1/subprocessors/deepgram",
                                body=kept_out.replace("<effective>2027-01-05", "<effective>2027-02-01").encode(),
                                token=self.editor, headers={"Content-Type": "application/xml"})
