@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "customer.h"
+#include "date.h"
 #include "entry.h"
 #include "registry.h"
 #include "rules.h"
@@ -137,9 +138,48 @@ static int compare_with_tip(const schemas *xs, store_snap *snap, source *src,
     return rc;
 }
 
+/* 1 when c has an objection to the same change as o (entry, day objected to, day made),
+ * whatever its status. */
+static int has_objection(const customer *c, const customer_objection *o)
+{
+    size_t i;
+
+    for (i = 0; c && i < c->nobjections; i++)
+        if (c->objections[i].entry && o->entry && strcmp(c->objections[i].entry, o->entry) == 0 &&
+            c->objections[i].change == o->change && c->objections[i].made == o->made)
+            return 1;
+    return 0;
+}
+
+/* An open objection is resolved, never removed: each one open in was (the base's customers)
+ * must still be in now's files, open or with its resolution. A "registry" error in d for
+ * each one removed, or whose customer's file was removed. */
+static void kept_objections(const customer_set *was_set, const customer_set *now_set, diag_list *d)
+{
+    size_t i, k;
+    char made[11];
+
+    for (i = 0; was_set && i < was_set->n; i++) {
+        const customer *was = was_set->v[i], *now = customers_find(now_set, was->id);
+        for (k = 0; k < was->nobjections; k++) {
+            const customer_objection *o = &was->objections[k];
+            if (o->status != OBJ_OPEN || has_objection(now, o))
+                continue;
+            diag_add(d, now ? now->file : was->file, now ? now->line_root : 0, 0, SEV_ERROR, "registry", NULL,
+                     "the open objection of %s to %s made on %s (line %d before this change) is gone: an "
+                     "objection is resolved, never removed; keep it and record its resolution "
+                     "(status=\"withdrawn\", \"accepted\" or \"terminated\" with resolved=\"YYYY-MM-DD\")",
+                     was->id ? was->id : "?", o->entry ? o->entry : "?", date_format(o->made, made), o->line);
+        }
+    }
+}
+
 void guard_check_changes(const registry *base, const registry *neu, int day, diag_list *d)
 {
     size_t i;
+
+    if (base)
+        kept_objections(base->customers, neu->customers, d);
 
     for (i = 0; base && i < neu->n; i++) {
         const entry *e = neu->entries[i];
@@ -499,6 +539,22 @@ int guard_each_invalid_commit(store *s, const schemas *xs, const char *base, con
     return 0;
 }
 
+/* kept_objections of the customers of src (the base a push lands on) against r's. Returns
+ * 0, or -1 (err set). */
+static int kept_objections_since(const schemas *xs, source *src, const registry *r, diag_list *d,
+                                 sr_err *err)
+{
+    customer_set *old = NULL;
+    diag_list ignore = {0};
+    int rc = customers_load(src, xs, r->ref, &old, &ignore, err);
+
+    if (rc == 0)
+        kept_objections(old, r->customers, d);
+    customers_free(old);
+    diag_list_free(&ignore);
+    return rc;
+}
+
 int guard_check_push(store *s, const schemas *xs, const char *base, const char *new_id, int day,
                      int every_commit, diag_list *d, sr_err *err)
 {
@@ -537,6 +593,8 @@ int guard_check_push(store *s, const schemas *xs, const char *base, const char *
         if (bsrc && compare_with_tip(xs, bsnap, bsrc, NULL, r, e, file, day, d, err) != 0)
             goto out;
     }
+    if (bsrc && kept_objections_since(xs, bsrc, r, d, err) != 0)
+        goto out;
     rc = blocking(d, from) ? GUARD_BLOCKED : 0;
 out:
     store_deltas_free(deltas, nd);

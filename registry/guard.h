@@ -71,15 +71,17 @@ int guard_write(store *s, const schemas *xs, const char *expected_parent, const 
                 char commit_out[STORE_OID_HEX], char blob_out[STORE_OID_HEX], sr_err *err);
 
 /* The material changes of every entry of neu against its version in base, the registry at
- * the revision the change lands on (rules_check_change, with neu's waivers applied): what
+ * the revision the change lands on (rules_check_change, with neu's waivers applied), and
+ * every open objection of base's customers still in neu's (resolved, never removed): what
  * `check --base` and `diff` add to the rules of neu, and what the push guard and the API
  * decide for the entries they write. Entries whose git blob is the same are skipped; base
  * NULL adds nothing. */
 void guard_check_changes(const struct registry *base, const struct registry *neu, int day, diag_list *d);
 /* Check a pushed update of a ref from base (the commit the changes are counted from; NULL or
  * "" = the whole tree is new) to new_id: the whole tree at new_id loads without schema or
- * registry errors and has the shape the registry can represent (guard_check_shape), and the
- * entries changed since base have no error findings as of day. every_commit = 1 checks each
+ * registry errors and has the shape the registry can represent (guard_check_shape), the
+ * entries changed since base have no error findings as of day, and no open objection of a
+ * customer's file was removed (resolved, never removed). every_commit = 1 checks each
  * commit between base and new_id the same way, but for the dated rules (main: a bad
  * intermediate commit would show in history and at ?at=); their diagnostics name the commit
  * ("1a2b3c4d:registry.xml"). Returns 0, GUARD_BLOCKED, or -1. */

@@ -88,6 +88,15 @@ class Pushes:
         p = git(["push", "-q", "origin", "main"], cwd=path, check=False)
         return p, path
 
+    def push_removal(self, rel):
+        """Remove rel in a fresh state of main, commit, push: the push's stderr (it must fail)."""
+        path = self.clone()
+        git(["rm", "-q", rel], cwd=path)
+        git(["commit", "-qm", "Remove " + rel], cwd=path)
+        p = git(["push", "-q", "origin", "main"], cwd=path, check=False)
+        self.assertNotEqual(p.returncode, 0, "the push was accepted")
+        return p.stderr
+
     def accepted(self, files, message="change"):
         p, path = self.push(files, message)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -347,6 +356,13 @@ class Objections(Pushes, Notify):
         self.assertIn("error[objection-open]", self.refused({"subprocessors/deepgram.xml": later}))
         self.accepted({"subprocessors/plausible.xml": sub(seed("plausible"), "</purpose>", ".</purpose>")},
                       "Another entry is not held")
+        # an objection is resolved, never removed: not by the push, not in CI's check
+        p, path = self.push({"customers/acme.xml": acme}, "Drop the objection")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("an objection is resolved, never removed", p.stderr)
+        rc, findings = self.check(path)
+        self.assertIn("is resolved, never removed", json.dumps(findings))
+        self.assertIn("objection is resolved, never removed", self.push_removal("customers/acme.xml"))
         # the customer sees its objection, open
         tok = run(["token", "add", "acme-dpo", "--role", "customer", "--customer", "acme", "--state",
                    self.state]).stdout.splitlines()[-1]
