@@ -134,6 +134,20 @@ void api_fnv_etag(const char *body, size_t len, char out[48])
     snprintf(out, 48, "\"%016llx-%zx\"", (unsigned long long)h, len);
 }
 
+enum MHD_Result api_send_json(struct MHD_Connection *c, req *r, cJSON *root, const char *cache)
+{
+    char *txt = root ? cJSON_PrintUnformatted(root) : NULL, etag[48];
+    enum MHD_Result ret;
+
+    cJSON_Delete(root);
+    if (!txt)
+        return srv_error(c, r, 500, "out of memory");
+    api_fnv_etag(txt, strlen(txt), etag);
+    ret = api_send_cached(c, r, "application/json", txt, strlen(txt), cache, etag);
+    cJSON_free(txt);
+    return ret;
+}
+
 /* ---- small ones ---- */
 
 void api_metrics_text(server *s, buf *out)

@@ -27,21 +27,6 @@ static int may_read(server *s, struct MHD_Connection *c, req *r, const char *id,
     return 0;
 }
 
-/* Send root as the private JSON answer with an ETag of its text. */
-static enum MHD_Result send_private(struct MHD_Connection *c, req *r, cJSON *root)
-{
-    char *txt = root ? cJSON_PrintUnformatted(root) : NULL, etag[48];
-    enum MHD_Result ret;
-
-    cJSON_Delete(root);
-    if (!txt)
-        return srv_error(c, r, 500, "out of memory");
-    api_fnv_etag(txt, strlen(txt), etag);
-    ret = api_send_cached(c, r, "application/json", txt, strlen(txt), PRIVATE_CACHE, etag);
-    cJSON_free(txt);
-    return ret;
-}
-
 enum MHD_Result api_get_customers(server *s, struct MHD_Connection *c, req *r, const char *id)
 {
     enum MHD_Result ret;
@@ -61,7 +46,7 @@ enum MHD_Result api_get_customers(server *s, struct MHD_Connection *c, req *r, c
         if (!cu)
             ret = srv_error(c, r, 404, "no customer %s", id);
         else
-            ret = send_private(c, r, customer_view_json(sn->reg, cu, date_today()));
+            ret = api_send_json(c, r, customer_view_json(sn->reg, cu, date_today()), PRIVATE_CACHE);
         snapshot_unref(sn);
         return ret;
     }
@@ -70,5 +55,5 @@ enum MHD_Result api_get_customers(server *s, struct MHD_Connection *c, req *r, c
     for (i = 0; a && sn->reg->customers && i < sn->reg->customers->n; i++)
         cJSON_AddItemToArray(a, customer_to_json(sn->reg->customers->v[i], sn->reg->settings.notice_days));
     snapshot_unref(sn);
-    return send_private(c, r, a ? root : (cJSON_Delete(root), NULL));
+    return api_send_json(c, r, a ? root : (cJSON_Delete(root), NULL), PRIVATE_CACHE);
 }

@@ -359,7 +359,7 @@ static cJSON *upcoming_json(const registry *reg, const char *id)
 enum MHD_Result api_get_changes(server *s, struct MHD_Connection *c, req *r, const char *id)
 {
     enum MHD_Result ret = MHD_NO;
-    char name[80], after[STORE_OID_HEX] = "", etag[48];
+    char name[80], after[STORE_OID_HEX] = "";
     const char *since = api_arg(c, "since");
     int internal = api_want_internal(c), day, rc;
     int64_t since_t = 0;
@@ -368,7 +368,6 @@ enum MHD_Result api_get_changes(server *s, struct MHD_Connection *c, req *r, con
     index_change *ch = NULL;
     size_t n = 0, shown;
     cJSON *root;
-    char *txt;
 
     r->route = id ? R_HISTORY : R_CHANGES;
     if (want_view(c) < 0)
@@ -415,14 +414,7 @@ enum MHD_Result api_get_changes(server *s, struct MHD_Connection *c, req *r, con
     if (shown < n)
         cJSON_AddBoolToObject(root, "truncated", 1); /* ask with a later since= for the rest */
     index_changes_free(ch, n);
-    txt = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!txt)
-        return srv_error(c, r, 500, "out of memory");
-    api_fnv_etag(txt, strlen(txt), etag);
-    ret = api_send_cached(c, r, "application/json", txt, strlen(txt), internal ? PRIVATE_CACHE : PUBLIC_CACHE, etag);
-    cJSON_free(txt);
-    return ret;
+    return api_send_json(c, r, root, internal ? PRIVATE_CACHE : PUBLIC_CACHE);
 }
 
 enum MHD_Result api_get_feed(server *s, struct MHD_Connection *c, req *r)
@@ -502,21 +494,12 @@ enum MHD_Result api_get_countries(server *s, struct MHD_Connection *c, req *r)
 {
     snapshot *sn;
     cJSON *j;
-    char *txt, etag[48];
-    enum MHD_Result ret;
 
     if (!(sn = srv_current(s)))
         return srv_error(c, r, 503, "the registry is not loaded yet");
     j = reference_to_json(sn->reg->ref);
-    txt = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
     snapshot_unref(sn);
-    if (!txt)
-        return srv_error(c, r, 500, "out of memory");
-    api_fnv_etag(txt, strlen(txt), etag);
-    ret = api_send_cached(c, r, "application/json", txt, strlen(txt), PUBLIC_CACHE, etag);
-    cJSON_free(txt);
-    return ret;
+    return api_send_json(c, r, j, PUBLIC_CACHE);
 }
 
 enum MHD_Result api_get_widget(server *s, struct MHD_Connection *c, req *r)

@@ -29,6 +29,9 @@ enum MHD_Result api_send_cached(struct MHD_Connection *c, req *r, const char *ct
                                 size_t len, const char *cache, const char *etag);
 /* A strong ETag of body (FNV-1a and length, quoted) into out. */
 void api_fnv_etag(const char *body, size_t len, char out[48]);
+/* Answer root (taken over; NULL: out of memory, a 500) as application/json with the ETag of
+ * its text and Cache-Control cache, through api_send_cached. */
+enum MHD_Result api_send_json(struct MHD_Connection *c, req *r, cJSON *root, const char *cache);
 /* Answer a file compiled into the binary (registry/embed.h) with its ETag. */
 enum MHD_Result api_get_embedded(struct MHD_Connection *c, req *r, const char *name, const char *ctype);
 
