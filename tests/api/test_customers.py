@@ -12,9 +12,10 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from helpers import SEED, git, run  # noqa: E402
+from helpers import git, run  # noqa: E402
 from api.test_api import Server  # noqa: E402
-from api.test_notify import Notify, new_entry_xml  # noqa: E402
+from api.test_one_answer import seed, sub  # noqa: E402
+from api.test_notify import Notify  # noqa: E402
 
 TODAY = "2026-11-28"  # the tests' SUBREG_TODAY
 
@@ -43,16 +44,6 @@ def customer_xml(id_, name=None, notice=None, objection_days=None, emergency=Non
         x.append(objections)
     x.append("</customer>")
     return "\n".join(x) + "\n"
-
-
-def seed(name):
-    with open(os.path.join(SEED, "subprocessors", name + ".xml")) as f:
-        return f.read()
-
-
-def sub(text, old, new):
-    assert old in text, old
-    return text.replace(old, new, 1)
 
 
 def with_location(text, cc, use, effective, emergency=None):
