@@ -363,10 +363,6 @@ int message_changes(const message_ctx *m, const cJSON *cs, buf *out)
     snprintf(from, sizeof(from), "%.10s", ann ? ann : rec ? rec : "");
     if (m->object_until)
         snprintf(deadline, sizeof(deadline), "%s", m->object_until);
-    else if (eff)
-        snprintf(deadline, sizeof(deadline), "%s", eff);
-    else if (date_parse(from, &d0) == 0)
-        date_format(d0 + m->notice_days, deadline);
     if (buf_printf(&text, "%s\n\n", w->greeting) != 0 || html_open(&html, w->lang, subject, "") != 0 ||
         html_para(&html, w->greeting) != 0)
         goto out;

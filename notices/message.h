@@ -17,8 +17,7 @@ typedef struct message_ctx {
     const char *action_url;   /* confirmation: the confirm link; change: the objection link */
     const char *unsubscribe_url;
     const char *customer_url; /* a customer's contact: the customer's own view, or NULL */
-    const char *object_until; /* a customer's contact: the last day under its DPA (YYYY-MM-DD), or NULL */
-    int notice_days;          /* the registry's notice period */
+    const char *object_until; /* change: the last day to object (notify_object_until), "" or NULL: unsaid */
 } message_ctx;
 
 /* 1 when lang is one the messages are written in. */

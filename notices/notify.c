@@ -496,6 +496,28 @@ static void url_of(const notifier *n, char *out, size_t sz, const char *path, co
     snprintf(out, sz, "%s%s%s", n->cfg.public_url, path, tok ? tok : "");
 }
 
+int notify_object_until(const registry *r, const cJSON *cs, int64_t subscriber)
+{
+    const char *eff = json_str(cs, "effective");
+    const char *ann = json_str(cs, "announced") ? json_str(cs, "announced") : json_str(cs, "recorded");
+    const customer *cu = r ? customers_of_subscriber(r->customers, subscriber) : NULL;
+    int a = DATE_NONE, e = DATE_NONE;
+    char day[11];
+
+    if (ann && strlen(ann) >= 10) {
+        snprintf(day, sizeof(day), "%.10s", ann);
+        if (date_parse(day, &a) != 0)
+            a = DATE_NONE;
+    }
+    if (eff && date_parse(eff, &e) != 0)
+        e = DATE_NONE;
+    if (cu)
+        return customer_object_until(r, cu, a, e, date_today());
+    if (e != DATE_NONE)
+        return e;
+    return a != DATE_NONE ? a + (r ? r->settings.notice_days : 30) : DATE_NONE;
+}
+
 /* Compose delivery d into msg (email) or body (webhook). Returns 0, -1 (why in resp). */
 static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *cs, buf *out, char *msgid, size_t mn,
                    char *resp, size_t rn)
@@ -503,13 +525,11 @@ static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *
     snapshot *sn = n->src.current(n->src.ctx);
     const unsigned char *key = notice_key(db);
     char page[600], action[700], unsub[700], view[700], tok[80], until[11];
-    const customer *cu;
     message_ctx m;
     int rc = -1;
 
     memset(&m, 0, sizeof(m));
     m.owner = sn && sn->reg->settings.owner ? sn->reg->settings.owner : "subreg";
-    m.notice_days = sn ? sn->reg->settings.notice_days : 30;
     url_of(n, page, sizeof(page), "/", NULL);
     if (d->kind != DELIVER_WEBHOOK && strcmp(d->lang, "en") != 0)
         url_of(n, page, sizeof(page), "/?lang=", d->lang); /* the page in the subscriber's language */
@@ -536,23 +556,13 @@ static int compose(notifier *n, noticedb *db, const notice_due *d, const cJSON *
         notify_token(key, 'o', d->subscriber, d->changeset, d->nonce, tok);
         url_of(n, action, sizeof(action), "/objections/", tok);
         m.action_url = action;
-        if (sn && (cu = customers_of_subscriber(sn->reg->customers, d->subscriber)) != NULL) {
-            const char *ann = json_str(cs, "announced") ? json_str(cs, "announced") : json_str(cs, "recorded");
-            int a = DATE_NONE, e = DATE_NONE;
-            char day[11];
+        if (sn && customers_of_subscriber(sn->reg->customers, d->subscriber)) {
             notify_token(key, 'v', d->subscriber, 0, d->nonce, tok); /* the customer's view */
             url_of(n, view, sizeof(view), "/customer/", tok);
             m.customer_url = view;
-            /* its DPA's objection window, as its page and the objection link say */
-            if (ann && strlen(ann) >= 10) {
-                snprintf(day, sizeof(day), "%.10s", ann);
-                date_parse(day, &a);
-            }
-            if (json_str(cs, "effective"))
-                date_parse(json_str(cs, "effective"), &e);
-            date_format(customer_object_until(sn->reg, cu, a, e, date_today()), until);
-            m.object_until = until;
         }
+        date_format(notify_object_until(sn ? sn->reg : NULL, cs, d->subscriber), until);
+        m.object_until = until;
         rc = message_changes(&m, cs, out);
     }
 out:

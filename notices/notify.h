@@ -58,6 +58,14 @@ notify_stats *notify_counters(notifier *n);
 noticedb *notify_db_lock(notifier *n);
 void notify_db_unlock(notifier *n);
 
+struct registry;
+/* The last day subscriber may object to change set cs (notice_changeset's object): for a
+ * customer's contact, its DPA's objection window (customer_object_until); else the change
+ * set's effective day, or its announcement (else the day it was recorded) + the registry's
+ * notice-days (30 without a registry). DATE_NONE when cs says no day. One answer for the
+ * notice's email and the objection page. */
+int notify_object_until(const struct registry *r, const cJSON *cs, int64_t subscriber);
+
 /* A link token: kind 'c' (confirm subscriber a), 'u' (unsubscribe/see/erase subscriber a),
  * 'o' (subscriber a objects to change set b), 'v' (the view of the customer whose contact
  * subscriber a is); nonce is the subscriber's. out: 80 bytes. */

@@ -321,8 +321,7 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
     buf body, name;
     enum MHD_Result ret;
     int64_t b;
-    int rc, day, end = DATE_NONE, l;
-    const char *eff, *rec;
+    int rc, end = DATE_NONE, l;
 
     if (!token_subscriber(s, tok, 'o', &b, &sub))
         return bad_link(c, r);
@@ -338,34 +337,9 @@ static enum MHD_Result objection_page(server *s, struct MHD_Connection *c, req *
     notify_db_unlock(s->notify);
     if (!cs)
         return bad_link(c, r);
-    eff = json_str(cs, "effective");
-    rec = json_str(cs, "announced") ? json_str(cs, "announced") : json_str(cs, "recorded"); /* as the email says */
-    if (eff && date_parse(eff, &day) == 0)
-        end = day;
-    else if (rec && strlen(rec) >= 10) {
-        char d[11];
-        snapshot *sn = srv_current(s);
-        snprintf(d, sizeof(d), "%.10s", rec);
-        if (date_parse(d, &day) == 0)
-            end = day + (sn ? sn->reg->settings.notice_days : 30);
-        snapshot_unref(sn);
-    }
     {
-        /* a customer's contact objects within its DPA's window (objection-days), as the
-         * customer's page says */
-        snapshot *sn = srv_current(s);
-        const customer *cu = sn ? customers_of_subscriber(sn->reg->customers, (long long)sub.id) : NULL;
-        int a = DATE_NONE, e = DATE_NONE;
-        if (cu) {
-            if (rec && strlen(rec) >= 10) {
-                char d[11];
-                snprintf(d, sizeof(d), "%.10s", rec);
-                date_parse(d, &a);
-            }
-            if (eff)
-                date_parse(eff, &e);
-            end = customer_object_until(sn->reg, cu, a, e, date_today());
-        }
+        snapshot *sn = srv_current(s); /* the email's day: a customer's own window, else the notice's */
+        end = notify_object_until(sn ? sn->reg : NULL, cs, sub.id);
         snapshot_unref(sn);
     }
     if (end != DATE_NONE)
