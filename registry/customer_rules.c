@@ -24,57 +24,43 @@ static int owed_to(const entry *e, const customer *c, int day)
     return customer_served_by(e, c->id) && (c->dpa_signed == DATE_NONE || c->dpa_signed <= day);
 }
 
-/* The customers of r a change of e announced on day is owed to, counted in *n; the first of
- * them that allows no emergency replacement into *refuser (NULL when all allow). */
-static void each_touched(const registry *r, const entry *e, int day, size_t *n,
-                         const customer **refuser)
-{
-    size_t i;
-
-    *n = 0;
-    *refuser = NULL;
-    for (i = 0; r->customers && i < r->customers->n; i++) {
-        const customer *c = r->customers->v[i];
-        if (!owed_to(e, c, day))
-            continue;
-        (*n)++;
-        if (c->emergency_days < 0 && !*refuser)
-            *refuser = c;
-    }
-}
-
 void rules_notice_for(const registry *r, const entry *e, int emergency, int day, rules_notice *out)
 {
-    const customer *refuser = NULL;
-    size_t i, n;
-    int standard = touches_standard(e), allowed;
+    /* one pass over the customers it is owed to: the longest normal notice and the longest
+     * emergency notice, each with whose it is, and the first DPA that allows no emergency */
+    const customer *who = NULL, *who_emergency = NULL, *refuser = NULL;
+    int standard = touches_standard(e), days = -1, days_emergency = -1, allowed;
+    size_t i, n = 0;
 
     memset(out, 0, sizeof(*out));
-    each_touched(r, e, day, &n, &refuser);
+    for (i = 0; r->customers && i < r->customers->n; i++) {
+        const customer *c = r->customers->v[i];
+        int normal = c->notice_days ? c->notice_days : r->settings.notice_days;
+        if (!owed_to(e, c, day))
+            continue;
+        n++;
+        if (normal > days)
+            days = normal, who = c;
+        if (c->emergency_days < 0 && !refuser)
+            refuser = c;
+        if (c->emergency_days > days_emergency)
+            days_emergency = c->emergency_days, who_emergency = c;
+    }
     if (n == 0)
         standard = 1; /* a list of customers none of whom has a file: the standard terms */
     allowed = emergency && !refuser && (!standard || r->settings.emergency_days >= 0);
     out->emergency = allowed;
     out->refuser = emergency && !allowed ? refuser : NULL;
     out->standard_refuses = emergency && !allowed && !refuser;
-    out->days = -1;
-    if (standard) {
-        out->days = allowed ? r->settings.emergency_days : r->settings.notice_days;
-        out->who = NULL;
+    if (allowed)
+        days = days_emergency, who = who_emergency;
+    /* the standard terms count first: a customer sets the notice only by asking for more */
+    if (standard && (allowed ? r->settings.emergency_days : r->settings.notice_days) >= days) {
+        days = allowed ? r->settings.emergency_days : r->settings.notice_days;
+        who = NULL;
     }
-    for (i = 0; r->customers && i < r->customers->n; i++) {
-        const customer *c = r->customers->v[i];
-        int days;
-        if (!owed_to(e, c, day))
-            continue;
-        days = allowed ? c->emergency_days : c->notice_days ? c->notice_days : r->settings.notice_days;
-        if (days > out->days) {
-            out->days = days;
-            out->who = c;
-        }
-    }
-    if (out->days < 0)
-        out->days = r->settings.notice_days;
+    out->days = days < 0 ? r->settings.notice_days : days;
+    out->who = days < 0 ? NULL : who;
 }
 
 int rules_first_allowed_for(const registry *r, const entry *e, int emergency, int day,
