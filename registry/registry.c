@@ -748,6 +748,21 @@ int registry_derive(store *s, const schemas *xs, store_snap *snap, source *src,
     /* same settings and reference files (same_base): share them */
     if (!parser || !(r = registry_new_like(prev)))
         goto oom;
+    {
+        /* the customers' files are few: a change among them loads them again, the entries
+         * are still shared */
+        store_delta *cd = NULL;
+        size_t ncd = 0;
+        if (store_diff(s, prev_rev, store_snap_commit(snap), "customers", &cd, &ncd, err) != 0)
+            goto fail;
+        store_deltas_free(cd, ncd);
+        if (ncd) {
+            customers_free(r->customers);
+            r->customers = NULL;
+            if (customers_load(src, xs, r->ref, &r->customers, &d, err) != 0)
+                goto fail;
+        }
+    }
     if (store_diff(s, prev_rev, store_snap_commit(snap), "subprocessors", &deltas, &nd, err) != 0)
         goto fail;
     /* Which entries of prev the changed files replace: found by id (file name = id in a

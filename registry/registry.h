@@ -101,7 +101,8 @@ int registry_load_base(source *src, const schemas *xs, registry **out, diag_list
                        sr_err *err);
 /* The registry of snap (read through src, a source on snap) from prev, the registry of
  * revision prev_rev with the same settings and reference files: entries of unchanged files
- * are shared with prev (referenced), the files that differ are parsed. Equal to
+ * are shared with prev (referenced), the files that differ are parsed; the customers are
+ * shared too, or loaded again when customers/ differs. Equal to
  * registry_load of snap but for diagnostics, which it does not collect. fresh (may be NULL):
  * an entry already parsed whose blob field is set, shared instead of parsing that blob.
  * Returns 0 with *out set, or -1 with err set. */

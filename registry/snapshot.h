@@ -3,9 +3,10 @@
  * registry with each entry's JSON in both views, the default lists with their ETags and
  * the counts of findings (both computed on first use).
  *
- * A snapshot is built from the previous one when only subprocessors/ changed: unchanged
- * entries (same git blob) are shared, only changed files are parsed and rendered, so a
- * write into a registry of 10,000 entries does not re-read the other 9,999. */
+ * A snapshot is built from the previous one when only subprocessors/ or customers/ changed:
+ * unchanged entries (same git blob) are shared, only changed files are parsed and rendered,
+ * so a write into a registry of 10,000 entries does not re-read the other 9,999 (an
+ * objection committed to a customer's file re-reads only the customers). */
 #ifndef SUBREG_SNAPSHOT_H
 #define SUBREG_SNAPSHOT_H
 #include <pthread.h>
@@ -48,7 +49,7 @@ typedef struct snapshot_source {
 } snapshot_source;
 
 /* Build the snapshot of revision rev (40 hex) of s, from prev (may be NULL) when only
- * subprocessors/ changed since. fresh (may be NULL): an entry the caller parsed and checked,
+ * subprocessors/ or customers/ changed since. fresh (may be NULL): an entry the caller parsed and checked,
  * whose blob field is set (a write's, guard_commit): used for that blob instead of parsing it
  * again, and shared (entry_ref). Returns it with one reference, or NULL with err set. */
 snapshot *snapshot_build(store *s, const schemas *xs, const char *rev, const snapshot *prev,
